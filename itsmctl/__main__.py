@@ -1,0 +1,4 @@
+"""`python -m itsmctl` runs the CLI."""
+from itsmctl.cli import main
+
+main()

@@ -1,0 +1,177 @@
+"""What every command shares: the desk, the policy, the actor, 'now', and the
+transition runner (load -> core -> save -> one commit -> after-commit work)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+from itsmctl.errors import NotPermitted
+
+Step = Callable[[Any, Any, Any], Any]   # (ticket, ctx, tx) -> ticket
+AfterCommit = Callable[["App", list[Any]], None]
+
+# Hooks other capabilities register (notifications, caches); run after each commit.
+AFTER_COMMIT: list[AfterCommit] = []
+
+
+@dataclass
+class App:
+    """Global options, resolved lazily so read-only commands stay cheap."""
+
+    repo: Optional[str] = None
+    actor_given: Optional[str] = None
+    now_given: Optional[str] = None
+    json: bool = False
+    messages: list[str] = field(default_factory=list)
+
+    @cached_property
+    def root(self) -> Path:
+        from itsmctl.config import find_root
+
+        return find_root(self.repo)
+
+    @cached_property
+    def desk(self) -> Any:
+        from itsmctl.store import Desk
+
+        return Desk(self.root)
+
+    @cached_property
+    def policy(self) -> Any:
+        from itsmctl.config import load_policy
+
+        return load_policy(self.root)
+
+    @cached_property
+    def tz(self) -> Any:
+        from itsmctl.clock import zone
+
+        return zone(self.policy.desk.timezone)
+
+    @cached_property
+    def now(self) -> datetime:
+        from itsmctl.clock import now
+
+        return now(self.now_given, self.tz)
+
+    def parse_time(self, text: str, what: str) -> datetime:
+        from itsmctl.clock import parse_time
+
+        return parse_time(text, self.tz, what)
+
+    @cached_property
+    def actor(self) -> str:
+        """I1: --actor, ITSMCTL_ACTOR, git user.email; must be a person in teams.yaml."""
+        given = self.actor_given or os.environ.get("ITSMCTL_ACTOR")
+        source = "--actor" if self.actor_given else "ITSMCTL_ACTOR"
+        if not given:
+            from itsmctl.store import git
+
+            given = git(self.root, "config", "user.email", check=False).decode().strip()
+            source = "git user.email"
+        if not given:
+            raise NotPermitted("no actor: give --actor, set ITSMCTL_ACTOR or git user.email",
+                               rule="I1")
+        person = self.policy.teams.find(given)
+        if person is None:
+            raise NotPermitted(f"unknown actor {given!r} (from {source}); add them to "
+                               "config/teams.yaml", rule="I1")
+        return person
+
+    def ctx(self) -> Any:
+        from itsmctl.core.workflow import Ctx
+
+        return Ctx(policy=self.policy, actor=self.actor, now=self.now)
+
+    def author(self) -> Any:
+        from itsmctl.store import Author
+
+        person = self.policy.teams.people[self.actor]
+        return Author(name=person.name, email=person.email or f"{self.actor}@itsmctl.invalid")
+
+    def transaction(self) -> Any:
+        """The desk lock and a transaction whose saved tickets carry fresh derived values."""
+        from itsmctl.core.sla import stored
+        from itsmctl.store import transaction
+
+        policy = self.policy
+        return transaction(self.desk, policy.desk.lock_timeout,
+                           finalize=lambda t: t.evolve(sla=stored(t, policy)))
+
+    def say(self, text: str) -> None:
+        """A message for stderr (kept out of stdout so scripts read one value)."""
+        self.messages.append(text)
+
+
+def commit_message(action: str, tickets: list[Any], actor: str, note: Optional[str] = None,
+                   extra: Optional[dict[str, str]] = None) -> str:
+    """Subject for people, trailers for machines (I3)."""
+    main = tickets[0]
+    subject = f"{main.id}: {action}"
+    if main.history:
+        last = main.history[-1]
+        if last.from_ != last.to and last.to:
+            subject += f" ({last.from_ or '-'} -> {last.to})"
+    subject += f" by {actor}"
+    body = [subject, ""]
+    if note:
+        body += [note, ""]
+    trailers = {"Itsmctl-Ticket": main.id, "Itsmctl-Action": action, "Itsmctl-Actor": actor}
+    others = [t.id for t in tickets[1:]]
+    if others:
+        trailers["Itsmctl-Also"] = " ".join(others)
+    trailers.update(extra or {})
+    body += [f"{k}: {v}" for k, v in trailers.items()]
+    return "\n".join(body) + "\n"
+
+
+def mirror_slaves(tx: Any, before: Any, after: Any, ctx: Any) -> list[Any]:
+    """M2: a master's transition is repeated on each slave in the same commit."""
+    from itsmctl.core.relations import MIRRORED, propagate
+
+    if not after.slaves:
+        return []
+    if before.history and after.history[-1] is before.history[-1]:
+        return []
+    if all(getattr(before, k) == getattr(after, k) for k in MIRRORED) and \
+            after.history[-1].action not in ("resolve", "close"):
+        return []
+    out = []
+    for sid in after.slaves:
+        slave = tx.load(sid)
+        new = propagate(after, slave, ctx)
+        if new is not slave:
+            tx.save(new)
+            out.append(new)
+    return out
+
+
+def transition(app: App, ticket_ref: str, action: str, step: Step,
+               note: Optional[str] = None) -> Any:
+    """Run one command on one ticket (and its slaves) as exactly one commit."""
+    from itsmctl.store import tx_commit
+
+    ctx = app.ctx()
+    desk = app.desk
+    with app.transaction() as tx:
+        ticket_id = desk.resolve_id(ticket_ref)
+        before = tx.load(ticket_id)
+        after = step(before, ctx, tx)
+        tx.save(after)
+        mirror_slaves(tx, before, after, ctx)
+        others = [t for tid, t in tx.changed.items() if tid != after.id]
+        tx_commit(tx, commit_message(action, [after, *others], app.actor, note),
+                  app.author(), app.now)
+        changed = list(tx.changed.values())
+    after_commit(app, changed)
+    return after
+
+
+def after_commit(app: App, tickets: Iterable[Any]) -> None:
+    for hook in AFTER_COMMIT:
+        hook(app, list(tickets))

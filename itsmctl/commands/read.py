@@ -1,0 +1,153 @@
+"""Read-only commands: show, list, log."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator, Optional
+
+from itsmctl.commands.app import App
+from itsmctl.render import short_time
+
+LIST_COLUMNS = ("id", "priority", "status", "group", "assignee", "opened", "title")
+
+
+def load(app: App, ref: str) -> Any:
+    from itsmctl.core.model import ticket_path
+
+    ticket_id = app.desk.resolve_id(ref)
+    return app.desk.read_file_ticket(app.root / ticket_path(ticket_id))
+
+
+def show_doc(app: App, ticket: Any) -> dict[str, Any]:
+    """The ticket as stored, plus the live SLA clocks (SPEC 13)."""
+    from itsmctl.core.sla import clocks_doc
+
+    doc = ticket.to_doc()
+    doc["sla"] = clocks_doc(ticket, app.policy, app.now)
+    return doc
+
+
+def iter_docs(app: App) -> Iterator[dict[str, Any]]:
+    """Every ticket as a plain mapping (fast path: no model validation)."""
+    from itsmctl.yamlio import load_ticket
+
+    root = app.root
+    for path in app.desk.ticket_files():
+        doc = load_ticket(path.read_bytes(), path.relative_to(root).as_posix())
+        if isinstance(doc, dict):
+            yield doc
+
+
+def select(app: App, status: tuple[str, ...] = (), group: Optional[str] = None,
+           priority: tuple[str, ...] = (), assignee: Optional[str] = None,
+           show_all: bool = False, breached: bool = False, major: bool = False,
+           master: Optional[str] = None) -> list[dict[str, Any]]:
+    """The queue, filtered; open tickets unless a status or --all is given."""
+    from itsmctl.core.model import OPEN_STATUSES
+
+    wanted = set(status) if status else (None if show_all else set(OPEN_STATUSES))
+    out = []
+    for doc in iter_docs(app):
+        if wanted is not None and doc.get("status") not in wanted:
+            continue
+        if group and doc.get("group") != group:
+            continue
+        if priority and doc.get("priority") not in priority:
+            continue
+        if assignee and doc.get("assignee") != assignee:
+            continue
+        if major and not doc.get("major"):
+            continue
+        if master and doc.get("master") != master:
+            continue
+        out.append(doc)
+    if breached:
+        out = [d for d in out if _breached(app, d)]
+    order = {p: i for i, p in enumerate(app.policy.matrix.priority_levels)}
+    out.sort(key=lambda d: (order.get(d.get("priority"), 99), str(d.get("opened_at"))))
+    return out
+
+
+def _breached(app: App, doc: dict[str, Any]) -> bool:
+    from itsmctl.core.model import Ticket
+    from itsmctl.core.sla import clocks
+
+    ticket = Ticket.from_doc(doc)
+    return any(c.breached for c in clocks(ticket, app.policy, app.now).values())
+
+
+def list_rows(docs: list[dict[str, Any]]) -> list[list[Any]]:
+    rows = []
+    for d in docs:
+        title = d.get("title", "")
+        if d.get("master"):
+            title = f"[dup of {d['master']}] {title}"
+        elif d.get("slaves"):
+            title = f"[{len(d['slaves'])} dup] {title}"
+        if d.get("major"):
+            title = "MAJOR " + title
+        rows.append([d.get("id"), d.get("priority"), d.get("status"), d.get("group") or "",
+                     d.get("assignee") or "", short_time(d.get("opened_at")), title])
+    return rows
+
+
+def history_rows(ticket: Any) -> list[list[Any]]:
+    rows = []
+    for e in ticket.history:
+        move = f"{e.from_ or '-'} -> {e.to}" if e.from_ != e.to else (e.to or "")
+        changes = ", ".join(f"{k}={v[1]}" for k, v in e.changes.items()
+                            if isinstance(v, list) and len(v) == 2 and k != "history")
+        note = " | ".join(x for x in (e.note, changes) if x)
+        rows.append([short_time(e.at.isoformat()), e.actor, e.action + (
+            f" (via {e.via})" if e.via else ""), move, note])
+    return rows
+
+
+def describe(app: App, ticket: Any, doc: dict[str, Any]) -> str:
+    """`show` for people: the state on top, the clocks, the last events."""
+    from itsmctl.render import table
+
+    cls = ticket.classification
+    lines = [
+        f"{ticket.id}  {ticket.title}",
+        f"  status     {ticket.status}" + (f" ({ticket.wait.code})" if ticket.wait else ""),
+        f"  priority   {ticket.priority} (impact {ticket.impact}, urgency {ticket.urgency})"
+        + ("  MAJOR" if ticket.major else ""),
+        f"  type       {ticket.type} via {ticket.source}, opened by {ticket.opened_by} "
+        f"{short_time(ticket.opened_at.isoformat())}",
+        f"  group      {ticket.group or '-'}   assignee {ticket.assignee or '-'}",
+        "  class      " + " / ".join(x or "-" for x in (cls.category, cls.subtype,
+                                                        cls.symptom, cls.causation)),
+    ]
+    if ticket.reporter and ticket.reporter.name:
+        r = ticket.reporter
+        lines.append(f"  reporter   {r.name} {r.phone or ''} {r.email or ''}".rstrip())
+    if ticket.alert:
+        lines.append(f"  alert      {ticket.alert.id} [{ticket.alert.severity}] "
+                     f"{ticket.alert.message}")
+    if ticket.master:
+        lines.append(f"  master     {ticket.master}")
+    if ticket.slaves:
+        lines.append(f"  slaves     {', '.join(ticket.slaves)}")
+    if ticket.related:
+        lines.append(f"  related    {', '.join(ticket.related)}")
+    if ticket.solution:
+        lines.append(f"  solution   {ticket.solution}")
+    if ticket.close_code:
+        lines.append(f"  closed     {ticket.close_code}")
+    c = ticket.counters
+    lines.append(f"  counters   dispatches {c.dispatches}, transfers {c.transfers}, "
+                 f"returns {c.returns}, reopens {c.reopens}")
+    if ticket.escalations:
+        lines.append("  escalated  " + ", ".join(
+            f"{e.trigger}{'/' + e.phase if e.phase else ''}" for e in ticket.escalations))
+    sla_rows = []
+    for phase, clock in doc["sla"].items():
+        if clock.get("start") is None:
+            continue
+        state = "BREACHED" if clock["breached"] else ("met" if clock["stop"] else "running")
+        sla_rows.append([phase, short_time(clock["start"]), short_time(clock["deadline"]),
+                         "" if clock["stop"] else clock["remaining"], state])
+    if sla_rows:
+        lines += ["", table(sla_rows, ["sla", "start", "deadline", "remaining", "state"])]
+    lines += ["", table(history_rows(ticket)[-8:], ["at", "actor", "action", "state", "note"])]
+    return "\n".join(lines)

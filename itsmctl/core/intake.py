@@ -1,0 +1,146 @@
+"""Opening a ticket (L1, L2, L12, L15): validate the intake and compute its priority."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Optional
+
+from itsmctl.core import escalation, priority as prio
+from itsmctl.core.model import (USER_SOURCES, Alert, Classification, Event, Links, Reporter,
+                                Ticket)
+from itsmctl.core.permissions import require
+from itsmctl.core.policy import Policy
+from itsmctl.core.workflow import Ctx, diff, record, validate_classification
+from itsmctl.errors import RuleViolation, UsageError
+
+
+@dataclass
+class Intake:
+    """What `open` was told; None means 'not given'."""
+
+    title: Optional[str] = None
+    description: str = ""
+    type: str = "incident"
+    source: Optional[str] = None
+    reporter: dict[str, Optional[str]] = field(default_factory=dict)
+    category: Optional[str] = None
+    subtype: Optional[str] = None
+    symptom: Optional[str] = None
+    impact: Any = None
+    urgency: Optional[str] = None
+    affected_users: Optional[int] = None
+    location: Optional[str] = None
+    cis: list[str] = field(default_factory=list)
+    caused_by_change: Optional[str] = None
+    alert: dict[str, Optional[str]] = field(default_factory=dict)
+    recurrence_of: Optional[Ticket] = None
+    out_of_scope: bool = False
+
+
+def default_source(policy: Policy, actor: str, intake: Intake) -> str:
+    roles = policy.teams.people[actor].roles
+    if intake.alert.get("id") or "monitoring" in roles:
+        return "monitoring"
+    if "service_desk" in roles:
+        return "phone"
+    return "staff"
+
+
+def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str) -> Ticket:
+    """L1: a new ticket, priority from the matrix (P1-P5)."""
+    policy, matrix = ctx.policy, ctx.policy.matrix
+    require(policy, ctx.actor, "open_out_of_scope" if intake.out_of_scope else "open")
+    base = intake.recurrence_of
+    if base is not None and base.status != "closed":
+        raise RuleViolation(f"{base.id} is {base.status}, not closed; a recurrence follows a "
+                            f"closed ticket (5.1.11); link duplicates with: itsmctl link-master",
+                            rule="L12")
+    title = intake.title or (base.title if base else None)
+    if not title or not title.strip():
+        raise RuleViolation("--title is required", rule="L1")
+    source = intake.source or default_source(policy, ctx.actor, intake)
+    reporter = _reporter(policy, ctx.actor, intake, source, base)
+    alert = _alert(policy, ctx.actor, intake, source)
+    cls = Classification(category=intake.category, subtype=intake.subtype, symptom=intake.symptom)
+    if base is not None and intake.category is None:
+        cls = base.classification.model_copy(update={"causation": None})
+    validate_classification(policy, cls)
+    impact = _impact(policy, intake, base)
+    urgency = (prio.parse_urgency(matrix, intake.urgency) if intake.urgency
+               else prio.default_urgency(matrix, reporter.kind if reporter else None,
+                                         intake.type))
+    raised = 1 if base is not None else 0          # desktop standard 3.1.5
+    priority = prio.compute(matrix, impact, urgency, raised)
+    links = Links(cis=list(intake.cis) or (list(base.links.cis) if base else []),
+                  caused_by_change=intake.caused_by_change)
+    ticket = Ticket(
+        id=ticket_id, title=title.strip(), type=intake.type, source=source, status="new",
+        impact=impact, urgency=urgency, priority=priority, priority_raise=raised,
+        major=prio.is_major(matrix, impact, priority), opened_by=ctx.actor,
+        opened_at=ctx.now, updated_at=ctx.now,
+        description=intake.description or (base.description if base else ""),
+        reporter=reporter, alert=alert, location=intake.location,
+        affected_users=intake.affected_users, classification=cls, links=links,
+        recurrence_of=base.id if base else None)
+    note = f"recurrence of {base.id} (5.1.11); priority one level up" if base else None
+    ticket = ticket.evolve(history=[Event(
+        at=ctx.now, actor=ctx.actor, action="open", to="new", note=note,
+        changes={"priority": [None, priority]}).model_dump(by_alias=True)])
+    if intake.type == "complaint":
+        before = ticket.to_doc()
+        ticket = escalation.apply(ticket, policy, "complaint", ctx.now)
+        ticket = record(before, ticket, ctx, "escalate", note="complaints escalate at once (S5)")
+    if intake.out_of_scope:
+        before = ticket.to_doc()
+        closed = ticket.evolve(status="closed", close_code="out_of_scope", closed_at=ctx.now,
+                               solution="outside the desk's scope; the user was told (1.7)")
+        ticket = record(before, closed, ctx, "close", note="out of scope (L2)")
+    return ticket
+
+
+def _impact(policy: Policy, intake: Intake, base: Optional[Ticket]) -> Any:
+    matrix = policy.matrix
+    if intake.impact is not None:
+        return prio.parse_impact(matrix, intake.impact)
+    if intake.affected_users is not None:
+        if intake.affected_users < 0:
+            raise UsageError("--affected-users must be 0 or more", rule="P3")
+        return prio.impact_from_users(matrix, intake.affected_users)
+    if base is not None:
+        return base.impact
+    return matrix.impact_levels[-1]
+
+
+def _reporter(policy: Policy, actor: str, intake: Intake, source: str,
+              base: Optional[Ticket]) -> Optional[Reporter]:
+    given = {k: v for k, v in intake.reporter.items() if v}
+    if not given and base is not None and base.reporter is not None:
+        return base.reporter
+    if source in USER_SOURCES:
+        if not given.get("name") or not (given.get("phone") or given.get("email")):
+            raise RuleViolation(
+                f"a {source} ticket needs the reporter: --reporter-name and "
+                "--reporter-phone or --reporter-email (4.3.1)", rule="L1")
+    if not given and source == "staff":
+        person = policy.teams.people[actor]
+        return Reporter(id=actor, name=person.name, kind="staff", phone=person.phone,
+                        email=person.email)
+    return Reporter(**given) if given else None
+
+
+def _alert(policy: Policy, actor: str, intake: Intake, source: str) -> Optional[Alert]:
+    given = {k: v for k, v in intake.alert.items() if v}
+    if source != "monitoring":
+        if given:
+            raise UsageError("--alert-* options go with --source monitoring", rule="L1")
+        return None
+    missing = [f"--alert-{k}" for k in ("id", "severity", "message") if not given.get(k)]
+    if missing:
+        raise RuleViolation(f"a monitoring ticket needs {', '.join(missing)}", rule="L1")
+    auto = "monitoring" in policy.teams.people[actor].roles
+    given.setdefault("fingerprint", given["id"])
+    return Alert(mode="auto" if auto else "manual", triggered_by=actor, **given)
+
+
+__all__ = ["Intake", "open_ticket", "diff"]

@@ -1,0 +1,228 @@
+"""The ticket: current state on top, an append-only history below (SPEC 2)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+STATUSES = ("new", "assigned", "in_progress", "waiting", "resolved", "closed")
+OPEN_STATUSES = ("new", "assigned", "in_progress", "waiting")
+TYPES = ("incident", "service_request", "consultation", "complaint")
+SOURCES = ("phone", "email", "web", "monitoring", "staff", "transfer")
+USER_SOURCES = ("phone", "email", "web", "transfer")
+
+Status = Literal["new", "assigned", "in_progress", "waiting", "resolved", "closed"]
+TicketType = Literal["incident", "service_request", "consultation", "complaint"]
+Source = Literal["phone", "email", "web", "monitoring", "staff", "transfer"]
+Level = Union[int, str]
+
+ID_RE = re.compile(r"^([A-Z]{2,5})-(\d{2})(\d{2})-([0-9A-Z]{5})$")
+
+
+def ticket_path(ticket_id: str) -> str:
+    """tickets/YYYY/MM/<ID>.yaml, derived from the ID alone."""
+    m = ID_RE.match(ticket_id)
+    if not m:
+        raise ValueError(f"not a ticket id: {ticket_id!r}")
+    return f"tickets/20{m.group(2)}/{m.group(3)}/{ticket_id}.yaml"
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Reporter(_Part):
+    id: Optional[str] = None
+    name: Optional[str] = None
+    kind: Optional[str] = None
+    phone: Optional[str] = None
+    email: Optional[str] = None
+    department: Optional[str] = None
+    location: Optional[str] = None
+
+
+class Alert(_Part):
+    id: str
+    severity: str
+    message: str
+    fingerprint: Optional[str] = None
+    generator_url: Optional[str] = None
+    mode: Literal["auto", "manual"] = "auto"
+    triggered_by: Optional[str] = None
+    status: Literal["firing", "resolved"] = "firing"
+    cleared_at: Optional[datetime] = None
+
+
+class Classification(_Part):
+    category: Optional[str] = None
+    subtype: Optional[str] = None
+    symptom: Optional[str] = None
+    causation: Optional[str] = None
+
+
+class Counters(_Part):
+    dispatches: int = 0
+    transfers: int = 0
+    returns: int = 0
+    reopens: int = 0
+
+
+class Wait(_Part):
+    code: str
+    since: datetime
+    until: Optional[datetime] = None
+    resume_to: Status
+    reference: Optional[str] = None
+
+
+class Task(_Part):
+    id: str
+    title: str
+    group: Optional[str] = None
+    status: Literal["open", "done"] = "open"
+    opened_at: datetime
+    opened_by: str
+    result: Optional[str] = None
+    done_at: Optional[datetime] = None
+    done_by: Optional[str] = None
+
+
+class Announcement(_Part):
+    kind: Literal["outage", "maintenance", "info"]
+    title: str
+    body: str
+    status: Literal["open", "closed"] = "open"
+    at: datetime
+    by: str
+    closed_at: Optional[datetime] = None
+
+
+class Escalation(_Part):
+    trigger: str
+    at: datetime
+    level: int = 1
+    actions: list[str] = []
+    phase: Optional[str] = None
+    reason: Optional[str] = None
+
+
+class Notification(_Part):
+    id: str
+    trigger: str
+    at: datetime
+    recipients: list[str] = []
+    roles: list[str] = []
+    channels: list[str] = []
+    status: Literal["pending", "sent", "failed"] = "pending"
+    attempts: int = 0
+    sent_at: Optional[datetime] = None
+    error: Optional[str] = None
+
+
+class Visit(_Part):
+    due: datetime
+    result: Optional[str] = None
+    at: Optional[datetime] = None
+    by: Optional[str] = None
+
+
+class Links(_Part):
+    problem: Optional[str] = None
+    change: Optional[str] = None
+    requirement: Optional[str] = None
+    cis: list[str] = []
+    caused_by_change: Optional[str] = None
+
+
+class Event(_Part):
+    """One transition: who did what, when, from which state to which, and why."""
+
+    at: datetime
+    actor: str
+    action: str
+    from_: Optional[str] = Field(default=None, alias="from")
+    to: Optional[str] = None
+    changes: dict[str, Any] = {}
+    note: Optional[str] = None
+    via: Optional[str] = None
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Ticket(_Part):
+    """A ticket file; key order here is the order on disk."""
+
+    id: str
+    title: str
+    type: TicketType = "incident"
+    source: Source = "phone"
+    status: Status = "new"
+    impact: Level
+    urgency: str
+    priority: str
+    priority_raise: int = 0
+    major: bool = False
+    group: Optional[str] = None
+    assignee: Optional[str] = None
+    opened_by: str
+    opened_at: datetime
+    updated_at: datetime
+    resolved_at: Optional[datetime] = None
+    resolved_group: Optional[str] = None
+    closed_at: Optional[datetime] = None
+    description: str = ""
+    reporter: Optional[Reporter] = None
+    alert: Optional[Alert] = None
+    location: Optional[str] = None
+    affected_users: Optional[int] = None
+    classification: Classification = Classification()
+    counters: Counters = Counters()
+    wait: Optional[Wait] = None
+    solution: Optional[str] = None
+    workaround: bool = False
+    close_code: Optional[str] = None
+    satisfaction: Optional[int] = None
+    master: Optional[str] = None
+    slaves: list[str] = []
+    related: list[str] = []
+    recurrence_of: Optional[str] = None
+    links: Links = Links()
+    tasks: list[Task] = []
+    announcement: Optional[Announcement] = None
+    escalations: list[Escalation] = []
+    sla: dict[str, Any] = {}
+    notifications: list[Notification] = []
+    visit: Optional[Visit] = None
+    history: list[Event] = []
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError(f"not a ticket id: {v!r}")
+        return v
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def path(self) -> str:
+        return ticket_path(self.id)
+
+    def to_doc(self) -> dict[str, Any]:
+        """The plain mapping written to disk and printed by `show --json`."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=False)
+
+    @classmethod
+    def from_doc(cls, doc: Any) -> "Ticket":
+        return cls.model_validate(doc)
+
+    def evolve(self, **changes: Any) -> "Ticket":
+        """A validated copy with changes (model_copy would skip validation)."""
+        doc = self.model_dump(by_alias=True)
+        doc.update(changes)
+        return type(self).model_validate(doc)

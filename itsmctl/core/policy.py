@@ -1,0 +1,323 @@
+"""The desk's configuration as validated models: matrix, SLA, routing, teams, codes, notify."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Any, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Level = Union[int, str]
+ROLES = ("service_desk", "support", "incident_manager", "leader", "monitoring")
+Role = Literal["service_desk", "support", "incident_manager", "leader", "monitoring"]
+PHASES = ("respond", "accept", "restore", "close")
+
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*([wdhms]))+\s*$")
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])")
+_UNIT = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(text: Any) -> timedelta:
+    """'10m', '1d', '0.5h', '1h30m' -> timedelta; a bare number is minutes."""
+    if isinstance(text, timedelta):
+        return text
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return timedelta(minutes=text)
+    if not isinstance(text, str) or not _DURATION.match(text):
+        raise ValueError(f"not a duration: {text!r} (use e.g. 10m, 8h, 1d, 0.5h)")
+    return timedelta(seconds=sum(float(n) * _UNIT[u] for n, u in _PART.findall(text)))
+
+
+def format_duration(delta: timedelta) -> str:
+    """Inverse of parse_duration for display: 1d2h, 30m, 45s."""
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    parts = []
+    for unit in ("d", "h", "m"):
+        n, seconds = divmod(seconds, _UNIT[unit])
+        if n:
+            parts.append(f"{n}{unit}")
+    if seconds or not parts:
+        parts.append(f"{seconds}s")
+    return sign + "".join(parts)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+Duration = timedelta
+
+
+class DeskConfig(_Model):
+    version: int = 1
+    name: str = "itsmctl desk"
+    profile: str = "default"
+    timezone: str = "UTC"
+    id_prefix: str = Field(default="INC", pattern=r"^[A-Z]{2,5}$")
+    requirement_link: Literal["close", "wait"] = "close"
+    lock_timeout: float = 60.0
+    remote: Optional[str] = None
+
+
+class AffectedUsers(_Model):
+    min: int = Field(ge=0)
+    impact: Level
+
+
+class UrgencyDefaults(_Model):
+    default: str = "medium"
+    reporter_kind: dict[str, str] = {}
+    complaint: str = "high"
+    escalated: str = "high"
+
+
+class PriorityMatrix(_Model):
+    version: int = 1
+    impact_levels: list[Level]
+    urgency_levels: list[str]
+    priority_levels: list[str]
+    matrix: dict[Level, dict[str, str]]
+    urgency_defaults: UrgencyDefaults = UrgencyDefaults()
+    affected_users: list[AffectedUsers] = []
+    impact_labels: dict[Level, str] = {}
+
+    @model_validator(mode="after")
+    def _complete(self) -> "PriorityMatrix":
+        """P1: every cell present and naming a known priority."""
+        for impact in self.impact_levels:
+            row = self.matrix.get(impact)
+            if row is None:
+                raise ValueError(f"matrix: row for impact {impact!r} is missing (rule P1)")
+            for urgency in self.urgency_levels:
+                cell = row.get(urgency)
+                if cell is None:
+                    raise ValueError(f"matrix.{impact}.{urgency}: cell is missing (rule P1)")
+                if cell not in self.priority_levels:
+                    raise ValueError(f"matrix.{impact}.{urgency}: unknown priority {cell!r}")
+        for impact in self.matrix:
+            if impact not in self.impact_levels:
+                raise ValueError(f"matrix: impact {impact!r} is not in impact_levels")
+        ud = self.urgency_defaults
+        for name, value in [("default", ud.default), ("complaint", ud.complaint),
+                            ("escalated", ud.escalated), *ud.reporter_kind.items()]:
+            if value not in self.urgency_levels:
+                raise ValueError(f"urgency_defaults.{name}: unknown urgency {value!r}")
+        for i, rule in enumerate(self.affected_users):
+            if rule.impact not in self.impact_levels:
+                raise ValueError(f"affected_users.{i}.impact: unknown impact {rule.impact!r}")
+        return self
+
+    def impact(self, text: Any) -> Level:
+        """The configured impact level matching text ('1' matches 1)."""
+        for level in self.impact_levels:
+            if str(level) == str(text):
+                return level
+        raise KeyError(text)
+
+
+class Targets(_Model):
+    respond: Duration
+    accept: Duration
+    restore: Duration
+    close: Duration
+
+    @field_validator("respond", "accept", "restore", "close", mode="before")
+    @classmethod
+    def _dur(cls, v: Any) -> timedelta:
+        return parse_duration(v)
+
+
+class Calendar(_Model):
+    """Working time: hours per weekday, holidays and adjusted working days."""
+
+    hours: str = "09:00-18:00"
+    weekdays: list[int] = [1, 2, 3, 4, 5]
+    holidays: list[date] = []
+    workdays: list[date] = []
+    country: Optional[str] = None
+
+
+class Escalation(_Model):
+    handoffs: int = 3
+    reopens: int = 2
+    actions: list[Literal["notify", "urgency_high", "raise_priority"]] = [
+        "notify", "urgency_high"]
+    complaint: Literal["top", "actions"] = "actions"
+
+
+class VisitRule(_Model):
+    within_working_days: int = 5
+    sources: list[str] = ["phone", "email", "web", "transfer"]
+
+
+class SlaConfig(_Model):
+    version: int = 1
+    calendar: Optional[Calendar] = None
+    targets: dict[str, Targets]
+    auto_close_after: Duration = timedelta(days=30)
+    escalation: Escalation = Escalation()
+    visit: VisitRule = VisitRule()
+
+    @field_validator("auto_close_after", mode="before")
+    @classmethod
+    def _dur(cls, v: Any) -> timedelta:
+        return parse_duration(v)
+
+
+class Subtype(_Model):
+    label: str = ""
+    groups: list[str]
+    by_location: dict[str, list[str]] = {}
+    symptoms: dict[str, str] = {}
+    causations: dict[str, str] = {}
+
+
+class Category(_Model):
+    label: str = ""
+    subtypes: dict[str, Subtype]
+
+
+class Categories(_Model):
+    version: int = 1
+    categories: dict[str, Category]
+
+    def subtype(self, category: str, subtype: str) -> Subtype:
+        cat = self.categories.get(category)
+        if cat is None:
+            raise KeyError(f"category {category!r}")
+        sub = cat.subtypes.get(subtype)
+        if sub is None:
+            raise KeyError(f"subtype {category}/{subtype}")
+        return sub
+
+
+class Group(_Model):
+    label: str = ""
+    line: Optional[int] = None
+    onsite: bool = False
+    external: bool = False
+    email: Optional[str] = None
+
+
+class Person(_Model):
+    name: str
+    email: Optional[str] = None
+    phone: Optional[str] = None
+    roles: list[Role]
+    groups: list[str] = []
+
+
+class Delegation(_Model):
+    person: str
+    delegate: str
+    start: date = Field(alias="from")
+    end: date = Field(alias="to")
+    reason: str = ""
+
+
+class Teams(_Model):
+    version: int = 1
+    groups: dict[str, Group]
+    people: dict[str, Person]
+    desk_group: str = "service-desk"
+    manager_group: Optional[str] = None
+    leadership_group: str = "leadership"
+    delegates: list[Delegation] = []
+
+    @model_validator(mode="after")
+    def _refs(self) -> "Teams":
+        for pid, person in self.people.items():
+            for g in person.groups:
+                if g not in self.groups:
+                    raise ValueError(f"people.{pid}.groups: unknown group {g!r}")
+        for i, d in enumerate(self.delegates):
+            for who in (d.person, d.delegate):
+                if who not in self.people:
+                    raise ValueError(f"delegates.{i}: unknown person {who!r}")
+            if d.end < d.start:
+                raise ValueError(f"delegates.{i}: 'to' is before 'from'")
+        for name in (self.desk_group, self.leadership_group):
+            if name not in self.groups:
+                raise ValueError(f"unknown group {name!r}")
+        return self
+
+    def members(self, group: str) -> list[str]:
+        return [pid for pid, p in self.people.items() if group in p.groups]
+
+    def with_role(self, role: str) -> list[str]:
+        return [pid for pid, p in self.people.items() if role in p.roles]
+
+    def find(self, who: str) -> Optional[str]:
+        """Person id for an id or e-mail address (I1)."""
+        if who in self.people:
+            return who
+        low = who.lower()
+        for pid, person in self.people.items():
+            if person.email and person.email.lower() == low:
+                return pid
+        return None
+
+
+class Codes(_Model):
+    version: int = 1
+    wait: dict[str, str]
+    close: dict[str, str]
+    close_needs_problem: list[str] = ["workaround", "failed"]
+    close_by_hand_forbidden: list[str] = ["auto_closed", "out_of_scope"]
+
+
+class Channel(_Model):
+    type: Literal["outbox", "smtp", "webhook", "command"]
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class NotifyConfig(_Model):
+    version: int = 1
+    model_config = ConfigDict(extra="allow", frozen=True)
+    channels: dict[str, Channel] = {}
+    rules: dict[str, dict[str, list[str]]] = {}
+
+
+class Policy(_Model):
+    """Everything under config/, validated and cross-checked."""
+
+    desk: DeskConfig
+    matrix: PriorityMatrix
+    sla: SlaConfig
+    categories: Categories
+    teams: Teams
+    codes: Codes
+    notify: NotifyConfig
+
+    def problems(self) -> list[tuple[str, str, str]]:
+        """Cross-file references that do not resolve: (file, key path, message)."""
+        found: list[tuple[str, str, str]] = []
+        for prio in self.matrix.priority_levels:
+            if prio not in self.sla.targets:
+                found.append(("sla.yaml", f"targets.{prio}", "priority has no targets"))
+        for cname, cat in self.categories.categories.items():
+            for sname, sub in cat.subtypes.items():
+                groups = list(sub.groups) + [g for gs in sub.by_location.values() for g in gs]
+                for g in groups:
+                    if g not in self.teams.groups:
+                        found.append(("categories.yaml",
+                                      f"categories.{cname}.subtypes.{sname}.groups",
+                                      f"unknown group {g!r}"))
+        for code in ("out_of_scope", "auto_closed", "solved"):
+            if code not in self.codes.close:
+                found.append(("codes.yaml", "close", f"code {code!r} is required"))
+        for code in self.codes.close_needs_problem:
+            if code not in self.codes.close:
+                found.append(("codes.yaml", "close_needs_problem", f"unknown code {code!r}"))
+        return found
+
+    @property
+    def top_priority(self) -> str:
+        return self.matrix.priority_levels[0]
+
+    @property
+    def top_impact(self) -> Level:
+        return self.matrix.impact_levels[0]

@@ -1,0 +1,37 @@
+"""Fixtures: a fresh desk repository per test (real git, real files)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import make_desk
+
+os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+
+
+@pytest.fixture(autouse=True)
+def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never read the developer's git config or time."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_AUTHOR_NAME", "test")
+    monkeypatch.setenv("GIT_AUTHOR_EMAIL", "test@example.com")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "test")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.com")
+    for name in ("ITSMCTL_NOW", "ITSMCTL_ACTOR", "ITSMCTL_REPO"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def desk(tmp_path: Path) -> Path:
+    """A new desk from the default profile, with its first commit."""
+    return make_desk(tmp_path / "desk")
+
+
+@pytest.fixture
+def desktop_desk(tmp_path: Path) -> Path:
+    return make_desk(tmp_path / "desktop-desk", profile="desktop")
