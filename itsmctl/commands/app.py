@@ -109,14 +109,13 @@ class App:
 
 
 def commit_message(action: str, tickets: list[Any], actor: str, note: Optional[str] = None,
-                   extra: Optional[dict[str, str]] = None) -> str:
+                   extra: Optional[dict[str, str]] = None,
+                   before: Optional[str] = None) -> str:
     """Subject for people, trailers for machines (I3)."""
     main = tickets[0]
     subject = f"{main.id}: {action}"
-    if main.history:
-        last = main.history[-1]
-        if last.from_ != last.to and last.to:
-            subject += f" ({last.from_ or '-'} -> {last.to})"
+    if before != main.status:
+        subject += f" ({before or '-'} -> {main.status})"
     subject += f" by {actor}"
     body = [subject, ""]
     if note:
@@ -165,7 +164,8 @@ def transition(app: App, ticket_ref: str, action: str, step: Step,
         tx.save(after)
         mirror_slaves(tx, before, after, ctx)
         others = [t for tid, t in tx.changed.items() if tid != after.id]
-        tx_commit(tx, commit_message(action, [after, *others], app.actor, note),
+        tx_commit(tx, commit_message(action, [after, *others], app.actor, note,
+                                     before=before.status),
                   app.author(), app.now)
         changed = list(tx.changed.values())
     after_commit(app, changed)

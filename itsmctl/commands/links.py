@@ -21,7 +21,8 @@ def _pair(app: App, action: str, first: str, second: str,
         new_a, new_b = fn(a, b, ctx)
         tx.save(new_a)
         tx.save(new_b)
-        tx_commit(tx, commit_message(action, [new_a, new_b], app.actor), app.author(), app.now)
+        tx_commit(tx, commit_message(action, [new_a, new_b], app.actor, before=a.status),
+                  app.author(), app.now)
     after_commit(app, [new_a, new_b])
     return new_a
 
