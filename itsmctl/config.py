@@ -17,6 +17,7 @@ FILES = {
     "teams": "teams.yaml",
     "codes": "codes.yaml",
     "notify": "notify.yaml",
+    "kpi": "kpi.yaml",
 }
 SUPPORTED_VERSION = 1
 _CACHE_FORMAT = 1
@@ -44,7 +45,7 @@ def _model_for(key: str) -> Any:
 
     return {"desk": p.DeskConfig, "matrix": p.PriorityMatrix, "sla": p.SlaConfig,
             "categories": p.Categories, "teams": p.Teams, "codes": p.Codes,
-            "notify": p.NotifyConfig}[key]
+            "notify": p.NotifyConfig, "kpi": p.KpiConfig}[key]
 
 
 def _stamp(root: Path) -> tuple[Any, ...]:

@@ -281,6 +281,58 @@ class NotifyConfig(_Model):
     rules: dict[str, dict[str, list[str]]] = {}
 
 
+_TARGET = re.compile(r"^\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+class Target(_Model):
+    """A KPI target such as '< 1%' or '> 95%' (handbook 6.2)."""
+
+    op: Literal["<", "<=", ">", ">="]
+    percent: float
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            m = _TARGET.match(v)
+            if not m:
+                raise ValueError(f"not a target: {v!r} (use e.g. '< 1%' or '> 95%')")
+            return {"op": m.group(1), "percent": float(m.group(2))}
+        return v
+
+    def met(self, ratio: float) -> bool:
+        value, limit = round(ratio * 100, 9), self.percent
+        return {"<": value < limit, "<=": value <= limit, ">": value > limit,
+                ">=": value >= limit}[self.op]
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.percent:g}%"
+
+
+class KpiTargets(_Model):
+    dispatch_accuracy: Target = Target.model_validate("< 1%")
+    dispatch_timeliness: Target = Target.model_validate(">= 99%")
+    accept_timeliness: Target = Target.model_validate("> 95%")
+    restore_timeliness: Target = Target.model_validate("> 95%")
+    close_confirmation: Target = Target.model_validate("< 1%")
+    problem_coverage: Target = Target.model_validate("> 90%")
+    resolution_rate: Target = Target.model_validate("> 80%")
+    recurrence_rate: Target = Target.model_validate("< 5%")
+    satisfaction: Target = Target.model_validate("< 10%")
+    complaint_rate: Target = Target.model_validate("< 1%")
+
+
+class KpiConfig(_Model):
+    """Monthly report and KPI table (Q1, handbook 6.2, ISO procedure 5.15)."""
+
+    version: int = 1
+    targets: KpiTargets = KpiTargets()
+    successful_close_codes: list[str] = ["solved", "auto_closed"]
+    unsuccessful_close_codes: list[str] = ["workaround", "failed"]
+    dissatisfied_at_most: int = Field(default=2, ge=1, le=5)
+    trend_months: int = Field(default=3, ge=0, le=24)
+
+
 class Policy(_Model):
     """Everything under config/, validated and cross-checked."""
 
@@ -291,6 +343,7 @@ class Policy(_Model):
     teams: Teams
     codes: Codes
     notify: NotifyConfig
+    kpi: KpiConfig = KpiConfig()
 
     def problems(self) -> list[tuple[str, str, str]]:
         """Cross-file references that do not resolve: (file, key path, message)."""
@@ -312,6 +365,10 @@ class Policy(_Model):
         for code in self.codes.close_needs_problem:
             if code not in self.codes.close:
                 found.append(("codes.yaml", "close_needs_problem", f"unknown code {code!r}"))
+        for key in ("successful_close_codes", "unsuccessful_close_codes"):
+            for code in getattr(self.kpi, key):
+                if code not in self.codes.close:
+                    found.append(("kpi.yaml", key, f"unknown close code {code!r}"))
         return found
 
     @property
