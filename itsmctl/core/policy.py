@@ -131,13 +131,54 @@ class Targets(_Model):
 
 
 class Calendar(_Model):
-    """Working time: hours per weekday, holidays and adjusted working days."""
+    """Working time (S2): hours per weekday, holidays and adjusted working days (调休).
 
-    hours: str = "09:00-18:00"
+    `hours` is one range list for every working day ("09:00-12:00,13:30-18:00") or a
+    mapping weekday -> ranges (1/mon … 7/sun), whose keys are then the working weekdays.
+    `country` takes public holidays and adjusted working days from the `holidays`
+    package (e.g. CN); `holidays` / `workdays` list extra days off and days on.
+    """
+
+    hours: Union[str, dict[Union[int, str], str]] = "09:00-18:00"
     weekdays: list[int] = [1, 2, 3, 4, 5]
     holidays: list[date] = []
     workdays: list[date] = []
     country: Optional[str] = None
+    subdivision: Optional[str] = None
+    timezone: Optional[str] = None       # default: desk.yaml timezone
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weekdays_from_hours(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("hours"), dict) \
+                and "weekdays" not in data:
+            from itsmctl.core.calendar import weekday_number
+
+            data = {**data, "weekdays": sorted(weekday_number(k) for k in data["hours"])}
+        return data
+
+    @model_validator(mode="after")
+    def _check(self) -> "Calendar":
+        from itsmctl.core.calendar import country_holidays, parse_hours, weekday_number
+
+        for wd in self.weekdays:
+            weekday_number(wd)
+        ranges = [self.hours] if isinstance(self.hours, str) else list(self.hours.values())
+        for text in ranges:
+            parse_hours(text)
+        if isinstance(self.hours, dict):
+            keys = sorted(weekday_number(k) for k in self.hours)
+            if keys != sorted(set(self.weekdays)):
+                raise ValueError(f"weekdays {self.weekdays} and the days of hours {keys} "
+                                 "disagree (leave weekdays out when hours is per weekday)")
+        both = sorted(set(self.holidays) & set(self.workdays))
+        if both:
+            raise ValueError(f"{both[0]} is both a holiday and a workday")
+        if not self.weekdays and not self.workdays and not self.country:
+            raise ValueError("a calendar needs working weekdays or workdays")
+        if self.country:
+            country_holidays(self.country, self.subdivision)
+        return self
 
 
 class Escalation(_Model):
