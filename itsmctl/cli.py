@@ -19,6 +19,8 @@ GLOBAL_FLAGS = ("--json", "--debug")
 GLOBAL_OPTIONS = ("--repo", "--actor", "--now")
 # name -> (module:attribute, one-line summary); loaded only when run or asked for help
 LAZY: dict[str, tuple[str, str]] = {}
+LAZY["task"] = ("itsmctl.cli_work:task_group", "Tasks for other groups: add, done (T1).")
+LAZY["announce"] = ("itsmctl.cli_work:announce_cmd", "Post the ticket's announcement (A1).")
 SECTIONS = {
     "Desk": ["open", "assign", "reopen", "close", "link-master", "unlink", "link", "classify",
              "escalate", "note"],
@@ -452,6 +454,8 @@ def show_cmd(obj: Obj, ticket: str) -> None:
 @click.option("--breached", is_flag=True, help="Only tickets past an SLA deadline.")
 @click.option("--master", metavar="ID", help="Only the slaves of this master.")
 @click.option("--all", "show_all", is_flag=True, help="Closed and resolved ones too.")
+@click.option("--announcements", is_flag=True, help="Tickets with an open announcement, "
+              "one row each (A1); with --all, closed announcements too.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
               default="table", show_default=True, help="Output format.")
 @pass_obj
@@ -463,6 +467,7 @@ def list_cmd(obj: Obj, fmt: str, **kw: Any) -> None:
       itsmctl list
       itsmctl list --group billing-app --priority P1 --priority P2
       itsmctl list --status resolved --json
+      itsmctl list --announcements
     """
     from itsmctl.commands.read import LIST_COLUMNS, list_rows, select, show_doc
     from itsmctl.render import csv_text, table
@@ -470,7 +475,16 @@ def list_cmd(obj: Obj, fmt: str, **kw: Any) -> None:
     app = obj.app
     if kw.get("master"):
         kw["master"] = app.desk.resolve_id(kw["master"])
-    docs = select(app, **kw)
+    if kw.pop("announcements"):
+        from itsmctl.commands import announce
+
+        docs = announce.announced(app, **kw)
+        if not (obj.json or fmt == "json"):
+            rows, cols = announce.rows(docs), announce.COLUMNS
+            emit(obj, csv_text(rows, cols).rstrip("\n") if fmt == "csv" else table(rows, cols))
+            return
+    else:
+        docs = select(app, **kw)
     if obj.json or fmt == "json":
         from itsmctl.core.model import Ticket
 

@@ -26,4 +26,8 @@ def open_from_options(app: App, kw: dict[str, Any]) -> Any:
                "message": kw.get("alert_message"),
                "fingerprint": kw.get("alert_fingerprint")},
         out_of_scope=bool(kw.get("out_of_scope")))
-    return open_ticket(app, intake, recurrence_of=kw.get("recurrence_of"))
+    ticket = open_ticket(app, intake, recurrence_of=kw.get("recurrence_of"))
+    from itsmctl.commands.announce import suggest
+
+    suggest(app, ticket)                        # A1, on stderr
+    return ticket

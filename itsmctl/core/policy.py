@@ -83,6 +83,8 @@ class PriorityMatrix(_Model):
     urgency_defaults: UrgencyDefaults = UrgencyDefaults()
     affected_users: list[AffectedUsers] = []
     impact_labels: dict[Level, str] = {}
+    # A1 (1.6): `open` suggests an announcement at this impact or wider; None: never
+    announce_impact: Optional[Level] = None
 
     @model_validator(mode="after")
     def _complete(self) -> "PriorityMatrix":
@@ -108,6 +110,8 @@ class PriorityMatrix(_Model):
         for i, rule in enumerate(self.affected_users):
             if rule.impact not in self.impact_levels:
                 raise ValueError(f"affected_users.{i}.impact: unknown impact {rule.impact!r}")
+        if self.announce_impact is not None and self.announce_impact not in self.impact_levels:
+            raise ValueError(f"announce_impact: unknown impact {self.announce_impact!r}")
         return self
 
     def impact(self, text: Any) -> Level:
