@@ -2,8 +2,11 @@
 
 A ticket's history is cut into status segments; each phase has a start, maybe a
 stop, and pauses (time spent `waiting`, and for restore the time a resolution
-stood before a reopen). The target comes from the *current* priority, counted
-from the phase start (S3), so a priority change keeps the pause already spent.
+stood before a reopen). A running phase takes its target from the *current*
+priority, counted from the phase start (S3), so a priority change mid-phase moves
+the deadline and keeps the pause already spent. A stopped phase keeps the target of
+the priority in force when it stopped: a later escalation does not turn a phase
+that was met into a breach after the fact.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ ZERO = timedelta(0)
 # span(a, b): countable time between a and b; add(a, d): the instant d countable time after a
 Span = Callable[[datetime, datetime], timedelta]
 Add = Callable[[datetime, timedelta], datetime]
+DONE = frozenset({"assigned", "in_progress", "resolved", "closed"})
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,16 @@ class Segment:
     status: str
     start: datetime
     end: Optional[datetime]          # None: still in this status
+    index: int = -1                  # history index of the event that entered it
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Where a phase starts and stops, as instants and history positions."""
+
+    start: Optional[datetime] = None
+    stop: Optional[datetime] = None
+    stop_index: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -54,13 +68,13 @@ class Clock:
 def segments(ticket: Ticket) -> list[Segment]:
     """The ticket's life as consecutive status intervals."""
     out: list[Segment] = []
-    status, since = "new", ticket.opened_at
-    for event in ticket.history:
+    status, since, index = "new", ticket.opened_at, -1
+    for i, event in enumerate(ticket.history):
         if event.to is None or event.to == status:
             continue
-        out.append(Segment(status, since, event.at))
-        status, since = event.to, event.at
-    out.append(Segment(status, since, None))
+        out.append(Segment(status, since, event.at, index))
+        status, since, index = event.to, event.at, i
+    out.append(Segment(status, since, None, index))
     return out
 
 
@@ -85,44 +99,71 @@ def _overlap(segs: list[Segment], statuses: set[str], a: datetime, b: datetime,
     return total
 
 
-def _first_entry(segs: list[Segment], statuses: set[str], after: datetime) -> Optional[datetime]:
-    for s in segs:
-        if s.status in statuses and s.start >= after:
-            return s.start
-    return None
+def _first(segs: list[Segment], statuses: frozenset[str] | set[str],
+           after: int) -> Optional[Segment]:
+    """The first segment in `statuses` entered by an event after history index `after`."""
+    return next((s for s in segs if s.status in statuses and s.index > after), None)
 
 
-def _last_entry(segs: list[Segment], status: str, skip_from: set[str]) -> Optional[datetime]:
-    """When the ticket last came into `status` from outside skip_from."""
+def _last_entry(segs: list[Segment], status: str) -> Optional[Segment]:
+    return next((s for s in reversed(segs) if s.status == status), None)
+
+
+def _accept_start(ticket: Ticket) -> Optional[tuple[datetime, int]]:
+    """The last (re)dispatch: entering `assigned` other than by a resume, or a transfer
+    (L6) between groups, each of which starts the new group's accept clock (S1)."""
     found = None
-    for prev, s in zip(segs, segs[1:]):
-        if s.status == status and prev.status not in skip_from:
-            found = s.start
-    if segs and segs[0].status == status and found is None:
-        found = segs[0].start
+    status = "new"
+    for i, event in enumerate(ticket.history):
+        if event.to == "assigned" and (event.action == "transfer"
+                                       or status not in ("waiting", "assigned")):
+            found = (event.at, i)
+        if event.to is not None:
+            status = event.to
     return found
 
 
-def phase_bounds(ticket: Ticket, segs: list[Segment]) -> dict[str, tuple[Any, Any]]:
-    """(start, stop) of each phase; None where it has not started or stopped."""
-    done = {"assigned", "in_progress", "resolved", "closed"}
-    respond = (ticket.opened_at, _first_entry(segs, done, ticket.opened_at))
-    accept_start = _last_entry(segs, "assigned", {"waiting", "assigned"})
-    accept_stop = None
-    if accept_start is not None:
-        accept_stop = _first_entry(segs, {"in_progress", "resolved", "closed", "new"},
-                                   accept_start)
-    restore_start = _first_entry(segs, {"in_progress"}, ticket.opened_at)
-    restore_stop = None
-    if restore_start is not None and ticket.status in ("resolved", "closed"):
-        restore_stop = _last_entry(segs, "resolved", {"waiting"}) or \
-            _last_entry(segs, "closed", set())
-    close_start = None
-    if ticket.status in ("resolved", "closed"):
-        close_start = _last_entry(segs, "resolved", {"waiting"})
-    close_stop = ticket.closed_at if (close_start and ticket.status == "closed") else None
-    return {"respond": respond, "accept": (accept_start, accept_stop),
-            "restore": (restore_start, restore_stop), "close": (close_start, close_stop)}
+def phase_bounds(ticket: Ticket, segs: list[Segment]) -> dict[str, Bound]:
+    """Start and stop of each phase (S1); empty where it has not started."""
+    def stop_at(seg: Optional[Segment]) -> dict[str, Any]:
+        return {"stop": seg.start, "stop_index": seg.index} if seg else {}
+
+    out = {"respond": Bound(ticket.opened_at, **stop_at(_first(segs, DONE, -1))),
+           "accept": Bound(), "restore": Bound(), "close": Bound()}
+    accept = _accept_start(ticket)
+    if accept is not None:
+        stop = _first(segs, {"in_progress", "resolved", "closed", "new"}, accept[1])
+        out["accept"] = Bound(accept[0], **stop_at(stop))
+    first_accept = _first(segs, {"in_progress"}, -1)
+    finished = ticket.status in ("resolved", "closed")
+    if first_accept is not None:
+        stop = (_last_entry(segs, "resolved") or _last_entry(segs, "closed")) \
+            if finished else None
+        out["restore"] = Bound(first_accept.start, **stop_at(stop))
+    resolved = _last_entry(segs, "resolved") if finished else None
+    if resolved is not None:
+        closed = _first(segs, {"closed"}, resolved.index) if ticket.status == "closed" else None
+        out["close"] = Bound(resolved.start, **stop_at(closed))
+    return out
+
+
+def priority_before(ticket: Ticket, index: int) -> str:
+    """The priority in force just before history[index], undoing later recorded changes."""
+    priority = ticket.priority
+    for event in reversed(ticket.history[max(index, 0):]):
+        change = event.changes.get("priority")
+        if isinstance(change, list) and len(change) == 2 and change[0] is not None:
+            priority = change[0]
+    return priority
+
+
+def _target(ticket: Ticket, policy: Policy, phase: str, bound: Bound) -> timedelta:
+    targets = policy.sla.targets
+    priority = ticket.priority
+    if bound.stop_index is not None:
+        priority = priority_before(ticket, bound.stop_index)
+    chosen = targets.get(priority) or targets[ticket.priority]
+    return getattr(chosen, phase)
 
 
 def clocks(ticket: Ticket, policy: Policy, now: datetime,
@@ -133,13 +174,14 @@ def clocks(ticket: Ticket, policy: Policy, now: datetime,
 
         span, add = for_policy(policy)
     segs = segments(ticket)
-    targets = policy.sla.targets[ticket.priority]
     out = {}
-    for phase, (start, stop) in phase_bounds(ticket, segs).items():
-        target = getattr(targets, phase)
+    for phase, bound in phase_bounds(ticket, segs).items():
+        start, stop = bound.start, bound.stop
         if start is None:
+            target = getattr(policy.sla.targets[ticket.priority], phase)
             out[phase] = Clock(phase, None, None, target, ZERO, ZERO, None)
             continue
+        target = _target(ticket, policy, phase, bound)
         end = stop or max(now, start)
         # restore does not run while a resolution stood before a reopen
         paused_statuses = {"waiting", "resolved"} if phase == "restore" else {"waiting"}
@@ -184,4 +226,28 @@ def stored(ticket: Ticket, policy: Policy) -> dict[str, Any]:
     return out
 
 
-__all__ = ["PHASES", "Clock", "clocks", "clocks_doc", "segments", "stored"]
+def breached_from_stored(doc: dict[str, Any], now: datetime) -> bool:
+    """Whether any phase is past its deadline, from a ticket's stored clocks alone.
+
+    The stored values were computed at `updated_at`; nothing that moves a deadline
+    happens without an event, except time spent waiting, which only pauses the clock.
+    """
+    if any(e.get("trigger") == "breach" for e in doc.get("escalations") or ()):
+        return True
+    waiting = doc.get("status") == "waiting"
+    updated = datetime.fromisoformat(str(doc["updated_at"]))
+    for phase in (doc.get("sla") or {}).values():
+        deadline = phase.get("deadline")
+        if not deadline:
+            continue
+        due = datetime.fromisoformat(deadline)
+        stop = phase.get("stop")
+        if stop:
+            if datetime.fromisoformat(stop) > due:
+                return True
+        elif (updated if waiting else now) > due:
+            return True
+    return False
+
+
+__all__ = ["PHASES", "Clock", "clocks", "clocks_doc", "priority_before", "segments", "stored"]
