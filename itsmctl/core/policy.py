@@ -194,8 +194,12 @@ class Escalation(_Model):
 
 
 class VisitRule(_Model):
-    within_working_days: int = 5
+    """V1 (ISO procedure 5.14): closed user tickets get a return visit; 0 days: none."""
+
+    within_working_days: int = Field(default=5, ge=0)
     sources: list[str] = ["phone", "email", "web", "transfer"]
+    types: list[str] = ["incident", "service_request", "complaint"]
+    skip_close_codes: list[str] = ["out_of_scope"]
 
 
 class SlaConfig(_Model):
@@ -407,6 +411,9 @@ class Policy(_Model):
         for code in ("out_of_scope", "auto_closed", "solved"):
             if code not in self.codes.close:
                 found.append(("codes.yaml", "close", f"code {code!r} is required"))
+        if "sweep" in self.teams.people:
+            found.append(("teams.yaml", "people.sweep", "the id 'sweep' is reserved for the "
+                          "actions of itsmctl sweep (S4, L11)"))
         for code in self.codes.close_needs_problem:
             if code not in self.codes.close:
                 found.append(("codes.yaml", "close_needs_problem", f"unknown code {code!r}"))

@@ -1,0 +1,171 @@
+"""What one sweep does (S4, S6, L7, L11, V1): plan(tickets, policy, now) -> actions, no I/O.
+
+The sweep acts as the reserved pseudo-actor `sweep` (no person in teams.yaml may carry
+that id), and every action is recorded in the ticket's own history under that name:
+
+- breach      a running SLA phase past its deadline, recorded once per phase per ticket
+              as an Escalation(trigger="breach", phase=...) with the configured actions
+              (S4, S6); history action `escalate`
+- resume      a waiting ticket whose `wait --until` has come (L7); history `resume`
+- auto-close  a resolved ticket after `auto_close_after`, code auto_closed (L11);
+              history `auto-close`
+- visit-due   a closed user ticket is owed a return visit by visit.due (V1); history
+              `visit-due` (once: it sets `visit`)
+
+Slaves follow their master (M2, M5): only visit-due is planned for them; the shell
+mirrors a master's resume and auto-close onto its slaves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Callable, Iterable, Optional
+
+from itsmctl.core import escalation, visit, workflow
+from itsmctl.core.model import Ticket
+from itsmctl.core.policy import Policy, format_duration
+from itsmctl.core.sla import clocks
+from itsmctl.core.workflow import Ctx
+from itsmctl.errors import ItsmError
+
+SWEEP_ACTOR = "sweep"
+KINDS = ("resume", "breach", "auto-close", "visit-due")
+RULE = {"resume": "L7", "breach": "S4", "auto-close": "L11", "visit-due": "V1"}
+MAX_ROUNDS = 6          # an action can make another due (a breach raises priority)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One thing the sweep does to one ticket."""
+
+    ticket: str
+    kind: str
+    when: datetime                   # the deadline / until / auto-close time / visit due
+    phase: Optional[str] = None
+
+    def describe(self) -> str:
+        at = self.when.isoformat()
+        return {"breach": f"breach of {self.phase} (deadline {at}): escalate",
+                "resume": f"wait --until {at} has come: resume",
+                "auto-close": f"resolved for auto_close_after (since {at}): close "
+                              "as auto_closed",
+                "visit-due": f"return visit due by {at}"}[self.kind]
+
+    def doc(self) -> dict[str, Any]:
+        return {"ticket": self.ticket, "action": self.kind, "phase": self.phase,
+                "when": self.when.isoformat(), "rule": RULE[self.kind],
+                "description": self.describe()}
+
+
+def sweep_ctx(policy: Policy, now: datetime) -> Ctx:
+    return Ctx(policy=policy, actor=SWEEP_ACTOR, now=now)
+
+
+def might_act(doc: dict[str, Any], policy: Policy) -> bool:
+    """Cheap test on a raw ticket mapping: could the sweep have anything to do here?"""
+    status = doc.get("status")
+    if status in ("new", "assigned", "in_progress", "waiting", "resolved"):
+        return True
+    rule = policy.sla.visit
+    return (status == "closed" and doc.get("visit") is None and rule.within_working_days > 0
+            and doc.get("source") in rule.sources and doc.get("type", "incident") in rule.types
+            and doc.get("close_code") not in rule.skip_close_codes)
+
+
+def due_actions(ticket: Ticket, policy: Policy, now: datetime) -> list[Action]:
+    """What is due on this ticket now, in the order it is carried out."""
+    out: list[Action] = []
+    own = ticket.master is None           # a slave follows its master
+    if own and ticket.status == "waiting" and ticket.wait and ticket.wait.until \
+            and ticket.wait.until <= now:
+        out.append(Action(ticket.id, "resume", ticket.wait.until))
+    if own and ticket.status != "closed":
+        for phase, clock in clocks(ticket, policy, now).items():
+            if clock.running and clock.breached and clock.deadline is not None \
+                    and not escalation.fired(ticket, "breach", phase):
+                out.append(Action(ticket.id, "breach", clock.deadline, phase))
+    if own and ticket.status == "resolved":
+        since = ticket.resolved_at or ticket.updated_at
+        if since + policy.sla.auto_close_after <= now:
+            out.append(Action(ticket.id, "auto-close", since))
+    if ticket.visit is None and visit.applies(ticket, policy):
+        out.append(Action(ticket.id, "visit-due", visit.due(ticket, policy)))
+    return out
+
+
+def carry_out(ticket: Ticket, action: Action, ctx: Ctx) -> Ticket:
+    """One action as the sweep actor; the history event names the rule."""
+    if action.kind == "resume":
+        return workflow.resume(ticket, ctx, check_actor=False,
+                               note=f"wait --until {action.when.isoformat()} has come; "
+                                    "resumed by sweep (L7)")
+    if action.kind == "breach":
+        before = ticket.to_doc()
+        note = (f"SLA breach: {action.phase} deadline {action.when.isoformat()} passed; "
+                "escalated by sweep (S4)")
+        escalated = escalation.apply(ticket, ctx.policy, "breach", ctx.now,
+                                     phase=action.phase, reason=note)
+        return workflow.record(before, escalated, ctx, "escalate", note=note)
+    if action.kind == "auto-close":
+        after = ctx.policy.sla.auto_close_after
+        return workflow.close(ticket, ctx, "auto_closed", check_actor=False,
+                              action="auto-close",
+                              note=f"resolved {format_duration(after)} ago with no answer; "
+                                   "closed by sweep (L11, 5.1.12-5)")
+    if action.kind == "visit-due":
+        return visit.mark_due(ticket, ctx)
+    raise ValueError(f"unknown sweep action {action.kind!r}")
+
+
+Step = Callable[[Ticket, Ticket], None]
+
+
+def settle(ticket: Ticket, policy: Policy, now: datetime,
+           on_step: Optional[Step] = None) -> tuple[Ticket, list[Action], list[str]]:
+    """Carry out everything due until nothing more is: (ticket, actions, refusals).
+
+    `on_step(before, after)` lets the shell mirror a master's step onto its slaves.
+    A refused action (a hand-edited file, say) is reported, and the rest goes on.
+    """
+    ctx = sweep_ctx(policy, now)
+    done: list[Action] = []
+    refused: list[str] = []
+    failed: set[tuple[str, Optional[str]]] = set()
+    for _ in range(MAX_ROUNDS):
+        todo = [a for a in due_actions(ticket, policy, now) if (a.kind, a.phase) not in failed]
+        if not todo:
+            break
+        action = todo[0]
+        try:
+            after = carry_out(ticket, action, ctx)
+        except ItsmError as exc:
+            failed.add((action.kind, action.phase))
+            refused.append(f"{ticket.id}: {action.kind}: [{exc.rule or '-'}] {exc.message}")
+            continue
+        if on_step is not None:
+            on_step(ticket, after)
+        ticket = after
+        done.append(action)
+    return ticket, done, refused
+
+
+def plan(tickets: Iterable[Ticket], policy: Policy, now: datetime) -> list[Action]:
+    """Everything one sweep at `now` would do, in order (what `sweep --dry-run` prints)."""
+    out: list[Action] = []
+    for ticket in tickets:
+        out += settle(ticket, policy, now)[1]
+    return out
+
+
+def summary(actions: list[Action]) -> str:
+    """'2 breaches, 1 auto-close' for the commit subject and the terminal."""
+    names = {"breach": ("breach", "breaches"), "resume": ("resume", "resumes"),
+             "auto-close": ("auto-close", "auto-closes"),
+             "visit-due": ("visit due", "visits due")}
+    parts = []
+    for kind in ("breach", "resume", "auto-close", "visit-due"):
+        n = sum(1 for a in actions if a.kind == kind)
+        if n:
+            parts.append(f"{n} {names[kind][n != 1]}")
+    return ", ".join(parts) or "nothing to do"
