@@ -1,0 +1,51 @@
+"""Manager commands: report (Q1, Q2), qa (Q3), audit (G6). Click only; loaded lazily."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Optional
+
+import click
+
+from itsmctl.cli import Obj, emit, pass_obj
+
+
+@click.command("report")
+@click.option("--month", metavar="YYYY-MM", help="The month to report (default: the month "
+              "of --now).")
+@click.option("--from", "start", metavar="DATE", help="First day of a custom range "
+              "(YYYY-MM-DD, inclusive).")
+@click.option("--to", "end", metavar="DATE", help="Last day of the range (inclusive; "
+              "default: today).")
+@click.option("--group", help="Only tickets owned by this group (resolved by it, else held "
+              "by it).")
+@click.option("--trend", type=int, metavar="N", help="Earlier periods to compare with "
+              "(default: trend_months in config/kpi.yaml).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "html"]),
+              default="table", show_default=True, help="Output format; html is one "
+              "self-contained page with charts.")
+@click.option("--out", metavar="FILE", help="Write the report to FILE instead of stdout.")
+@pass_obj
+def report_cmd(obj: Obj, month: Optional[str], start: Optional[str], end: Optional[str],
+               group: Optional[str], trend: Optional[int], fmt: str,
+               out: Optional[str]) -> None:
+    """Monthly report: figures, KPI table with targets, trend (Q1, Q2).
+
+    \b
+    Examples:
+      itsmctl report --month 2026-11
+      itsmctl report --month 2026-11 --format json | jq .kpis.resolution_rate
+      itsmctl report --from 2026-11-01 --to 2026-11-15 --group billing-app
+      itsmctl report --month 2026-11 --format html --out report-2026-11.html
+    """
+    from itsmctl.commands.report import build, render, write
+
+    if obj.json:
+        fmt = "json"
+    data = build(obj.app, month, start, end, group, trend)
+    text = render(data, fmt)
+    if out:
+        path = write(text, out)
+        click.echo(f"report written to {path}", err=obj.json)
+        return
+    click.echo(text, nl=False)

@@ -1,0 +1,165 @@
+"""The KPI table of the handbook (6.2): each KPI a numerator over a denominator (Q1).
+
+Every KPI is computed over a *cohort*: the tickets opened in the report period
+(`opened_at` in [from, to), desk time zone), narrowed to one group by `--group`.
+Per-group rows use the ticket's *owner group*: the group that resolved it once it
+is resolved or closed (`resolved_group`), else its current `group`; tickets with
+neither (never dispatched, still with the desk) have no per-group row.
+
+"Breached" for a phase means what `show --json` says (`sla.<phase>.breached`): the
+phase clock of core/sla.py at the report's `now` is past its target, or sweep
+recorded a breach of that phase. A phase counts once it has started.
+
+"Successful" (成功解决): status `resolved` without the workaround flag, or
+`closed` with a close code in kpi.yaml `successful_close_codes` (solved,
+auto_closed). "Unsuccessful" (不成功): closed with a code in
+`unsuccessful_close_codes` (workaround, failed).
+
+A ratio whose denominator is 0 has value None and pass None ("n/a").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Optional
+
+from itsmctl.core.model import Ticket
+from itsmctl.core.policy import KpiConfig
+
+
+@dataclass(frozen=True)
+class Fact:
+    """What the KPIs need of one ticket, computed once."""
+
+    ticket: Ticket
+    owner: Optional[str]
+    breached: dict[str, bool]        # phase -> breached (only phases that started)
+    stopped: frozenset[str]          # phases whose clock has stopped
+    successful: bool
+    unsuccessful: bool
+    original_owner: Optional[str]    # for recurrences: who resolved the original
+
+
+Ratio = tuple[int, int]
+
+
+def _of(facts: list[Fact], group: Optional[str]) -> list[Fact]:
+    return facts if group is None else [f for f in facts if f.owner == group]
+
+
+def dispatch_accuracy(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
+    """派单准确率: sum of `counters.returns` (returns to the desk, L5) / tickets."""
+    mine = _of(facts, group)
+    return sum(f.ticket.counters.returns for f in mine), len(mine)
+
+
+def dispatch_timeliness(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
+    """派单及时率: dispatched tickets (dispatches >= 1) whose respond phase (open -> first
+    dispatch) is not breached / dispatched tickets."""
+    sent = [f for f in _of(facts, group) if f.ticket.counters.dispatches >= 1]
+    return sum(1 for f in sent if not f.breached.get("respond", False)), len(sent)
+
+
+def accept_timeliness(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
+    """受理及时率, per group: tickets whose accept phase (dispatch or transfer -> accept)
+    started and is not breached / tickets whose accept phase started."""
+    return _in_time(_of(facts, group), "accept")
+
+
+def restore_timeliness(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
+    """处理完成及时率, per group: tickets whose restore phase (accept -> resolved) started
+    and is not breached / tickets whose restore phase started."""
+    return _in_time(_of(facts, group), "restore")
+
+
+def _in_time(facts: list[Fact], phase: str) -> Ratio:
+    started = [f for f in facts if phase in f.breached]
+    return sum(1 for f in started if not f.breached[phase]), len(started)
+
+
+def close_confirmation(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
+    """关单确认率, per group: sum of `counters.reopens` (resolutions the user rejected, L9)
+    / tickets."""
+    mine = _of(facts, group)
+    return sum(f.ticket.counters.reopens for f in mine), len(mine)
+
+
+def problem_coverage(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
+    """问题单覆盖率: unsuccessful tickets with a linked problem (`links.problem`) /
+    unsuccessful tickets."""
+    bad = [f for f in _of(facts, group) if f.unsuccessful]
+    return sum(1 for f in bad if f.ticket.links.problem), len(bad)
+
+
+def resolution_rate(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
+    """处理完成率, per group: successful tickets / tickets."""
+    mine = _of(facts, group)
+    return sum(1 for f in mine if f.successful), len(mine)
+
+
+def recurrence_rate(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
+    """重发故障率, per group: tickets opened as a recurrence (`recurrence_of` set, L12) /
+    successful tickets. Per group, a recurrence counts for the group that resolved the
+    original (its owner when the original is unknown); successful tickets by owner."""
+    again = [f for f in facts if f.ticket.recurrence_of]
+    if group is not None:
+        again = [f for f in again if (f.original_owner or f.owner) == group]
+    return len(again), sum(1 for f in _of(facts, group) if f.successful)
+
+
+def satisfaction(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
+    """客户满意度: tickets rated at or below `dissatisfied_at_most` (1-5 scale) / rated
+    tickets (`satisfaction` set)."""
+    rated = [f.ticket.satisfaction for f in _of(facts, group)
+             if f.ticket.satisfaction is not None]
+    return sum(1 for s in rated if s <= cfg.dissatisfied_at_most), len(rated)
+
+
+def complaint_rate(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
+    """投诉率: tickets of type `complaint` / tickets."""
+    mine = _of(facts, group)
+    return sum(1 for f in mine if f.ticket.type == "complaint"), len(mine)
+
+
+Count = Callable[[list[Fact], KpiConfig, Optional[str]], Ratio]
+# id -> (label, function, reported per group as well)
+KPIS: dict[str, tuple[str, Count, bool]] = {
+    "dispatch_accuracy": ("dispatch accuracy 派单准确率 (returns / tickets)",
+                          dispatch_accuracy, False),
+    "dispatch_timeliness": ("dispatch timeliness 派单及时率", dispatch_timeliness, False),
+    "accept_timeliness": ("accept timeliness 受理及时率", accept_timeliness, True),
+    "restore_timeliness": ("restore timeliness 处理完成及时率", restore_timeliness, True),
+    "close_confirmation": ("close confirmation 关单确认率 (reopens / tickets)",
+                           close_confirmation, True),
+    "problem_coverage": ("problem coverage 问题单覆盖率", problem_coverage, False),
+    "resolution_rate": ("resolution rate 处理完成率", resolution_rate, True),
+    "recurrence_rate": ("recurrence rate 重发故障率", recurrence_rate, True),
+    "satisfaction": ("dissatisfied customers 客户满意度 (dissatisfied / rated)",
+                     satisfaction, False),
+    "complaint_rate": ("complaint rate 投诉率", complaint_rate, False),
+}
+
+
+def row(kpi_id: str, ratio: Ratio, cfg: KpiConfig) -> dict[str, Any]:
+    """One KPI value: numerator, denominator, value, target, pass."""
+    num, den = ratio
+    target = getattr(cfg.targets, kpi_id)
+    value = num / den if den else None
+    return {"numerator": num, "denominator": den, "value": value,
+            "percent": round(value * 100, 2) if value is not None else None,
+            "target": str(target), "pass": target.met(value) if value is not None else None}
+
+
+def table(facts: list[Fact], cfg: KpiConfig, groups: Iterable[str]) -> dict[str, Any]:
+    """Every KPI overall, and per owner group where the handbook counts it per group."""
+    out: dict[str, Any] = {}
+    groups = list(groups)
+    for kpi_id, (label, fn, per_group) in KPIS.items():
+        entry: dict[str, Any] = {"name": label, **row(kpi_id, fn(facts, cfg, None), cfg)}
+        if per_group:
+            rows = {g: row(kpi_id, fn(facts, cfg, g), cfg) for g in groups}
+            entry["by_group"] = {g: r for g, r in rows.items() if r["denominator"]}
+            entry["groups_failing"] = sorted(g for g, r in entry["by_group"].items()
+                                             if r["pass"] is False)
+        out[kpi_id] = entry
+    return out
