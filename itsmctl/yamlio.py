@@ -24,7 +24,28 @@ def _str(dumper: Any, value: str) -> Any:
     return dumper.represent_str(value)
 
 
+def _short(item: Any) -> bool:
+    if item is None or isinstance(item, (bool, int)):
+        return True
+    return isinstance(item, str) and len(item) <= 40 and not any(c in item for c in _FLOWY)
+
+
+_FLOWY = set(",[]{}#:'\"\n\\&*!|>%@`?")
+
+
+def _list(dumper: Any, value: list[Any]) -> Any:
+    """Short lists of plain words inline ([old, new]); anything else as a block."""
+    flow = len(value) <= 8 and all(_short(v) for v in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+
+def _dict(dumper: Any, value: dict[Any, Any]) -> Any:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=False)
+
+
 _Dumper.add_representer(str, _str)
+_Dumper.add_representer(list, _list)
+_Dumper.add_representer(dict, _dict)
 
 
 def load_ticket(text: bytes | str, where: str) -> Any:
@@ -40,7 +61,7 @@ def load_ticket(text: bytes | str, where: str) -> Any:
 
 def dump_ticket(doc: Any) -> bytes:
     return yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                     width=1 << 30, default_flow_style=None).encode("utf-8")
+                     width=1 << 30).encode("utf-8")
 
 
 def _ruamel() -> Any:

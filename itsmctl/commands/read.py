@@ -27,7 +27,7 @@ def show_doc(app: App, ticket: Any) -> dict[str, Any]:
 
 
 def iter_docs(app: App) -> Iterator[dict[str, Any]]:
-    """Every ticket as a plain mapping (fast path: no model validation)."""
+    """Every ticket as a plain mapping, read from the files (full history included)."""
     from itsmctl.yamlio import load_ticket
 
     root = app.root
@@ -41,25 +41,25 @@ def select(app: App, status: tuple[str, ...] = (), group: Optional[str] = None,
            priority: tuple[str, ...] = (), assignee: Optional[str] = None,
            show_all: bool = False, breached: bool = False, major: bool = False,
            master: Optional[str] = None) -> list[dict[str, Any]]:
-    """The queue, filtered; open tickets unless a status or --all is given."""
+    """The queue from the index, filtered; open tickets unless a status or --all is given."""
     from itsmctl.core.model import OPEN_STATUSES
+    from itsmctl.index import open_index
 
-    wanted = set(status) if status else (None if show_all else set(OPEN_STATUSES))
-    out = []
-    for doc in iter_docs(app):
-        if wanted is not None and doc.get("status") not in wanted:
-            continue
-        if group and doc.get("group") != group:
-            continue
-        if priority and doc.get("priority") not in priority:
-            continue
-        if assignee and doc.get("assignee") != assignee:
-            continue
-        if major and not doc.get("major"):
-            continue
-        if master and doc.get("master") != master:
-            continue
-        out.append(doc)
+    wanted = list(status) if status else (None if show_all else list(OPEN_STATUSES))
+    conds, params = [], []
+    for column, value in (("grp", group), ("assignee", assignee), ("master", master)):
+        if value:
+            conds.append(f"{column} = ?")
+            params.append(value)
+    if priority:
+        conds.append(f"priority IN ({','.join('?' * len(priority))})")
+        params.extend(priority)
+    index = open_index(app.root)
+    try:
+        out = [d for d in index.query(wanted, " AND ".join(conds), tuple(params))
+               if not major or d.get("major")]
+    finally:
+        index.close()
     if breached:
         out = [d for d in out if _breached(app, d)]
     order = {p: i for i, p in enumerate(app.policy.matrix.priority_levels)}
@@ -67,12 +67,19 @@ def select(app: App, status: tuple[str, ...] = (), group: Optional[str] = None,
     return out
 
 
-def _breached(app: App, doc: dict[str, Any]) -> bool:
-    from itsmctl.core.model import Ticket
-    from itsmctl.core.sla import clocks
+def full_docs(app: App, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`show --json` of each listed ticket (files read in full: history gives the clocks)."""
+    from itsmctl.core.model import ticket_path
 
-    ticket = Ticket.from_doc(doc)
-    return any(c.breached for c in clocks(ticket, app.policy, app.now).values())
+    return [show_doc(app, app.desk.read_file_ticket(app.root / ticket_path(d["id"])))
+            for d in docs]
+
+
+def _breached(app: App, doc: dict[str, Any]) -> bool:
+    """From the stored clocks (computed at the last change): exact without the history."""
+    from itsmctl.core.sla import breached_from_stored
+
+    return breached_from_stored(doc, app.now)
 
 
 def list_rows(docs: list[dict[str, Any]]) -> list[list[Any]]:

@@ -1,0 +1,232 @@
+"""A cache of every ticket's current state (the part above `history:`), keyed by blob id.
+
+Lives in .git/itsmctl/index.sqlite and follows HEAD: built once from `git ls-tree`
+(~10 s per 100,000 tickets), then caught up from `git diff-tree <cached> HEAD`, reading
+only the blobs that changed. It is a cache of committed files, never a second truth:
+delete it and it is rebuilt. Queries return plain dicts (no model validation) so that
+list, sweep and report stay fast and small at 100,000 tickets.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Optional
+
+FORMAT = "2"
+COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS tickets (
+    path TEXT PRIMARY KEY, blob TEXT NOT NULL, id TEXT, status TEXT, grp TEXT,
+    priority TEXT, assignee TEXT, opened_at TEXT, updated_at TEXT, master TEXT,
+    head TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tickets_status ON tickets(status);
+CREATE INDEX IF NOT EXISTS tickets_opened ON tickets(opened_at);
+CREATE INDEX IF NOT EXISTS tickets_id ON tickets(id);
+"""
+OPEN = ("new", "assigned", "in_progress", "waiting")
+
+
+def parse_head(data: bytes, where: str) -> Optional[dict[str, Any]]:
+    """The state part of a ticket file: the fast reader, else libyaml on the same text."""
+    from itsmctl import fastyaml
+
+    text = data.decode("utf-8", "replace")
+    doc = fastyaml.head(text)
+    if doc is None:
+        from itsmctl.errors import InvalidFile
+        from itsmctl.yamlio import load_ticket
+
+        cut = text.find("\nhistory:")
+        try:
+            doc = load_ticket(text if cut < 0 else text[:cut + 1], where)
+        except InvalidFile:
+            return None
+    return doc if isinstance(doc, dict) else None
+
+
+def _cat_blobs(root: Path, shas: list[str]) -> Iterator[tuple[str, bytes]]:
+    """Stream many blobs through one `git cat-file --batch` (writer in a thread)."""
+    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, bufsize=1 << 16)
+
+    def feed() -> None:
+        try:
+            for sha in shas:
+                proc.stdin.write(sha.encode() + b"\n")
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    out = proc.stdout
+    try:
+        for sha in shas:
+            header = out.readline().split()
+            if len(header) < 3 or header[1] == b"missing":
+                continue
+            data = out.read(int(header[2]) + 1)[:-1]
+            yield sha, data
+    finally:
+        writer.join()
+        proc.wait()
+
+
+class Index:
+    """The ticket state cache of one desk."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.path = root / ".git" / "itsmctl" / "index.sqlite"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _meta(self, key: str) -> Optional[str]:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def refresh(self, progress: Optional[Callable[[int, int], None]] = None) -> int:
+        """Catch up with HEAD; returns how many ticket files were (re)read."""
+        from itsmctl.store import git
+
+        head = git(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        head_sha = head.decode()
+        cached = self._meta("commit")
+        if self._meta("format") != FORMAT:
+            cached = None
+        if cached == head_sha:
+            return 0
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            # another process may have caught up while we waited for the write lock
+            if self._meta("format") == FORMAT and self._meta("commit") == head_sha:
+                self.db.execute("COMMIT")
+                return 0
+            changes = self._changes(cached, head_sha) if head_sha else None
+            if changes is None:
+                self.db.execute("DELETE FROM tickets")
+                changes = self._all(head_sha) if head_sha else []
+            count = self._apply(changes, progress)
+            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                [("commit", head_sha), ("format", FORMAT)])
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return count
+
+    def _all(self, head: str) -> list[tuple[str, Optional[str]]]:
+        from itsmctl.store import git
+
+        out = git(self.root, "ls-tree", "-r", "-z", head, "--", "tickets")
+        changes = []
+        for entry in out.split(b"\0"):
+            if not entry:
+                continue
+            meta, path = entry.split(b"\t", 1)
+            parts = meta.split()
+            if parts[1] == b"blob" and path.endswith(b".yaml"):
+                changes.append((path.decode(), parts[2].decode()))
+        return changes
+
+    def _changes(self, cached: Optional[str], head: str) -> Optional[list[tuple[str, Any]]]:
+        """(path, new blob or None for deleted) since the cached commit; None: rebuild."""
+        if not cached:
+            return None
+        proc = subprocess.run(["git", "diff-tree", "-r", "-z", "--no-renames", cached, head,
+                               "--", "tickets"], cwd=self.root, capture_output=True)
+        if proc.returncode != 0:
+            return None
+        fields = proc.stdout.split(b"\0")
+        changes: list[tuple[str, Any]] = []
+        i = 0
+        while i + 1 < len(fields):
+            meta, path = fields[i], fields[i + 1].decode()
+            i += 2
+            if not meta.startswith(b":") or not path.endswith(".yaml"):
+                continue
+            parts = meta[1:].split()
+            changes.append((path, None if parts[4] == b"D" else parts[3].decode()))
+        return changes
+
+    def _apply(self, changes: list[tuple[str, Optional[str]]],
+               progress: Optional[Callable[[int, int], None]]) -> int:
+        gone = [(p,) for p, sha in changes if sha is None]
+        if gone:
+            self.db.executemany("DELETE FROM tickets WHERE path=?", gone)
+        wanted = [(p, sha) for p, sha in changes if sha is not None]
+        by_sha: dict[str, list[str]] = {}
+        for path, sha in wanted:
+            by_sha.setdefault(sha, []).append(path)
+        batch: list[tuple[Any, ...]] = []
+        done = 0
+        for sha, data in _cat_blobs(self.root, list(by_sha)):
+            for path in by_sha[sha]:
+                doc = parse_head(data, path)
+                if doc is None:
+                    doc = {"id": Path(path).stem, "status": None, "_invalid": True}
+                batch.append(_row(path, sha, doc))
+            done += 1
+            if len(batch) >= 2000:
+                self._insert(batch)
+                batch = []
+                if progress:
+                    progress(done, len(by_sha))
+        self._insert(batch)
+        if progress:
+            progress(done, len(by_sha))
+        return len(wanted)
+
+    def _insert(self, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO tickets VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+
+    def query(self, statuses: Optional[Iterable[str]] = None, where: str = "",
+              params: tuple[Any, ...] = ()) -> Iterator[dict[str, Any]]:
+        """State dicts of the tickets matching; statuses None means all."""
+        sql = "SELECT head FROM tickets"
+        conds, args = [], list(params)
+        if statuses is not None:
+            statuses = list(statuses)
+            conds.append(f"status IN ({','.join('?' * len(statuses))})")
+            args = statuses + args
+        if where:
+            conds.append(where)
+        if conds:
+            sql += " WHERE " + " AND ".join(conds)
+        for (head,) in self.db.execute(sql, args):
+            yield json.loads(head)
+
+    def ids_with_prefix(self, prefix: str) -> list[str]:
+        rows = self.db.execute("SELECT id FROM tickets WHERE id >= ? AND id < ? LIMIT 20",
+                               (prefix, prefix + "\uffff"))
+        return [r[0] for r in rows]
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM tickets").fetchone()[0]
+
+
+def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
+    return (path, sha, str(doc.get("id")), doc.get("status"), doc.get("group"),
+            doc.get("priority"), doc.get("assignee"), str(doc.get("opened_at") or ""),
+            str(doc.get("updated_at") or ""), doc.get("master"),
+            json.dumps(doc, ensure_ascii=False, default=str))
+
+
+def open_index(root: Path, progress: Optional[Callable[[int, int], None]] = None) -> Index:
+    """The desk's index, caught up with HEAD."""
+    index = Index(root)
+    index.refresh(progress)
+    return index
