@@ -21,6 +21,7 @@ GLOBAL_OPTIONS = ("--repo", "--actor", "--now")
 LAZY: dict[str, tuple[str, str]] = {}
 LAZY["task"] = ("itsmctl.cli_work:task_group", "Tasks for other groups: add, done (T1).")
 LAZY["announce"] = ("itsmctl.cli_work:announce_cmd", "Post the ticket's announcement (A1).")
+LAZY["hook"] = ("itsmctl.cli_hook:hook_group", "Monitoring payloads on stdin: alertmanager (H1).")
 LAZY["report"] = ("itsmctl.cli_manage:report_cmd", "Monthly report, KPIs, trend (Q1, Q2).")
 SECTIONS = {
     "Desk": ["open", "assign", "reopen", "close", "link-master", "unlink", "link", "classify",

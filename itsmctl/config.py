@@ -17,6 +17,7 @@ FILES = {
     "teams": "teams.yaml",
     "codes": "codes.yaml",
     "notify": "notify.yaml",
+    "monitoring": "monitoring.yaml",
     "kpi": "kpi.yaml",
 }
 SUPPORTED_VERSION = 1
@@ -45,7 +46,8 @@ def _model_for(key: str) -> Any:
 
     return {"desk": p.DeskConfig, "matrix": p.PriorityMatrix, "sla": p.SlaConfig,
             "categories": p.Categories, "teams": p.Teams, "codes": p.Codes,
-            "notify": p.NotifyConfig, "kpi": p.KpiConfig}[key]
+            "notify": p.NotifyConfig, "monitoring": p.MonitoringConfig,
+            "kpi": p.KpiConfig}[key]
 
 
 def _stamp(root: Path) -> tuple[Any, ...]:

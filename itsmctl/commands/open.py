@@ -26,7 +26,12 @@ def open_from_options(app: App, kw: dict[str, Any]) -> Any:
                "message": kw.get("alert_message"),
                "fingerprint": kw.get("alert_fingerprint")},
         out_of_scope=bool(kw.get("out_of_scope")))
-    ticket = open_ticket(app, intake, recurrence_of=kw.get("recurrence_of"))
+    if (intake.source == "monitoring" or intake.alert.get("id")) and not kw.get("recurrence_of"):
+        from itsmctl.commands.hook import open_alert
+
+        ticket = open_alert(app, intake)        # H2: de-duplicated by fingerprint
+    else:
+        ticket = open_ticket(app, intake, recurrence_of=kw.get("recurrence_of"))
     from itsmctl.commands.announce import suggest
 
     suggest(app, ticket)                        # A1, on stderr

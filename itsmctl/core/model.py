@@ -54,6 +54,10 @@ class Alert(_Part):
     triggered_by: Optional[str] = None
     status: Literal["firing", "resolved"] = "firing"
     cleared_at: Optional[datetime] = None
+    started_at: Optional[datetime] = None       # H1: with the fingerprint, one firing
+    source: Optional[str] = None                # alertmanager, grafana, zabbix, nagios…
+    group: Optional[str] = None                 # H1 storm key (monitoring.yaml storm)
+    labels: dict[str, str] = {}
 
 
 class Classification(_Part):

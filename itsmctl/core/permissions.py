@@ -32,11 +32,12 @@ TABLE: dict[str, tuple[frozenset[str], bool]] = {
     "escalate": (frozenset({DESK, MANAGER, LEADER}), True),
     "note": (frozenset({DESK, SUPPORT, MANAGER, LEADER, MONITOR}), False),
     "link": (frozenset({DESK, SUPPORT, MANAGER}), False),
-    "link-master": (frozenset({DESK, MANAGER}), True),
+    "link-master": (frozenset({DESK, MANAGER, MONITOR}), True),   # MONITOR: storms (H1)
     "unlink": (frozenset({DESK, MANAGER}), True),
     "task": (frozenset({DESK, MANAGER}), True),
     "announce": (frozenset({DESK, MANAGER, LEADER}), True),
     "visit": (frozenset({DESK, MANAGER}), False),
+    "hook": (frozenset({MONITOR, MANAGER}), False),
 }
 
 

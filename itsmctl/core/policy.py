@@ -330,6 +330,41 @@ class NotifyConfig(_Model):
     rules: dict[str, dict[str, list[str]]] = {}
 
 
+class SeverityRule(_Model):
+    impact: Level
+    urgency: str
+
+
+class Storm(_Model):
+    """H1: alerts sharing these labels within `window` of the first are one outage."""
+
+    group_by: list[str] = []
+    window: Duration = timedelta(minutes=30)
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _dur(cls, v: Any) -> timedelta:
+        return parse_duration(v)
+
+
+class MonitoringConfig(_Model):
+    """Monitoring hooks (H1, H2): who they act as, severity mapping, clearing, storms."""
+
+    version: int = 1
+    actor: str = "monitor"
+    severity_label: str = "severity"
+    severities: dict[str, SeverityRule] = {}
+    default: Optional[SeverityRule] = None
+    message_annotations: list[str] = ["summary", "description", "message"]
+    on_clear: Literal["record", "resolve", "close"] = "resolve"
+    storm: Storm = Field(default_factory=Storm)
+
+    def rule_for(self, severity: Optional[str]) -> Optional[SeverityRule]:
+        """The mapping for a severity (case-insensitive), else the default."""
+        low = {k.lower(): v for k, v in self.severities.items()}
+        return low.get((severity or "").strip().lower(), self.default)
+
+
 _TARGET = re.compile(r"^\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
@@ -392,6 +427,7 @@ class Policy(_Model):
     teams: Teams
     codes: Codes
     notify: NotifyConfig
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     kpi: KpiConfig = KpiConfig()
 
     def problems(self) -> list[tuple[str, str, str]]:
@@ -417,10 +453,27 @@ class Policy(_Model):
         for code in self.codes.close_needs_problem:
             if code not in self.codes.close:
                 found.append(("codes.yaml", "close_needs_problem", f"unknown code {code!r}"))
+        found.extend(self._monitoring_problems())
         for key in ("successful_close_codes", "unsuccessful_close_codes"):
             for code in getattr(self.kpi, key):
                 if code not in self.codes.close:
                     found.append(("kpi.yaml", key, f"unknown close code {code!r}"))
+        return found
+
+    def _monitoring_problems(self) -> list[tuple[str, str, str]]:
+        mon, found = self.monitoring, []
+        person = self.teams.people.get(mon.actor)
+        if person is None or "monitoring" not in person.roles:
+            found.append(("monitoring.yaml", "actor",
+                          f"{mon.actor!r} is not a person with the monitoring role"))
+        rules = [(f"severities.{k}", v) for k, v in mon.severities.items()]
+        for at, rule in rules + ([("default", mon.default)] if mon.default else []):
+            if str(rule.impact) not in [str(x) for x in self.matrix.impact_levels]:
+                found.append(("monitoring.yaml", f"{at}.impact",
+                              f"unknown impact {rule.impact!r}"))
+            if rule.urgency not in self.matrix.urgency_levels:
+                found.append(("monitoring.yaml", f"{at}.urgency",
+                              f"unknown urgency {rule.urgency!r}"))
         return found
 
     @property
