@@ -23,6 +23,7 @@ LAZY["task"] = ("itsmctl.cli_work:task_group", "Tasks for other groups: add, don
 LAZY["announce"] = ("itsmctl.cli_work:announce_cmd", "Post the ticket's announcement (A1).")
 LAZY["hook"] = ("itsmctl.cli_hook:hook_group", "Monitoring payloads on stdin: alertmanager (H1).")
 LAZY["report"] = ("itsmctl.cli_manage:report_cmd", "Monthly report, KPIs, trend (Q1, Q2).")
+LAZY["qa"] = ("itsmctl.cli_manage:qa_cmd", "Quality checks of handbook 6.1 (Q3).")
 SECTIONS = {
     "Desk": ["open", "assign", "reopen", "close", "link-master", "unlink", "link", "classify",
              "escalate", "note"],

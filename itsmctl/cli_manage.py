@@ -49,3 +49,35 @@ def report_cmd(obj: Obj, month: Optional[str], start: Optional[str], end: Option
         click.echo(f"report written to {path}", err=obj.json)
         return
     click.echo(text, nl=False)
+
+
+@click.command("qa")
+@click.option("--month", metavar="YYYY-MM", help="Only tickets opened in this month.")
+@click.option("--open", "open_only", is_flag=True, help="Only open tickets (the daily "
+              "review).")
+@pass_obj
+def qa_cmd(obj: Obj, month: Optional[str], open_only: bool) -> None:
+    """Quality checks of handbook 6.1: one line 'ID: rule: message' per finding (Q3).
+
+    Exit 1 when there is any finding, 0 when the tickets are clean. Rules:
+    classification-dispatch, classification-close, classification-known,
+    required-fields, severity, close, escalation (see itsmctl/core/qa.py).
+
+    \b
+    Examples:
+      itsmctl qa
+      itsmctl qa --month 2026-11 --json | jq '.findings[].rule' | sort | uniq -c
+      itsmctl qa --open
+    """
+    from itsmctl.commands.qa import run
+
+    findings = run(obj.app, month, open_only)
+    if obj.json:
+        emit(obj, "", {"ok": not findings, "findings": [
+            {"ticket": f.ticket, "rule": f.rule, "message": f.message} for f in findings]})
+    else:
+        for f in findings:
+            click.echo(f.line())
+        click.echo(f"{len(findings)} finding(s)" if findings else "no findings", err=True)
+    if findings:
+        sys.exit(1)
