@@ -114,7 +114,9 @@ class Escalation(_Part):
 
 
 class Notification(_Part):
-    id: str
+    """One message through one channel for one history event (N1-N3, core/notices.py)."""
+
+    id: str                                 # <ticket id>-<event index>-<n>: never re-planned
     trigger: str
     at: datetime
     recipients: list[str] = []
@@ -124,6 +126,10 @@ class Notification(_Part):
     attempts: int = 0
     sent_at: Optional[datetime] = None
     error: Optional[str] = None
+    event: Optional[int] = None             # index in history of the event it announces
+    origin: Optional[str] = None            # clone that delivers it (None: any sweeper)
+    subject: str = ""
+    body: str = ""
 
 
 class Visit(_Part):

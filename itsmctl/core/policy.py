@@ -318,16 +318,8 @@ class Codes(_Model):
     close_by_hand_forbidden: list[str] = ["auto_closed", "out_of_scope"]
 
 
-class Channel(_Model):
-    type: Literal["outbox", "smtp", "webhook", "command"]
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-
-class NotifyConfig(_Model):
-    version: int = 1
-    model_config = ConfigDict(extra="allow", frozen=True)
-    channels: dict[str, Channel] = {}
-    rules: dict[str, dict[str, list[str]]] = {}
+# notify.yaml (N1-N3) has its own module; re-exported here with the other config models
+from itsmctl.core.notifyconf import Channel, NotifyConfig  # noqa: E402,F401
 
 
 class SeverityRule(_Model):
@@ -453,6 +445,7 @@ class Policy(_Model):
         for code in self.codes.close_needs_problem:
             if code not in self.codes.close:
                 found.append(("codes.yaml", "close_needs_problem", f"unknown code {code!r}"))
+        found.extend(self.notify.problems(self.matrix.priority_levels))
         found.extend(self._monitoring_problems())
         for key in ("successful_close_codes", "unsuccessful_close_codes"):
             for code in getattr(self.kpi, key):
