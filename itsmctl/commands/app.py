@@ -95,13 +95,17 @@ class App:
         return Author(name=person.name, email=person.email or f"{self.actor}@itsmctl.invalid")
 
     def transaction(self) -> Any:
-        """The desk lock and a transaction whose saved tickets carry fresh derived values."""
+        """The desk lock and a transaction whose saved tickets carry fresh derived values
+        and the pending notifications of their new events (N1-N3: in the same commit)."""
+        from itsmctl.core.notices import plan
         from itsmctl.core.sla import stored
+        from itsmctl.notify import origin
         from itsmctl.store import transaction
 
-        policy = self.policy
+        policy, now, clone = self.policy, self.now, origin(self.root)
         return transaction(self.desk, policy.desk.lock_timeout,
-                           finalize=lambda t: t.evolve(sla=stored(t, policy)))
+                           finalize=lambda t: plan(t.evolve(sla=stored(t, policy)), policy,
+                                                   now, clone))
 
     def say(self, text: str) -> None:
         """A message for stderr (kept out of stdout so scripts read one value)."""
@@ -175,3 +179,13 @@ def transition(app: App, ticket_ref: str, action: str, step: Step,
 def after_commit(app: App, tickets: Iterable[Any]) -> None:
     for hook in AFTER_COMMIT:
         hook(app, list(tickets))
+
+
+def _deliver_notifications(app: App, tickets: list[Any]) -> None:
+    """N3: send what the commit recorded (itsmctl/notify.py); never raises."""
+    from itsmctl.notify import deliver
+
+    deliver(app, tickets)
+
+
+AFTER_COMMIT.append(_deliver_notifications)

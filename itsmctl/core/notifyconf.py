@@ -23,13 +23,15 @@ def _duration(v: Any) -> timedelta:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # built on first validation only, like core/policy.py (warm commands unpickle)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Channel(_Model):
     """One way out (N3). Secrets are named by environment variable, never written here."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              defer_build=True)
 
     type: Literal["outbox", "smtp", "webhook", "command"]
     path: str = ".git/itsmctl/outbox"           # outbox: directory, relative to the desk
@@ -94,7 +96,7 @@ class Template(_Model):
     body: str
 
 
-DEFAULT_TEMPLATE = Template(
+DEFAULT_TEMPLATE = dict(
     subject="[$priority$major] $id $trigger_label: $title",
     body="事件 Incident: $id  $title\n"
          "简要描述 Description: $description\n"
@@ -130,7 +132,7 @@ class NotifyConfig(_Model):
     channels: dict[str, Channel] = {}
     templates: dict[str, Template] = {}
     contact: str = ""
-    delivery: Delivery = Delivery()
+    delivery: Delivery = Field(default_factory=Delivery)
 
     @model_validator(mode="after")
     def _refs(self) -> "NotifyConfig":
@@ -141,7 +143,8 @@ class NotifyConfig(_Model):
         return self
 
     def template(self, trigger: str) -> Template:
-        return self.templates.get(trigger) or self.templates.get("default") or DEFAULT_TEMPLATE
+        found = self.templates.get(trigger) or self.templates.get("default")
+        return found or Template(**DEFAULT_TEMPLATE)
 
     def channels_for(self, trigger: str, role: str, priority: str) -> list[str]:
         """Channel names in channels order for one recipient role."""
