@@ -19,6 +19,9 @@ GLOBAL_FLAGS = ("--json", "--debug")
 GLOBAL_OPTIONS = ("--repo", "--actor", "--now")
 # name -> (module:attribute, one-line summary); loaded only when run or asked for help
 LAZY: dict[str, tuple[str, str]] = {}
+LAZY["sweep"] = ("itsmctl.cli_time:sweep_cmd",
+                 "Escalate SLA breaches, resume, auto-close, announce visits (S4, L11).")
+LAZY["visit"] = ("itsmctl.cli_time:visit_cmd", "Record a closed ticket's return visit (V1).")
 LAZY["task"] = ("itsmctl.cli_work:task_group", "Tasks for other groups: add, done (T1).")
 LAZY["announce"] = ("itsmctl.cli_work:announce_cmd", "Post the ticket's announcement (A1).")
 LAZY["hook"] = ("itsmctl.cli_hook:hook_group", "Monitoring payloads on stdin: alertmanager (H1).")
@@ -457,6 +460,8 @@ def show_cmd(obj: Obj, ticket: str) -> None:
 @click.option("--breached", is_flag=True, help="Only tickets past an SLA deadline.")
 @click.option("--master", metavar="ID", help="Only the slaves of this master.")
 @click.option("--all", "show_all", is_flag=True, help="Closed and resolved ones too.")
+@click.option("--visits-due", is_flag=True, help="Closed user tickets still owed a return "
+              "visit, earliest due first (V1).")
 @click.option("--announcements", is_flag=True, help="Tickets with an open announcement, "
               "one row each (A1); with --all, closed announcements too.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
@@ -470,6 +475,7 @@ def list_cmd(obj: Obj, fmt: str, **kw: Any) -> None:
       itsmctl list
       itsmctl list --group billing-app --priority P1 --priority P2
       itsmctl list --status resolved --json
+      itsmctl list --visits-due
       itsmctl list --announcements
     """
     from itsmctl.commands.read import LIST_COLUMNS, list_rows, select, show_doc
@@ -478,6 +484,10 @@ def list_cmd(obj: Obj, fmt: str, **kw: Any) -> None:
     app = obj.app
     if kw.get("master"):
         kw["master"] = app.desk.resolve_id(kw["master"])
+    if kw.pop("visits_due"):
+        from itsmctl.cli_time import list_visits_due
+
+        return list_visits_due(obj, fmt)
     if kw.pop("announcements"):
         from itsmctl.commands import announce
 

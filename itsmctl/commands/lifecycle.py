@@ -54,7 +54,8 @@ def _delegate(app: App, person: Optional[str]) -> tuple[Optional[str], Optional[
         raise NotFound(f"unknown person {person!r} (config/teams.yaml)", rule="L3")
     from itsmctl.core.delegation import delegate_for
 
-    target = delegate_for(app.policy.teams, pid, app.now.date())
+    # the day of the desk's time zone (D1 ranges are dates at the desk)
+    target = delegate_for(app.policy.teams, pid, app.now.astimezone(app.tz).date())
     return (target, pid) if target != pid else (pid, None)
 
 

@@ -12,6 +12,7 @@ MIRRORED = ("status", "group", "assignee")
 # what a master's transition also copies, per action
 _CARRIED = {"resolve": ("solution", "workaround", "resolved_at", "resolved_group"),
             "close": ("close_code", "closed_at"),
+            "auto-close": ("close_code", "closed_at"),     # L11 by sweep
             "reopen": ("solution", "resolved_at"),
             "wait": ("wait",), "resume": ("wait",), "link-change": ("wait",),
             "link-requirement": ("wait", "close_code", "closed_at", "solution", "resolved_at")}

@@ -174,6 +174,11 @@ def assign(ticket: Ticket, ctx: Ctx, group: str, person: Optional[str] = None,
     policy = ctx.policy
     _group(policy, group)
     if person is not None and group not in policy.teams.people[person].groups:
+        if delegate_of and group in policy.teams.people[delegate_of].groups:
+            raise RuleViolation(
+                f"{delegate_of} is away and their delegate {person} is not a member of "
+                f"{group}; assign to another member or fix delegates in config/teams.yaml",
+                rule="D1")
         raise RuleViolation(f"{person} is not a member of {group}", rule="L3")
     if ticket.status == "new":
         return _dispatch(ticket, ctx, group, person, force, delegate_of)
