@@ -239,6 +239,11 @@ def _deliver(app: Any, tickets: list[Any]) -> None:
     wanted = [(t, n) for t, n in wanted if n.origin == me]
     if not wanted:
         return
+    sync = vars(app).get("sync")
+    if sync is not None and getattr(sync, "offline", False):
+        # the commit may yet be replayed or dropped by `itsmctl sync` (G4): tell no one yet
+        app.say("itsmctl: offline: notifications wait for the push; sweep sends them (N3)")
+        return
     with delivery_lock(app.root, timeout=1.0) as got:
         if not got:
             app.say("itsmctl: another itsmctl is delivering; sweep sends these "
