@@ -16,6 +16,8 @@ import click
 from itsmctl import __version__
 
 GLOBAL_FLAGS = ("--json", "--debug")
+_OWN_WORDS: Optional[list[str]] = None     # the command's words without global options
+SYNC_RETRIES = 5
 GLOBAL_OPTIONS = ("--repo", "--actor", "--now")
 # name -> (module:attribute, one-line summary); loaded only when run or asked for help
 LAZY: dict[str, tuple[str, str]] = {}
@@ -25,8 +27,10 @@ LAZY["visit"] = ("itsmctl.cli_time:visit_cmd", "Record a closed ticket's return 
 LAZY["task"] = ("itsmctl.cli_work:task_group", "Tasks for other groups: add, done (T1).")
 LAZY["announce"] = ("itsmctl.cli_work:announce_cmd", "Post the ticket's announcement (A1).")
 LAZY["hook"] = ("itsmctl.cli_hook:hook_group", "Monitoring payloads on stdin: alertmanager (H1).")
+LAZY["kb"] = ("itsmctl.cli_kb:kb_group", "Knowledge base: search, show, add, publish (K1-K3).")
 LAZY["report"] = ("itsmctl.cli_manage:report_cmd", "Monthly report, KPIs, trend (Q1, Q2).")
 LAZY["qa"] = ("itsmctl.cli_manage:qa_cmd", "Quality checks of handbook 6.1 (Q3).")
+LAZY["audit"] = ("itsmctl.cli_manage:audit_cmd", "Replay git history, flag illegal changes (G6).")
 SECTIONS = {
     "Desk": ["open", "assign", "reopen", "close", "link-master", "unlink", "link", "classify",
              "escalate", "note"],
@@ -145,7 +149,7 @@ def cli(ctx: click.Context, repo: Optional[str], actor: Optional[str], now: Opti
       itsmctl assign INC-2611-7KQ3X --group billing-app
       itsmctl list --group billing-app
     """
-    ctx.obj = Obj(repo=repo, actor_given=actor, now_given=now, json=as_json)
+    ctx.obj = Obj(repo=repo, actor_given=actor, now_given=now, json=as_json, argv=_OWN_WORDS)
 
 
 def emit(obj: Obj, human: str, data: Any = None) -> None:
@@ -317,11 +321,36 @@ _simple("resolve", "Record the solution; the user is told (L8).",
 _simple("reopen", "The user rejects the resolution: back to the group that resolved (L9).",
         "  itsmctl reopen INC-2611-7KQ3X --reason 'still wrong on the invoice'",
         click.option("--reason", help="What the user reported (required)."))
-_simple("close", "Close a resolved ticket with a close code (L10).",
-        "  itsmctl close INC-2611-7KQ3X --code solved --satisfaction 5\n"
-        "  itsmctl close INC-2611-7KQ3X --code workaround   # needs link --problem",
-        click.option("--code", required=True, help="Close code from config/codes.yaml."),
-        click.option("--satisfaction", type=int, help="1 (poor) to 5 (excellent)."))
+
+
+@cli.command("close")
+@click.argument("ticket")
+@click.option("--code", required=True, help="Close code from config/codes.yaml.")
+@click.option("--satisfaction", type=int, help="1 (poor) to 5 (excellent).")
+@click.option("--kb", "kb", is_flag=True, help="Also write a candidate knowledge article "
+              "from the causation and solution, in the same commit (K3).")
+@pass_obj
+def close_cmd(obj: Obj, ticket: str, code: str, satisfaction: Optional[int],
+              kb: bool) -> None:
+    """Close a resolved ticket with a close code (L10).
+
+    \b
+    Examples:
+      itsmctl close INC-2611-7KQ3X --code solved --satisfaction 5
+      itsmctl close INC-2611-7KQ3X --code solved --kb   # kb/kb-2611-7kq3x.md, candidate
+      itsmctl close INC-2611-7KQ3X --code workaround   # needs link --problem
+    """
+    if kb:
+        from itsmctl.commands.kb import close_with_kb
+
+        t = close_with_kb(obj.app, ticket, code, satisfaction)
+    else:
+        from itsmctl.commands.lifecycle import simple
+
+        t = simple(obj.app, ticket, "close", code=code, satisfaction=satisfaction)
+    emit_ticket(obj, t, _state(t))
+
+
 _simple("escalate", "Escalate by hand (S5): record it and apply the configured action.",
         "  itsmctl escalate INC-2611-7KQ3X --reason 'VIP called twice'",
         click.option("--reason", help="Why (required)."))
@@ -478,7 +507,8 @@ def list_cmd(obj: Obj, fmt: str, **kw: Any) -> None:
       itsmctl list --visits-due
       itsmctl list --announcements
     """
-    from itsmctl.commands.read import LIST_COLUMNS, list_rows, select, show_doc
+    from itsmctl.commands import read
+    from itsmctl.commands.read import LIST_COLUMNS, list_rows, select
     from itsmctl.render import csv_text, table
 
     app = obj.app
@@ -499,10 +529,8 @@ def list_cmd(obj: Obj, fmt: str, **kw: Any) -> None:
     else:
         docs = select(app, **kw)
     if obj.json or fmt == "json":
-        from itsmctl.core.model import Ticket
-
         obj.kwargs["json"] = True
-        emit(obj, "", [show_doc(app, Ticket.from_doc(d)) for d in docs])
+        emit(obj, "", read.full_docs(app, docs))
     elif fmt == "csv":
         click.echo(csv_text(list_rows(docs), LIST_COLUMNS), nl=False)
     else:
@@ -552,6 +580,28 @@ def validate_cmd(obj: Obj) -> None:
         sys.exit(4)
 
 
+@cli.command("sync")
+@pass_obj
+def sync_cmd(obj: Obj) -> None:
+    """Push local commits; replay them on top of what arrived meanwhile (G4).
+
+    Commits made offline are rebuilt on the remote tip by running their recorded
+    commands again, so every rule is checked on the fresh state.
+
+    \b
+    Examples:
+      git config itsmctl.remote origin && itsmctl sync
+      itsmctl --json sync
+    """
+    from itsmctl.commands.sync import run
+
+    result = run(obj.app)
+    emit(obj, f"{result['remote']}: pushed {result['pushed']} commit(s)"
+         + (f", {len(result['dropped'])} not applied" if result["dropped"] else ""), result)
+    if result["dropped"]:
+        sys.exit(1)
+
+
 # ---------------------------------------------------------------- the funnel
 def _report(exc: BaseException, as_json: bool, code: int, rule: Optional[str],
             kind: str, message: str) -> int:
@@ -570,11 +620,14 @@ def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: every failure becomes one line and a documented exit code."""
     from itsmctl.errors import ItsmError
 
+    global _OWN_WORDS
     args = relocate_globals(list(sys.argv[1:] if argv is None else argv))
     as_json = "--json" in args
     debug = "--debug" in args or bool(os.environ.get("ITSMCTL_DEBUG"))
+    previous = _OWN_WORDS
+    _OWN_WORDS = _own_words(args)
     try:
-        cli.main(args, prog_name="itsmctl", standalone_mode=False)
+        _run_with_retries(args)
         code = 0
     except click.exceptions.Exit as exc:
         code = exc.exit_code
@@ -609,5 +662,39 @@ def main(argv: Optional[list[str]] = None) -> None:
         code = _report(exc, as_json, 70, None, "InternalError",
                        f"internal error: {type(exc).__name__}: {exc} (traceback in {path}; "
                        "--debug shows it)")
+    finally:
+        _OWN_WORDS = previous
     sys.stdout.flush()
     sys.exit(code)
+
+
+def _own_words(args: list[str]) -> list[str]:
+    out, skip = [], False
+    for arg in args:
+        if skip:
+            skip = False
+            continue
+        if arg in GLOBAL_FLAGS:
+            continue
+        if arg in GLOBAL_OPTIONS:
+            skip = True
+            continue
+        if arg.split("=", 1)[0] in GLOBAL_OPTIONS:
+            continue
+        out.append(arg)
+    return out
+
+
+def _run_with_retries(args: list[str]) -> None:
+    """G4: a push the remote rejected runs the whole command again on the fresh state."""
+    from itsmctl.errors import ConcurrencyError
+
+    for attempt in range(SYNC_RETRIES + 1):
+        try:
+            cli.main(args, prog_name="itsmctl", standalone_mode=False)
+            return
+        except ConcurrencyError as exc:
+            if type(exc).__name__ != "PushRejected" or attempt == SYNC_RETRIES:
+                if type(exc).__name__ == "PushRejected":
+                    exc.message += f"; gave up after {SYNC_RETRIES} retries"
+                raise

@@ -25,6 +25,7 @@ from typing import Any, Iterator, Optional
 from itsmctl.errors import ConcurrencyError, InvalidFile, ItsmError, NotFound, UsageError
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+_HELD: dict[str, int] = {}     # desk locks this process holds, with their depth
 
 
 class GitError(ItsmError):
@@ -191,7 +192,17 @@ class Desk:
     # ---- writing ---------------------------------------------------------
     @contextmanager
     def lock(self, timeout: float = 60.0) -> Iterator[None]:
-        """One writer at a time (G3); the kernel drops the lock if the process dies."""
+        """One writer at a time (G3); the kernel drops the lock if the process dies.
+
+        Re-entrant within a process: `sync` replays commands while it holds the lock."""
+        key = str(self.state)
+        if _HELD.get(key):
+            _HELD[key] += 1
+            try:
+                yield
+            finally:
+                _HELD[key] -= 1
+            return
         self.state.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + timeout
@@ -208,9 +219,11 @@ class Desk:
                             f"the desk is locked by another itsmctl for over {timeout:g}s "
                             "(G3); try again", rule="G3") from None
                     time.sleep(0.01 + random.random() * 0.02)
+            _HELD[key] = 1
             self._recover()
             yield
         finally:
+            _HELD.pop(key, None)
             os.close(fd)
 
     def _recover(self) -> None:
@@ -355,6 +368,8 @@ class Transaction:
     changed: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Optional[bytes]] = field(default_factory=dict)
     finalize: Optional[Any] = None      # ticket -> ticket, applied on save (derived values)
+    trailers: dict[str, str] = field(default_factory=dict)
+    committed: Optional[str] = None
 
     def load(self, ticket_id: str) -> Any:
         """The committed ticket; refuses a ticket file with uncommitted edits."""
@@ -406,10 +421,12 @@ class Transaction:
 
 
 @contextmanager
-def transaction(desk: Desk, timeout: float = 60.0,
-                finalize: Optional[Any] = None) -> Iterator[Transaction]:
-    """Lock, read HEAD, let the caller change tickets; the caller commits via tx_commit."""
+def transaction(desk: Desk, timeout: float = 60.0, finalize: Optional[Any] = None,
+                before: Optional[Any] = None) -> Iterator[Transaction]:
+    """Lock, (pull,) read HEAD, let the caller change tickets; it commits via tx_commit."""
     with desk.lock(timeout):
+        if before is not None:
+            before()
         blobs = Blobs(desk.root)
         try:
             yield Transaction(desk=desk, parent=desk.head(), blobs=blobs, finalize=finalize)
@@ -421,4 +438,8 @@ def tx_commit(tx: Transaction, message: str, author: Author, when: datetime) -> 
     files = tx.files()
     if not files:
         return None
-    return tx.desk.commit(files, message, author, when, tx.parent)
+    if tx.trailers:
+        message = message.rstrip("\n") + "\n" + "".join(
+            f"{k}: {v}\n" for k, v in tx.trailers.items())
+    tx.committed = tx.desk.commit(files, message, author, when, tx.parent)
+    return tx.committed

@@ -3,12 +3,14 @@ transition runner (load -> core -> save -> one commit -> after-commit work)."""
 
 from __future__ import annotations
 
+import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from itsmctl.errors import NotPermitted
 
@@ -28,6 +30,7 @@ class App:
     now_given: Optional[str] = None
     json: bool = False
     messages: list[str] = field(default_factory=list)
+    argv: Optional[list[str]] = None        # the command's own words, for Itsmctl-Command
 
     @cached_property
     def root(self) -> Path:
@@ -103,9 +106,37 @@ class App:
         from itsmctl.store import transaction
 
         policy, now, clone = self.policy, self.now, origin(self.root)
-        return transaction(self.desk, policy.desk.lock_timeout,
-                           finalize=lambda t: plan(t.evolve(sla=stored(t, policy)), policy,
-                                                   now, clone))
+        return self._synced(transaction(
+            self.desk, policy.desk.lock_timeout,
+            finalize=lambda t: plan(t.evolve(sla=stored(t, policy)), policy, now, clone),
+            before=self._pull))
+
+    @cached_property
+    def sync(self) -> Any:
+        """The remote to pull from and push to (G4), or None."""
+        from itsmctl.sync import Sync, remote_name
+
+        remote = remote_name(self.desk, self.policy.desk.remote)
+        return Sync(self.desk, remote, self.say) if remote else None
+
+    def _pull(self) -> None:
+        if self.sync is not None:
+            self.sync.before()
+
+    @contextmanager
+    def _synced(self, inner: Any) -> Iterator[Any]:
+        """Record the command in the commit, and push it once committed (G4)."""
+        with inner as tx:
+            if self.argv is not None:
+                tx.trailers["Itsmctl-Command"] = json.dumps(self.replay_argv(),
+                                                            ensure_ascii=False)
+            yield tx
+            if tx.committed and self.sync is not None:
+                self.sync.after(tx.parent)
+
+    def replay_argv(self) -> list[str]:
+        """This command as it can be run again: actor and time fixed, output options off."""
+        return ["--actor", self.actor, "--now", self.now.isoformat(), *(self.argv or [])]
 
     def say(self, text: str) -> None:
         """A message for stderr (kept out of stdout so scripts read one value)."""

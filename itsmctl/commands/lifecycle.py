@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from typing import Any, Optional
 
 from itsmctl.commands.app import App, after_commit, commit_message, transition
@@ -19,9 +21,11 @@ def open_ticket(app: App, intake: Any, recurrence_of: Optional[str] = None) -> A
         if recurrence_of:
             intake.recurrence_of = tx.load(desk.resolve_id(recurrence_of))
         for _ in range(20):
-            ticket_id = new_id(app.policy.desk.id_prefix, app.now)
+            ticket_id = os.environ.get("ITSMCTL_REPLAY_ID") or new_id(
+                app.policy.desk.id_prefix, app.now)
             if not tx.exists(ticket_id):
                 break
+            os.environ.pop("ITSMCTL_REPLAY_ID", None)   # taken meanwhile: a fresh id
         else:
             raise ConcurrencyError("could not find a free ticket id in 20 tries", rule="G3")
         ticket = core_open(intake, ctx, ticket_id)

@@ -45,7 +45,9 @@ def format_duration(delta: timedelta) -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # built on first validation only: a warm command unpickles the policy and never
+    # validates it, so it need not pay for ~25 schema builds at start-up
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 Duration = timedelta
@@ -80,7 +82,7 @@ class PriorityMatrix(_Model):
     urgency_levels: list[str]
     priority_levels: list[str]
     matrix: dict[Level, dict[str, str]]
-    urgency_defaults: UrgencyDefaults = UrgencyDefaults()
+    urgency_defaults: UrgencyDefaults = Field(default_factory=UrgencyDefaults)
     affected_users: list[AffectedUsers] = []
     impact_labels: dict[Level, str] = {}
     # A1 (1.6): `open` suggests an announcement at this impact or wider; None: never
@@ -207,8 +209,8 @@ class SlaConfig(_Model):
     calendar: Optional[Calendar] = None
     targets: dict[str, Targets]
     auto_close_after: Duration = timedelta(days=30)
-    escalation: Escalation = Escalation()
-    visit: VisitRule = VisitRule()
+    escalation: Escalation = Field(default_factory=Escalation)
+    visit: VisitRule = Field(default_factory=VisitRule)
 
     @field_validator("auto_close_after", mode="before")
     @classmethod
@@ -402,7 +404,7 @@ class KpiConfig(_Model):
     """Monthly report and KPI table (Q1, handbook 6.2, ISO procedure 5.15)."""
 
     version: int = 1
-    targets: KpiTargets = KpiTargets()
+    targets: KpiTargets = Field(default_factory=KpiTargets)
     successful_close_codes: list[str] = ["solved", "auto_closed"]
     unsuccessful_close_codes: list[str] = ["workaround", "failed"]
     dissatisfied_at_most: int = Field(default=2, ge=1, le=5)
@@ -420,7 +422,7 @@ class Policy(_Model):
     codes: Codes
     notify: NotifyConfig
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
-    kpi: KpiConfig = KpiConfig()
+    kpi: KpiConfig = Field(default_factory=KpiConfig)
 
     def problems(self) -> list[tuple[str, str, str]]:
         """Cross-file references that do not resolve: (file, key path, message)."""
