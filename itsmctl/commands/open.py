@@ -32,7 +32,8 @@ def open_from_options(app: App, kw: dict[str, Any]) -> Any:
         ticket = open_alert(app, intake)        # H2: de-duplicated by fingerprint
     else:
         ticket = open_ticket(app, intake, recurrence_of=kw.get("recurrence_of"))
-    from itsmctl.commands.announce import suggest
+    from itsmctl.commands import announce, kb
 
-    suggest(app, ticket)                        # A1, on stderr
+    kb.suggest(app, ticket)                     # K2: initial support (2.5), on stderr
+    announce.suggest(app, ticket)               # A1, on stderr
     return ticket

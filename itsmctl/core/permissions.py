@@ -38,6 +38,8 @@ TABLE: dict[str, tuple[frozenset[str], bool]] = {
     "announce": (frozenset({DESK, MANAGER, LEADER}), True),
     "visit": (frozenset({DESK, MANAGER}), False),
     "hook": (frozenset({MONITOR, MANAGER}), False),
+    "kb-add": (frozenset({DESK, SUPPORT, MANAGER}), False),
+    "kb-publish": (frozenset({DESK, MANAGER}), False),
 }
 
 
