@@ -31,6 +31,7 @@ LAZY["kb"] = ("itsmctl.cli_kb:kb_group", "Knowledge base: search, show, add, pub
 LAZY["report"] = ("itsmctl.cli_manage:report_cmd", "Monthly report, KPIs, trend (Q1, Q2).")
 LAZY["qa"] = ("itsmctl.cli_manage:qa_cmd", "Quality checks of handbook 6.1 (Q3).")
 LAZY["audit"] = ("itsmctl.cli_manage:audit_cmd", "Replay git history, flag illegal changes (G6).")
+LAZY["audit"] = ("itsmctl.cli_manage:audit_cmd", "Replay git history, flag illegal changes (G6).")
 SECTIONS = {
     "Desk": ["open", "assign", "reopen", "close", "link-master", "unlink", "link", "classify",
              "escalate", "note"],

@@ -81,3 +81,35 @@ def qa_cmd(obj: Obj, month: Optional[str], open_only: bool) -> None:
         click.echo(f"{len(findings)} finding(s)" if findings else "no findings", err=True)
     if findings:
         sys.exit(1)
+
+
+@click.command("audit")
+@click.option("--since", metavar="REV", help="Only commits after REV (e.g. origin/main in "
+              "a pull request); default: the whole history.")
+@pass_obj
+def audit_cmd(obj: Obj, since: Optional[str]) -> None:
+    """Replay the git history of tickets/ and flag every change that was not a legal
+    transition of an authorised actor (G6).
+
+    One line per finding: 'COMMIT PATH: kind: message', kinds history, hand-edit,
+    status, illegal-step, unknown-action, closed, actor, author, invalid, deleted,
+    merge. Exit 1 when there is any finding, 0 when the history is clean.
+
+    \b
+    Examples:
+      itsmctl audit
+      itsmctl audit --since origin/main        # the commits of a pull request
+      itsmctl audit --since v2026.11 --json | jq '.findings[].kind'
+    """
+    from itsmctl.commands.audit import run
+
+    count, findings = run(obj.app, since)
+    if obj.json:
+        emit(obj, "", {"ok": not findings, "commits": count,
+                       "findings": [f.doc() for f in findings]})
+    else:
+        for f in findings:
+            click.echo(f.line())
+        click.echo(f"{count} commit(s) replayed, {len(findings)} finding(s)", err=True)
+    if findings:
+        sys.exit(1)

@@ -1,0 +1,260 @@
+"""Replay one commit's change to one ticket file (G6): was it a legal transition by an
+authorised actor? Pure: old and new documents plus the commit's metadata in, findings out.
+
+A change is legal when every one of these holds (each failure is one finding kind):
+- invalid        the new file parses and fits the ticket schema, at its id's path
+- deleted        ticket files are never deleted or moved
+- history        the old history is an exact prefix of the new one (append-only)
+- hand-edit      every changed field is explained by a new history event that records
+                 it, with the value the file now holds (QUIET fields excepted)
+- status         the status is where the last history event leads
+- illegal-step   each new event starts where the previous one ended and its
+                 (from, action, to) is a row of core/legal.py TABLE
+- unknown-action an action the table does not know (add a row there)
+- closed         a closed ticket only takes the closed_ok actions (L14)
+- actor          the event's actor is a person of teams.yaml (or the sweep for
+                 system actions) whose role may run the command (I2)
+- author         the commit's author is the events' actor, and so is its
+                 Itsmctl-Actor trailer (I3)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from itsmctl.core import legal
+from itsmctl.core.model import Event, Ticket, ticket_path
+from itsmctl.core.permissions import in_group, may, roles_of
+from itsmctl.core.policy import Policy
+from itsmctl.core.workflow import diff
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    author_name: str
+    author_email: str
+    trailers: dict[str, str] = field(default_factory=dict)
+    subject: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    commit: str
+    path: str
+    kind: str
+    message: str
+
+    def line(self) -> str:
+        return f"{self.commit[:10]} {self.path}: {self.kind}: {self.message}"
+
+    def doc(self) -> dict[str, str]:
+        return {"commit": self.commit, "path": self.path, "kind": self.kind,
+                "message": self.message}
+
+
+class _Out:
+    def __init__(self, commit: Commit, path: str) -> None:
+        self.commit, self.path, self.found = commit, path, []  # type: ignore[var-annotated]
+
+    def add(self, kind: str, message: str) -> None:
+        self.found.append(Finding(self.commit.sha, self.path, kind, message))
+
+
+def _parse(doc: Any) -> Optional[Ticket]:
+    from pydantic import ValidationError
+
+    try:
+        return Ticket.from_doc(doc) if isinstance(doc, dict) else None
+    except ValidationError:
+        return None
+
+
+def _schema_error(doc: Any) -> str:
+    from pydantic import ValidationError
+
+    if not isinstance(doc, dict):
+        return "not a mapping"
+    try:
+        Ticket.from_doc(doc)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        return f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}"
+    return ""
+
+
+def author_person(policy: Policy, commit: Commit) -> Optional[str]:
+    """The person a commit's author e-mail names (App.author's fallback included)."""
+    found = policy.teams.find(commit.author_email)
+    if found is None and commit.author_email.endswith("@itsmctl.invalid"):
+        found = commit.author_email.split("@")[0]
+    return found
+
+
+def check(path: str, old: Any, new: Any, commit: Commit, policy: Policy,
+          also: frozenset[str] = frozenset()) -> list[Finding]:
+    """Findings for one ticket file changed by one commit (old None: added; new None:
+    deleted). `also`: ids of the other tickets the same commit changed."""
+    out = _Out(commit, path)
+    if new is None:
+        out.add("deleted", "a ticket file was deleted (tickets are never removed)")
+        return out.found
+    after = _parse(new)
+    if after is None:
+        out.add("invalid", f"does not fit the ticket schema: {_schema_error(new)}")
+        return out.found
+    if ticket_path(after.id) != path:
+        out.add("invalid", f"id {after.id} belongs at {ticket_path(after.id)}")
+    before = _parse(old) if old is not None else None
+    if old is not None and before is None:
+        return out.found                 # the earlier commit that broke it was reported
+    if before is not None and before.id != after.id:
+        out.add("invalid", f"id changed from {before.id} to {after.id}")
+    old_events = before.history if before else []
+    if not _prefix(out, old_events, after.history):
+        return out.found
+    new_events = after.history[len(old_events):]
+    _explained(out, before, after, new_events)
+    if not after.history or after.history[-1].to != after.status:
+        leads = after.history[-1].to if after.history else None
+        out.add("status", f"status is {after.status} but the last history event leads to "
+                f"{leads} (edited by hand?)")
+    _steps(out, before, after, new_events, policy, also)
+    return out.found
+
+
+def _event_doc(e: Event) -> dict[str, Any]:
+    return e.model_dump(mode="json", by_alias=True)
+
+
+def _prefix(out: _Out, old: list[Event], new: list[Event]) -> bool:
+    for i, e in enumerate(old):
+        if i >= len(new):
+            out.add("history", f"history shrank from {len(old)} to {len(new)} events; "
+                    f"event {i + 1} ({e.action} at {e.at.isoformat()}) was removed")
+            return False
+        if _event_doc(e) != _event_doc(new[i]):
+            fields = sorted(k for k, v in _event_doc(e).items() if _event_doc(new[i])[k] != v)
+            out.add("history", f"event {i + 1} ({e.action} at {e.at.isoformat()}) was "
+                    f"rewritten: {', '.join(fields)}")
+            return False
+    return True
+
+
+def _explained(out: _Out, before: Optional[Ticket], after: Ticket,
+               events: list[Event]) -> None:
+    """Every field the commit changed is recorded by one of its new events."""
+    if before is None:
+        return
+    changed = {k: v for k, v in diff(before.to_doc(), after.to_doc()).items()
+               if k.split(".")[0] not in legal.QUIET}
+    if not changed:
+        return
+    if not events:
+        out.add("hand-edit", f"{', '.join(sorted(changed))} changed without a history event")
+        return
+    recorded: dict[str, Any] = {}
+    for e in events:
+        recorded.update(e.changes)
+    for key, (_, value) in sorted(changed.items()):
+        top = key.split(".")[0]
+        if key in recorded:
+            if recorded[key][1] != value:
+                out.add("hand-edit", f"{key} is {value!r} but the history records "
+                        f"{recorded[key][1]!r}")
+        elif top not in recorded:
+            out.add("hand-edit", f"{key} changed ({_short(changed[key][0])} -> "
+                    f"{_short(value)}) but no history event records it")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _steps(out: _Out, before: Optional[Ticket], after: Ticket, events: list[Event],
+           policy: Policy, also: frozenset[str]) -> None:
+    state = before.status if before else None
+    group = before.group if before else None
+    base = before or after
+    author = author_person(policy, out.commit)
+    trailer = out.commit.trailers.get("Itsmctl-Actor")
+    for i, e in enumerate(events):
+        rule = legal.TABLE.get(e.action)
+        if e.from_ != state:
+            out.add("illegal-step", f"event {e.action} at {e.at.isoformat()} starts from "
+                    f"{e.from_} but the ticket was {state}")
+        if rule is None:
+            out.add("unknown-action", f"action {e.action!r} at {e.at.isoformat()} is not in "
+                    "the audit table (itsmctl/core/legal.py); not accepted until it is")
+        else:
+            _legal_step(out, rule, e, state, before, events[:i], after)
+        _actor(out, rule, e, i, policy, base.model_copy(update={"status": state,
+                                                                "group": group}), also)
+        if author != e.actor and not (e.actor == legal.SWEEP and trailer == legal.SWEEP):
+            out.add("author", f"event {e.action} by {e.actor} was committed by "
+                    f"{out.commit.author_name} <{out.commit.author_email}>")
+        elif trailer is not None and trailer != e.actor:
+            out.add("author", f"event {e.action} by {e.actor} but the commit's "
+                    f"Itsmctl-Actor is {trailer}")
+        if "group" in e.changes:
+            group = e.changes["group"][1]
+        state = e.to
+
+
+def _legal_step(out: _Out, rule: legal.Legal, e: Event, state: Optional[str],
+                before: Optional[Ticket], earlier: list[Event], after: Ticket) -> None:
+    if state == "closed" and not rule.closed_ok:
+        out.add("closed", f"{e.action} at {e.at.isoformat()} on a closed ticket: closed is "
+                "final (L14); only notes, visits and related links may follow")
+        return
+    targets = rule.targets
+    want = {e.from_} if targets == legal.SAME else (
+        legal.ACTIVE if targets == legal.RESUME else targets)
+    sources = rule.sources
+    if e.action == "close" and earlier and earlier[-1].action == "open" \
+            and after.close_code == "out_of_scope":
+        sources = frozenset({"new"})                         # L2: logged and closed at once
+    if e.from_ not in sources or e.to not in want:  # type: ignore[operator]
+        out.add("illegal-step", f"{e.action} from {e.from_} to {e.to} at {e.at.isoformat()} "
+                f"is not a legal transition ({rule.rule})")
+
+
+def _actor(out: _Out, rule: Optional[legal.Legal], e: Event, index: int, policy: Policy,
+           ticket: Ticket, also: frozenset[str]) -> None:
+    if e.actor == legal.SWEEP:
+        if rule is not None and legal.SWEEP not in rule.system:
+            out.add("actor", f"{e.action} at {e.at.isoformat()} is not a sweep action")
+        return
+    if e.actor not in policy.teams.people:
+        out.add("actor", f"{e.actor!r} ({e.action} at {e.at.isoformat()}) is not a person in "
+                "teams.yaml (I1)")
+        return
+    if rule is None or (index > 0 and e.action in legal.CONSEQUENCES):
+        return
+    if e.via:                      # mirrored from its master (M2): checked on the master
+        if e.via not in also:
+            out.add("actor", f"{e.action} at {e.at.isoformat()} claims to mirror {e.via}, "
+                    "which the commit does not change")
+        return
+    if rule.command is None:
+        if not also:
+            out.add("actor", f"{e.action} at {e.at.isoformat()} is the other half of a "
+                    "two-ticket command, but the commit changes no other ticket")
+        return
+    if not _may(policy, e, rule.command, ticket):
+        roles = ", ".join(sorted(roles_of(policy, e.actor))) or "no role"
+        out.add("actor", f"{e.actor} ({roles}) may not {e.action} at {e.at.isoformat()} "
+                f"(I2, {rule.rule})")
+
+
+def _may(policy: Policy, e: Event, command: str, ticket: Ticket) -> bool:
+    if may(policy, e.actor, command, ticket):
+        return True
+    roles = roles_of(policy, e.actor)
+    if e.action == "resolve" and ticket.source == "monitoring" and "monitoring" in roles:
+        return True                # H1 on_clear: the monitoring account resolves its alert
+    if e.action == "task-done":
+        return any(in_group(policy, e.actor, t.group) for t in ticket.tasks)
+    return False

@@ -1,0 +1,128 @@
+"""G6: the pure replay of one change, table-driven over forged documents."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from itsmctl.core import legal, workflow as wf
+from itsmctl.core.audit import Commit, check
+from itsmctl.core.permissions import TABLE as PERMISSIONS
+from tests.core.policy_fixtures import ctx, new_ticket, policy
+
+PATH = "tickets/2026/11/INC-2611-AAAAA.yaml"
+
+
+def by(actor: str, **trailers: str) -> Commit:
+    email = policy().teams.people[actor].email if actor in policy().teams.people else actor
+    return Commit("c0ffee" * 6 + "abcd", actor, email or "", {"Itsmctl-Actor": actor, **trailers})
+
+
+def kinds(old, new, commit, also=frozenset()) -> list[str]:
+    return [f.kind for f in check(PATH, old, new, commit, policy(), also)]
+
+
+def dispatched():
+    return wf.assign(new_ticket(), ctx(minutes=5), "billing-app")
+
+
+def accepted():
+    return wf.accept(dispatched(), ctx("carol", 10))
+
+
+def closed():
+    t = wf.resolve(accepted(), ctx("carol", 60), "fixed", causation="data-error")
+    return wf.close(t, ctx(minutes=90), "solved")
+
+
+def test_G6_legal_transitions_pass():
+    assert kinds(None, new_ticket().to_doc(), by("alice")) == []
+    assert kinds(new_ticket().to_doc(), dispatched().to_doc(), by("alice")) == []
+    assert kinds(dispatched().to_doc(), accepted().to_doc(), by("carol")) == []
+    assert kinds(closed().to_doc(), wf.note(closed(), ctx("bob", 100), "called").to_doc(),
+                 by("bob")) == []
+
+
+def test_G6_status_edited_by_hand():
+    old = dispatched().to_doc()
+    new = copy.deepcopy(old)
+    new["status"] = "in_progress"
+    assert set(kinds(old, new, by("carol"))) == {"hand-edit", "status"}
+
+
+def test_G6_history_entry_rewritten_or_removed():
+    old = accepted().to_doc()
+    new = copy.deepcopy(old)
+    new["history"][1]["actor"] = "mike"
+    assert kinds(old, new, by("carol")) == ["history"]
+    new = copy.deepcopy(old)
+    del new["history"][1]
+    assert kinds(old, new, by("carol")) == ["history"]
+
+
+def test_G6_author_is_not_the_actor():
+    assert kinds(dispatched().to_doc(), accepted().to_doc(), by("dave")) == ["author"]
+    forged = Commit("ab" * 20, "Carol", "carol@example.com", {"Itsmctl-Actor": "dave"})
+    assert kinds(dispatched().to_doc(), accepted().to_doc(), forged) == ["author"]
+
+
+def test_G6_closed_ticket_touched_again():
+    old = closed().to_doc()
+    new = copy.deepcopy(old)
+    new["status"] = "assigned"
+    new["history"].append({"at": "2026-11-26T09:00:00+08:00", "actor": "alice",
+                           "action": "reopen", "from": "closed", "to": "assigned",
+                           "changes": {"status": ["closed", "assigned"]}})
+    assert "closed" in kinds(old, new, by("alice"))
+
+
+def test_G6_field_changed_beside_a_legal_note():
+    old = closed().to_doc()
+    new = wf.note(closed(), ctx("bob", 100), "called").to_doc()
+    new["solution"] = "something else"
+    assert kinds(old, new, by("bob")) == ["hand-edit"]
+
+
+def test_G6_illegal_step_and_unknown_action_and_role():
+    old = new_ticket().to_doc()
+    jump = wf.step(new_ticket(), ctx("carol", 5), "accept", status="in_progress",
+                   assignee="carol")
+    assert "illegal-step" in kinds(old, jump.to_doc(), by("carol"))
+    odd = wf.step(new_ticket(), ctx("alice", 5), "teleport")
+    assert kinds(old, odd.to_doc(), by("alice")) == ["unknown-action"]
+    self_sent = wf.step(new_ticket(), ctx("carol", 5), "dispatch", status="assigned",
+                        group="billing-app")         # dispatch is the desk's (I2, L3)
+    assert kinds(old, self_sent.to_doc(), by("carol")) == ["actor"]
+
+
+def test_G6_unknown_actor_and_sweep_only_actions():
+    t = wf.step(dispatched(), ctx("zed", 5), "note", note="hi")
+    assert "actor" in kinds(dispatched().to_doc(), t.to_doc(),
+                            Commit("ab" * 20, "zed", "zed@x", {"Itsmctl-Actor": "zed"}))
+    swept = wf.step(dispatched(), ctx(legal.SWEEP, 5), "accept", status="in_progress")
+    sweep = Commit("ab" * 20, "itsmctl", "cron@example.com", {"Itsmctl-Actor": "sweep"})
+    assert kinds(dispatched().to_doc(), swept.to_doc(), sweep) == ["actor"]
+
+
+def test_G6_deleted_and_misplaced_files():
+    assert kinds(new_ticket().to_doc(), None, by("alice")) == ["deleted"]
+    found = check("tickets/2026/10/INC-2611-AAAAA.yaml", None, new_ticket().to_doc(),
+                  by("alice"), policy())
+    assert [f.kind for f in found] == ["invalid"]
+
+
+def test_G6_every_legal_action_names_a_known_command():
+    for action, row in legal.TABLE.items():
+        assert row.command is None or row.command in PERMISSIONS, action
+    for action in wf.ALLOWED:
+        if action.startswith("link-") or action in ("assign",):
+            continue
+        assert action in legal.TABLE, action
+
+
+@pytest.mark.parametrize("action", sorted(legal.TABLE))
+def test_G6_table_rows_are_well_formed(action):
+    row = legal.TABLE[action]
+    assert row.sources and row.rule
+    assert row.targets in (legal.SAME, legal.RESUME) or isinstance(row.targets, frozenset)
