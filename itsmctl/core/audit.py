@@ -16,6 +16,8 @@ A change is legal when every one of these holds (each failure is one finding kin
                  system actions) whose role may run the command (I2)
 - author         the commit's author is the events' actor, and so is its
                  Itsmctl-Actor trailer (I3)
+- trailer        the commit was made by itsmctl (Itsmctl-Action trailer) and its
+                 Itsmctl-Ticket / Itsmctl-Also trailers name the ticket
 """
 
 from __future__ import annotations
@@ -97,6 +99,7 @@ def check(path: str, old: Any, new: Any, commit: Commit, policy: Policy,
     """Findings for one ticket file changed by one commit (old None: added; new None:
     deleted). `also`: ids of the other tickets the same commit changed."""
     out = _Out(commit, path)
+    _trailers(out, path.rsplit("/", 1)[-1].removesuffix(".yaml"))
     if new is None:
         out.add("deleted", "a ticket file was deleted (tickets are never removed)")
         return out.found
@@ -122,6 +125,19 @@ def check(path: str, old: Any, new: Any, commit: Commit, policy: Policy,
                 f"{leads} (edited by hand?)")
     _steps(out, before, after, new_events, policy, also)
     return out.found
+
+
+def _trailers(out: _Out, ticket_id: str) -> None:
+    """I3: itsmctl names every ticket it commits in the message's trailers."""
+    trailers = out.commit.trailers
+    if "Itsmctl-Action" not in trailers:
+        out.add("trailer", "not committed by itsmctl (no Itsmctl-Action trailer); tickets "
+                "change only through its commands")
+        return
+    named = {trailers.get("Itsmctl-Ticket", "")} | set(trailers.get("Itsmctl-Also", "").split())
+    if ticket_id not in named:
+        out.add("trailer", f"the commit changes {ticket_id} but its Itsmctl-Ticket / "
+                "Itsmctl-Also trailers do not name it")
 
 
 def _event_doc(e: Event) -> dict[str, Any]:

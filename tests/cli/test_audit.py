@@ -76,7 +76,7 @@ def test_G6_hand_edit_of_status(desk):
     tid = dispatched(desk)
     sha = forge(desk, tid, "status: assigned", "status: in_progress")
     found = findings(desk)
-    assert {f["kind"] for f in found} == {"hand-edit", "status"}
+    assert {f["kind"] for f in found} == {"hand-edit", "status", "trailer"}
     assert all(f["commit"] == sha and f["path"].endswith(f"{tid}.yaml") for f in found)
     r = audit(desk)
     assert r.code == 1
@@ -88,8 +88,8 @@ def test_G6_rewritten_history_entry(desk):
     tid = resolved(desk)
     sha = forge(desk, tid, "actor: carol\n  action: resolve", "actor: dave\n  action: resolve")
     found = findings(desk)
-    assert [(f["commit"], f["kind"]) for f in found] == [(sha, "history")]
-    assert "event 4 (resolve" in found[0]["message"]
+    assert [(f["commit"], f["kind"]) for f in found] == [(sha, "trailer"), (sha, "history")]
+    assert "event 4 (resolve" in found[1]["message"]
 
 
 def test_G6_forged_author(desk):
@@ -121,7 +121,7 @@ def test_G6_quiet_change_of_a_closed_ticket_field(desk):
     tid = resolved(desk)
     ok(itsm(desk, "close", tid, "--code", "solved"))
     forge(desk, tid, "close_code: solved", "close_code: workaround")
-    assert [f["kind"] for f in findings(desk)] == ["hand-edit"]
+    assert [f["kind"] for f in findings(desk)] == ["trailer", "hand-edit"]
 
 
 def test_G6_deleted_ticket_and_stray_file(desk):
@@ -130,7 +130,7 @@ def test_G6_deleted_ticket_and_stray_file(desk):
     (desk / "tickets" / "notes.txt").write_text("x")
     subprocess.run(["git", "add", "-A"], cwd=desk, check=True)
     subprocess.run(["git", "commit", "-qm", "tidy"], cwd=desk, check=True)
-    assert sorted(f["kind"] for f in findings(desk)) == ["deleted", "invalid"]
+    assert sorted(f["kind"] for f in findings(desk)) == ["deleted", "invalid", "trailer"]
 
 
 def test_G6_since_limits_the_range(desk):
@@ -180,3 +180,33 @@ def test_G6_hundred_commits_are_fast_on_a_large_desk(desk):
     elapsed = time.monotonic() - start
     assert r.json["commits"] == 100 and r.json["findings"] == []
     assert elapsed < 5, elapsed
+
+
+def test_G6_sweep_hooks_tasks_and_visits_audit_clean(desk):
+    """The actions other commands record (sweep as its pseudo-actor, the monitoring
+    account's hook events, tasks, announcements, visits) are all legal steps."""
+    hooks = Path(__file__).resolve().parents[1] / "resources" / "hooks"
+    t0 = "2026-11-02T09:"
+    a = open_ticket(desk, *BILLING, now=t0 + "00")
+    ok(itsm(desk, "assign", a, "--group", "billing-app", now=t0 + "05"))
+    ok(itsm(desk, "accept", a, actor="carol", now=t0 + "10"))
+    ok(itsm(desk, "task", "add", a, "--title", "check db", "--group", "dba", actor="carol",
+            now=t0 + "20"))
+    ok(itsm(desk, "task", "done", a, "T1", "--result", "fine", actor="erin", now=t0 + "30"))
+    ok(itsm(desk, "announce", a, "--kind", "outage", "--title", "t", "--body", "b",
+            now=t0 + "31"))
+    ok(itsm(desk, "resolve", a, "--solution", "s", "--causation", "data-error", actor="carol",
+            now=t0 + "40"))
+    open_ticket(desk, *BILLING, now=t0 + "50")
+    ok(itsm(desk, "sweep", actor=None, now="2026-11-03T09:00:00+08:00"))      # breaches
+    ok(itsm(desk, "sweep", actor=None, now="2026-12-10T09:00:00+08:00"))      # auto-close
+    ok(itsm(desk, "visit", a, "--result", "happy", now="2026-12-11T09:00:00+08:00"))
+    firing = (hooks / "alertmanager-firing.json").read_text()
+    ok(itsm(desk, "hook", "alertmanager", actor="monitor", input=firing,
+            now="2026-12-11T10:00:00+08:00"))
+    ok(itsm(desk, "hook", "alertmanager", actor="monitor",
+            input=firing.replace('"firing"', '"resolved"'), now="2026-12-11T11:00:00+08:00"))
+    actions = git(desk, "log", "--format=%(trailers:key=Itsmctl-Action,valueonly)")
+    assert "sweep" in actions and "visit" in actions
+    r = audit(desk)
+    assert r.code == 0, r.out

@@ -16,7 +16,9 @@ PATH = "tickets/2026/11/INC-2611-AAAAA.yaml"
 
 def by(actor: str, **trailers: str) -> Commit:
     email = policy().teams.people[actor].email if actor in policy().teams.people else actor
-    return Commit("c0ffee" * 6 + "abcd", actor, email or "", {"Itsmctl-Actor": actor, **trailers})
+    return Commit("c0ffee" * 6 + "abcd", actor, email or "",
+                  {"Itsmctl-Ticket": "INC-2611-AAAAA", "Itsmctl-Action": "x",
+                   "Itsmctl-Actor": actor, **trailers})
 
 
 def kinds(old, new, commit, also=frozenset()) -> list[str]:
@@ -63,7 +65,7 @@ def test_G6_history_entry_rewritten_or_removed():
 
 def test_G6_author_is_not_the_actor():
     assert kinds(dispatched().to_doc(), accepted().to_doc(), by("dave")) == ["author"]
-    forged = Commit("ab" * 20, "Carol", "carol@example.com", {"Itsmctl-Actor": "dave"})
+    forged = by("carol", **{"Itsmctl-Actor": "dave"})
     assert kinds(dispatched().to_doc(), accepted().to_doc(), forged) == ["author"]
 
 
@@ -98,11 +100,20 @@ def test_G6_illegal_step_and_unknown_action_and_role():
 
 def test_G6_unknown_actor_and_sweep_only_actions():
     t = wf.step(dispatched(), ctx("zed", 5), "note", note="hi")
-    assert "actor" in kinds(dispatched().to_doc(), t.to_doc(),
-                            Commit("ab" * 20, "zed", "zed@x", {"Itsmctl-Actor": "zed"}))
+    assert "actor" in kinds(dispatched().to_doc(), t.to_doc(), by("zed"))
     swept = wf.step(dispatched(), ctx(legal.SWEEP, 5), "accept", status="in_progress")
-    sweep = Commit("ab" * 20, "itsmctl", "cron@example.com", {"Itsmctl-Actor": "sweep"})
+    sweep = by(legal.SWEEP)
     assert kinds(dispatched().to_doc(), swept.to_doc(), sweep) == ["actor"]
+
+
+def test_G6_commits_not_made_by_itsmctl_or_not_naming_the_ticket():
+    plain = Commit("ab" * 20, "Alice", "alice@example.com", {})
+    assert kinds(new_ticket().to_doc(), dispatched().to_doc(), plain) == ["trailer"]
+    other = by("alice", **{"Itsmctl-Ticket": "INC-2611-BBBBB"})
+    assert kinds(new_ticket().to_doc(), dispatched().to_doc(), other) == ["trailer"]
+    also = by("alice", **{"Itsmctl-Ticket": "INC-2611-BBBBB",
+                          "Itsmctl-Also": "INC-2611-CCCCC INC-2611-AAAAA"})
+    assert kinds(new_ticket().to_doc(), dispatched().to_doc(), also) == []
 
 
 def test_G6_deleted_and_misplaced_files():
