@@ -23,6 +23,15 @@ def hook_group() -> None:
     """
 
 
+_READ: list = [None, ""]     # (stream, text): a G4 re-run of the command reads it again
+
+
+def _stdin() -> str:
+    if _READ[0] is not sys.stdin:
+        _READ[:] = [sys.stdin, sys.stdin.read()]
+    return str(_READ[1])
+
+
 @hook_group.command("alertmanager")
 @pass_obj
 def alertmanager_cmd(obj: Obj) -> None:
@@ -43,7 +52,7 @@ def alertmanager_cmd(obj: Obj) -> None:
     app = obj.app
     if not obj.kwargs.get("actor_given"):
         app.actor_given = app.policy.monitoring.actor
-    out = run(app, sys.stdin.read())
+    out = run(app, _stdin())
     emit(obj, "\n".join(out.lines()), {"opened": out.opened, "updated": out.updated,
                                        "cleared": out.cleared, "resolved": out.resolved,
                                        "unchanged": out.unchanged, "commit": out.commit})
