@@ -19,7 +19,8 @@ several clones sharing one remote, and a process that may be killed at any point
 3. Retry in sweep (`retry`, under the desk lock, inside sweep's one commit). It
    folds this clone's ledger into the tickets (status, attempts, sent_at, error),
    re-sends this clone's notifications that have no `sent` in the ledger (within a
-   time budget; a channel that fails is not tried again in the same pass), and
+   time budget; a channel that fails is not tried again in the same pass; those
+   planned by the sweep itself, dated `now`, wait for its commit like any), and
    claims other clones' notifications still unsent after `takeover_after` (or at
    once when their origin is None) by setting `origin` to this clone. A claim is
    only recorded, not sent: it reaches the remote with sweep's commit, and the
@@ -279,7 +280,9 @@ def retry(app: Any, tickets: list[Any]) -> list[Any]:
             for ticket in todo:
                 new = fold(ticket, sender.entries, me)
                 for n in new.notifications:
-                    if n.origin == me and n.status != "sent" and not sent(sender.entries, n.id):
+                    # at `now`: planned by this very sweep, not committed yet: after-commit
+                    if n.origin == me and n.status != "sent" and n.at < app.now \
+                            and not sent(sender.entries, n.id):
                         sender.send(new, n)
                 new = claim(fold(new, sender.entries, me), me, app.now, conf.takeover_after)
                 if new != ticket:
