@@ -11,22 +11,27 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import datetime
 import subprocess
 import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-FORMAT = "2"
+FORMAT = "3"
 COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (
     path TEXT PRIMARY KEY, blob TEXT NOT NULL, id TEXT, status TEXT, grp TEXT,
     priority TEXT, assignee TEXT, opened_at TEXT, updated_at TEXT, master TEXT,
+    wake_at REAL, resolved_epoch REAL, visit_open INTEGER, pending INTEGER,
+    source TEXT, type TEXT, close_code TEXT, opened_epoch REAL,
     head TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets(status);
 CREATE INDEX IF NOT EXISTS tickets_opened ON tickets(opened_at);
 CREATE INDEX IF NOT EXISTS tickets_id ON tickets(id);
+CREATE INDEX IF NOT EXISTS tickets_wake ON tickets(wake_at);
+CREATE INDEX IF NOT EXISTS tickets_opened_epoch ON tickets(opened_epoch);
 """
 OPEN = ("new", "assigned", "in_progress", "waiting")
 
@@ -88,6 +93,9 @@ class Index:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        if self._meta("format") not in (None, FORMAT):
+            # an index written by another version of itsmctl: start again
+            self.db.executescript("DROP TABLE tickets; DELETE FROM meta;" + _SCHEMA)
 
     def close(self) -> None:
         self.db.close()
@@ -191,7 +199,7 @@ class Index:
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             self.db.executemany(
-                "INSERT OR REPLACE INTO tickets VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 19)})", rows)
 
     def query(self, statuses: Optional[Iterable[str]] = None, where: str = "",
               params: tuple[Any, ...] = ()) -> Iterator[dict[str, Any]]:
@@ -209,6 +217,23 @@ class Index:
         for (head,) in self.db.execute(sql, args):
             yield json.loads(head)
 
+    def sweep_candidates(self, now: float, auto_close_seconds: float,
+                         visit_sources: list[str], visit_types: list[str],
+                         visit_skip_codes: list[str]) -> list[str]:
+        """Ids of the tickets the sweep may act on at `now` (a superset, never less)."""
+        def marks(values: list[str]) -> str:
+            return ",".join("?" * len(values)) or "NULL"
+
+        sql = (f"SELECT id FROM tickets WHERE wake_at <= ? "
+               f"OR (status = 'resolved' AND resolved_epoch <= ?) "
+               f"OR pending > 0 "
+               f"OR (visit_open = 1 AND source IN ({marks(visit_sources)}) "
+               f"AND coalesce(type, 'incident') IN ({marks(visit_types)}) "
+               f"AND coalesce(close_code, '') NOT IN ({marks(visit_skip_codes)}))")
+        args = [now, now - auto_close_seconds, *visit_sources, *visit_types,
+                *visit_skip_codes]
+        return [r[0] for r in self.db.execute(sql, args)]
+
     def ids_with_prefix(self, prefix: str) -> list[str]:
         rows = self.db.execute("SELECT id FROM tickets WHERE id >= ? AND id < ? LIMIT 20",
                                (prefix, prefix + "\uffff"))
@@ -218,10 +243,55 @@ class Index:
         return self.db.execute("SELECT count(*) FROM tickets").fetchone()[0]
 
 
+def _epoch(value: Any) -> Optional[float]:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value)).timestamp()
+    except ValueError:
+        return None
+
+
+def wake_at(doc: dict[str, Any]) -> Optional[float]:
+    """When the sweep may next have something to do on an open ticket, from its stored
+    clocks: the earliest deadline of a running phase that has not escalated yet, or the
+    end of its wait. Exact, because every change that moves a deadline is an event that
+    rewrites the file; a wait only pauses the clock (S2)."""
+    status = doc.get("status")
+    if status == "closed":
+        return None
+    if status == "waiting":
+        until = (doc.get("wait") or {}).get("until")
+        times = [_epoch(until)] if until else []
+        frozen = _epoch(doc.get("updated_at"))
+    else:
+        times, frozen = [], None
+    fired = {e.get("phase") for e in doc.get("escalations") or ()
+             if isinstance(e, dict) and e.get("trigger") == "breach"}
+    for phase, clock in (doc.get("sla") or {}).items():
+        if not isinstance(clock, dict) or clock.get("stop") or phase in fired:
+            continue
+        deadline = _epoch(clock.get("deadline"))
+        if deadline is None:
+            continue
+        if frozen is not None and deadline > frozen:
+            continue            # paused before its deadline: it cannot breach while waiting
+        times.append(deadline)
+    times = [t for t in times if t is not None]
+    return min(times) if times else None
+
+
 def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
-    return (path, sha, str(doc.get("id")), doc.get("status"), doc.get("group"),
+    pending = sum(1 for n in doc.get("notifications") or ()
+                  if isinstance(n, dict) and n.get("status") != "sent")
+    status = doc.get("status")
+    return (path, sha, str(doc.get("id")), status, doc.get("group"),
             doc.get("priority"), doc.get("assignee"), str(doc.get("opened_at") or ""),
             str(doc.get("updated_at") or ""), doc.get("master"),
+            wake_at(doc), _epoch(doc.get("resolved_at")) if status == "resolved" else None,
+            1 if status == "closed" and doc.get("visit") is None else 0, pending,
+            doc.get("source"), doc.get("type"), doc.get("close_code"),
+            _epoch(doc.get("opened_at")),
             json.dumps(doc, ensure_ascii=False, default=str))
 
 
