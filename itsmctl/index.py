@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-FORMAT = "3"
+FORMAT = "4"
 COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -26,11 +26,14 @@ CREATE TABLE IF NOT EXISTS tickets (
     priority TEXT, assignee TEXT, opened_at TEXT, updated_at TEXT, master TEXT,
     wake_at REAL, resolved_epoch REAL, visit_open INTEGER, pending INTEGER,
     source TEXT, type TEXT, close_code TEXT, opened_epoch REAL,
+    fingerprint TEXT, alert_group TEXT,
     head TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets(status);
 CREATE INDEX IF NOT EXISTS tickets_opened ON tickets(opened_at);
 CREATE INDEX IF NOT EXISTS tickets_id ON tickets(id);
 CREATE INDEX IF NOT EXISTS tickets_wake ON tickets(wake_at);
+CREATE INDEX IF NOT EXISTS tickets_fingerprint ON tickets(fingerprint);
+CREATE INDEX IF NOT EXISTS tickets_alert_group ON tickets(alert_group);
 CREATE INDEX IF NOT EXISTS tickets_opened_epoch ON tickets(opened_epoch);
 """
 OPEN = ("new", "assigned", "in_progress", "waiting")
@@ -199,7 +202,7 @@ class Index:
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             self.db.executemany(
-                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 19)})", rows)
+                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 21)})", rows)
 
     def query(self, statuses: Optional[Iterable[str]] = None, where: str = "",
               params: tuple[Any, ...] = ()) -> Iterator[dict[str, Any]]:
@@ -233,6 +236,15 @@ class Index:
         args = [now, now - auto_close_seconds, *visit_sources, *visit_types,
                 *visit_skip_codes]
         return [r[0] for r in self.db.execute(sql, args)]
+
+    def by_alert(self, keys: list[str]) -> list[tuple[str, Any, Any]]:
+        """(id, fingerprint, storm group) of tickets whose alert matches any key."""
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        return list(self.db.execute(
+            f"SELECT id, fingerprint, alert_group FROM tickets WHERE fingerprint IN ({marks}) "
+            f"OR alert_group IN ({marks})", [*keys, *keys]))
 
     def ids_with_prefix(self, prefix: str) -> list[str]:
         rows = self.db.execute("SELECT id FROM tickets WHERE id >= ? AND id < ? LIMIT 20",
@@ -285,13 +297,14 @@ def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
     pending = sum(1 for n in doc.get("notifications") or ()
                   if isinstance(n, dict) and n.get("status") != "sent")
     status = doc.get("status")
+    alert = doc.get("alert") if isinstance(doc.get("alert"), dict) else {}
     return (path, sha, str(doc.get("id")), status, doc.get("group"),
             doc.get("priority"), doc.get("assignee"), str(doc.get("opened_at") or ""),
             str(doc.get("updated_at") or ""), doc.get("master"),
             wake_at(doc), _epoch(doc.get("resolved_at")) if status == "resolved" else None,
             1 if status == "closed" and doc.get("visit") is None else 0, pending,
             doc.get("source"), doc.get("type"), doc.get("close_code"),
-            _epoch(doc.get("opened_at")),
+            _epoch(doc.get("opened_at")), alert.get("fingerprint"), alert.get("group"),
             json.dumps(doc, ensure_ascii=False, default=str))
 
 

@@ -31,27 +31,26 @@ class Outcome:
 class Index:
     """Tickets by alert fingerprint and storm group, for one transaction.
 
-    The one place that finds tickets by fingerprint: today a scan of the ticket files
-    (a byte test first, so only monitoring tickets are parsed); an index can replace it.
+    The one place that finds tickets by fingerprint: the desk's index (itsmctl/index.py)
+    gives the candidates by fingerprint or storm group, at HEAD, under the desk lock.
     """
 
     def __init__(self, app: App, tx: Any, wanted: set[str]) -> None:
+        from itsmctl.index import open_index
+
         self.tx = tx
         self.by_fp: dict[str, list[str]] = {}
         self.by_group: dict[str, list[str]] = {}
-        needles = [w.encode() for w in wanted if w]
-        if not needles:
+        keys = sorted(str(w) for w in wanted if w)
+        if not keys:
             return
-        from itsmctl.yamlio import load_ticket
-
-        for path in app.desk.ticket_files():
-            data = path.read_bytes()
-            if b"fingerprint:" not in data or not any(n in data for n in needles):
-                continue
-            doc = load_ticket(data, path.name)
-            alert = doc.get("alert") if isinstance(doc, dict) else None
-            if isinstance(alert, dict):
-                self._add(str(doc.get("id")), alert.get("fingerprint"), alert.get("group"))
+        index = open_index(app.root)
+        try:
+            rows = index.by_alert(keys)
+        finally:
+            index.close()
+        for tid, fp, group in sorted(rows):
+            self._add(tid, fp, group)
 
     def _add(self, tid: str, fp: Any, group: Any) -> None:
         if fp and tid not in self.by_fp.setdefault(str(fp), []):
