@@ -21,8 +21,9 @@ several clones sharing one remote, and a process that may be killed at any point
    re-sends this clone's notifications that have no `sent` in the ledger (within a
    time budget; a channel that fails is not tried again in the same pass; those
    planned by the sweep itself, dated `now`, wait for its commit like any), and
-   claims other clones' notifications still unsent after `takeover_after` (or at
-   once when their origin is None) by setting `origin` to this clone. A claim is
+   claims other clones' notifications still unsent `takeover_after` after their
+   event or last claim (or at once when their origin is None) by setting `origin`
+   to this clone and `claimed_at` to now. A claim is
    only recorded, not sent: it reaches the remote with sweep's commit, and the
    after-commit hook sends it. So two sweeping clones cannot both send it: the
    second claim loses the push race (G4) and sees the first on the fresh state.
@@ -44,112 +45,21 @@ sweep` records origin None and leaves sending to the sweeping clone at once.
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import json
-import os
-import random
-import subprocess
 import time
-from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
-LEDGER = "deliveries.jsonl"
-Entries = dict[str, list[dict[str, Any]]]
+from itsmctl.ledger import (
+    Entries,
+    append_ledger,
+    clone_id,
+    delivery_lock,
+    origin,
+    read_ledger,
+    sent,
+)
 
-
-def state_dir(root: Path) -> Path:
-    return root / ".git" / "itsmctl"
-
-
-def clone_id(root: Path) -> str:
-    """This clone's id, made once; a copied or moved desk directory gets a new one."""
-    path = state_dir(root) / "clone-id"
-    try:
-        doc = json.loads(path.read_text())
-        if doc.get("root") == str(root.resolve()):
-            return str(doc["id"])
-    except (OSError, ValueError, KeyError, AttributeError):
-        pass
-    import socket
-
-    host = socket.gethostname().split(".")[0] or "host"
-    new = f"{host}-{random.SystemRandom().getrandbits(40):010x}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".clone-id.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"id": new, "root": str(root.resolve())}))
-    os.replace(tmp, path)
-    return new
-
-
-def origin(root: Path) -> Optional[str]:
-    """Who delivers what this process plans: this clone, or None to defer to sweep."""
-    proc = subprocess.run(["git", "config", "--get", "itsmctl.delivery"], cwd=root,
-                          capture_output=True, text=True)
-    return None if proc.stdout.strip() == "sweep" else clone_id(root)
-
-
-# ---------------------------------------------------------------- the local ledger
-def read_ledger(root: Path) -> Entries:
-    """Outcomes by notification id; a torn last line (a killed writer) is skipped."""
-    out: Entries = {}
-    try:
-        data = (state_dir(root) / LEDGER).read_bytes()
-    except FileNotFoundError:
-        return out
-    for line in data.splitlines():
-        try:
-            entry = json.loads(line)
-            out.setdefault(entry["id"], []).append(entry)
-        except (ValueError, KeyError, TypeError):
-            continue
-    return out
-
-
-def append_ledger(root: Path, entry: dict[str, Any]) -> None:
-    """One line, appended and fsynced before the caller moves on."""
-    path = state_dir(root) / LEDGER
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode() + b"\n"
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        size = os.fstat(fd).st_size
-        if size and os.pread(fd, 1, size - 1) != b"\n":
-            line = b"\n" + line           # close a line torn by a killed writer
-        os.write(fd, line)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def delivery_lock(root: Path, timeout: float) -> Iterator[bool]:
-    """Serialise senders on this clone; yields False when not had within timeout."""
-    path = state_dir(root) / "deliveries.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.02)
-        yield True
-    finally:
-        os.close(fd)
-
-
-def sent(entries: Entries, nid: str) -> bool:
-    return any(e.get("outcome") == "sent" for e in entries.get(nid, ()))
+__all__ = ["claim", "deliver", "fold", "origin", "payload", "pushed", "retry"]
 
 
 # ---------------------------------------------------------------- folding and sending
@@ -226,7 +136,7 @@ def deliver(app: Any, tickets: list[Any]) -> None:
     """After-commit hook: send this clone's never-tried notifications; never raises."""
     try:
         _deliver(app, tickets)
-    except Exception as exc:      # N3: a notification problem never fails a transition
+    except Exception as exc:  # noqa: BLE001 - N3: never fail a transition
         app.say(f"itsmctl: notifications not delivered now ({type(exc).__name__}: {exc}); "
                 "sweep retries them (N3)")
 
@@ -240,10 +150,9 @@ def _deliver(app: Any, tickets: list[Any]) -> None:
     wanted = [(t, n) for t, n in wanted if n.origin == me]
     if not wanted:
         return
-    sync = vars(app).get("sync")
-    if sync is not None and getattr(sync, "offline", False):
+    if not pushed(app):
         # the commit may yet be replayed or dropped by `itsmctl sync` (G4): tell no one yet
-        app.say("itsmctl: offline: notifications wait for the push; sweep sends them (N3)")
+        app.say("itsmctl: not pushed yet: notifications wait; sweep sends them (N3)")
         return
     with delivery_lock(app.root, timeout=1.0) as got:
         if not got:
@@ -257,6 +166,19 @@ def _deliver(app: Any, tickets: list[Any]) -> None:
     if sender.failed:
         app.say(f"itsmctl: {len(sender.failed)} notification(s) not delivered "
                 f"({sender.failed[0]}); sweep retries them (N3)")
+
+
+def pushed(app: Any) -> bool:
+    """With a remote (G4): has our commit reached it? A claim counts only once it has."""
+    sync = vars(app).get("sync")
+    if sync is None:
+        return True
+    if getattr(sync, "offline", False):
+        return False
+    try:
+        return bool(app.desk.head() == app.desk._read_ref(sync.tracking))
+    except Exception:  # noqa: BLE001 - unsure means not pushed
+        return False
 
 
 def retry(app: Any, tickets: list[Any]) -> list[Any]:
@@ -277,8 +199,13 @@ def retry(app: Any, tickets: list[Any]) -> list[Any]:
             if not got:
                 return []
             sender = Sender(app, read_ledger(app.root), me, time.monotonic() + budget)
+            live = pushed(app)          # unpushed local commits may yet be dropped (G4)
             for ticket in todo:
                 new = fold(ticket, sender.entries, me)
+                if not live:
+                    if new != ticket:
+                        changed.append(new)
+                    continue
                 for n in new.notifications:
                     # at `now`: planned by this very sweep, not committed yet: after-commit
                     if n.origin == me and n.status != "sent" and n.at < app.now \
@@ -287,7 +214,7 @@ def retry(app: Any, tickets: list[Any]) -> list[Any]:
                 new = claim(fold(new, sender.entries, me), me, app.now, conf.takeover_after)
                 if new != ticket:
                     changed.append(new)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - the ledger keeps what was done
         app.say(f"itsmctl: notification retry stopped ({type(exc).__name__}: {exc}); "
                 "the next sweep goes on (N3)")
         return changed
@@ -298,8 +225,10 @@ def claim(ticket: Any, me: str, now: datetime, grace: Any) -> Any:
     """Take over unsent notifications of clones that did not deliver them in time."""
     out, changed = [], False
     for n in ticket.notifications:
-        if n.status != "sent" and n.origin != me and (n.origin is None or now - n.at >= grace):
-            n = n.model_copy(update={"origin": me})
+        held_since = n.claimed_at or n.at
+        if n.status != "sent" and n.origin != me and (n.origin is None
+                                                      or now - held_since >= grace):
+            n = n.model_copy(update={"origin": me, "claimed_at": now})
             changed = True
         out.append(n)
     return ticket.evolve(notifications=out) if changed else ticket

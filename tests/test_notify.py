@@ -18,8 +18,18 @@ from typing import Any, Iterator, Optional
 import pytest
 import yaml
 
-from tests.helpers import (BILLING, NOW, commit_count, dispatched, git, in_progress, itsm, ok,
-                           open_ticket, show)
+from tests.helpers import (
+    BILLING,
+    NOW,
+    commit_count,
+    dispatched,
+    git,
+    in_progress,
+    itsm,
+    ok,
+    open_ticket,
+    show,
+)
 
 LATER = "2026-11-25T09:30:00+08:00"
 MUCH_LATER = "2026-11-25T11:00:00+08:00"
@@ -40,7 +50,7 @@ class Hook:
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:     # noqa: N802
+            def do_POST(self) -> None:
                 data = self.rfile.read(int(self.headers["Content-Length"]))
                 hook.calls.append((dict(self.headers), json.loads(data)))
                 time.sleep(delay)
@@ -76,7 +86,7 @@ def smtp() -> Iterator[Any]:
             self.mails: list[Any] = []
             self.logins: list[tuple[bytes, bytes]] = []
 
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             self.mails.append(envelope)
             return "250 OK"
 
@@ -178,7 +188,8 @@ def test_N3_smtp_mail_carries_the_standard_content(desk: Path, smtp: Any,
     (mail,) = smtp.mails
     assert smtp.logins == [(b"itsm", b"s3cret")]
     assert sorted(mail.rcpt_tos) == ["carol@example.com", "dave@example.com"]
-    from email import message_from_bytes, policy as email_policy
+    from email import message_from_bytes
+    from email import policy as email_policy
 
     msg = message_from_bytes(mail.content, policy=email_policy.default)
     assert msg["Message-ID"] == f"<{tid}-1-1@example.com>"
@@ -345,7 +356,7 @@ def test_N3_another_clone_takes_over_only_after_the_grace_period(
     assert retry_now(other, LATER) == []                     # A may still be sending it
     assert webhook.calls == []
     (t,) = retry_now(other, MUCH_LATER)                      # 2h later: B claims it ...
-    from itsmctl.notify import clone_id
+    from itsmctl.ledger import clone_id
 
     assert t.notifications[0].origin == clone_id(other)
     assert [b["id"] for _, b in webhook.calls] == [f"{tid}-1-1"]    # ... and sends it once
@@ -366,7 +377,7 @@ def test_N3_a_deferring_clone_leaves_delivery_to_sweep(desk: Path, webhook: Hook
 
 
 def test_N3_ledger_survives_a_torn_line(desk: Path, webhook: Hook) -> None:
-    from itsmctl.notify import append_ledger, read_ledger
+    from itsmctl.ledger import append_ledger, read_ledger
 
     configure(desk, {"chat": webhook_channel(webhook.port)})
     dispatched(desk)
@@ -420,3 +431,51 @@ def test_N1_sweep_breach_escalation_tells_c_e_m_in_the_sweep_commit(
     assert esc[0]["status"] == "pending"                    # sent only after the commit
     assert set(esc[0]["recipients"]) == {"alice", "carol", "dave", "mike"}
     assert [b["trigger"] for _, b in webhook.calls] == ["dispatch", "escalate"]
+
+
+def test_N3_clones_sharing_a_remote_send_once(tmp_path: Path, webhook: Hook,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A commits and dies before delivering; B takes over after the grace period through
+    a pushed claim; A, seeing B's claim after its pull, sends nothing (G4 + N3)."""
+    from itsmctl.commands import app as app_module
+    from tests.helpers import make_desk
+
+    a = make_desk(tmp_path / "a")
+    configure(a, {"chat": webhook_channel(webhook.port)}, takeover_after="1h")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "clone", "-q", "--bare", str(a), str(remote))
+    git(a, "remote", "add", "origin", str(remote))
+    b = tmp_path / "b"
+    git(tmp_path, "clone", "-q", str(remote), str(b))
+    for clone in (a, b):
+        git(clone, "config", "itsmctl.remote", "origin")
+    tid = open_ticket(a, *BILLING)
+    monkeypatch.setattr(app_module, "AFTER_COMMIT", [])            # A dies after its push
+    ok(itsm(a, "assign", tid, "--group", "billing-app"))
+    monkeypatch.undo()
+    assert git(remote, "log", "-1", "--format=%s").startswith(f"{tid}: assign")
+    assert retry_now(b, LATER) == [] and webhook.calls == []       # grace not over
+    (t,) = retry_now(b, MUCH_LATER)                                # B claims, pushes, sends
+    assert [b_["id"] for _, b_ in webhook.calls] == [f"{tid}-1-1"]
+    retry_now(a, MUCH_LATER)                                       # A pulls B's claim
+    assert len(webhook.calls) == 1
+    (t,) = retry_now(b, MUCH_LATER)                                # B records the delivery
+    assert t.notifications[0].status == "sent"
+    retry_now(a, MUCH_LATER)
+    assert notices(a, tid, MUCH_LATER)[0]["status"] == "sent" and len(webhook.calls) == 1
+
+
+def test_N3_unpushed_commits_notify_no_one_until_they_reach_the_remote(
+        desk: Path, tmp_path: Path, webhook: Hook) -> None:
+    configure(desk, {"chat": webhook_channel(webhook.port)})
+    remote = tmp_path / "later" / "remote.git"                     # not there yet: offline
+    git(desk, "remote", "add", "origin", str(remote))
+    git(desk, "config", "itsmctl.remote", "origin")
+    tid = open_ticket(desk, *BILLING)
+    r = ok(itsm(desk, "assign", tid, "--group", "billing-app"))
+    assert "not pushed yet" in r.err
+    retry_now(desk)
+    assert webhook.calls == []
+    git(tmp_path, "clone", "-q", "--bare", str(desk), str(remote))  # the network is back
+    retry_now(desk, MUCH_LATER)
+    assert [b["id"] for _, b in webhook.calls] == [f"{tid}-1-1"]

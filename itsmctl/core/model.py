@@ -128,6 +128,7 @@ class Notification(_Part):
     error: Optional[str] = None
     event: Optional[int] = None             # index in history of the event it announces
     origin: Optional[str] = None            # clone that delivers it (None: any sweeper)
+    claimed_at: Optional[datetime] = None   # when another clone took it over (N3)
     subject: str = ""
     body: str = ""
 

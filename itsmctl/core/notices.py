@@ -243,5 +243,13 @@ def when(at: datetime, now: datetime) -> str:
     return at.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M %z")
 
 
-__all__ = ["plan", "notices_for", "trigger_of", "state_at", "recipients_for", "contact",
-           "render", "REPORTER"]
+__all__ = [
+    "REPORTER",
+    "contact",
+    "notices_for",
+    "plan",
+    "recipients_for",
+    "render",
+    "state_at",
+    "trigger_of",
+]

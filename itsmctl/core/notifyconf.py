@@ -17,7 +17,7 @@ _SECRET_KEYS = {"password": "password_env", "token": "token_env", "secret": "tok
 
 
 def _duration(v: Any) -> timedelta:
-    from itsmctl.core.policy import parse_duration     # policy imports this module
+    from itsmctl.core.policy import parse_duration  # policy imports this module
 
     return parse_duration(v)
 
@@ -96,15 +96,16 @@ class Template(_Model):
     body: str
 
 
-DEFAULT_TEMPLATE = dict(
-    subject="[$priority$major] $id $trigger_label: $title",
-    body="事件 Incident: $id  $title\n"
-         "简要描述 Description: $description\n"
-         "受影响的服务 Affected service: $service\n"
-         "预计恢复时间 Expected restoration: $restore_by\n"
-         "当前状态 Status: $status  $group $assignee\n"
-         "$note_line"
-         "联系服务台 Contact the desk: $contact\n")
+DEFAULT_TEMPLATE = {
+    "subject": "[$priority$major] $id $trigger_label: $title",
+    "body": "事件 Incident: $id  $title\n"
+            "简要描述 Description: $description\n"
+            "受影响的服务 Affected service: $service\n"
+            "预计恢复时间 Expected restoration: $restore_by\n"
+            "当前状态 Status: $status  $group $assignee\n"
+            "$note_line"
+            "联系服务台 Contact the desk: $contact\n",
+}
 
 
 class Delivery(_Model):

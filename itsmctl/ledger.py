@@ -1,0 +1,112 @@
+"""This clone's delivery ledger (N3): its id, an append-only outcome log, a sender lock.
+
+Lives in .git/itsmctl/, so it is local to the clone and never committed; sweep folds
+it into the tickets (itsmctl/notify.py explains the design).
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import os
+import random
+import subprocess
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+LEDGER = "deliveries.jsonl"
+Entries = dict[str, list[dict[str, Any]]]
+
+
+def state_dir(root: Path) -> Path:
+    return root / ".git" / "itsmctl"
+
+
+def clone_id(root: Path) -> str:
+    """This clone's id, made once; a copied or moved desk directory gets a new one."""
+    path = state_dir(root) / "clone-id"
+    try:
+        doc = json.loads(path.read_text())
+        if doc.get("root") == str(root.resolve()):
+            return str(doc["id"])
+    except (OSError, ValueError, KeyError, AttributeError):
+        pass
+    import socket
+
+    host = socket.gethostname().split(".")[0] or "host"
+    new = f"{host}-{random.SystemRandom().getrandbits(40):010x}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".clone-id.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"id": new, "root": str(root.resolve())}))
+    os.replace(tmp, path)
+    return new
+
+
+def origin(root: Path) -> Optional[str]:
+    """Who delivers what this process plans: this clone, or None to defer to sweep."""
+    proc = subprocess.run(["git", "config", "--get", "itsmctl.delivery"], cwd=root,
+                          capture_output=True, text=True, check=False)
+    return None if proc.stdout.strip() == "sweep" else clone_id(root)
+
+
+def read_ledger(root: Path) -> Entries:
+    """Outcomes by notification id; a torn last line (a killed writer) is skipped."""
+    out: Entries = {}
+    try:
+        data = (state_dir(root) / LEDGER).read_bytes()
+    except FileNotFoundError:
+        return out
+    for line in data.splitlines():
+        try:
+            entry = json.loads(line)
+            out.setdefault(entry["id"], []).append(entry)
+        except (ValueError, KeyError, TypeError):
+            continue
+    return out
+
+
+def append_ledger(root: Path, entry: dict[str, Any]) -> None:
+    """One line, appended and fsynced before the caller moves on."""
+    path = state_dir(root) / LEDGER
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode() + b"\n"
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        size = os.fstat(fd).st_size
+        if size and os.pread(fd, 1, size - 1) != b"\n":
+            line = b"\n" + line           # close a line torn by a killed writer
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def delivery_lock(root: Path, timeout: float) -> Iterator[bool]:
+    """Serialise senders on this clone; yields False when not had within timeout."""
+    path = state_dir(root) / "deliveries.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                    raise
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.02)
+        yield True
+    finally:
+        os.close(fd)
+
+
+def sent(entries: Entries, nid: str) -> bool:
+    return any(e.get("outcome") == "sent" for e in entries.get(nid, ()))
