@@ -12,8 +12,10 @@ from itsmctl.cli import Obj, emit, emit_ticket, pass_obj
 @click.command("sweep")
 @click.option("--dry-run", is_flag=True, help="Print what the sweep would do; change nothing.")
 @click.option("--no-retry", is_flag=True, help="Do not retry failed notification deliveries.")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing when nothing was done "
+              "(for cron, which mails any output).")
 @pass_obj
-def sweep_cmd(obj: Obj, dry_run: bool, no_retry: bool) -> None:
+def sweep_cmd(obj: Obj, dry_run: bool, no_retry: bool, quiet: bool) -> None:
     """Record SLA breaches and escalate, resume, auto-close, announce visits (S4, L11).
 
     Run it from cron every minute. It acts as the reserved actor `sweep` (no --actor
@@ -27,7 +29,7 @@ def sweep_cmd(obj: Obj, dry_run: bool, no_retry: bool) -> None:
       itsmctl sweep
       itsmctl sweep --dry-run
       itsmctl --now 2026-12-01T09:00+08:00 sweep --dry-run --json
-      * * * * *  cd /srv/desk && itsmctl sweep    # crontab (contrib/cron)
+      * * * * *  cd /srv/desk && itsmctl sweep --quiet    # crontab (contrib/cron)
     """
     from itsmctl.commands import sweep
 
@@ -35,7 +37,8 @@ def sweep_cmd(obj: Obj, dry_run: bool, no_retry: bool) -> None:
     outcome = sweep.preview(app) if dry_run else sweep.run(app, retry=not no_retry)
     for line in outcome.skipped:
         app.say(f"itsmctl sweep: skipped: {line}")
-    emit(obj, _human(outcome), outcome.doc())
+    idle = not (outcome.actions or outcome.retried or outcome.commit)
+    emit(obj, "" if quiet and idle else _human(outcome), outcome.doc())
 
 
 def _human(outcome: Any) -> str:

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import configparser
+import os
+import shlex
+import shutil
+import subprocess
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from tests.helpers import (BILLING, NOW, USER, commit_count, dispatched, git, in_progress,
                            itsm, itsm_process, ok, open_ticket, resolved, show)
@@ -23,8 +32,28 @@ def escalations(desk, tid):
     return [(e["trigger"], e["phase"]) for e in show(desk, tid)["escalations"]]
 
 
+def without_notices(desk) -> None:
+    """A desk whose notify.yaml has no rules: commits show the sweep's own work alone.
+
+    With rules, a sweep's own escalation notices are sent after its commit (N3), and the
+    next sweep records their delivery on the ticket: see test_S4_..._with_notices."""
+    path = desk / "config" / "notify.yaml"
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index("rules:\n"), text.index("# Major tickets")
+    path.write_text(text[:start] + "rules: {}\n" + text[end:], encoding="utf-8")
+    git(desk, "commit", "-qam", "no notification rules")
+
+
+def state(desk, tid) -> dict:
+    """The ticket as show prints it, less the notification delivery bookkeeping."""
+    doc = show(desk, tid)
+    doc.pop("notifications")
+    return doc
+
+
 # ---------------------------------------------------------------- S4 breaches, once
 def test_S4_sweep_records_breach_once(desk):
+    without_notices(desk)
     tid = open_ticket(desk, *BILLING)                      # P4: respond 1h
     assert sweep(desk, now=later(minutes=60))["actions"] == []
     before = commit_count(desk)
@@ -43,6 +72,23 @@ def test_S4_sweep_records_breach_once(desk):
         assert again["actions"] == [] and again["commit"] is None
     assert commit_count(desk) == before + 1
     assert git(desk, "status", "--porcelain", "--", "tickets") == ""
+
+
+def test_S4_second_sweep_never_escalates_again_with_notices(desk):
+    tid = open_ticket(desk, *BILLING)
+    first = sweep(desk, now=later(minutes=61))
+    assert [a["action"] for a in first["actions"]] == ["breach"]
+    escalated = state(desk, tid)
+    notices = show(desk, tid)["notifications"]
+    assert [n["trigger"] for n in notices] == ["escalate"]      # recorded in that commit
+    # the next sweep does nothing to the ticket; it may record the notices' delivery
+    second = sweep(desk, now=later(minutes=62))
+    assert second["actions"] == [] and state(desk, tid) == escalated
+    assert [n["status"] for n in show(desk, tid)["notifications"]] == ["sent"]
+    before = commit_count(desk)
+    third = sweep(desk, now=later(minutes=63))
+    assert third["actions"] == [] and third["commit"] is None
+    assert commit_count(desk) == before
 
 
 def test_S4_dry_run_prints_the_plan_and_changes_nothing(desk):
@@ -74,6 +120,7 @@ def test_S4_one_commit_for_many_tickets_each_history_its_own(desk):
 
 
 def test_S4_two_sweeps_at_once_never_double_escalate(desk):
+    without_notices(desk)
     ids = [open_ticket(desk, *BILLING, title=f"t{i}") for i in range(3)]
     before = commit_count(desk)
     when = later(minutes=61)
@@ -245,3 +292,83 @@ def test_S7_list_breached_uses_now(desk):
     assert listed == []
     listed = ok(itsm(desk, "--json", "list", "--breached", now=later(minutes=61))).json
     assert [t["id"] for t in listed] == [tid]
+
+
+# ---------------------------------------------------------------- contrib: cron, systemd
+CONTRIB = Path(__file__).resolve().parents[2] / "contrib"
+
+
+def _shim(tmp_path: Path) -> str:
+    """A PATH whose `itsmctl` is this checkout's, as an installed desk would have."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    exe = bin_dir / "itsmctl"
+    exe.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m itsmctl "$@"\n')
+    exe.chmod(0o755)
+    return str(bin_dir)
+
+
+def _run(command: list[str] | str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("ITSMCTL_")}
+    base["PYTHONPATH"] = str(CONTRIB.parent)
+    base.update(env)
+    return subprocess.run(command, shell=isinstance(command, str), env=base,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.skipif(shutil.which("flock") is None, reason="flock(1) not installed")
+def test_S4_contrib_cron_line_runs_the_sweep_as_it_is(desk, tmp_path):
+    lines = [x for x in (CONTRIB / "cron" / "itsmctl-sweep.cron").read_text().splitlines()
+             if x.strip() and not x.startswith("#")]
+    env = dict(x.split("=", 1) for x in lines if "=" in x.split()[0])
+    job = [x for x in lines if "=" not in x.split()[0]]
+    assert len(job) == 1
+    fields = job[0].split(None, 6)
+    assert fields[:5] == ["*"] * 5 and fields[5] == "itsmctl"      # every minute, as itsmctl
+    command = fields[6].replace("/run/lock/", f"{tmp_path}/")
+    assert command.startswith("flock -n ") and command.endswith("itsmctl sweep --quiet")
+    without_notices(desk)
+    tid = open_ticket(desk, *BILLING)
+    env.update(ITSMCTL_REPO=str(desk), ITSMCTL_NOW=later(minutes=61),
+               PATH=f"{_shim(tmp_path)}:{env['PATH']}")
+    first = _run(command, env)
+    assert first.returncode == 0, first.stderr
+    assert tid in first.stdout and escalations(desk, tid) == [("breach", "respond")]
+    before = commit_count(desk)
+    second = _run(command, env)
+    assert second.returncode == 0 and second.stdout == "" and commit_count(desk) == before
+
+
+def test_S4_contrib_systemd_timer_and_service_run_the_sweep(desk, tmp_path):
+    service = configparser.ConfigParser(strict=False, interpolation=None)
+    service.optionxform = str                                    # type: ignore[assignment]
+    service.read(CONTRIB / "systemd" / "itsmctl-sweep.service")
+    timer = configparser.ConfigParser(strict=False, interpolation=None)
+    timer.optionxform = str                                      # type: ignore[assignment]
+    timer.read(CONTRIB / "systemd" / "itsmctl-sweep.timer")
+    assert timer["Timer"]["OnCalendar"] == "minutely"
+    assert timer["Timer"]["Unit"] == "itsmctl-sweep.service"
+    assert timer["Install"]["WantedBy"] == "timers.target"
+    unit = service["Service"]
+    assert unit["Type"] == "oneshot"
+    key, value = unit["Environment"].split("=", 1)
+    assert key == "ITSMCTL_REPO"
+    command = shlex.split(unit["ExecStart"])
+    assert command[0].startswith("/") and command[-3:] == ["itsmctl", "sweep", "--quiet"]
+    tid = open_ticket(desk, *BILLING)
+    done = _run(command, {"ITSMCTL_REPO": str(desk), "ITSMCTL_NOW": later(minutes=61),
+                          "PATH": f"{_shim(tmp_path)}:/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert escalations(desk, tid) == [("breach", "respond")]
+    if shutil.which("systemd-analyze"):
+        check = _run(["systemd-analyze", "verify", "--man=no",
+                      str(CONTRIB / "systemd" / "itsmctl-sweep.timer"),
+                      str(CONTRIB / "systemd" / "itsmctl-sweep.service")], {})
+        assert check.returncode == 0, check.stderr
+
+
+def test_S4_readme_tells_how_to_install_the_sweep():
+    readme = (CONTRIB.parent / "README.md").read_text(encoding="utf-8")
+    for needle in ("contrib/cron/itsmctl-sweep.cron", "contrib/systemd/itsmctl-sweep.timer",
+                   "itsmctl sweep --dry-run"):
+        assert needle in readme
