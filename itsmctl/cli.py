@@ -558,18 +558,26 @@ def log_cmd(obj: Obj, ticket: str) -> None:
 
 
 @cli.command("validate")
+@click.argument("paths", nargs=-1, metavar="[FILE]...")
+@click.option("--since", metavar="REV", help="Only the tickets changed since REV (all of "
+              "them when config/ changed); the config is always checked.")
 @pass_obj
-def validate_cmd(obj: Obj) -> None:
+def validate_cmd(obj: Obj, paths: tuple[str, ...], since: Optional[str]) -> None:
     """Check every config and ticket file (G5); exit 4 with one line per problem.
+
+    Schemas, cross-references (groups, people, codes, matrix, routing, delegates) and
+    derived values recomputed (priority, major, stored SLA). FILEs limit the ticket
+    files checked (pre-commit passes the staged ones).
 
     \b
     Examples:
       itsmctl validate
-      itsmctl --repo ../desk validate   # in CI on a pull request
+      itsmctl validate tickets/2026/11/INC-2611-7KQ3X.yaml
+      itsmctl validate --since origin/main   # in CI on a pull request
     """
     from itsmctl.commands.validate import run
 
-    problems = run(obj.app)
+    problems = run(obj.app, paths, since)
     if obj.json:
         emit(obj, "", {"ok": not problems, "problems": problems})
     else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any, Optional
+from typing import Optional
 
 import click
 
@@ -84,8 +84,9 @@ def qa_cmd(obj: Obj, month: Optional[str], open_only: bool) -> None:
 
 
 @click.command("audit")
-@click.option("--since", metavar="REV", help="Only commits after REV (e.g. origin/main in "
-              "a pull request); default: the whole history.")
+@click.option("--since", metavar="REV", envvar="PRE_COMMIT_FROM_REF", help="Only commits "
+              "after REV (e.g. the merge base of a pull request); default: the whole history "
+              "(or PRE_COMMIT_FROM_REF in a pre-push hook).")
 @pass_obj
 def audit_cmd(obj: Obj, since: Optional[str]) -> None:
     """Replay the git history of tickets/ and flag every change that was not a legal

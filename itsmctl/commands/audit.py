@@ -120,6 +120,8 @@ def run(app: App, since: Optional[str] = None) -> tuple[int, list[Any]]:
     from itsmctl.core.audit import Finding, check
     from itsmctl.store import Blobs
 
+    if since and set(since) == {"0"}:
+        since = None                  # a new branch: git's all-zero "nothing before"
     blobs = Blobs(app.root)
     findings: list[Any] = []
     count = 0

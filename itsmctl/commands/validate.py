@@ -1,16 +1,31 @@
-"""`itsmctl validate` (G5): every config and ticket file against schemas and references."""
+"""`itsmctl validate` (G5): every config and ticket file against schemas and references.
+
+One line per problem, `file[:line]: path.to.field: message`. The config is always
+checked whole; tickets are all of them, the files given (pre-commit passes the
+staged ones), or those changed since a revision (CI on a pull request) - all of
+them again when config/ changed, since derived values depend on it.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+import re
+from pathlib import Path
+from typing import Any, Iterator, Optional, Sequence
 
 from itsmctl.commands.app import App
-from itsmctl.errors import ItsmError
+from itsmctl.errors import ItsmError, UsageError
+
+_TICKET = re.compile(r"(^|/)tickets/\d{4}/\d{2}/[^/]+\.yaml$")
 
 
 def config_problems(app: App) -> Iterator[str]:
-    from itsmctl.config import read_documents, validate_doc
+    """Each config file against its schema (every error), then cross-references."""
+    from pydantic import ValidationError
+
+    from itsmctl.config import _model_for, read_documents, validate_doc
+    from itsmctl.core import integrity
     from itsmctl.core.policy import Policy
+    from itsmctl.yamlio import line_of, plain
 
     try:
         docs = read_documents(app.root)
@@ -22,73 +37,107 @@ def config_problems(app: App) -> Iterator[str]:
         try:
             parts[key] = validate_doc(key, where, doc)
         except ItsmError as exc:
-            yield exc.message
+            if not isinstance(doc, dict) or "version: expected" in exc.message:
+                yield exc.message
+                continue
+            try:
+                _model_for(key).model_validate(plain(doc))
+            except ValidationError as full:
+                for err, text in zip(full.errors(), integrity.schema_errors(full)):
+                    line = line_of(doc, tuple(err["loc"]))
+                    yield f"{where}{':' + str(line) if line else ''}: {text}"
+            else:
+                yield exc.message
     if len(parts) != len(docs):
         return
-    for name, at, msg in Policy(**parts).problems():
+    policy = Policy(**parts)
+    for name, at, msg in [*policy.problems(), *integrity.config(policy)]:
         yield f"config/{name}: {at}: {msg}"
 
 
-def ticket_problems(policy: Any, ticket: Any, where: str) -> Iterator[str]:
-    """Cross-references and derived values of one parsed ticket."""
-    from itsmctl.core import priority as prio
-    from itsmctl.core.model import ticket_path
+def parse(path: Path, where: str) -> tuple[Optional[Any], list[str]]:
+    """A ticket file as a model, or the problems that stop it being one."""
+    from pydantic import ValidationError
 
-    if where != ticket_path(ticket.id):
-        yield f"{where}: id: {ticket.id} belongs at {ticket_path(ticket.id)}"
-    teams, matrix = policy.teams, policy.matrix
-    if ticket.group and ticket.group not in teams.groups:
-        yield f"{where}: group: unknown group {ticket.group!r}"
-    for field in ("assignee", "opened_by"):
-        who = getattr(ticket, field)
-        if who and who not in teams.people:
-            yield f"{where}: {field}: unknown person {who!r}"
-    if ticket.impact not in matrix.impact_levels:
-        yield f"{where}: impact: unknown impact {ticket.impact!r}"
-    elif ticket.urgency not in matrix.urgency_levels:
-        yield f"{where}: urgency: unknown urgency {ticket.urgency!r}"
-    else:
-        want = prio.compute(matrix, ticket.impact, ticket.urgency, ticket.priority_raise)
-        if ticket.priority != want:
-            yield f"{where}: priority: {ticket.priority} but the matrix gives {want} (P1)"
-        if ticket.major != prio.is_major(matrix, ticket.impact, ticket.priority):
-            yield f"{where}: major: {ticket.major} disagrees with P5"
-    if ticket.close_code and ticket.close_code not in policy.codes.close:
-        yield f"{where}: close_code: unknown code {ticket.close_code!r}"
-    if ticket.wait and ticket.wait.code not in policy.codes.wait:
-        yield f"{where}: wait.code: unknown code {ticket.wait.code!r}"
-    if (ticket.status == "waiting") != (ticket.wait is not None):
-        yield f"{where}: wait: status {ticket.status} with wait {ticket.wait is not None}"
-    if ticket.status == "closed" and not ticket.close_code:
-        yield f"{where}: close_code: a closed ticket needs one (L10)"
-    if not ticket.history or ticket.history[-1].to != ticket.status:
-        yield f"{where}: history: the last event does not lead to status {ticket.status}"
-
-
-def run(app: App) -> list[str]:
-    """All problems, one line each; empty when the desk is valid."""
-    from itsmctl.store import parse_ticket
+    from itsmctl.core import integrity
+    from itsmctl.core.model import Ticket
     from itsmctl.yamlio import load_ticket
+
+    try:
+        doc = load_ticket(path.read_bytes(), where)
+    except ItsmError as exc:
+        return None, [exc.message]
+    except OSError as exc:
+        return None, [f"{where}: unreadable: {exc.strerror}"]
+    if not isinstance(doc, dict):
+        return None, [f"{where}: (top): expected a mapping"]
+    try:
+        return Ticket.from_doc(doc), []
+    except ValidationError as exc:
+        return None, [f"{where}: {line}" for line in integrity.schema_errors(exc)]
+
+
+def ticket_files(app: App, paths: Sequence[str], since: Optional[str]) -> list[Path]:
+    """Which ticket files to check (see the module docstring)."""
+    root = app.root
+    if since and set(since) == {"0"}:
+        since = None                  # a new branch: git's all-zero "nothing before"
+    if since:
+        from itsmctl.store import GitError, git
+
+        try:
+            out = git(root, "diff", "--name-only", "--no-renames", f"{since}", "--",
+                      "tickets/", "config/").decode()
+        except GitError as exc:
+            raise UsageError(f"--since {since}: {exc.message}", rule="G5") from None
+        changed = out.split()
+        if any(p.startswith("config/") for p in changed):
+            return app.desk.ticket_files()
+        paths = [str(root / p) for p in changed]
+    elif not paths:
+        return app.desk.ticket_files()
+    out_paths = []
+    for p in paths:
+        full = Path(p) if Path(p).is_absolute() else Path.cwd() / p
+        if not full.is_file():
+            full = root / p                    # relative to the desk, as git prints them
+        if _TICKET.search(full.as_posix()) and full.is_file():
+            out_paths.append(full.resolve())
+    return sorted(set(out_paths))
+
+
+def run(app: App, paths: Sequence[str] = (), since: Optional[str] = None) -> list[str]:
+    """All problems, one line each; empty when the desk is valid."""
+    from itsmctl.core import integrity
+    from itsmctl.core.model import ticket_path
 
     problems = list(config_problems(app))
     if problems:
         return problems
     policy = app.policy
-    ids = {}
-    for path in app.desk.ticket_files():
-        where = path.relative_to(app.root).as_posix()
-        try:
-            ticket = parse_ticket(load_ticket(path.read_bytes(), where), where)
-        except ItsmError as exc:
-            problems.append(exc.message)
+    root = app.root
+    cache: dict[str, Optional[Any]] = {}
+
+    def find(ticket_id: str) -> Optional[Any]:
+        if ticket_id not in cache:
+            try:
+                path = root / ticket_path(ticket_id)
+            except ValueError:
+                return None
+            cache[ticket_id] = parse(path, ticket_path(ticket_id))[0] if path.is_file() \
+                else None
+        return cache[ticket_id]
+
+    checked = []
+    for path in ticket_files(app, paths, since):
+        where = path.relative_to(root).as_posix()
+        ticket, errors = parse(path, where)
+        problems.extend(errors)
+        if ticket is None:
             continue
-        ids[ticket.id] = ticket
-        problems.extend(ticket_problems(policy, ticket, where))
-    for ticket in ids.values():
-        where = ticket.path
-        if ticket.master and ticket.id not in getattr(ids.get(ticket.master), "slaves", []):
-            problems.append(f"{where}: master: {ticket.master} does not list it as a slave")
-        for sid in ticket.slaves:
-            if getattr(ids.get(sid), "master", None) != ticket.id:
-                problems.append(f"{where}: slaves: {sid} does not name it as master")
+        cache[ticket.id] = ticket
+        checked.append((where, ticket))
+        problems.extend(f"{where}: {p}" for p in integrity.ticket(policy, ticket, where))
+    for where, ticket in checked:
+        problems.extend(f"{where}: {p}" for p in integrity.across(ticket, find))
     return problems
