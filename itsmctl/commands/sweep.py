@@ -36,19 +36,17 @@ class Outcome:
                 "notifications": self.retried}
 
 
-def read_tickets(app: App, wanted: Callable[[dict[str, Any]], bool],
-                 skipped: list[str]) -> list[Any]:
-    """The tickets whose raw mapping passes `wanted`, read from the ticket files.
-
-    The one place the sweep reads tickets: swap in a faster index here. Unreadable or
-    invalid files are reported and left out, so one broken file does not stop cron.
-    """
+def read_tickets(app: App, wanted: Callable[[dict[str, Any]], bool], skipped: list[str],
+                 paths: Optional[list[Any]] = None) -> list[Any]:
+    """The tickets whose raw mapping passes `wanted`, read from the ticket files (all of
+    them, or `paths`). Unreadable or invalid files are reported in `skipped` and left
+    out, so one broken file does not stop cron."""
     from itsmctl.store import parse_ticket
     from itsmctl.yamlio import load_ticket
 
     root = app.root
     out = []
-    for path in app.desk.ticket_files():
+    for path in app.desk.ticket_files() if paths is None else paths:
         rel = path.relative_to(root).as_posix()
         try:
             doc = load_ticket(path.read_bytes(), rel)
@@ -57,17 +55,47 @@ def read_tickets(app: App, wanted: Callable[[dict[str, Any]], bool],
             out.append(parse_ticket(doc, rel))
         except ItsmError as exc:
             skipped.append(exc.message)
+        except FileNotFoundError:
+            continue                    # removed since the index saw it
         except OSError as exc:
             skipped.append(f"{rel}: unreadable: {exc}")
     return out
 
 
 def candidates(app: App, skipped: list[str]) -> list[Any]:
-    """Tickets the sweep may have something to do on (S4, L7, L11, V1)."""
+    """Tickets the sweep may have something to do on (S4, L7, L11, V1).
+
+    The one place the sweep finds tickets: the index's wake-up times narrow it down to
+    a superset of the tickets due (itsmctl/index.py); without a usable index, every
+    ticket file is read.
+    """
+    import sqlite3
+
+    from itsmctl.core.model import ticket_path
     from itsmctl.core.sweep import might_act
 
     policy = app.policy
-    return read_tickets(app, lambda doc: might_act(doc, policy), skipped)
+
+    def wanted(doc: dict[str, Any]) -> bool:
+        return might_act(doc, policy)
+
+    try:
+        from itsmctl.index import open_index
+
+        index = open_index(app.root)
+        try:
+            rule = policy.sla.visit
+            ids = index.sweep_candidates(
+                app.now.timestamp(), policy.sla.auto_close_after.total_seconds(),
+                list(rule.sources), list(rule.types), list(rule.skip_close_codes))
+        finally:
+            index.close()
+    except (ImportError, AttributeError, sqlite3.Error, OSError, ItsmError) as exc:
+        app.say(f"itsmctl sweep: index unusable ({type(exc).__name__}: {exc}); "
+                "reading every ticket file")
+        return read_tickets(app, wanted, skipped)
+    paths = [app.root / ticket_path(tid) for tid in sorted(set(ids))]
+    return read_tickets(app, wanted, skipped, paths)
 
 
 def undelivered(doc: dict[str, Any]) -> bool:
@@ -135,9 +163,33 @@ def run(app: App, retry: bool = True) -> Outcome:
     return outcome
 
 
+@dataclass
+class Mirror:
+    """M2: repeat a master's status change (resume, auto-close) on each of its slaves."""
+
+    tx: Any
+    ctx: Any
+    skipped: list[str]
+    slaves: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, before: Any, after: Any) -> None:
+        from itsmctl.core.relations import propagate
+
+        if not after.slaves or after.status == before.status:
+            return
+        for sid in after.slaves:
+            try:
+                slave = self.slaves.get(sid) or self.tx.load(sid)
+            except ItsmError as exc:
+                self.skipped.append(exc.message)
+                continue
+            new = propagate(after, slave, self.ctx)
+            if new is not slave:
+                self.slaves[sid] = new
+
+
 def _carry_out(app: App, tx: Any, outcome: Outcome) -> list[str]:
     """Settle every ticket with something due; mirror a master's steps onto its slaves."""
-    from itsmctl.core.relations import propagate
     from itsmctl.core.sweep import plan, settle, sweep_ctx
 
     policy, now = app.policy, app.now
@@ -156,22 +208,10 @@ def _carry_out(app: App, tx: Any, outcome: Outcome) -> list[str]:
         except ItsmError as exc:
             outcome.skipped.append(exc.message)
             continue
-        mirrored: dict[str, Any] = {}
-
-        def mirror(before: Any, after: Any) -> None:
-            if not after.slaves or after.status == before.status:
-                return
-            for sid in after.slaves:
-                try:
-                    slave = mirrored.get(sid) or tx.load(sid)
-                except ItsmError as exc:
-                    outcome.skipped.append(exc.message)
-                    continue
-                mirrored[sid] = propagate(after, slave, ctx)
-
+        mirror = Mirror(tx, ctx, outcome.skipped)
         new, done, refused = settle(ticket, policy, now, on_step=mirror)
         outcome.skipped += refused
-        for sid, slave in mirrored.items():
+        for sid, slave in mirror.slaves.items():
             tx.save(slave)
             touched.append(sid)
             queue.append(sid)           # a slave closed with its master is owed a visit

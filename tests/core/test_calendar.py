@@ -122,6 +122,6 @@ def test_S2_add_is_the_inverse_of_span(c, a, d):
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(CALENDARS), instants, instants, instants)
 def test_S2_span_is_additive_and_never_exceeds_wall_time(c, x, y, z):
-    a, b, m = sorted([x, y, z])[0], sorted([x, y, z])[2], sorted([x, y, z])[1]
+    a, m, b = sorted([x, y, z])
     assert c.span(a, m) + c.span(m, b) == c.span(a, b)
     assert timedelta(0) <= c.span(a, b) <= b - a

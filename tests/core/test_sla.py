@@ -175,38 +175,38 @@ def build(steps, pauses: bool) -> Ticket:
     """Apply the legal steps in order; `pause` is wait + resume, dropped when not pauses."""
     t = finalize(new_ticket())
     now = 0.0
+
+    def run(ticket, minutes, actor, fn, *args, **kw):
+        return finalize(fn(ticket, c(actor, minutes), *args, **kw))
+
     for action, gap, length, impact in steps:
         now += gap
-
-        def run(actor, fn, *args, **kw):
-            return finalize(fn(t, c(actor, now), *args, **kw))
-
+        support = "carol" if t.group == "billing-app" else "erin"
         try:
             if action == "dispatch":
-                t = run("alice", wf.assign, "billing-app")
+                t = run(t, now, "alice", wf.assign, "billing-app")
             elif action == "transfer":
-                t = run("mike", wf.assign, "dba", causation="data-error")
+                t = run(t, now, "mike", wf.assign, "dba", causation="data-error")
             elif action == "accept":
-                t = run("carol" if t.group == "billing-app" else "erin", wf.accept)
+                t = run(t, now, support, wf.accept)
             elif action == "pause":
                 if pauses:
-                    t = run("mike", wf.wait, "user-info")
+                    t = run(t, now, "mike", wf.wait, "user-info")
                     now += length
-                    t = run("mike", wf.resume)
+                    t = run(t, now, "mike", wf.resume)
                 else:
                     wf.check_state(t, "wait")
                     now += length
             elif action == "resolve":
-                t = run("mike", wf.resolve, "fixed", causation="data-error")
+                t = run(t, now, "mike", wf.resolve, "fixed", causation="data-error")
             elif action == "reopen":
-                t = run("alice", wf.reopen, "still broken")
+                t = run(t, now, "alice", wf.reopen, "still broken")
             elif action == "close":
-                t = run("alice", wf.close, "solved")
+                t = run(t, now, "alice", wf.close, "solved")
             elif action == "classify":
-                t = run("alice", wf.classify, "re-assessed", impact=impact)
+                t = run(t, now, "alice", wf.classify, "re-assessed", impact=impact)
             elif action == "reject":
-                t = run("carol" if t.group == "billing-app" else "erin", wf.reject,
-                        "not ours", None)
+                t = run(t, now, support, wf.reject, "not ours", None)
         except ItsmError:
             continue
     return t
@@ -272,5 +272,5 @@ def test_S2_calendar_invariants_hold_on_a_real_history():
     pol = POLICY.model_copy(update={"sla": POLICY.sla.model_copy(update={"calendar": cal})})
     t = lifecycle()
     span, _ = for_policy(pol)
-    for phase, clock in clocks(t, pol, at(10000)).items():
+    for clock in clocks(t, pol, at(10000)).values():
         assert clock.elapsed + clock.paused == span(clock.start, clock.stop)
