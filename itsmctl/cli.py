@@ -31,14 +31,16 @@ LAZY["kb"] = ("itsmctl.cli_kb:kb_group", "Knowledge base: search, show, add, pub
 LAZY["report"] = ("itsmctl.cli_manage:report_cmd", "Monthly report, KPIs, trend (Q1, Q2).")
 LAZY["qa"] = ("itsmctl.cli_manage:qa_cmd", "Quality checks of handbook 6.1 (Q3).")
 LAZY["audit"] = ("itsmctl.cli_manage:audit_cmd", "Replay git history, flag illegal changes (G6).")
-LAZY["audit"] = ("itsmctl.cli_manage:audit_cmd", "Replay git history, flag illegal changes (G6).")
+LAZY["completion"] = ("itsmctl.cli_shell:completion_cmd",
+                      "Print the shell completion script for bash, zsh or fish.")
 SECTIONS = {
     "Desk": ["open", "assign", "reopen", "close", "link-master", "unlink", "link", "classify",
-             "escalate", "note"],
+             "escalate", "note", "visit"],
     "Support": ["accept", "reject", "wait", "resume", "resolve", "task", "announce"],
     "Read": ["show", "list", "log", "kb"],
-    "Manager": ["report", "qa", "validate", "audit", "visit"],
-    "Automation": ["sweep", "hook", "sync", "init", "demo"],
+    "Manager": ["report", "qa", "validate", "audit"],
+    "Automation": ["sweep", "hook", "sync"],
+    "Setup": ["init", "demo", "completion"],
 }
 
 
@@ -72,34 +74,45 @@ class DeskGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(super().list_commands(ctx)) | set(LAZY))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from itsmctl.completion import attach
+
+        attach(self)            # --actor completes people (the group's own options)
+
     def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
+        from itsmctl.completion import attach
+
         cmd = super().get_command(ctx, name)
         if cmd is not None or name not in LAZY:
-            return cmd
+            return attach(cmd) if cmd is not None else None
         import importlib
 
         module, attr = LAZY[name][0].split(":")
-        return getattr(importlib.import_module(module), attr)
+        return attach(getattr(importlib.import_module(module), attr))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from itsmctl.i18n import _
+
         names = self.list_commands(ctx)
         shown: set[str] = set()
         for section, members in SECTIONS.items():
             rows = [(n, self._summary(n)) for n in members if n in names]
-            shown.update(n for n, _ in rows)
+            shown.update(n for n, _s in rows)
             if rows:
-                with formatter.section(section):
+                with formatter.section(_(section)):
                     formatter.write_dl(rows)
         rest = [(n, self._summary(n)) for n in names if n not in shown]
         if rest:
-            with formatter.section("Other"):
+            with formatter.section(_("Other")):
                 formatter.write_dl(rest)
 
     def _summary(self, name: str) -> str:
+        from itsmctl.i18n import _
+
         if name in LAZY:
-            return LAZY[name][1]
-        cmd = self.commands[name]
-        return cmd.get_short_help_str(70)
+            return _(LAZY[name][1])
+        return _(self.commands[name].get_short_help_str(200))
 
 
 class Obj:
@@ -613,15 +626,18 @@ def sync_cmd(obj: Obj) -> None:
 
 # ---------------------------------------------------------------- the funnel
 def _report(exc: BaseException, as_json: bool, code: int, rule: Optional[str],
-            kind: str, message: str) -> int:
+            kind: str, message: str, hint: str = "") -> int:
+    """One line on stderr; for people in their language (i18n.message), JSON in English."""
     if as_json:
         import json
 
-        click.echo(json.dumps({"error": kind, "rule": rule, "message": message,
+        click.echo(json.dumps({"error": kind, "rule": rule, "message": message + hint,
                                "exit_code": code}, ensure_ascii=False), err=True)
     else:
+        from itsmctl import i18n
+
         where = f"[{rule}] " if rule else ""
-        click.echo(f"itsmctl: {where}{message}", err=True)
+        click.echo(f"itsmctl: {where}{i18n.message(message)}{i18n.message(hint)}", err=True)
     return code
 
 
@@ -648,7 +664,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         ctx = getattr(exc, "ctx", None)
         if ctx is not None:
             hint = f" (see: {ctx.command_path} --help)"
-        code = _report(exc, as_json, 2, None, "UsageError", exc.format_message() + hint)
+        code = _report(exc, as_json, 2, None, "UsageError", exc.format_message(), hint)
     except click.Abort:
         code = _report(KeyboardInterrupt(), as_json, 1, None, "Aborted", "aborted")
     except ItsmError as exc:

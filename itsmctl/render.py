@@ -19,13 +19,20 @@ def to_json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, default=_default)
 
 
-def table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
+def table(rows: Iterable[Sequence[Any]], headers: Sequence[str],
+          priorities: Sequence[str] = ()) -> str:
+    """An aligned table for people: headers in their language (i18n), priority and
+    status coloured on a terminal (term), wide characters measured by wcwidth."""
     from tabulate import tabulate
 
-    rows = list(rows)
+    from itsmctl.i18n import _
+    from itsmctl.term import paint_rows
+
+    rows = paint_rows([list(r) for r in rows], headers, priorities)
     if not rows:
-        return "(none)"
-    return tabulate(rows, headers=list(headers), tablefmt="simple", disable_numparse=True)
+        return _("(none)")
+    return tabulate(rows, headers=[_(h) for h in headers], tablefmt="simple",
+                    disable_numparse=True)
 
 
 def csv_text(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:

@@ -24,6 +24,10 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("GIT_COMMITTER_EMAIL", "test@example.com")
     for name in ("ITSMCTL_NOW", "ITSMCTL_ACTOR", "ITSMCTL_REPO"):
         monkeypatch.delenv(name, raising=False)
+    # messages in English whatever the developer's locale (tests of zh_CN set LANG)
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "NO_COLOR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
 
 @pytest.fixture

@@ -1,0 +1,105 @@
+"""Shell completion: the scripts, and completions from the desk exercised in a real bash."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import BILLING, dispatched, itsm, ok, open_ticket
+
+
+@pytest.fixture
+def shim(tmp_path: Path) -> Path:
+    """A directory with an `itsmctl` executable running this checkout's CLI."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    exe = bindir / "itsmctl"
+    exe.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m itsmctl "$@"\n')
+    exe.chmod(0o755)
+    return bindir
+
+
+def bash_complete(desk: Path, shim: Path, line: str) -> list[str]:
+    """Source `itsmctl completion bash` in bash, complete `line` as if TAB was pressed."""
+    words = line.split(" ")
+    script = (f'eval "$(itsmctl completion bash)"\n'
+              f'complete -p itsmctl >/dev/null || exit 9\n'
+              f'COMP_WORDS=({" ".join(repr(w) for w in words)}); COMP_CWORD={len(words) - 1}\n'
+              f'_itsmctl_completion itsmctl\n'
+              f'printf "%s\\n" "${{COMPREPLY[@]}}"\n')
+    env = {**os.environ, "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(["bash", "--norc", "--noprofile", "-c", script], cwd=desk, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and not proc.stderr, proc.stderr
+    return [x for x in proc.stdout.splitlines() if x]
+
+
+def test_bash_completes_from_the_desk(desk, shim):
+    assigned = dispatched(desk)
+    new = open_ticket(desk, *BILLING, title="second")
+    ok(itsm(desk, "accept", assigned, actor="carol"))
+    ok(itsm(desk, "task", "add", assigned, "--title", "check", "--group", "dba", actor="carol"))
+    ok(itsm(desk, "wait", new, "--code", "user-info"))
+    assert sorted(bash_complete(desk, shim, "itsmctl show INC-")) == sorted([assigned, new])
+    assert bash_complete(desk, shim, f"itsmctl show {new[:-1].lower()}") == [new]
+    assert bash_complete(desk, shim, "itsmctl resume ") == [new]          # waiting only
+    assert bash_complete(desk, shim, f"itsmctl assign {new} --group b") == ["billing-app"]
+    assert "mike" in bash_complete(desk, shim, "itsmctl --actor m")
+    assert bash_complete(desk, shim, f"itsmctl task done {assigned} ") == ["T1"]
+    assert bash_complete(desk, shim, f"itsmctl wait {new} --code ") == [
+        "user-info", "change", "requirement", "vendor", "scheduled"]
+    close_codes = bash_complete(desk, shim, f"itsmctl close {new} --code ")
+    assert "solved" in close_codes and "auto_closed" not in close_codes
+    assert bash_complete(desk, shim, "itsmctl open --category ") == ["billing", "crm", "office"]
+    assert bash_complete(desk, shim, "itsmctl open --category billing --subtype ") == [
+        "application", "database", "host"]
+    assert "billing-error" in bash_complete(
+        desk, shim, "itsmctl open --category billing --subtype application --symptom ")
+    assert bash_complete(desk, shim, "itsmctl classify x --category billing --subtype host "
+                         "--causation ") == ["capacity", "config-error", "hardware"]
+    assert bash_complete(desk, shim, "itsmctl list --priority P") == ["P1", "P2", "P3", "P4"]
+    assert bash_complete(desk, shim, "itsmctl list --format ") == ["table", "json", "csv"]
+    assert bash_complete(desk, shim, "itsmctl kb show KB-000")[:1] == ["KB-0001"]
+    assert bash_complete(desk, shim, "itsmctl comp") == ["completion"]
+
+
+def test_completion_outside_a_desk_offers_nothing(tmp_path, shim):
+    assert bash_complete(tmp_path, shim, "itsmctl show ") == []
+    assert bash_complete(tmp_path, shim, "itsmctl assign X --group ") == []
+
+
+def _protocol(desk: Path, shell: str, words: str, cword: str) -> str:
+    env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": cword,
+           "_ITSMCTL_COMPLETE": f"{shell}_complete"}
+    proc = subprocess.run([sys.executable, "-m", "itsmctl"], cwd=desk, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_zsh_and_fish_protocols_carry_descriptions(desk):
+    """zsh and fish show each value's description: the group's label, the code's text."""
+    zsh = _protocol(desk, "zsh", "itsmctl assign X --group bill", "4")
+    assert zsh.splitlines()[:3] == ["plain", "billing-app", "计费应用组"]
+    fish = _protocol(desk, "fish", "itsmctl wait X --code ", "vend")
+    assert "vendor" in fish and "waiting for the vendor 等待厂商" in fish and "change" not in fish
+
+
+@pytest.mark.parametrize("shell,marker", [("bash", "complete -o nosort -F"),
+                                          ("zsh", "#compdef itsmctl"),
+                                          ("fish", "complete --no-files --command itsmctl")])
+def test_completion_scripts(desk, shell, marker):
+    out = ok(itsm(desk, "completion", shell)).out
+    assert marker in out and "_ITSMCTL_COMPLETE" in out
+    assert ok(itsm(desk, "--json", "completion", shell)).json["shell"] == shell
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_zsh_script_loads(desk):
+    script = ok(itsm(desk, "completion", "zsh")).out
+    proc = subprocess.run(["zsh", "-f", "-c", "autoload -U compinit && compinit -u && "
+                           + script.replace("\n", "\n")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
