@@ -15,7 +15,7 @@ import subprocess
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 LEDGER = "deliveries.jsonl"
 Entries = dict[str, list[dict[str, Any]]]
@@ -43,6 +43,18 @@ def clone_id(root: Path) -> str:
     tmp.write_text(json.dumps({"id": new, "root": str(root.resolve())}))
     os.replace(tmp, path)
     return new
+
+
+def lazy_origin(root: Path) -> Callable[[], Optional[str]]:
+    """origin(root), looked up at most once and only when asked."""
+    found: list[Optional[str]] = []
+
+    def get() -> Optional[str]:
+        if not found:
+            found.append(origin(root))
+        return found[0]
+
+    return get
 
 
 def origin(root: Path) -> Optional[str]:

@@ -54,12 +54,13 @@ from itsmctl.ledger import (
     append_ledger,
     clone_id,
     delivery_lock,
+    lazy_origin,
     origin,
     read_ledger,
     sent,
 )
 
-__all__ = ["claim", "deliver", "fold", "origin", "payload", "pushed", "retry"]
+__all__ = ["claim", "deliver", "fold", "lazy_origin", "origin", "payload", "pushed", "retry"]
 
 
 # ---------------------------------------------------------------- folding and sending

@@ -102,10 +102,10 @@ class App:
         and the pending notifications of their new events (N1-N3: in the same commit)."""
         from itsmctl.core.notices import plan
         from itsmctl.core.sla import stored
-        from itsmctl.notify import origin
+        from itsmctl.notify import lazy_origin
         from itsmctl.store import transaction
 
-        policy, now, clone = self.policy, self.now, origin(self.root)
+        policy, now, clone = self.policy, self.now, lazy_origin(self.root)
         return self._synced(transaction(
             self.desk, policy.desk.lock_timeout,
             finalize=lambda t: plan(t.evolve(sla=stored(t, policy)), policy, now, clone),

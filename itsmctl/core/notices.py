@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from string import Template
-from typing import Any, Optional
+from typing import Any, Callable, Optional, Union
 
 from itsmctl.core.model import Notification, Ticket
 from itsmctl.core.policy import Policy
@@ -22,20 +22,28 @@ GROUP = "group:"                # recipient token prefix for a group's own addre
 _STATE_KEYS = ("priority", "major", "group", "assignee")
 
 
-def plan(ticket: Ticket, policy: Policy, now: datetime, origin: Optional[str] = None) -> Ticket:
+Origin = Union[Optional[str], Callable[[], Optional[str]]]
+
+
+def plan(ticket: Ticket, policy: Policy, now: datetime, origin: Origin = None) -> Ticket:
     """The ticket with pending notifications for events not yet covered by one.
 
     Only events after the last covered one and younger than `delivery.plan_window`
     count, so a rule added to notify.yaml later never mails about old events.
+    `origin` is the delivering clone's id, or a function giving it, called only when
+    something is planned (the shell's lookup costs a git call).
     """
     last = max((n.event for n in ticket.notifications if n.event is not None), default=-1)
     oldest = now - policy.notify.delivery.plan_window
     new: list[Notification] = []
     for index in range(last + 1, len(ticket.history)):
         if ticket.history[index].at >= oldest:
-            new += notices_for(ticket, policy, now, index, origin)
+            new += notices_for(ticket, policy, now, index)
     if not new:
         return ticket
+    who = origin() if callable(origin) else origin
+    if who is not None:
+        new = [n.model_copy(update={"origin": who}) for n in new]
     return ticket.evolve(notifications=[*ticket.notifications, *new])
 
 
