@@ -548,25 +548,33 @@ def list_cmd(obj: Obj, fmt: str, **kw: Any) -> None:
     elif fmt == "csv":
         click.echo(csv_text(list_rows(docs), LIST_COLUMNS), nl=False)
     else:
-        emit(obj, table(list_rows(docs), LIST_COLUMNS))
+        emit(obj, table(list_rows(docs), LIST_COLUMNS, app.policy.matrix.priority_levels))
 
 
 @cli.command("log")
 @click.argument("ticket")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+              default="table", show_default=True, help="Output format.")
 @pass_obj
-def log_cmd(obj: Obj, ticket: str) -> None:
+def log_cmd(obj: Obj, ticket: str, fmt: str) -> None:
     """The ticket's whole history, one event per line.
 
     \b
     Examples:
       itsmctl log INC-2611-7KQ3X
+      itsmctl log INC-2611-7KQ3X --format csv > history.csv
       git log --format='%h %an %s' -- tickets/2026/11/INC-2611-7KQ3X.yaml
     """
     from itsmctl.commands.read import history_rows, load
-    from itsmctl.render import table
+    from itsmctl.render import csv_text, table
 
     t = load(obj.app, ticket)
-    emit(obj, table(history_rows(t), ["at", "actor", "action", "state", "note"]),
+    cols = ["at", "actor", "action", "state", "note"]
+    if fmt == "csv" and not obj.json:
+        click.echo(csv_text(history_rows(t), cols), nl=False)
+        return
+    obj.kwargs["json"] = obj.json or fmt == "json"
+    emit(obj, table(history_rows(t), cols),
          [e.model_dump(mode="json", by_alias=True) for e in t.history])
 
 

@@ -35,9 +35,11 @@ def _doc(article: object) -> dict:
 @click.option("--published", is_flag=True, help="Only published articles (not candidates).")
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True,
               help="How many hits.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
+              default="table", show_default=True, help="Output format.")
 @pass_obj
 def search_cmd(obj: Obj, query: tuple[str, ...], ticket: Optional[str], published: bool,
-               limit: int) -> None:
+               limit: int, fmt: str = "table") -> None:
     """Rank articles for free text (Chinese or English) or for a ticket (K2).
 
     \b
@@ -53,8 +55,14 @@ def search_cmd(obj: Obj, query: tuple[str, ...], ticket: Optional[str], publishe
     rows = [[h.article.id, f"{h.score:.2f}", h.article.status,
              "/".join(x for x in (h.article.category, h.article.subtype) if x), h.article.title]
             for h in hits]
-    emit(obj, table(rows, ["id", "score", "status", "class", "title"]),
-         [{**_doc(h.article), "score": h.score} for h in hits])
+    cols = ["id", "score", "status", "class", "title"]
+    if fmt == "csv" and not obj.json:
+        from itsmctl.render import csv_text
+
+        click.echo(csv_text(rows, cols), nl=False)
+        return
+    obj.kwargs["json"] = obj.json or fmt == "json"
+    emit(obj, table(rows, cols), [{**_doc(h.article), "score": h.score} for h in hits])
 
 
 @kb_group.command("show")

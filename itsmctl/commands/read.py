@@ -54,7 +54,10 @@ def select(app: App, status: tuple[str, ...] = (), group: Optional[str] = None,
     if priority:
         conds.append(f"priority IN ({','.join('?' * len(priority))})")
         params.extend(priority)
-    index = open_index(app.root)
+    from itsmctl.term import Progress
+
+    with Progress("building the ticket index") as progress:
+        index = open_index(app.root, progress)
     try:
         out = [d for d in index.query(wanted, " AND ".join(conds), tuple(params))
                if not major or d.get("major")]

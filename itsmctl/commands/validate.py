@@ -129,7 +129,9 @@ def run(app: App, paths: Sequence[str] = (), since: Optional[str] = None) -> lis
         return cache[ticket_id]
 
     checked = []
-    for path in ticket_files(app, paths, since):
+    from itsmctl.term import track
+
+    for path in track(ticket_files(app, paths, since), "validating tickets"):
         where = path.relative_to(root).as_posix()
         ticket, errors = parse(path, where)
         problems.extend(errors)
