@@ -197,20 +197,26 @@ def _state(ticket: Any) -> str:
 @click.argument("directory", default=".", metavar="[DIR]")
 @click.option("--profile", type=click.Choice(["default", "desktop"]), default="default",
               show_default=True, help="Which process profile to start from.")
+@click.option("--gitops", is_flag=True, help="Also write the GitOps kit: CI for GitHub "
+              "Actions and GitLab (validate and audit every pull request, sweep on a "
+              "schedule), .pre-commit-config.yaml and a CODEOWNERS putting config/ under "
+              "the incident managers' review.")
 @pass_obj
-def init_cmd(obj: Obj, directory: str, profile: str) -> None:
+def init_cmd(obj: Obj, directory: str, profile: str, gitops: bool) -> None:
     """Make a new desk repository (config, tickets/, kb/) with its first commit.
 
     \b
     Examples:
       itsmctl init my-desk
       itsmctl init desk-it --profile desktop
+      itsmctl init my-desk --gitops    # with CI, pre-commit and CODEOWNERS
     """
     from itsmctl.commands.init import init
 
-    root = init(directory, profile)
+    root = init(directory, profile, gitops)
     emit(obj, f"desk created in {root} ({profile} profile)", {"root": str(root),
-                                                             "profile": profile})
+                                                             "profile": profile,
+                                                             "gitops": gitops})
 
 
 @cli.command("demo")

@@ -11,7 +11,7 @@ PROFILES = ("default", "desktop")
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 
 
-def init(target: str, profile: str = "default") -> Path:
+def init(target: str, profile: str = "default", gitops: bool = False) -> Path:
     from itsmctl.store import git
 
     if profile not in PROFILES:
@@ -34,11 +34,16 @@ def init(target: str, profile: str = "default") -> Path:
         readme.write_text(f"# Service desk\n\nAn itsmctl desk ({profile} profile). "
                           "Tickets live in `tickets/`, process configuration in `config/` "
                           "(changed through pull requests), knowledge articles in `kb/`.\n")
+    kit = []
+    if gitops:
+        from itsmctl.commands.gitops import write_kit
+
+        kit = write_kit(root)
     if not (root / ".git").exists():
         git(root, "init", "-q", "-b", "main")
     # the index is rewritten on every transition: split it so the write stays small
     git(root, "config", "core.splitIndex", "true")
-    git(root, "add", "config", "kb", "tickets", "README.md")
+    git(root, "add", "config", "kb", "tickets", "README.md", *kit)
     env = {"GIT_AUTHOR_NAME": "itsmctl", "GIT_AUTHOR_EMAIL": "itsmctl@localhost",
            "GIT_COMMITTER_NAME": "itsmctl", "GIT_COMMITTER_EMAIL": "itsmctl@localhost"}
     git(root, "commit", "-q", "--no-verify", "-m",
