@@ -33,17 +33,17 @@ class Channel(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
                               defer_build=True)
 
-    type: Literal["outbox", "smtp", "webhook", "command"]
+    type: Literal["outbox", "smtp", "webhook", "command"]  # outbox, smtp, webhook or command
     path: str = ".git/itsmctl/outbox"           # outbox: directory, relative to the desk
     host: Optional[str] = None                  # smtp
-    port: Optional[int] = None
-    starttls: bool = False
-    ssl: bool = False
-    user: Optional[str] = None
-    password_env: Optional[str] = None
-    sender: Optional[str] = Field(default=None, alias="from")
+    port: Optional[int] = None  # smtp port
+    starttls: bool = False  # smtp: STARTTLS
+    ssl: bool = False  # smtp: TLS from the start
+    user: Optional[str] = None  # smtp login
+    password_env: Optional[str] = None  # smtp: variable holding the password
+    sender: Optional[str] = Field(default=None, alias="from")  # smtp From address
     url: Optional[str] = None                   # webhook
-    token_env: Optional[str] = None
+    token_env: Optional[str] = None  # webhook: variable holding the bearer token
     argv: list[str] = []                        # command: JSON on its stdin
     timeout: Optional[timedelta] = None         # else delivery.timeout
 
@@ -78,10 +78,11 @@ class Channel(_Model):
 class Route(_Model):
     """Which channels carry a notification; an empty filter matches everything."""
 
-    channels: list[str]
+    channels: list[str]  # channels that carry the notification
+    # only for these recipients (U user, C recorder, E group, M manager, L leaders)
     roles: list[Role] = []
-    triggers: list[str] = []
-    priorities: list[str] = []
+    triggers: list[str] = []  # only for these triggers
+    priorities: list[str] = []  # only at these priorities
 
     def matches(self, trigger: str, role: str, priority: str) -> bool:
         return ((not self.roles or role in self.roles)
@@ -92,8 +93,8 @@ class Route(_Model):
 class Template(_Model):
     """Subject and body with $placeholders (string.Template: no code in config)."""
 
-    subject: str
-    body: str
+    subject: str  # subject line (placeholders in braces)
+    body: str  # message text
 
 
 DEFAULT_TEMPLATE = {
@@ -128,12 +129,12 @@ class NotifyConfig(_Model):
     major: list[Role] = ["L"]                          # added for major tickets (P5)
     mirrored: list[Role] = ["U"]                       # kept for events mirrored to slaves
     triggers: dict[str, str] = {}                      # history action -> trigger
-    trigger_labels: dict[str, str] = {}
+    trigger_labels: dict[str, str] = {}  # trigger -> display label
     routes: list[Route] = []                           # empty: every channel
-    channels: dict[str, Channel] = {}
-    templates: dict[str, Template] = {}
-    contact: str = ""
-    delivery: Delivery = Field(default_factory=Delivery)
+    channels: dict[str, Channel] = {}  # channel name -> channel (N3)
+    templates: dict[str, Template] = {}  # trigger -> message template
+    contact: str = ""  # how users reach the desk, quoted in messages
+    delivery: Delivery = Field(default_factory=Delivery)  # delivery timeouts and retries (N3)
 
     @model_validator(mode="after")
     def _refs(self) -> "NotifyConfig":

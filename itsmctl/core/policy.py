@@ -55,36 +55,41 @@ Duration = timedelta
 
 class DeskConfig(_Model):
     version: int = 1
-    name: str = "itsmctl desk"
-    profile: str = "default"
-    timezone: str = "UTC"
+    name: str = "itsmctl desk"  # the desk's name, shown in notifications and reports
+    profile: str = "default"  # the profile the desk was made from (informational)
+    timezone: str = "UTC"  # IANA zone for times given without an offset, and for calendars
+    # ticket id prefix, 2-5 capitals: INC-2611-7KQ3X
     id_prefix: str = Field(default="INC", pattern=r"^[A-Z]{2,5}$")
+    # L13: `link --requirement` closes the ticket or parks it waiting
     requirement_link: Literal["close", "wait"] = "close"
-    lock_timeout: float = 60.0
-    remote: Optional[str] = None
+    lock_timeout: float = 60.0  # seconds a command waits for the desk lock before exit 5 (G3)
+    remote: Optional[str] = None  # git remote pulled before and pushed after every command (G4)
 
 
 class AffectedUsers(_Model):
-    min: int = Field(ge=0)
-    impact: Level
+    min: int = Field(ge=0)  # at least this many users affected...
+    impact: Level  # ...gives this impact level
 
 
 class UrgencyDefaults(_Model):
-    default: str = "medium"
-    reporter_kind: dict[str, str] = {}
-    complaint: str = "high"
-    escalated: str = "high"
+    default: str = "medium"  # when nothing else decides (P2)
+    reporter_kind: dict[str, str] = {}  # reporter kind (vip, manager...) -> urgency (P2)
+    complaint: str = "high"  # urgency of complaints (P2)
+    escalated: str = "high"  # urgency after an escalation (P2)
 
 
 class PriorityMatrix(_Model):
     version: int = 1
-    impact_levels: list[Level]
-    urgency_levels: list[str]
-    priority_levels: list[str]
+    impact_levels: list[Level]  # impact levels, widest first
+    urgency_levels: list[str]  # urgency levels, most urgent first
+    priority_levels: list[str]  # priorities, highest first: the first is the top priority (P5)
+    # impact -> urgency -> priority; every cell is required (P1)
     matrix: dict[Level, dict[str, str]]
+    # the urgency when none is given (P2)
     urgency_defaults: UrgencyDefaults = Field(default_factory=UrgencyDefaults)
+    # impact from --affected-users: the first rule whose min is reached (P3)
     affected_users: list[AffectedUsers] = []
-    impact_labels: dict[Level, str] = {}
+    impact_labels: dict[Level, str] = {}  # display labels of impact levels
     # A1 (1.6): `open` suggests an announcement at this impact or wider; None: never
     announce_impact: Optional[Level] = None
 
@@ -125,10 +130,10 @@ class PriorityMatrix(_Model):
 
 
 class Targets(_Model):
-    respond: Duration
-    accept: Duration
-    restore: Duration
-    close: Duration
+    respond: Duration  # open -> first dispatch or resolution at the desk (S1)
+    accept: Duration  # each dispatch -> accept
+    restore: Duration  # open -> resolved
+    close: Duration  # resolved -> closed
 
     @field_validator("respond", "accept", "restore", "close", mode="before")
     @classmethod
@@ -145,12 +150,15 @@ class Calendar(_Model):
     package (e.g. CN); `holidays` / `workdays` list extra days off and days on.
     """
 
+    # working hours: ranges for every working day, or weekday -> ranges
     hours: Union[str, dict[Union[int, str], str]] = "09:00-18:00"
-    weekdays: list[int] = [1, 2, 3, 4, 5]
-    holidays: list[date] = []
+    weekdays: list[int] = [1, 2, 3, 4, 5]  # working weekdays, 1 = Monday
+    holidays: list[date] = []  # extra days off
+    # extra working days (e.g. adjusted Saturdays, 调休)
     workdays: list[date] = []
+    # public holidays and adjusted working days of this country (holidays package)
     country: Optional[str] = None
-    subdivision: Optional[str] = None
+    subdivision: Optional[str] = None  # region of the country, for regional holidays
     timezone: Optional[str] = None       # default: desk.yaml timezone
 
     @model_validator(mode="before")
@@ -188,29 +196,36 @@ class Calendar(_Model):
 
 
 class Escalation(_Model):
-    handoffs: int = 3
-    reopens: int = 2
+    handoffs: int = 3  # escalate when dispatches + transfers + returns reach this (S6)
+    reopens: int = 2  # escalate when the resolution was rejected this many times (S6)
+    # what an escalation does (S5): notify, urgency to high, priority a level up
     actions: list[Literal["notify", "urgency_high", "raise_priority"]] = [
         "notify", "urgency_high"]
+    # complaints go straight to the top priority, or take the actions
     complaint: Literal["top", "actions"] = "actions"
 
 
 class VisitRule(_Model):
     """V1 (ISO procedure 5.14): closed user tickets get a return visit; 0 days: none."""
 
+    # a visit is due within this many working days of the close
     within_working_days: int = Field(default=5, ge=0)
+    # sources of the tickets that get a visit
     sources: list[str] = ["phone", "email", "web", "transfer"]
+    # types of the tickets that get a visit
     types: list[str] = ["incident", "service_request", "complaint"]
-    skip_close_codes: list[str] = ["out_of_scope"]
+    skip_close_codes: list[str] = ["out_of_scope"]  # close codes that need no visit
 
 
 class SlaConfig(_Model):
     version: int = 1
-    calendar: Optional[Calendar] = None
-    targets: dict[str, Targets]
+    calendar: Optional[Calendar] = None  # working time for SLA clocks (S2); none: wall-clock time
+    targets: dict[str, Targets]  # priority -> the target of each phase (S1)
+    # resolved tickets close by themselves after this (L11)
     auto_close_after: Duration = timedelta(days=30)
+    # when and how tickets escalate (S5, S6)
     escalation: Escalation = Field(default_factory=Escalation)
-    visit: VisitRule = Field(default_factory=VisitRule)
+    visit: VisitRule = Field(default_factory=VisitRule)  # return visits of closed tickets (V1)
 
     @field_validator("auto_close_after", mode="before")
     @classmethod
@@ -219,21 +234,21 @@ class SlaConfig(_Model):
 
 
 class Subtype(_Model):
-    label: str = ""
-    groups: list[str]
-    by_location: dict[str, list[str]] = {}
-    symptoms: dict[str, str] = {}
-    causations: dict[str, str] = {}
+    label: str = ""  # display label
+    groups: list[str]  # groups the desk may dispatch to (L3)
+    by_location: dict[str, list[str]] = {}  # location -> groups, for tickets with --location
+    symptoms: dict[str, str] = {}  # symptom id -> label
+    causations: dict[str, str] = {}  # causation id -> label
 
 
 class Category(_Model):
-    label: str = ""
-    subtypes: dict[str, Subtype]
+    label: str = ""  # display label
+    subtypes: dict[str, Subtype]  # subtype id -> subtype
 
 
 class Categories(_Model):
     version: int = 1
-    categories: dict[str, Category]
+    categories: dict[str, Category]  # category id -> category
 
     def subtype(self, category: str, subtype: str) -> Subtype:
         cat = self.categories.get(category)
@@ -246,37 +261,37 @@ class Categories(_Model):
 
 
 class Group(_Model):
-    label: str = ""
-    line: Optional[int] = None
-    onsite: bool = False
-    external: bool = False
-    email: Optional[str] = None
+    label: str = ""  # display label
+    line: Optional[int] = None  # support line: 1, 2 or 3
+    onsite: bool = False  # works on site (desktop support)
+    external: bool = False  # an external vendor
+    email: Optional[str] = None  # the group's mailbox, for notifications
 
 
 class Person(_Model):
-    name: str
-    email: Optional[str] = None
-    phone: Optional[str] = None
-    roles: list[Role]
-    groups: list[str] = []
+    name: str  # full name, any script
+    email: Optional[str] = None  # --actor accepts it; commit author and notifications
+    phone: Optional[str] = None  # phone number, for notifications
+    roles: list[Role]  # what the person may do (I2)
+    groups: list[str] = []  # groups the person belongs to
 
 
 class Delegation(_Model):
-    person: str
-    delegate: str
-    start: date = Field(alias="from")
-    end: date = Field(alias="to")
-    reason: str = ""
+    person: str  # who is away
+    delegate: str  # who takes their work meanwhile (D1)
+    start: date = Field(alias="from")  # first day away
+    end: date = Field(alias="to")  # last day away
+    reason: str = ""  # why (annual leave...)
 
 
 class Teams(_Model):
     version: int = 1
-    groups: dict[str, Group]
-    people: dict[str, Person]
-    desk_group: str = "service-desk"
-    manager_group: Optional[str] = None
-    leadership_group: str = "leadership"
-    delegates: list[Delegation] = []
+    groups: dict[str, Group]  # group id -> group
+    people: dict[str, Person]  # person id -> person; the ids --actor takes
+    desk_group: str = "service-desk"  # the service desk's group
+    manager_group: Optional[str] = None  # the incident managers' group, if any
+    leadership_group: str = "leadership"  # told about major incidents (P5)
+    delegates: list[Delegation] = []  # who covers for whom while away (D1)
 
     @model_validator(mode="after")
     def _refs(self) -> "Teams":
@@ -314,9 +329,12 @@ class Teams(_Model):
 
 class Codes(_Model):
     version: int = 1
-    wait: dict[str, str]
+    wait: dict[str, str]  # wait code -> label (L7)
+    # close code -> label (L10); solved, out_of_scope, auto_closed are required
     close: dict[str, str]
+    # codes that need a linked problem (5.1.12-4)
     close_needs_problem: list[str] = ["workaround", "failed"]
+    # codes only the system sets
     close_by_hand_forbidden: list[str] = ["auto_closed", "out_of_scope"]
 
 
@@ -325,15 +343,15 @@ from itsmctl.core.notifyconf import Channel, NotifyConfig  # noqa: E402,F401
 
 
 class SeverityRule(_Model):
-    impact: Level
-    urgency: str
+    impact: Level  # impact of the ticket
+    urgency: str  # urgency of the ticket
 
 
 class Storm(_Model):
     """H1: alerts sharing these labels within `window` of the first are one outage."""
 
-    group_by: list[str] = []
-    window: Duration = timedelta(minutes=30)
+    group_by: list[str] = []  # alert labels that identify one outage
+    window: Duration = timedelta(minutes=30)  # alerts this long after the first join its ticket
 
     @field_validator("window", mode="before")
     @classmethod
@@ -345,13 +363,15 @@ class MonitoringConfig(_Model):
     """Monitoring hooks (H1, H2): who they act as, severity mapping, clearing, storms."""
 
     version: int = 1
-    actor: str = "monitor"
-    severity_label: str = "severity"
-    severities: dict[str, SeverityRule] = {}
-    default: Optional[SeverityRule] = None
+    actor: str = "monitor"  # the account hooks act as (a person with the monitoring role)
+    severity_label: str = "severity"  # the alert label that holds the severity
+    severities: dict[str, SeverityRule] = {}  # severity -> impact and urgency (H1)
+    default: Optional[SeverityRule] = None  # for severities not listed
+    # annotations tried in turn for the ticket's alert message
     message_annotations: list[str] = ["summary", "description", "message"]
+    # when an alert resolves: record it, resolve or close the ticket
     on_clear: Literal["record", "resolve", "close"] = "resolve"
-    storm: Storm = Field(default_factory=Storm)
+    storm: Storm = Field(default_factory=Storm)  # alerts that are one outage make one ticket (H1)
 
     def rule_for(self, severity: Optional[str]) -> Optional[SeverityRule]:
         """The mapping for a severity (case-insensitive), else the default."""
@@ -365,8 +385,8 @@ _TARGET = re.compile(r"^\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*%\s*$")
 class Target(_Model):
     """A KPI target such as '< 1%' or '> 95%' (handbook 6.2)."""
 
-    op: Literal["<", "<=", ">", ">="]
-    percent: float
+    op: Literal["<", "<=", ">", ">="]  # comparison
+    percent: float  # limit in percent
 
     @model_validator(mode="before")
     @classmethod
@@ -388,15 +408,25 @@ class Target(_Model):
 
 
 class KpiTargets(_Model):
+    # 派单准确率: returns / tickets
     dispatch_accuracy: Target = Target.model_validate("< 1%")
+    # 派单及时率: dispatched within the respond target
     dispatch_timeliness: Target = Target.model_validate(">= 99%")
+    # 受理及时率: accepted within the accept target
     accept_timeliness: Target = Target.model_validate("> 95%")
+    # 处理完成及时率: resolved within the restore target
     restore_timeliness: Target = Target.model_validate("> 95%")
+    # 关单确认率: reopens / tickets
     close_confirmation: Target = Target.model_validate("< 1%")
+    # 问题单覆盖率: workaround/failed closes with a problem
     problem_coverage: Target = Target.model_validate("> 90%")
+    # 处理完成率: closed with a successful code
     resolution_rate: Target = Target.model_validate("> 80%")
+    # 重发故障率: recurrences / tickets
     recurrence_rate: Target = Target.model_validate("< 5%")
+    # 客户满意度: dissatisfied / rated
     satisfaction: Target = Target.model_validate("< 10%")
+    # 投诉率: complaints / tickets
     complaint_rate: Target = Target.model_validate("< 1%")
 
 
@@ -404,11 +434,15 @@ class KpiConfig(_Model):
     """Monthly report and KPI table (Q1, handbook 6.2, ISO procedure 5.15)."""
 
     version: int = 1
+    # the target of each KPI (handbook 6.2)
     targets: KpiTargets = Field(default_factory=KpiTargets)
+    # close codes counted as resolved
     successful_close_codes: list[str] = ["solved", "auto_closed"]
+    # close codes counted as not resolved
     unsuccessful_close_codes: list[str] = ["workaround", "failed"]
+    # satisfaction at or below this counts as dissatisfied
     dissatisfied_at_most: int = Field(default=2, ge=1, le=5)
-    trend_months: int = Field(default=3, ge=0, le=24)
+    trend_months: int = Field(default=3, ge=0, le=24)  # earlier months compared in the trend
 
 
 class Policy(_Model):
