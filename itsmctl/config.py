@@ -51,7 +51,17 @@ def _model_for(key: str) -> Any:
 
 
 def _stamp(root: Path) -> tuple[Any, ...]:
-    out = []
+    """What the cached policy depends on: the config files and the code of its models."""
+    from itsmctl import __version__
+
+    out: list[Any] = [__version__]
+    here = Path(__file__).resolve().parent / "core"
+    for module in ("policy.py", "notifyconf.py"):
+        try:
+            st = (here / module).stat()
+            out.append((module, st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            out.append((module, None, None))
     for name in FILES.values():
         try:
             st = (root / "config" / name).stat()

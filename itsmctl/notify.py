@@ -208,8 +208,12 @@ def retry(app: Any, tickets: list[Any]) -> list[Any]:
                         changed.append(new)
                     continue
                 for n in new.notifications:
-                    # at `now`: planned by this very sweep, not committed yet: after-commit
-                    if n.origin == me and n.status != "sent" and n.at < app.now \
+                    # planned by this very sweep (at `now`): on a desk with a remote they
+                    # wait for the push (a racing sweeper's may win); on a lone desk they
+                    # go now, so the sweep's one commit records them sent (S4: a second
+                    # sweep finds nothing to do)
+                    mine_now = n.at >= app.now and app.sync is not None
+                    if n.origin == me and n.status != "sent" and not mine_now \
                             and not sent(sender.entries, n.id):
                         sender.send(new, n)
                 new = claim(fold(new, sender.entries, me), me, app.now, conf.takeover_after)

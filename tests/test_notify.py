@@ -428,7 +428,7 @@ def test_N1_sweep_breach_escalation_tells_c_e_m_in_the_sweep_commit(
     committed = yaml.safe_load(git(desk, "show", f"HEAD:tickets/2026/11/{tid}.yaml"))
     esc = [n for n in committed["notifications"] if n["trigger"] == "escalate"]
     assert len(esc) == 1 and esc[0]["roles"] == ["C", "E", "M"]
-    assert esc[0]["status"] == "pending"                    # sent only after the commit
+    assert esc[0]["status"] == "sent"      # a lone desk sends inside the sweep (S4)
     assert set(esc[0]["recipients"]) == {"alice", "carol", "dave", "mike"}
     assert [b["trigger"] for _, b in webhook.calls] == ["dispatch", "escalate"]
 
