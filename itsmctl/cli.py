@@ -325,13 +325,17 @@ def _simple(name: str, summary: str, examples: str, *options: Any, action: str =
 
 
 _simple("accept", "Take an assigned ticket as its owner (L4).",
-        "  itsmctl --actor carol accept INC-2611-7KQ3X")
+        "  itsmctl --actor carol accept INC-2611-7KQ3X\n"
+        "  itsmctl --actor carol --json accept INC-2611-7K | jq .sla.accept")
 _simple("reject", "Return a ticket to the desk with a reason (L5).",
-        "  itsmctl --actor carol reject INC-2611-7KQ3X --reason 'not ours' --suggest dba",
+        "  itsmctl --actor carol reject INC-2611-7KQ3X --reason 'not ours' --suggest dba\n"
+        "  itsmctl --actor erin reject INC-2611-7KQ3X --reason 'the host is full, not the "
+        "database'",
         click.option("--reason", help="Why it comes back (required)."),
         click.option("--suggest", help="The group it should go to."))
 _simple("resume", "Take a waiting ticket back to the state it waited from (L7).",
-        "  itsmctl resume INC-2611-7KQ3X")
+        "  itsmctl resume INC-2611-7KQ3X\n"
+        "  itsmctl list --status waiting   # what is parked, and why")
 _simple("resolve", "Record the solution; the user is told (L8).",
         "  itsmctl --actor carol resolve INC-2611-7KQ3X --solution 'fixed rate table' "
         "--causation data-error\n  itsmctl resolve INC-2611-7KQ3X --solution 'password reset'",
@@ -339,7 +343,8 @@ _simple("resolve", "Record the solution; the user is told (L8).",
         click.option("--causation", help="Root cause (required unless solved at first line)."),
         click.option("--workaround", is_flag=True, help="The solution is a workaround."))
 _simple("reopen", "The user rejects the resolution: back to the group that resolved (L9).",
-        "  itsmctl reopen INC-2611-7KQ3X --reason 'still wrong on the invoice'",
+        "  itsmctl reopen INC-2611-7KQ3X --reason 'still wrong on the invoice'\n"
+        "  itsmctl --actor bob reopen INC-2611-7KQ3X --reason '用户反馈问题仍在'",
         click.option("--reason", help="What the user reported (required)."))
 
 
@@ -372,10 +377,12 @@ def close_cmd(obj: Obj, ticket: str, code: str, satisfaction: Optional[int],
 
 
 _simple("escalate", "Escalate by hand (S5): record it and apply the configured action.",
-        "  itsmctl escalate INC-2611-7KQ3X --reason 'VIP called twice'",
+        "  itsmctl escalate INC-2611-7KQ3X --reason 'VIP called twice'\n"
+        "  itsmctl --actor mike escalate INC-2611-7KQ3X --reason '影响扩大到两个营业厅'",
         click.option("--reason", help="Why (required)."))
 _simple("note", "Add a work note; allowed on any ticket.",
-        "  itsmctl note INC-2611-7KQ3X --text 'called the user back'",
+        "  itsmctl note INC-2611-7KQ3X --text 'called the user back'\n"
+        "  itsmctl --actor carol note INC-2611-7KQ3X --text '已联系厂商，等待补丁'",
         click.option("--text", help="The note (required)."))
 
 
@@ -434,6 +441,7 @@ def link_master_cmd(obj: Obj, ticket: str, master: str) -> None:
     \b
     Examples:
       itsmctl link-master INC-2611-AAAAA --master INC-2611-7KQ3X
+      itsmctl list --master INC-2611-7KQ3X     # its slaves
     """
     from itsmctl.commands.links import link_master
 
@@ -450,6 +458,7 @@ def unlink_cmd(obj: Obj, ticket: str) -> None:
     \b
     Examples:
       itsmctl unlink INC-2611-AAAAA
+      itsmctl unlink INC-2611-AAAAA && itsmctl assign INC-2611-AAAAA --group dba
     """
     from itsmctl.commands.links import unlink
 

@@ -135,6 +135,7 @@ def publish_cmd(obj: Obj, article: str) -> None:
     \b
     Examples:
       itsmctl --actor mike kb publish KB-2611-7KQ3X
+      itsmctl kb search --ticket INC-2611-7KQ3X && itsmctl --actor mike kb publish KB-0009
     """
     from itsmctl.commands.kb import publish
 

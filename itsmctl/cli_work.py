@@ -33,6 +33,7 @@ def task_add_cmd(obj: Obj, ticket: str, title: Optional[str], group: Optional[st
     \b
     Examples:
       itsmctl --actor carol task add INC-2611-7KQ3X --title "check the index" --group dba
+      itsmctl --actor carol task add INC-2611-7KQ3X --title "patch the rate table"
     """
     from itsmctl.commands.tasks import add
 
@@ -52,6 +53,7 @@ def task_done_cmd(obj: Obj, ticket: str, task: str, result: Optional[str]) -> No
     \b
     Examples:
       itsmctl --actor erin task done INC-2611-7KQ3X T1 --result "index rebuilt"
+      itsmctl --actor carol task done INC-2611-7KQ3X t2 --result "rates corrected"
     """
     from itsmctl.commands.tasks import done
 
@@ -77,6 +79,8 @@ def announce_cmd(obj: Obj, ticket: str, kind: str, title: Optional[str],
     Examples:
       itsmctl announce INC-2611-7KQ3X --kind outage --title "计费系统故障通告" \\
           --body "计费系统数据库故障，预计15:30前恢复。"
+      itsmctl announce INC-2611-7KQ3X --kind maintenance --title "Billing down 22:00-23:00" \\
+          --body "Planned restart of the billing database."
     """
     from itsmctl.commands.announce import announce
 
