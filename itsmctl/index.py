@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-FORMAT = "4"
+FORMAT = "5"
 COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -40,21 +40,109 @@ OPEN = ("new", "assigned", "in_progress", "waiting")
 
 
 def parse_head(data: bytes, where: str) -> Optional[dict[str, Any]]:
-    """The state part of a ticket file: the fast reader, else libyaml on the same text."""
+    """The state part of a ticket file: the fast reader, else libyaml on the same text.
+
+    The notification log (bodies included) is most of a busy ticket's state: it is
+    not parsed, only its undelivered entries counted (`_pending`); `visit` is read apart.
+    """
     from itsmctl import fastyaml
 
     text = data.decode("utf-8", "replace")
-    doc = fastyaml.head(text)
+    end = _find(text, "\nhistory:")
+    notes = text.find("\nnotifications:", 0, end)
+    cut = notes if notes >= 0 else end
+    doc = _parse_part(text[:cut + 1], where)
+    if doc is None:
+        return None
+    if notes >= 0:
+        visit_at = _find(text, "\nvisit:", notes, end)
+        section = text[notes:visit_at + 1]
+        pending = _pending(section)
+        if pending is None:
+            part = _parse_part(section[1:], where) or {}
+            pending = sum(1 for n in part.get("notifications") or ()
+                          if isinstance(n, dict) and n.get("status") != "sent")
+        doc["_pending"] = pending
+        if visit_at < end:
+            doc.update(_parse_part(text[visit_at + 1:end + 1], where) or {})
+    return doc
+
+
+def _find(text: str, needle: str, start: int = 0, end: Optional[int] = None) -> int:
+    at = text.find(needle, start, end)
+    return at if at >= 0 else (len(text) if end is None else end)
+
+
+def _parse_part(text: str, where: str) -> Optional[dict[str, Any]]:
+    from itsmctl import fastyaml
+
+    doc = fastyaml.parse(text)
     if doc is None:
         from itsmctl.errors import InvalidFile
         from itsmctl.yamlio import load_ticket
 
-        cut = text.find("\nhistory:")
         try:
-            doc = load_ticket(text if cut < 0 else text[:cut + 1], where)
+            doc = load_ticket(text, where)
         except InvalidFile:
             return None
     return doc if isinstance(doc, dict) else None
+
+
+def _pending(section: str) -> Optional[int]:
+    """Undelivered entries of a notification log as dump_ticket writes it (each entry a
+    `- ` item whose keys sit at two spaces; bodies are literal blocks deeper in)."""
+    if section.startswith("\nnotifications: []"):
+        return 0
+    items = section.count("\n- ")
+    statuses = section.count("\n  status: ")
+    if items != statuses:
+        return None
+    return section.count("\n  status: pending") + section.count("\n  status: failed")
+
+
+PARALLEL_FROM = 4000      # blobs: below this a process pool costs more than it saves
+_CHUNK = 500
+
+
+def _row_of(path: str, sha: str, data: bytes) -> tuple[Any, ...]:
+    doc = parse_head(data, path)
+    if doc is None:
+        doc = {"id": Path(path).stem, "status": None, "_invalid": True}
+    return _row(path, sha, doc)
+
+
+def _rows_chunk(root: Path, chunk: list[tuple[list[str], str]]) -> list[tuple[Any, ...]]:
+    """A worker's share: its own `git cat-file --batch` run, then parsing."""
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True,
+                          input="".join(sha + "\n" for _, sha in chunk).encode())
+    out, pos, rows = proc.stdout, 0, []
+    for paths, sha in chunk:
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[1] == b"missing":
+            continue
+        size = int(header[2])
+        data = out[pos:pos + size]
+        pos += size + 1
+        rows.extend(_row_of(path, sha, data) for path in paths)
+    return rows
+
+
+def _rows_parallel(root: Path, by_sha: dict[str, list[str]]) -> Iterator[list[tuple[Any, ...]]]:
+    """Fetch and parse on every core; this process only writes sqlite. The pool is made
+    before any thread of ours exists (fork and threads do not mix)."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    items = [(paths, sha) for sha, paths in by_sha.items()]
+    chunks = [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+    workers = max(1, os.cpu_count() or 1)
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        for rows in pool.map(_rows_chunk, [root] * len(chunks), chunks):
+            yield rows
 
 
 def _cat_blobs(root: Path, shas: list[str]) -> Iterator[tuple[str, bytes]]:
@@ -180,15 +268,16 @@ class Index:
         by_sha: dict[str, list[str]] = {}
         for path, sha in wanted:
             by_sha.setdefault(sha, []).append(path)
+        if len(by_sha) >= PARALLEL_FROM:
+            rows = _rows_parallel(self.root, by_sha)
+        else:
+            rows = ([_row_of(path, sha, data) for path in by_sha[sha]]
+                    for sha, data in _cat_blobs(self.root, list(by_sha)))
         batch: list[tuple[Any, ...]] = []
         done = 0
-        for sha, data in _cat_blobs(self.root, list(by_sha)):
-            for path in by_sha[sha]:
-                doc = parse_head(data, path)
-                if doc is None:
-                    doc = {"id": Path(path).stem, "status": None, "_invalid": True}
-                batch.append(_row(path, sha, doc))
-            done += 1
+        for group in rows:
+            batch.extend(group)
+            done += len(group)
             if len(batch) >= 2000:
                 self._insert(batch)
                 batch = []
@@ -294,8 +383,10 @@ def wake_at(doc: dict[str, Any]) -> Optional[float]:
 
 
 def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
-    pending = sum(1 for n in doc.get("notifications") or ()
-                  if isinstance(n, dict) and n.get("status") != "sent")
+    pending = doc.pop("_pending", None)
+    if pending is None:
+        pending = sum(1 for n in doc.get("notifications") or ()
+                      if isinstance(n, dict) and n.get("status") != "sent")
     status = doc.get("status")
     alert = doc.get("alert") if isinstance(doc.get("alert"), dict) else {}
     return (path, sha, str(doc.get("id")), status, doc.get("group"),
