@@ -78,26 +78,32 @@ class _Reader:
 
     def mapping(self, indent: int, first: Optional[str] = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        while self.i < len(self.lines) or first is not None:
-            if first is not None:
-                line, first = first, None
-            else:
-                line = self.lines[self.i]
-                if not line.startswith(" " * indent) or line[indent:indent + 1] == " ":
-                    if line.strip() and len(line) - len(line.lstrip(" ")) > indent:
-                        raise _Unsupported
-                    break
-                if line[indent:indent + 2] in ("- ", "-"):
-                    break
+        lines, count, match = self.lines, len(self.lines), _KEY.match
+        if first is not None:
+            self._entry(out, match(first), indent)
+        while self.i < count:
+            line = lines[self.i]
+            m = match(line)
+            if m is not None and len(m.group(1)) == indent:
                 self.i += 1
-            m = _KEY.match(line)
-            if not m or len(m.group(1)) != indent:
+                self._entry(out, m, indent)
+                continue
+            # not a key of this mapping: the end of it, or something we do not read
+            depth = len(line) - len(line.lstrip(" "))
+            if line.strip() and depth > indent:
                 raise _Unsupported
-            key, rest = m.group(2), m.group(3)
-            if key in out or key in _BOOL or key in _NULL:
+            if depth == indent and not line.startswith("-", indent):
                 raise _Unsupported
-            out[key] = self.value(rest, indent)
+            break
         return out
+
+    def _entry(self, out: dict[str, Any], m: Optional[re.Match[str]], indent: int) -> None:
+        if m is None or len(m.group(1)) != indent:
+            raise _Unsupported
+        key = m.group(2)
+        if key in out or key in _BOOL or key in _NULL:
+            raise _Unsupported
+        out[key] = self.value(m.group(3), indent)
 
     def value(self, rest: Optional[str], indent: int) -> Any:
         if rest is None or rest == "":
