@@ -149,3 +149,13 @@ def test_wide_characters_keep_columns_aligned(desk):
     title_at = [m.start() for m in re.finditer(r"-+", out[1])][-1]
     for line in out[2:]:
         assert _columns(line)[title_at - 1] == " " and _columns(line)[title_at] != " "
+
+
+def test_show_gives_the_desks_own_labels(desk):
+    tid = dispatched(desk)
+    ok(itsm(desk, "accept", tid, actor="carol"))
+    ok(itsm(desk, "wait", tid, "--code", "vendor", actor="carol"))
+    out = ok(itsm(desk, "show", tid)).out
+    assert "billing (计费系统) / application (应用) / billing-error (计费出错) / -" in out
+    assert "billing-app (计费应用组)" in out
+    assert "waiting: vendor (waiting for the vendor 等待厂商)" in out

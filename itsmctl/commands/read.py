@@ -117,16 +117,19 @@ def describe(app: App, ticket: Any, doc: dict[str, Any]) -> str:
     from itsmctl.render import table
 
     cls = ticket.classification
+    policy = app.policy
+    wait = ticket.wait.code if ticket.wait else None
     lines = [
         f"{ticket.id}  {ticket.title}",
-        f"  status     {ticket.status}" + (f" ({ticket.wait.code})" if ticket.wait else ""),
+        f"  status     {ticket.status}" + (
+            f": {_labelled(wait, policy.codes.wait.get(wait))}" if wait else ""),
         f"  priority   {ticket.priority} (impact {ticket.impact}, urgency {ticket.urgency})"
         + ("  MAJOR" if ticket.major else ""),
         f"  type       {ticket.type} via {ticket.source}, opened by {ticket.opened_by} "
         f"{short_time(ticket.opened_at.isoformat())}",
-        f"  group      {ticket.group or '-'}   assignee {ticket.assignee or '-'}",
-        "  class      " + " / ".join(x or "-" for x in (cls.category, cls.subtype,
-                                                        cls.symptom, cls.causation)),
+        f"  group      {_labelled(ticket.group, _group_label(policy, ticket.group)) or '-'}"
+        f"   assignee {ticket.assignee or '-'}",
+        "  class      " + " / ".join(class_labels(policy, cls)),
     ]
     if ticket.reporter and ticket.reporter.name:
         r = ticket.reporter
@@ -143,7 +146,8 @@ def describe(app: App, ticket: Any, doc: dict[str, Any]) -> str:
     if ticket.solution:
         lines.append(f"  solution   {ticket.solution}")
     if ticket.close_code:
-        lines.append(f"  closed     {ticket.close_code}")
+        code = ticket.close_code
+        lines.append(f"  closed     {_labelled(code, policy.codes.close.get(code))}")
     c = ticket.counters
     lines.append(f"  counters   dispatches {c.dispatches}, transfers {c.transfers}, "
                  f"returns {c.returns}, reopens {c.reopens}")
@@ -161,3 +165,25 @@ def describe(app: App, ticket: Any, doc: dict[str, Any]) -> str:
         lines += ["", table(sla_rows, ["sla", "start", "deadline", "remaining", "state"])]
     lines += ["", table(history_rows(ticket)[-8:], ["at", "actor", "action", "state", "note"])]
     return "\n".join(lines)
+
+
+def _labelled(value: Optional[str], label: Optional[str]) -> str:
+    """An id with the desk's own label beside it, as configured (Chinese included)."""
+    return f"{value} ({label})" if value and label and label != value else (value or "")
+
+
+def _group_label(policy: Any, group: Optional[str]) -> str:
+    found = policy.teams.groups.get(group or "")
+    return found.label if found is not None else ""
+
+
+def class_labels(policy: Any, cls: Any) -> list[str]:
+    """Category / subtype / symptom / causation, each with its label from categories.yaml."""
+    cat = policy.categories.categories.get(cls.category or "")
+    sub = cat.subtypes.get(cls.subtype or "") if cat is not None else None
+    pairs = [(cls.category, cat.label if cat is not None else ""),
+             (cls.subtype, sub.label if sub is not None else ""),
+             (cls.symptom, sub.symptoms.get(cls.symptom or "", "") if sub is not None else ""),
+             (cls.causation, sub.causations.get(cls.causation or "", "") if sub is not None
+              else "")]
+    return [_labelled(value, label) or "-" for value, label in pairs]
