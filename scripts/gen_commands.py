@@ -28,7 +28,9 @@ def walk() -> Iterator[tuple[str, object, object]]:
 
     from itsmctl.cli import cli
 
-    def visit(cmd: click.Command, path: str, parent: object) -> Iterator[tuple[str, object, object]]:
+    Entry = tuple[str, object, object]
+
+    def visit(cmd: click.Command, path: str, parent: object) -> Iterator[Entry]:
         settings = {**cmd.context_settings, "terminal_width": WIDTH, "max_content_width": WIDTH}
         ctx = click.Context(cmd, info_name=path.split(" ")[-1], parent=parent, **settings)
         yield path, cmd, ctx

@@ -67,7 +67,8 @@ def test_message_templates(monkeypatch):
     assert i18n.language() == "zh_CN"
     assert i18n.message("no ticket INC-2611-ZZZZZ") == "没有工单 INC-2611-ZZZZZ"
     text = "INC-1 is waiting; accept needs assigned (resume it first)"
-    assert i18n.message(text) == "INC-1 的状态是 waiting；accept 要求状态为 assigned（请先 resume 恢复）"
+    assert i18n.message(text) == ("INC-1 的状态是 waiting；accept 要求状态为 assigned"
+                                  "（请先 resume 恢复）")
     assert i18n.message("something no template knows") == "something no template knows"
     monkeypatch.setenv("LANG", "C.UTF-8")
     assert i18n.language() == "en" and i18n.message(text) == text
@@ -99,7 +100,8 @@ def test_locale_variables_before_LANG(desk, variable):
 
 def test_zh_CN_help_sections_and_summaries(desk):
     out = ok(itsm(desk, "--help", env=ZH)).out
-    for word in ("服务台:", "技术支持:", "事件经理:", "自动化:", "登记新工单；只输出工单号（L1）。"):
+    for word in ("服务台:", "技术支持:", "事件经理:", "自动化:",
+                 "登记新工单；只输出工单号（L1）。"):
         assert word in out
 
 

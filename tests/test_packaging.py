@@ -3,8 +3,9 @@
 import glob
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 from itsmctl import __version__
 
@@ -23,8 +24,8 @@ def test_package_data_globs_cover_every_data_file():
             if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts}
     assert data, "no data files found"
     assert not data - shipped, f"not in the wheel: {sorted(data - shipped)}"
-    for needed in ("profiles/kb", "profiles/default/config/teams.yaml", "profiles/gitops/CODEOWNERS",
-                   "locale/zh_CN/LC_MESSAGES/itsmctl.mo"):
+    for needed in ("profiles/kb", "profiles/default/config/teams.yaml",
+                   "profiles/gitops/CODEOWNERS", "locale/zh_CN/LC_MESSAGES/itsmctl.mo"):
         assert any(p.startswith(needed) for p in shipped), needed
 
 

@@ -50,7 +50,8 @@ def test_ci_checks_pull_requests_and_sweeps_on_a_schedule():
     gh = yaml.safe_load((KIT / "github-actions.yml").read_text())
     triggers = gh[True]                                    # YAML 1.1 reads `on` as true
     assert {"pull_request", "schedule"} <= set(triggers)
-    assert "pull_request" in gh["jobs"]["check"]["if"] and "schedule" not in gh["jobs"]["check"]["if"]
+    check = gh["jobs"]["check"]["if"]
+    assert "pull_request" in check and "schedule" not in check
     sweep = gh["jobs"]["sweep"]
     assert "schedule" in sweep["if"] and sweep["permissions"]["contents"] == "write"
     assert "itsmctl sweep" in sweep["steps"][-1]["run"]
