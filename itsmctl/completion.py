@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import click
+import click.shell_completion
 from click.shell_completion import CompletionItem
 
 Completer = Callable[[click.Context, click.Parameter, str], list[CompletionItem]]
@@ -231,6 +232,46 @@ def attach(command: click.Command) -> click.Command:
         for sub in command.commands.values():
             attach(sub)
     return command
+
+
+_FISH_SOURCE = """\
+function %(complete_func)s;
+    set -l response (env %(complete_var)s=fish_complete COMP_WORDS=(commandline -cp) \\
+COMP_CWORD=(commandline -t) %(prog_name)s);
+
+    for completion in $response;
+        set -l metadata (string split -m 1 "," -- $completion);
+
+        if test $metadata[1] = "dir";
+            __fish_complete_directories $metadata[2];
+        else if test $metadata[1] = "file";
+            __fish_complete_path $metadata[2];
+        else if test $metadata[1] = "plain";
+            echo $metadata[2];
+        end;
+    end;
+end;
+
+complete --no-files --command %(prog_name)s --arguments \\
+"(%(complete_func)s)";
+"""
+
+
+class FishComplete(click.shell_completion.FishComplete):
+    """Fish completion in the one-line "type,value<TAB>help" protocol. (Some click
+    releases print a fish script that fish cannot parse, pallets/click#3502; this one
+    works whichever click is installed.)"""
+
+    source_template = _FISH_SOURCE
+
+    def format_completion(self, item: CompletionItem) -> str:
+        value = str(item.value).replace("\n", " ")
+        if item.help:
+            return f"{item.type},{value}\t{' '.join(str(item.help).split())}"
+        return f"{item.type},{value}"
+
+
+click.shell_completion.add_completion_class(FishComplete, "fish")
 
 
 def script(shell: str, prog: str = "itsmctl") -> str:

@@ -97,9 +97,36 @@ def test_completion_scripts(desk, shell, marker):
     assert ok(itsm(desk, "--json", "completion", shell)).json["shell"] == shell
 
 
+def _shell(shell: list[str], script: str, desk: Path, shim: Path) -> list[str]:
+    env = {**os.environ, "PATH": f"{shim}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run([*shell, script], cwd=desk, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0 and not proc.stderr, proc.stderr
+    return proc.stdout.splitlines()
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
+def test_fish_completes_from_the_desk(desk, shim):
+    tid = open_ticket(desk, *BILLING)
+    out = _shell(["fish", "--no-config", "-c"],
+                 "itsmctl completion fish | source\n"
+                 "complete -C 'itsmctl wait x --code v'\n"
+                 "complete -C 'itsmctl show INC'\n"
+                 "complete -C 'itsmctl assign x --group bil'", desk, shim)
+    assert out == ["vendor\twaiting for the vendor 等待厂商", f"{tid}\tnew P4 计费出错",
+                   "billing-app\t计费应用组"]
+
+
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
-def test_zsh_script_loads(desk):
-    script = ok(itsm(desk, "completion", "zsh")).out
-    proc = subprocess.run(["zsh", "-f", "-c", "autoload -U compinit && compinit -u && "
-                           + script.replace("\n", "\n")], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+def test_zsh_completes_from_the_desk(desk, shim):
+    """The zsh script's own function, with zsh's completion builtins replaced by ones
+    that print what they were given."""
+    tid = open_ticket(desk, *BILLING)
+    out = _shell(["zsh", "-f", "-c"],
+                 "compdef() { :; }\n"
+                 "_describe() { print -l -- ${(P)3}; }\n"
+                 "compadd() { print -l -- ${(P)${@[-1]}}; }\n"
+                 'eval "$(itsmctl completion zsh)"\n'
+                 "words=(itsmctl wait x --code v); CURRENT=5; _itsmctl_completion\n"
+                 "words=(itsmctl show ''); CURRENT=3; _itsmctl_completion\n", desk, shim)
+    assert out == ["vendor:waiting for the vendor 等待厂商", f"{tid}:new P4 计费出错"]
