@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Optional
 
@@ -43,10 +43,16 @@ def _date(text: str, what: str) -> date:
 
 
 def load_tickets(app: App, until: Any = None) -> list[Any]:
-    """Every ticket on disk (shards later than the month after `until` are skipped)."""
+    """Every ticket on disk as a model (shards later than the month after `until` are
+    skipped: tickets are filed by the month they were opened)."""
     from itsmctl.store import parse_ticket
     from itsmctl.yamlio import load_ticket
 
+    return [parse_ticket(load_ticket(path.read_bytes(), rel), rel)
+            for path, rel in _files(app, until)]
+
+
+def _files(app: App, until: Any) -> list[tuple[Path, str]]:
     limit = None
     if until is not None:
         y, m = until.year, until.month
@@ -54,10 +60,56 @@ def load_tickets(app: App, until: Any = None) -> list[Any]:
     out = []
     for path in app.desk.ticket_files():
         rel = path.relative_to(app.root).as_posix()
-        if limit and rel[8:15] > limit:
-            continue
-        out.append(parse_ticket(load_ticket(path.read_bytes(), rel), rel))
+        if not (limit and rel[8:15] > limit):
+            out.append((path, rel))
     return out
+
+
+# of those, the ones whose state part is needed (the rest are open, unchanged since
+# before the period and opened before its trend: the backlog needs only the columns)
+_HEADS = ("(opened_epoch >= ? AND opened_epoch < ?) OR (opened_epoch < ? AND "
+          "substr(updated_at, 1, 10) >= ?)")
+_LIGHT = ("SELECT id, status, priority, opened_at, updated_at FROM tickets WHERE "
+          "opened_epoch < ? AND status IN ('new', 'assigned', 'in_progress', 'waiting') "
+          "AND substr(updated_at, 1, 10) < ?")
+
+
+def gather(app: App, first: Any, period: Any) -> tuple[list[dict[str, Any]], Any, Any]:
+    """(documents, find, full) for core.report.build: from the ticket index when it can
+    be had (only the tickets the report may need), else from every file."""
+    from itsmctl.core.model import ticket_path
+    from itsmctl.store import parse_ticket
+    from itsmctl.yamlio import load_ticket
+
+    def full(ticket_id: str) -> Any:
+        path = app.root / ticket_path(ticket_id)
+        if not path.is_file():
+            return None
+        rel = ticket_path(ticket_id)
+        return parse_ticket(load_ticket(path.read_bytes(), rel), rel)
+
+    try:
+        from itsmctl.index import open_index
+
+        index = open_index(app.root)
+    except Exception:  # no index (an old desk, a read-only clone): read the files
+        index = None
+    if index is None:
+        docs = [load_ticket(path.read_bytes(), rel) for path, rel in _files(app, period.end)]
+        docs = [d for d in docs if isinstance(d, dict) and d.get("id")]
+        return docs, None, None
+    at = min(app.now, period.end)
+    day = (period.start - timedelta(days=1)).date().isoformat()
+    lo, hi = first.start.timestamp(), period.end.timestamp()
+    docs = list(index.query(where=_HEADS, params=(lo, hi, at.timestamp(), day)))
+    light = index.db.execute(_LIGHT, (lo, day))
+    docs += [dict(zip(("id", "status", "priority", "opened_at", "updated_at"), row))
+             for row in light]
+
+    def find(ticket_id: str) -> Any:
+        return next(iter(index.query(where="id = ?", params=(ticket_id,))), None)
+
+    return docs, find, full
 
 
 def build(app: App, month: Optional[str] = None, start: Optional[str] = None,
@@ -71,13 +123,13 @@ def build(app: App, month: Optional[str] = None, start: Optional[str] = None,
         raise NotFound(f"unknown group {group!r} (config/teams.yaml); known: "
                        f"{', '.join(policy.teams.groups)}", rule="Q1")
     period = period_of(app, month, start, end)
-    earlier = None
-    if trend is not None:
-        if trend < 0:
-            raise UsageError("--trend must be 0 or more", rule="Q1")
-        earlier = report.earlier(period, trend, app.tz)
-    tickets = load_tickets(app, until=period.end)
-    return report.build(tickets, policy, period, app.now, app.tz, group=group, trend=earlier)
+    if trend is not None and trend < 0:
+        raise UsageError("--trend must be 0 or more", rule="Q1")
+    earlier = report.earlier(period, policy.kpi.trend_months if trend is None else trend,
+                             app.tz)
+    docs, find, full = gather(app, earlier[0] if earlier else period, period)
+    return report.build(docs, policy, period, app.now, app.tz, group=group, trend=earlier,
+                        find=find, full=full)
 
 
 def _pct(value: Optional[float]) -> str:

@@ -23,16 +23,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
-from itsmctl.core.model import Ticket
 from itsmctl.core.policy import KpiConfig
 
 
 @dataclass(frozen=True)
 class Fact:
-    """What the KPIs need of one ticket, computed once."""
+    """What the KPIs and the monthly figures need of one ticket, computed once."""
 
-    ticket: Ticket
+    id: str
+    type: str
+    status: str
+    priority: str
     owner: Optional[str]
+    resolved_group: Optional[str]
+    close_code: Optional[str]
+    returns: int
+    reopens: int
+    dispatches: int
+    satisfaction: Optional[int]
+    problem: Optional[str]
+    recurrence_of: Optional[str]
     breached: dict[str, bool]        # phase -> breached (only phases that started)
     stopped: frozenset[str]          # phases whose clock has stopped
     successful: bool
@@ -50,13 +60,13 @@ def _of(facts: list[Fact], group: Optional[str]) -> list[Fact]:
 def dispatch_accuracy(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
     """派单准确率: sum of `counters.returns` (returns to the desk, L5) / tickets."""
     mine = _of(facts, group)
-    return sum(f.ticket.counters.returns for f in mine), len(mine)
+    return sum(f.returns for f in mine), len(mine)
 
 
 def dispatch_timeliness(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
     """派单及时率: dispatched tickets (dispatches >= 1) whose respond phase (open -> first
     dispatch) is not breached / dispatched tickets."""
-    sent = [f for f in _of(facts, group) if f.ticket.counters.dispatches >= 1]
+    sent = [f for f in _of(facts, group) if f.dispatches >= 1]
     return sum(1 for f in sent if not f.breached.get("respond", False)), len(sent)
 
 
@@ -81,14 +91,14 @@ def close_confirmation(facts: list[Fact], cfg: KpiConfig, group: Optional[str] =
     """关单确认率, per group: sum of `counters.reopens` (resolutions the user rejected, L9)
     / tickets."""
     mine = _of(facts, group)
-    return sum(f.ticket.counters.reopens for f in mine), len(mine)
+    return sum(f.reopens for f in mine), len(mine)
 
 
 def problem_coverage(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
     """问题单覆盖率: unsuccessful tickets with a linked problem (`links.problem`) /
     unsuccessful tickets."""
     bad = [f for f in _of(facts, group) if f.unsuccessful]
-    return sum(1 for f in bad if f.ticket.links.problem), len(bad)
+    return sum(1 for f in bad if f.problem), len(bad)
 
 
 def resolution_rate(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
@@ -101,7 +111,7 @@ def recurrence_rate(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = No
     """重发故障率, per group: tickets opened as a recurrence (`recurrence_of` set, L12) /
     successful tickets. Per group, a recurrence counts for the group that resolved the
     original (its owner when the original is unknown); successful tickets by owner."""
-    again = [f for f in facts if f.ticket.recurrence_of]
+    again = [f for f in facts if f.recurrence_of]
     if group is not None:
         again = [f for f in again if (f.original_owner or f.owner) == group]
     return len(again), sum(1 for f in _of(facts, group) if f.successful)
@@ -110,15 +120,15 @@ def recurrence_rate(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = No
 def satisfaction(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
     """客户满意度: tickets rated at or below `dissatisfied_at_most` (1-5 scale) / rated
     tickets (`satisfaction` set)."""
-    rated = [f.ticket.satisfaction for f in _of(facts, group)
-             if f.ticket.satisfaction is not None]
+    rated = [f.satisfaction for f in _of(facts, group)
+             if f.satisfaction is not None]
     return sum(1 for s in rated if s <= cfg.dissatisfied_at_most), len(rated)
 
 
 def complaint_rate(facts: list[Fact], cfg: KpiConfig, group: Optional[str] = None) -> Ratio:
     """投诉率: tickets of type `complaint` / tickets."""
     mine = _of(facts, group)
-    return sum(1 for f in mine if f.ticket.type == "complaint"), len(mine)
+    return sum(1 for f in mine if f.type == "complaint"), len(mine)
 
 
 Count = Callable[[list[Fact], KpiConfig, Optional[str]], Ratio]

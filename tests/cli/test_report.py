@@ -95,6 +95,10 @@ def month_desk(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     run(desk, t("10-20", "12:00"), "resolve", o, "--solution", "s", "--causation", "capacity",
         actor="dave")
     ids["O2"] = opened(desk, t("10-25", "09:00"), *BILLING, impact="4")
+    # O1 is reopened in November and resolved again: resolved at the end of October.
+    run(desk, t("11-15", "09:00"), "reopen", o, "--reason", "again")
+    run(desk, t("11-15", "09:10"), "accept", o, actor="dave")
+    run(desk, t("11-16", "09:00"), "resolve", o, "--solution", "s2", actor="dave")
     return ids
 
 
@@ -188,6 +192,7 @@ def test_Q2_series_volume_sla_backlog(month_desk):
     vol = {d["date"]: d for d in r["volume"]}
     assert len(vol) == 30 and vol["2026-11-03"]["opened"] == 1
     assert vol["2026-11-09"]["resolved"] == 1                   # T3's second resolution
+    assert vol["2026-11-16"]["resolved"] == 1                   # O1's second resolution
     p3 = r["sla"]["by_priority"]["P3"]["restore"]
     assert (p3["met"], p3["total"]) == (3, 4)                   # T1 T2 T5 met; T3 late
     b = r["backlog"]
@@ -250,3 +255,22 @@ def test_Q2_html_renders_in_headless_chromium(month_desk, tmp_path):
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (1200, 2000)
     assert len(data) > 20_000          # a drawn page, not a blank one
+
+
+def test_Q1_backlog_of_a_past_month_follows_the_history(month_desk):
+    b = report(month_desk, "--month", "2026-10")["backlog"]
+    assert b["at"].startswith("2026-11-01T00:00") and b["total"] == 1     # O2, not O1
+
+
+def test_Q1_same_figures_without_the_ticket_index(month_desk, monkeypatch):
+    """The index only narrows which files are read; a full scan gives the same report."""
+    import itsmctl.index
+
+    with_index = report(month_desk, "--month", NOV)
+
+    def broken(*args, **kwargs):
+        raise OSError("no index here")
+
+    monkeypatch.setattr(itsmctl.index, "open_index", broken)
+    assert report(month_desk, "--month", NOV) == with_index
+    assert report(month_desk, "--month", "2026-10")["backlog"]["total"] == 1
