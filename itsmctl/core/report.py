@@ -8,8 +8,9 @@ stopped phase is breached when it stopped after its deadline, a running one when
 `now` is past it (for a waiting ticket: when its last update was), or when sweep
 recorded the breach - what `show --json` reports as `sla.<phase>.breached`.
 
-The cohort of a period is the tickets opened in it (`from` <= opened_at < `to`, in the desk's time zone),
-narrowed by `group` to the tickets whose owner group (see core/kpi.py) it is.
+The cohort of a period is the tickets opened in it (`from` <= opened_at < `to`, in
+the desk's time zone), narrowed by `group` to the tickets whose owner group (see
+core/kpi.py) it is.
 
 Figures of the ISO procedure (5.15), over the cohort:
 - total_incidents: tickets opened in the period (every type; `by_type` splits them).
