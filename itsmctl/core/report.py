@@ -218,7 +218,8 @@ def build(docs: Iterable[Doc], policy: Policy, period: Period, now: datetime,
         "period": {"label": period.label, "from": period.start.isoformat(),
                    "to": period.end.isoformat(), "generated_at": now.isoformat()},
         "group": group,
-        "summary": summary,
+        **summary,                    # the ISO 5.15 figures at the top level, and again
+        "summary": summary,           # together for renderers
         "kpis": kpi.table(facts, policy.kpi, groups),
         "trend": history,
         "trend_analysis": analyse(history),
