@@ -119,6 +119,7 @@ def check(path: str, old: Any, new: Any, commit: Commit, policy: Policy,
         return out.found
     new_events = after.history[len(old_events):]
     _explained(out, before, after, new_events)
+    _quiet(out, before, after, policy)
     if not after.history or after.history[-1].to != after.status:
         leads = after.history[-1].to if after.history else None
         out.add("status", f"status is {after.status} but the last history event leads to "
@@ -182,6 +183,28 @@ def _explained(out: _Out, before: Optional[Ticket], after: Ticket,
         elif top not in recorded:
             out.add("hand-edit", f"{key} changed ({_short(changed[key][0])} -> "
                     f"{_short(value)}) but no history event records it")
+
+
+def _quiet(out: _Out, before: Optional[Ticket], after: Ticket, policy: Policy) -> None:
+    """The fields that change without events: stored SLA values must still be what the
+    history gives (S1-S3), and no notification record may disappear (N3)."""
+    from itsmctl.core.sla import stored
+
+    if (before is None or before.sla != after.sla) and after.priority in policy.sla.targets:
+        try:
+            fresh = stored(after, policy)
+        except Exception:  # a calendar this policy cannot build: validate reports it
+            fresh = after.sla
+        if fresh != after.sla:
+            phases = sorted(k for k in set(fresh) | set(after.sla)
+                            if fresh.get(k) != after.sla.get(k))
+            out.add("hand-edit", f"stored SLA values of {', '.join(phases)} are not what "
+                    "the history gives (S1-S3)")
+    if before is not None:
+        kept = {n.id for n in after.notifications}
+        lost = [n.id for n in before.notifications if n.id not in kept]
+        if lost:
+            out.add("hand-edit", f"notification records removed: {', '.join(lost)} (N3)")
 
 
 def _short(value: Any) -> str:

@@ -9,6 +9,7 @@ import pytest
 from itsmctl.core import legal, workflow as wf
 from itsmctl.core.audit import Commit, check
 from itsmctl.core.permissions import TABLE as PERMISSIONS
+from itsmctl.core.sla import stored
 from tests.core.policy_fixtures import ctx, new_ticket, policy
 
 PATH = "tickets/2026/11/INC-2611-AAAAA.yaml"
@@ -25,6 +26,11 @@ def kinds(old, new, commit, also=frozenset()) -> list[str]:
     return [f.kind for f in check(PATH, old, new, commit, policy(), also)]
 
 
+def doc(ticket) -> dict:
+    """The file as the shell saves it: with the stored SLA values (S1)."""
+    return ticket.evolve(sla=stored(ticket, policy())).to_doc()
+
+
 def dispatched():
     return wf.assign(new_ticket(), ctx(minutes=5), "billing-app")
 
@@ -39,22 +45,22 @@ def closed():
 
 
 def test_G6_legal_transitions_pass():
-    assert kinds(None, new_ticket().to_doc(), by("alice")) == []
-    assert kinds(new_ticket().to_doc(), dispatched().to_doc(), by("alice")) == []
-    assert kinds(dispatched().to_doc(), accepted().to_doc(), by("carol")) == []
-    assert kinds(closed().to_doc(), wf.note(closed(), ctx("bob", 100), "called").to_doc(),
+    assert kinds(None, doc(new_ticket()), by("alice")) == []
+    assert kinds(doc(new_ticket()), doc(dispatched()), by("alice")) == []
+    assert kinds(doc(dispatched()), doc(accepted()), by("carol")) == []
+    assert kinds(doc(closed()), doc(wf.note(closed(), ctx("bob", 100), "called")),
                  by("bob")) == []
 
 
 def test_G6_status_edited_by_hand():
-    old = dispatched().to_doc()
+    old = doc(dispatched())
     new = copy.deepcopy(old)
     new["status"] = "in_progress"
     assert set(kinds(old, new, by("carol"))) == {"hand-edit", "status"}
 
 
 def test_G6_history_entry_rewritten_or_removed():
-    old = accepted().to_doc()
+    old = doc(accepted())
     new = copy.deepcopy(old)
     new["history"][1]["actor"] = "mike"
     assert kinds(old, new, by("carol")) == ["history"]
@@ -64,13 +70,13 @@ def test_G6_history_entry_rewritten_or_removed():
 
 
 def test_G6_author_is_not_the_actor():
-    assert kinds(dispatched().to_doc(), accepted().to_doc(), by("dave")) == ["author"]
+    assert kinds(doc(dispatched()), doc(accepted()), by("dave")) == ["author"]
     forged = by("carol", **{"Itsmctl-Actor": "dave"})
-    assert kinds(dispatched().to_doc(), accepted().to_doc(), forged) == ["author"]
+    assert kinds(doc(dispatched()), doc(accepted()), forged) == ["author"]
 
 
 def test_G6_closed_ticket_touched_again():
-    old = closed().to_doc()
+    old = doc(closed())
     new = copy.deepcopy(old)
     new["status"] = "assigned"
     new["history"].append({"at": "2026-11-26T09:00:00+08:00", "actor": "alice",
@@ -80,45 +86,45 @@ def test_G6_closed_ticket_touched_again():
 
 
 def test_G6_field_changed_beside_a_legal_note():
-    old = closed().to_doc()
-    new = wf.note(closed(), ctx("bob", 100), "called").to_doc()
+    old = doc(closed())
+    new = doc(wf.note(closed(), ctx("bob", 100), "called"))
     new["solution"] = "something else"
     assert kinds(old, new, by("bob")) == ["hand-edit"]
 
 
 def test_G6_illegal_step_and_unknown_action_and_role():
-    old = new_ticket().to_doc()
+    old = doc(new_ticket())
     jump = wf.step(new_ticket(), ctx("carol", 5), "accept", status="in_progress",
                    assignee="carol")
-    assert "illegal-step" in kinds(old, jump.to_doc(), by("carol"))
+    assert "illegal-step" in kinds(old, doc(jump), by("carol"))
     odd = wf.step(new_ticket(), ctx("alice", 5), "teleport")
-    assert kinds(old, odd.to_doc(), by("alice")) == ["unknown-action"]
+    assert kinds(old, doc(odd), by("alice")) == ["unknown-action"]
     self_sent = wf.step(new_ticket(), ctx("carol", 5), "dispatch", status="assigned",
                         group="billing-app")         # dispatch is the desk's (I2, L3)
-    assert kinds(old, self_sent.to_doc(), by("carol")) == ["actor"]
+    assert kinds(old, doc(self_sent), by("carol")) == ["actor"]
 
 
 def test_G6_unknown_actor_and_sweep_only_actions():
     t = wf.step(dispatched(), ctx("zed", 5), "note", note="hi")
-    assert "actor" in kinds(dispatched().to_doc(), t.to_doc(), by("zed"))
+    assert "actor" in kinds(doc(dispatched()), doc(t), by("zed"))
     swept = wf.step(dispatched(), ctx(legal.SWEEP, 5), "accept", status="in_progress")
     sweep = by(legal.SWEEP)
-    assert kinds(dispatched().to_doc(), swept.to_doc(), sweep) == ["actor"]
+    assert kinds(doc(dispatched()), doc(swept), sweep) == ["actor"]
 
 
 def test_G6_commits_not_made_by_itsmctl_or_not_naming_the_ticket():
     plain = Commit("ab" * 20, "Alice", "alice@example.com", {})
-    assert kinds(new_ticket().to_doc(), dispatched().to_doc(), plain) == ["trailer"]
+    assert kinds(doc(new_ticket()), doc(dispatched()), plain) == ["trailer"]
     other = by("alice", **{"Itsmctl-Ticket": "INC-2611-BBBBB"})
-    assert kinds(new_ticket().to_doc(), dispatched().to_doc(), other) == ["trailer"]
+    assert kinds(doc(new_ticket()), doc(dispatched()), other) == ["trailer"]
     also = by("alice", **{"Itsmctl-Ticket": "INC-2611-BBBBB",
                           "Itsmctl-Also": "INC-2611-CCCCC INC-2611-AAAAA"})
-    assert kinds(new_ticket().to_doc(), dispatched().to_doc(), also) == []
+    assert kinds(doc(new_ticket()), doc(dispatched()), also) == []
 
 
 def test_G6_deleted_and_misplaced_files():
-    assert kinds(new_ticket().to_doc(), None, by("alice")) == ["deleted"]
-    found = check("tickets/2026/10/INC-2611-AAAAA.yaml", None, new_ticket().to_doc(),
+    assert kinds(doc(new_ticket()), None, by("alice")) == ["deleted"]
+    found = check("tickets/2026/10/INC-2611-AAAAA.yaml", None, doc(new_ticket()),
                   by("alice"), policy())
     assert [f.kind for f in found] == ["invalid"]
 
@@ -137,3 +143,19 @@ def test_G6_table_rows_are_well_formed(action):
     row = legal.TABLE[action]
     assert row.sources and row.rule
     assert row.targets in (legal.SAME, legal.RESUME) or isinstance(row.targets, frozenset)
+
+
+def test_G6_stored_sla_and_notification_records_are_not_edited_quietly():
+    old = doc(dispatched())
+    new = copy.deepcopy(old)
+    new["sla"]["respond"]["deadline"] = "2030-01-01T00:00:00+08:00"
+    found = check(PATH, old, new, by("alice"), policy())
+    assert [f.kind for f in found] == ["hand-edit"] and "respond" in found[0].message
+    with_notice = copy.deepcopy(old)
+    with_notice["notifications"] = [{"id": "INC-2611-AAAAA-2-1", "trigger": "dispatch",
+                                     "at": "2026-11-25T09:05:00+08:00"}]
+    gone = copy.deepcopy(with_notice)
+    gone["notifications"] = []
+    found = check(PATH, with_notice, gone, by("alice"), policy())
+    assert [f.kind for f in found] == ["hand-edit"] and "INC-2611-AAAAA-2-1" in found[0].message
+    assert check(PATH, old, with_notice, by("alice"), policy()) == []
