@@ -87,7 +87,7 @@ def tickets(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
     if files is None:
         from itsmctl.index import open_index
 
-        index = open_index(root)
+        index = open_index(root, lambda done, total: None)    # no bar over the prompt
         try:
             docs = list(index.query(statuses, "id >= ? AND id < ?",
                                     (prefix, prefix + "\uffff")))

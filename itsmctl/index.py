@@ -400,7 +400,13 @@ def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def open_index(root: Path, progress: Optional[Callable[[int, int], None]] = None) -> Index:
-    """The desk's index, caught up with HEAD."""
+    """The desk's index, caught up with HEAD (a progress bar on a terminal by default)."""
     index = Index(root)
-    index.refresh(progress)
+    if progress is None:
+        from itsmctl.term import Progress
+
+        with Progress("building the ticket index") as bar:
+            index.refresh(bar)
+    else:
+        index.refresh(progress)
     return index

@@ -1,6 +1,7 @@
 """Colour only on a terminal without NO_COLOR; progress on stderr only on a terminal."""
 
 import os
+import re
 import select
 import subprocess
 import sys
@@ -72,3 +73,25 @@ def test_progress_on_a_terminal_and_silent_in_a_pipe(tmp_path):
 def test_progress_is_not_drawn_for_short_work(tmp_path):
     short = PROGRESS.replace("2000", "20")
     assert on_tty([sys.executable, "-c", short], _env(), tmp_path).strip() == "done"
+
+
+def test_index_build_shows_progress_on_a_terminal_only(tmp_path):
+    """A first `list` on a large desk builds the index: a bar on a terminal, nothing
+    in a pipe (bench/generate.py makes the desk through the real file format)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    try:
+        from bench.generate import generate
+    finally:
+        sys.path.pop(0)
+    desk = tmp_path / "big"
+    generate(desk, 1200)
+    index = desk / ".git" / "itsmctl" / "index.sqlite"
+    cmd = [sys.executable, "-m", "itsmctl", "--repo", str(desk), "list", "--format", "csv"]
+    for extra in ("", "-wal", "-shm"):
+        Path(f"{index}{extra}").unlink(missing_ok=True)
+    shown = on_tty(cmd, _env(), desk)
+    assert "building the ticket index" in shown and re.search(r"\b12\d\d/12\d\d\b", shown)
+    for extra in ("", "-wal", "-shm"):
+        Path(f"{index}{extra}").unlink(missing_ok=True)
+    piped = subprocess.run(cmd, capture_output=True, text=True, env=_env(), cwd=desk)
+    assert piped.returncode == 0 and piped.stderr == "" and piped.stdout.startswith("id,")
