@@ -7,7 +7,8 @@ the desk's daily quality review (日常质监):
   subtype and symptom (5.1.2-2).
 - classification-close     分类质监 at close: a resolved or closed ticket has category,
   subtype and symptom, and the causation when it was resolved after dispatch (5.1.2-3).
-  Consultations and out-of-scope tickets are exempt.
+  Consultations, out-of-scope tickets and slaves (they follow their master, M2,
+  and cannot be classified, M5) are exempt.
 - classification-known     the classification names entries of categories.yaml.
 - required-fields          工单填写合规: title; reporter name and phone or e-mail for user
   sources; alert id, severity and message for monitoring tickets (4.3.1).
@@ -56,6 +57,9 @@ def _dispatched(ticket: Ticket) -> bool:
 
 
 def classification(ticket: Ticket, policy: Policy) -> Iterator[tuple[str, str]]:
+    yield from _known(ticket, policy)
+    if ticket.master:
+        return      # a slave follows its master (M2) and may not be classified (M5)
     missing = _missing_cls(ticket)
     if missing and _dispatched(ticket):
         yield ("classification-dispatch",
@@ -68,7 +72,6 @@ def classification(ticket: Ticket, policy: Policy) -> Iterator[tuple[str, str]]:
         if after_dispatch and _blank(ticket.classification.causation):
             yield ("classification-close",
                    f"resolved by {ticket.resolved_group} without a causation (5.1.2-3)")
-    yield from _known(ticket, policy)
 
 
 def _known(ticket: Ticket, policy: Policy) -> Iterator[tuple[str, str]]:

@@ -79,3 +79,10 @@ def test_Q3_consultation_and_out_of_scope_need_no_classification():
 
 def test_Q3_every_rule_is_exercised():
     assert {r for r, _ in CASES} == set(RULES)
+
+
+def test_Q3_slaves_follow_their_master():
+    slave = closed_ticket().evolve(master="INC-2611-ZZZZZ", classification={
+        "category": "billing", "subtype": "application"})
+    assert rules(slave) == []
+    assert "classification-close" in rules(slave.evolve(master=None))
