@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, tzinfo
 from typing import Optional
 
 from itsmctl.errors import UsageError
 
 
 def zone(name: str) -> tzinfo:
-    if name.upper() == "UTC":
-        return timezone.utc
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    """The desk's time zone (the calendar's own lookup; one message for a bad name)."""
+    from itsmctl.core.calendar import zone as lookup
 
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        from itsmctl.errors import InvalidFile
-
-        raise InvalidFile(f"config/desk.yaml: timezone: unknown time zone {name!r}") from None
+    return lookup(name)
 
 
 def parse_time(text: str, tz: tzinfo, what: str = "--now") -> datetime:

@@ -45,7 +45,6 @@ def parse_head(data: bytes, where: str) -> Optional[dict[str, Any]]:
     The notification log (bodies included) is most of a busy ticket's state: it is
     not parsed, only its undelivered entries counted (`_pending`); `visit` is read apart.
     """
-    from itsmctl import fastyaml
 
     text = data.decode("utf-8", "replace")
     end = _find(text, "\nhistory:")

@@ -6,16 +6,15 @@ it into the tickets (itsmctl/notify.py explains the design).
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
 import os
 import random
 import subprocess
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
+
+from itsmctl.locking import flock_within
 
 LEDGER = "deliveries.jsonl"
 Entries = dict[str, list[dict[str, Any]]]
@@ -102,20 +101,8 @@ def delivery_lock(root: Path, timeout: float) -> Iterator[bool]:
     path = state_dir(root) / "deliveries.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    deadline = time.monotonic() + timeout
     try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.02)
-        yield True
+        yield flock_within(fd, timeout)
     finally:
         os.close(fd)
 

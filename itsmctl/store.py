@@ -9,13 +9,10 @@ use plain git plumbing instead of GitPython.
 
 from __future__ import annotations
 
-import errno
-import fcntl
 import json
 import os
 import random
 import subprocess
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,6 +20,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from itsmctl.errors import ConcurrencyError, InvalidFile, ItsmError, NotFound, UsageError
+from itsmctl.locking import flock_within
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 _HELD: dict[str, int] = {}     # desk locks this process holds, with their depth
@@ -205,20 +203,11 @@ class Desk:
             return
         self.state.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
-        deadline = time.monotonic() + timeout
         try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if time.monotonic() >= deadline:
-                        raise ConcurrencyError(
-                            f"the desk is locked by another itsmctl for over {timeout:g}s "
-                            "(G3); try again", rule="G3") from None
-                    time.sleep(0.01 + random.random() * 0.02)
+            if not flock_within(fd, timeout):
+                raise ConcurrencyError(
+                    f"the desk is locked by another itsmctl for over {timeout:g}s "
+                    "(G3); try again", rule="G3")
             _HELD[key] = 1
             self._recover()
             yield
