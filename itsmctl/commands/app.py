@@ -166,19 +166,19 @@ def commit_message(action: str, tickets: list[Any], actor: str, note: Optional[s
 
 def mirror_slaves(tx: Any, before: Any, after: Any, ctx: Any) -> list[Any]:
     """M2: a master's transition is repeated on each slave in the same commit."""
-    from itsmctl.core.relations import MIRRORED, propagate
+    from itsmctl.core.relations import CARRIED, MIRRORED, propagate
 
-    if not after.slaves:
-        return []
-    if before.history and after.history[-1] is before.history[-1]:
+    since = len(before.history)
+    new_events = after.history[since:]
+    if not after.slaves or not new_events:
         return []
     if all(getattr(before, k) == getattr(after, k) for k in MIRRORED) and \
-            after.history[-1].action not in ("resolve", "close"):
+            new_events[0].action not in CARRIED:
         return []
     out = []
     for sid in after.slaves:
         slave = tx.load(sid)
-        new = propagate(after, slave, ctx)
+        new = propagate(after, slave, ctx, since)
         if new is not slave:
             tx.save(new)
             out.append(new)

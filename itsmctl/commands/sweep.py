@@ -183,7 +183,7 @@ class Mirror:
             except ItsmError as exc:
                 self.skipped.append(exc.message)
                 continue
-            new = propagate(after, slave, self.ctx)
+            new = propagate(after, slave, self.ctx, len(before.history))
             if new is not slave:
                 self.slaves[sid] = new
 

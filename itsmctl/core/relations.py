@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from itsmctl.core.model import Ticket
 from itsmctl.core.permissions import require
 from itsmctl.core.workflow import Ctx, check_state, step
@@ -10,7 +12,7 @@ from itsmctl.errors import RuleViolation
 # what a slave copies from its master (2.3/2.4: status and owner are the master's)
 MIRRORED = ("status", "group", "assignee")
 # what a master's transition also copies, per action
-_CARRIED = {"resolve": ("solution", "workaround", "resolved_at", "resolved_group"),
+CARRIED = {"resolve": ("solution", "workaround", "resolved_at", "resolved_group"),
             "close": ("close_code", "closed_at"),
             "auto-close": ("close_code", "closed_at"),     # L11 by sweep
             "reopen": ("solution", "resolved_at"),
@@ -58,11 +60,15 @@ def unlink(slave: Ticket, master: Ticket, ctx: Ctx) -> tuple[Ticket, Ticket]:
     return new_slave, new_master
 
 
-def propagate(master: Ticket, slave: Ticket, ctx: Ctx) -> Ticket:
-    """M2: repeat the master's last transition on a slave, in its own history."""
-    event = master.history[-1]
+def propagate(master: Ticket, slave: Ticket, ctx: Ctx, since: Optional[int] = None) -> Ticket:
+    """M2: repeat the master's transition on a slave, in its own history.
+
+    `since` is the master's history length before the command: its first new event
+    names the transition (an automatic escalation may follow it)."""
+    new = master.history[since:] if since is not None else []
+    event = new[0] if new else master.history[-1]
     fields = {k: getattr(master, k) for k in MIRRORED}
-    for key in _CARRIED.get(event.action, ()):
+    for key in CARRIED.get(event.action, ()):
         value = getattr(master, key)
         fields[key] = value.model_dump() if hasattr(value, "model_dump") else value
     if slave.status == master.status and all(getattr(slave, k) == v for k, v in fields.items()):

@@ -77,3 +77,13 @@ def test_M5_slave_refuses_transitions_naming_master(desk):
         r = itsm(desk, *args)
         assert r.code == 1 and "[M5]" in r.err and master in r.err
     ok(itsm(desk, "note", a, "--text", "user called again"))
+
+
+def test_M2_slave_history_names_the_transition_not_the_escalation_after_it(desk):
+    master, (a, _) = storm(desk)
+    ok(itsm(desk, "assign", master, "--group", "billing-app"))
+    ok(itsm(desk, "reject", master, "--reason", "not ours", actor="carol"))
+    ok(itsm(desk, "assign", master, "--group", "billing-app"))     # third handoff: escalates
+    assert show(desk, master)["history"][-1]["action"] == "escalate"
+    last = show(desk, a)["history"][-1]
+    assert last["action"] == "dispatch" and last["via"] == master
