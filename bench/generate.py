@@ -10,8 +10,10 @@ files, spread over 36 months, and committed in one `git fast-import`. 10% stay o
 from __future__ import annotations
 
 import random
+import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -45,7 +47,23 @@ def templates(desk: Path) -> dict[str, str]:
                 "--causation", "data-error")
             cli(desk, "alice", "close", tid, "--code", "solved")
         out[stage] = tid
+    # a sweep after the closes, as cron would have run: visits due, breaches recorded
+    cmd = [sys.executable, "-m", "itsmctl", "--repo", str(desk), "--now",
+           f"{DAY}T12:00:00", "sweep", "--quiet"]
+    subprocess.run(cmd, check=True, capture_output=True)
     return out
+
+
+_DATE = re.compile(r"(?<!\d)(20\d\d)-(\d\d)-(\d\d)(?!\d)")
+
+
+def shift_dates(text: str, days: int) -> str:
+    """Every calendar date in a ticket moved by `days` (clocks stay consistent)."""
+    def move(m: re.Match[str]) -> str:
+        d = date(int(m.group(1)), int(m.group(2)), int(m.group(3))) + timedelta(days=days)
+        return d.isoformat()
+
+    return _DATE.sub(move, text)
 
 
 def generate(desk: Path, n: int, seed: int = 7) -> None:
@@ -74,8 +92,10 @@ def generate(desk: Path, n: int, seed: int = 7) -> None:
             if tid not in used:
                 used.add(tid)
                 break
-        day = f"{year}-{month:02d}-{rng.randint(1, 28):02d}"
-        text = texts[stage].replace(made[stage], tid).replace(DAY, day)
+        last = 24 if (year, month) == months[-1] else 28     # nothing after "now"
+        day = date(year, month, rng.randint(1, last))
+        text = shift_dates(texts[stage].replace(made[stage], tid),
+                           (day - date.fromisoformat(DAY)).days)
         data = text.encode()
         path = f"tickets/{year}/{month:02d}/{tid}.yaml"
         stream.append(b"M 100644 inline %s\ndata %d\n" % (path.encode(), len(data)))

@@ -103,6 +103,11 @@ def measure(desk: Path, n: int, repeat: int) -> dict[str, tuple[float, int]]:
     if "sweep" in has:
         optional(res, "sweep --dry-run (warm)", lambda: median_of(
             lambda i: run(itsm(desk, "alice", "sweep", "--dry-run"), desk)[:2], 3))
+        optional(res, "sweep, first run (catches up every breach)", lambda: run(
+            itsm(desk, "alice", "sweep", "--quiet", minute=30), desk)[:2])
+        optional(res, "sweep, steady state (cron each minute)", lambda: median_of(
+            lambda i: run(itsm(desk, "alice", "sweep", "--quiet", minute=31 + i), desk)[:2],
+            3))
     if "report" in has:
         optional(res, "report --month (warm)", lambda: median_of(lambda i: run(
             itsm(desk, "mike", "report", "--month", "2026-10", "--format", "json"),
