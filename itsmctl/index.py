@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
 import subprocess
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 

@@ -1,7 +1,8 @@
 """The fast ticket reader agrees with libyaml on everything the dumper writes."""
 
 import yaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from itsmctl import fastyaml
 from itsmctl.yamlio import dump_ticket

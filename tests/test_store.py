@@ -13,8 +13,17 @@ import pytest
 
 from itsmctl.core.model import ID_RE, ticket_path
 from itsmctl.store import new_id
-from tests.helpers import (BILLING, commit_count, dispatched, git, itsm, itsm_process, ok,
-                           open_ticket, show)
+from tests.helpers import (
+    BILLING,
+    commit_count,
+    dispatched,
+    git,
+    itsm,
+    itsm_process,
+    ok,
+    open_ticket,
+    show,
+)
 
 
 def test_G1_one_commit_touching_only_the_ticket(desk):

@@ -12,6 +12,7 @@ import pytest
 
 from tests.helpers import BILLING, USER, git, itsm, itsm_process, make_desk, ok
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-
 from typing import Any, Optional
 
 from itsmctl.commands.app import App, after_commit, commit_message, transition

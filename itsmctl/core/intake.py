@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from itsmctl.core import escalation, priority as prio
-from itsmctl.core.model import (USER_SOURCES, Alert, Classification, Event, Links, Reporter,
-                                Ticket)
+from itsmctl.core import escalation
+from itsmctl.core import priority as prio
+from itsmctl.core.model import USER_SOURCES, Alert, Classification, Event, Links, Reporter, Ticket
 from itsmctl.core.permissions import require
 from itsmctl.core.policy import Policy
 from itsmctl.core.workflow import Ctx, diff, record, validate_classification

@@ -25,7 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from itsmctl.core import escalation as esc, priority as prio
+from itsmctl.core import escalation as esc
+from itsmctl.core import priority as prio
 from itsmctl.core.model import USER_SOURCES, Ticket
 from itsmctl.core.policy import Policy
 

@@ -28,8 +28,8 @@ Figures of the ISO procedure (5.15), over the cohort:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Optional
 
 from itsmctl.core import kpi

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
-from itsmctl.core import escalation, priority as prio
+from itsmctl.core import escalation
+from itsmctl.core import priority as prio
 from itsmctl.core.model import Classification, Event, Ticket, Wait
 from itsmctl.core.permissions import require
 from itsmctl.core.policy import Policy

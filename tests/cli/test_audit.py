@@ -7,8 +7,17 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.helpers import (BILLING, USER, dispatched, git, in_progress, itsm, ok, open_ticket,
-                           resolved)
+from tests.helpers import (
+    BILLING,
+    USER,
+    dispatched,
+    git,
+    in_progress,
+    itsm,
+    ok,
+    open_ticket,
+    resolved,
+)
 
 
 def path_of(desk: Path, tid: str) -> Path:

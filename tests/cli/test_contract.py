@@ -123,9 +123,9 @@ def test_help_does_not_import_heavy_libraries():
 
 
 def test_every_command_has_help_text():
-    from itsmctl.cli import cli
-
     import click
+
+    from itsmctl.cli import cli
 
     ctx = click.Context(cli)
     for name in cli.list_commands(ctx):

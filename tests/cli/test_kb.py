@@ -1,7 +1,6 @@
 """SPEC 8 K1-K3: the knowledge base through the CLI against a real desk."""
 
-from tests.helpers import (BILLING, USER, commit_count, git, in_progress, itsm, ok, resolved,
-                           show)
+from tests.helpers import BILLING, USER, commit_count, git, in_progress, itsm, ok, resolved, show
 
 
 def test_K1_new_desk_ships_articles_and_kb_show_reads_them(desk):

@@ -1,7 +1,18 @@
 """SPEC 3 (L rules) through the CLI against a real git desk."""
 
-from tests.helpers import (BILLING, USER, commit_count, dispatched, git, in_progress, itsm,
-                           ok, open_ticket, resolved, show)
+from tests.helpers import (
+    BILLING,
+    USER,
+    commit_count,
+    dispatched,
+    git,
+    in_progress,
+    itsm,
+    ok,
+    open_ticket,
+    resolved,
+    show,
+)
 
 
 def test_L1_open_prints_id_alone_and_commits_once(desk):

@@ -14,8 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import (BILLING, NOW, USER, commit_count, dispatched, git, in_progress,
-                           itsm, itsm_process, ok, open_ticket, resolved, show)
+from tests.helpers import (
+    BILLING,
+    NOW,
+    USER,
+    commit_count,
+    dispatched,
+    git,
+    in_progress,
+    itsm,
+    itsm_process,
+    ok,
+    open_ticket,
+    resolved,
+    show,
+)
 
 T0 = datetime.fromisoformat(NOW)
 

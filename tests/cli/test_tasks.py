@@ -4,8 +4,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import (BILLING, NOW, commit_count, dispatched, git, in_progress, itsm, ok,
-                           open_ticket, resolved, show)
+from tests.helpers import (
+    BILLING,
+    NOW,
+    commit_count,
+    dispatched,
+    git,
+    in_progress,
+    itsm,
+    ok,
+    open_ticket,
+    resolved,
+    show,
+)
 
 
 def test_T1_task_add_records_group_in_history(desk):

@@ -32,8 +32,8 @@ def problems(desk: Path, *args: str) -> list[str]:
 def test_G5_every_schema_error_of_a_config_file_with_its_line(desk):
     rewrite(desk, "config/sla.yaml", "auto_close_after: 30d", "auto_close_after: soon\nbogus: 1")
     lines = problems(desk)
-    assert any(l.startswith("config/sla.yaml:") and "auto_close_after" in l for l in lines)
-    assert any("bogus" in l for l in lines)
+    assert any(line.startswith("config/sla.yaml:") and "auto_close_after" in line for line in lines)
+    assert any("bogus" in line for line in lines)
 
 
 def test_G5_cross_references_of_config(desk):
@@ -63,10 +63,10 @@ def test_G5_ticket_references_and_derived_values(desk):
             commit=False)
     lines = problems(desk)
     assert f"{rel}: group: unknown group 'night-shift'" in lines
-    assert any(l.startswith(f"{rel}: classification.symptom: unknown symptom 'smoke'")
-               for l in lines)
-    assert any(l.startswith(f"{rel}: sla.restore.deadline: stored '2030-01-01T00:00:00+08:00'"
-                            f" but recomputed '{deadline}'") for l in lines)
+    assert any(line.startswith(f"{rel}: classification.symptom: unknown symptom 'smoke'")
+               for line in lines)
+    assert any(line.startswith(f"{rel}: sla.restore.deadline: stored '2030-01-01T00:00:00+08:00'"
+                            f" but recomputed '{deadline}'") for line in lines)
 
 
 def test_G5_ticket_schema_errors_all_reported(desk):
@@ -75,8 +75,8 @@ def test_G5_ticket_schema_errors_all_reported(desk):
     rewrite(desk, rel, "type: incident", "type: rumour", commit=False)
     rewrite(desk, rel, "source: phone", "source: pigeon", commit=False)
     lines = problems(desk)
-    assert any(l.startswith(f"{rel}: type:") for l in lines)
-    assert any(l.startswith(f"{rel}: source:") for l in lines)
+    assert any(line.startswith(f"{rel}: type:") for line in lines)
+    assert any(line.startswith(f"{rel}: source:") for line in lines)
 
 
 def test_G5_files_given_and_since(desk):

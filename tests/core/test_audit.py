@@ -6,7 +6,8 @@ import copy
 
 import pytest
 
-from itsmctl.core import legal, workflow as wf
+from itsmctl.core import legal
+from itsmctl.core import workflow as wf
 from itsmctl.core.audit import Commit, check
 from itsmctl.core.permissions import TABLE as PERMISSIONS
 from itsmctl.core.sla import stored

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from itsmctl.core import relations, workflow as wf
+from itsmctl.core import relations
+from itsmctl.core import workflow as wf
 from itsmctl.core.intake import Intake, open_ticket
 from itsmctl.core.sweep import SWEEP_ACTOR, due_actions, might_act, plan, settle, summary
 from itsmctl.core.visit import applies, pending
