@@ -68,6 +68,15 @@ def relocate_globals(args: list[str]) -> list[str]:
     return front + rest
 
 
+def _attach(command: click.Command) -> click.Command:
+    """Completers only while the shell asks for completions: other runs skip the import."""
+    if os.environ.get("_ITSMCTL_COMPLETE"):
+        from itsmctl.completion import attach
+
+        return attach(command)
+    return command
+
+
 class DeskGroup(click.Group):
     """Commands grouped by role in `--help`, plus lazily loaded ones."""
 
@@ -76,20 +85,16 @@ class DeskGroup(click.Group):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        from itsmctl.completion import attach
-
-        attach(self)            # --actor completes people (the group's own options)
+        _attach(self)           # --actor completes people (the group's own options)
 
     def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
-        from itsmctl.completion import attach
-
         cmd = super().get_command(ctx, name)
         if cmd is not None or name not in LAZY:
-            return attach(cmd) if cmd is not None else None
+            return _attach(cmd) if cmd is not None else None
         import importlib
 
         module, attr = LAZY[name][0].split(":")
-        return attach(getattr(importlib.import_module(module), attr))
+        return _attach(getattr(importlib.import_module(module), attr))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         from itsmctl.i18n import _
@@ -126,7 +131,9 @@ class Obj:
     def app(self) -> Any:
         if self._app is None:
             from itsmctl.commands.app import App
+            from itsmctl.startup import quick_pydantic
 
+            quick_pydantic()
             self._app = App(**self.kwargs)
         return self._app
 
@@ -181,9 +188,12 @@ def emit(obj: Obj, human: str, data: Any = None) -> None:
 
 
 def emit_ticket(obj: Obj, ticket: Any, human: str) -> None:
+    if not obj.json:
+        emit(obj, human)
+        return
     from itsmctl.commands.read import show_doc
 
-    emit(obj, human, show_doc(obj.app, ticket) if obj.json else None)
+    emit(obj, human, show_doc(obj.app, ticket))
 
 
 def _state(ticket: Any) -> str:

@@ -325,6 +325,10 @@ class Index:
                 *visit_skip_codes]
         return [r[0] for r in self.db.execute(sql, args)]
 
+    def pending_ids(self) -> list[str]:
+        """Tickets with a notification not recorded as sent."""
+        return [r[0] for r in self.db.execute("SELECT id FROM tickets WHERE pending > 0")]
+
     def by_alert(self, keys: list[str]) -> list[tuple[str, Any, Any]]:
         """(id, fingerprint, storm group) of tickets whose alert matches any key."""
         if not keys:

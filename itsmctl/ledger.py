@@ -12,7 +12,7 @@ import random
 import subprocess
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 from itsmctl.locking import flock_within
 
@@ -63,14 +63,20 @@ def origin(root: Path) -> Optional[str]:
     return None if proc.stdout.strip() == "sweep" else clone_id(root)
 
 
-def read_ledger(root: Path) -> Entries:
-    """Outcomes by notification id; a torn last line (a killed writer) is skipped."""
+def read_ledger(root: Path, ids: Optional[Iterable[str]] = None) -> Entries:
+    """Outcomes by notification id; a torn last line (a killed writer) is skipped.
+
+    With `ids`, only their lines are decoded: a transition asks about its own few
+    notifications and should not pay for the whole history of deliveries."""
     out: Entries = {}
     try:
         data = (state_dir(root) / LEDGER).read_bytes()
     except FileNotFoundError:
         return out
+    needles = [i.encode() for i in ids] if ids is not None else None
     for line in data.splitlines():
+        if needles is not None and not any(n in line for n in needles):
+            continue
         try:
             entry = json.loads(line)
             out.setdefault(entry["id"], []).append(entry)

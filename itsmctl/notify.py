@@ -160,7 +160,7 @@ def _deliver(app: Any, tickets: list[Any]) -> None:
             app.say("itsmctl: another itsmctl is delivering; sweep sends these "
                     "notifications (N3)")
             return
-        sender = Sender(app, read_ledger(app.root), me)
+        sender = Sender(app, read_ledger(app.root, [n.id for _, n in wanted]), me)
         for ticket, n in wanted:
             if n.id not in sender.entries:
                 sender.send(ticket, n)

@@ -274,23 +274,32 @@ class Desk:
         self.state.mkdir(parents=True, exist_ok=True)
         journal = self.state / "journal"
         write_atomic(journal, json.dumps(sorted(files)).encode())
-        proc = subprocess.run(["git", "fast-import", "--quiet", "--done"], cwd=self.root,
-                              input=b"".join(out), capture_output=True)
-        sha = proc.stdout.strip().decode()
+        # fast-import builds the commit while the work tree and index are brought up to
+        # date beside it; if the commit fails, the journal puts both back from HEAD
+        proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=self.root,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        feeder = _feed(proc, b"".join(out))
+        try:
+            for rel, data in files.items():
+                target = self.root / rel
+                if data is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    write_atomic(target, data)
+            self._update_index(sorted(files))
+        finally:
+            feeder.join()
+            proc.stdin = None                   # the feeder closed it
+            stdout, stderr = proc.communicate()
+        sha = stdout.strip().decode()
         if proc.returncode != 0 or self._read_ref(ref) != sha:
-            journal.unlink(missing_ok=True)
+            self._recover()                      # the work tree and index as HEAD has them
             if self.head() != parent:
                 raise ConcurrencyError(f"{ref} moved while committing (G3); try again",
                                        rule="G3")
-            err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            err = stderr.decode("utf-8", "replace").strip().splitlines()
             raise GitError(f"git fast-import failed: {err[-1] if err else proc.returncode}")
-        for rel, data in files.items():
-            target = self.root / rel
-            if data is None:
-                target.unlink(missing_ok=True)
-            else:
-                write_atomic(target, data)
-        self._update_index(sorted(files))
         journal.unlink(missing_ok=True)
         self._maybe_gc()
         return sha
@@ -306,6 +315,22 @@ class Desk:
             subprocess.Popen(["git", "gc", "--auto", "--quiet"], cwd=self.root,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              start_new_session=True)
+
+
+def _feed(proc: Any, data: bytes) -> Any:
+    """Write a process's whole input from a thread (a large stream would fill the pipe)."""
+    import threading
+
+    def write() -> None:
+        try:
+            proc.stdin.write(data)
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
 
 
 def _git_time(when: datetime) -> bytes:

@@ -37,6 +37,11 @@ def remote_name(desk: Desk, configured: Optional[str]) -> Optional[str]:
         return None
     if configured:
         return configured
+    try:        # the desk's own git config names it; skip a git process when it cannot
+        if b"itsmctl" not in (desk.root / ".git" / "config").read_bytes():
+            return None
+    except OSError:
+        pass
     out = git(desk.root, "config", "--get", "itsmctl.remote", check=False).strip().decode()
     return out or None
 

@@ -209,3 +209,22 @@ def test_G3_killed_mid_command_leaves_no_trace(desk):
     assert len([s for s in subjects if s.startswith(f"{tid}: note")]) == \
         len([e for e in history if e["action"] == "note"])
     ok(itsm(desk, "validate"))
+
+
+def test_G2_commit_refused_by_cas_leaves_tree_and_index_as_head(desk):
+    """The branch moved under a commit: nothing of it stays in the work tree or index."""
+    from datetime import datetime, timezone
+
+    from itsmctl.errors import ConcurrencyError
+    from itsmctl.store import Author, Desk
+
+    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "moved"], cwd=desk,
+                   check=True)
+    store = Desk(desk)
+    stale = git(desk, "rev-parse", "HEAD~1").strip()
+    with pytest.raises(ConcurrencyError):
+        store.commit({"new.txt": b"x", "README.md": b"overwritten"}, "m", Author("a", "a@b"),
+                     datetime.now(timezone.utc), stale)
+    assert git(desk, "status", "--porcelain") == ""
+    assert not (desk / "new.txt").exists()
+    assert "overwritten" not in (desk / "README.md").read_text()

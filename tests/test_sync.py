@@ -160,3 +160,28 @@ def test_G4_many_clones_burst_every_transition_once(shared):
         assert sum(x.startswith(f"{tid}: open") for x in log) == 1
     notes = [x for x in log if x.startswith(f"{seed}: note")]
     assert len(notes) == 12 + 2
+
+
+def test_G4_sweeps_on_two_clones_at_once_escalate_once(shared):
+    """Cron on two machines: both sweep the same breached tickets at the same moment;
+    every breach is in the remote exactly once."""
+    clone, _, remote = shared
+    a, b = clone("a"), clone("b")
+    tickets = [ok(itsm(a, "open", "--title", f"t{i}", *USER, *BILLING)).out.strip()
+               for i in range(3)]
+    ok(itsm(b, "note", tickets[0], "--text", "pull"))
+    late = "2026-11-25T12:00:00+08:00"           # P4 respond (1h) breached on all three
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda c: itsm_process(c, "sweep", now=late, timeout=240),
+                                [a, b]))
+    assert all(r.code == 0 for r in results), [r.err for r in results]
+    ok(itsm(a, "sweep", now=late))                # and once more, after both
+    for tid in tickets:
+        text = subprocess.run(["git", "show", f"main:tickets/2026/11/{tid}.yaml"], cwd=remote,
+                              capture_output=True, text=True, check=True).stdout
+        import yaml
+
+        doc = yaml.safe_load(text)
+        breaches = [e for e in doc["escalations"] if e["trigger"] == "breach"]
+        assert [e["phase"] for e in breaches] == ["respond"], breaches
+    assert git(a, "status", "--porcelain") == "" and git(b, "status", "--porcelain") == ""

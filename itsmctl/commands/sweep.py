@@ -62,6 +62,27 @@ def read_tickets(app: App, wanted: Callable[[dict[str, Any]], bool], skipped: li
     return out
 
 
+def _from_index(app: App, pick: Callable[[Any], list[str]]) -> Optional[list[Any]]:
+    """Paths of the tickets the index picks; None (read every file) when it is unusable."""
+    import sqlite3
+
+    from itsmctl.core.model import ticket_path
+
+    try:
+        from itsmctl.index import open_index
+
+        index = open_index(app.root)
+        try:
+            ids = pick(index)
+        finally:
+            index.close()
+    except (ImportError, AttributeError, sqlite3.Error, OSError, ItsmError) as exc:
+        app.say(f"itsmctl sweep: index unusable ({type(exc).__name__}: {exc}); "
+                "reading every ticket file")
+        return None
+    return [app.root / ticket_path(tid) for tid in sorted(set(ids))]
+
+
 def candidates(app: App, skipped: list[str]) -> list[Any]:
     """Tickets the sweep may have something to do on (S4, L7, L11, V1).
 
@@ -69,33 +90,19 @@ def candidates(app: App, skipped: list[str]) -> list[Any]:
     a superset of the tickets due (itsmctl/index.py); without a usable index, every
     ticket file is read.
     """
-    import sqlite3
-
-    from itsmctl.core.model import ticket_path
     from itsmctl.core.sweep import might_act
 
-    policy = app.policy
+    policy, rule = app.policy, app.policy.sla.visit
+    paths = _from_index(app, lambda index: index.sweep_candidates(
+        app.now.timestamp(), policy.sla.auto_close_after.total_seconds(),
+        list(rule.sources), list(rule.types), list(rule.skip_close_codes)))
+    return read_tickets(app, lambda doc: might_act(doc, policy), skipped, paths)
 
-    def wanted(doc: dict[str, Any]) -> bool:
-        return might_act(doc, policy)
 
-    try:
-        from itsmctl.index import open_index
-
-        index = open_index(app.root)
-        try:
-            rule = policy.sla.visit
-            ids = index.sweep_candidates(
-                app.now.timestamp(), policy.sla.auto_close_after.total_seconds(),
-                list(rule.sources), list(rule.types), list(rule.skip_close_codes))
-        finally:
-            index.close()
-    except (ImportError, AttributeError, sqlite3.Error, OSError, ItsmError) as exc:
-        app.say(f"itsmctl sweep: index unusable ({type(exc).__name__}: {exc}); "
-                "reading every ticket file")
-        return read_tickets(app, wanted, skipped)
-    paths = [app.root / ticket_path(tid) for tid in sorted(set(ids))]
-    return read_tickets(app, wanted, skipped, paths)
+def unsent(app: App, skipped: list[str]) -> list[Any]:
+    """Tickets with a notification not recorded as sent (N3), found through the index."""
+    paths = _from_index(app, lambda index: index.pending_ids())
+    return read_tickets(app, undelivered, skipped, paths)
 
 
 def undelivered(doc: dict[str, Any]) -> bool:
@@ -114,7 +121,7 @@ def retry_notifications(app: App, tx: Any, skipped: list[str]) -> list[str]:
         return []
     todo = {tid: t for tid, t in tx.changed.items()
             if any(n.status != "sent" for n in t.notifications)}
-    for t in read_tickets(app, undelivered, skipped):
+    for t in unsent(app, skipped):
         if t.id not in tx.changed:
             try:
                 todo[t.id] = tx.load(t.id)
@@ -135,7 +142,7 @@ def preview(app: App) -> Outcome:
 
     outcome = Outcome(dry_run=True, now=app.now.isoformat())
     outcome.actions = plan(candidates(app, outcome.skipped), app.policy, app.now)
-    outcome.retried = [t.id for t in read_tickets(app, undelivered, outcome.skipped)]
+    outcome.retried = [t.id for t in unsent(app, outcome.skipped)]
     return outcome
 
 
