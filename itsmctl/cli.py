@@ -17,7 +17,7 @@ from itsmctl import __version__
 
 GLOBAL_FLAGS = ("--json", "--debug")
 _OWN_WORDS: Optional[list[str]] = None     # the command's words without global options
-SYNC_RETRIES = 5
+SYNC_RETRIES = 8
 GLOBAL_OPTIONS = ("--repo", "--actor", "--now")
 # name -> (module:attribute, one-line summary); loaded only when run or asked for help
 LAZY: dict[str, tuple[str, str]] = {}
@@ -756,3 +756,8 @@ def _run_with_retries(args: list[str]) -> None:
                 if type(exc).__name__ == "PushRejected":
                     exc.message += f"; gave up after {SYNC_RETRIES} retries"
                 raise
+            # writers that lost the same race should not meet again at once
+            import random
+            import time
+
+            time.sleep(random.uniform(0, min(2.0, 0.05 * 2 ** attempt)))
