@@ -114,7 +114,8 @@ def _rows_chunk(root: Path, chunk: list[tuple[list[str], str]]) -> list[tuple[An
     """A worker's share: its own `git cat-file --batch` run, then parsing."""
     proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True,
                           input="".join(sha + "\n" for _, sha in chunk).encode())
-    out, pos, rows = proc.stdout, 0, []
+    out, pos = proc.stdout, 0
+    rows: list[tuple[Any, ...]] = []
     for paths, sha in chunk:
         end = out.index(b"\n", pos)
         header = out[pos:end].split()
@@ -148,12 +149,14 @@ def _cat_blobs(root: Path, shas: list[str]) -> Iterator[tuple[str, bytes]]:
     """Stream many blobs through one `git cat-file --batch` (writer in a thread)."""
     proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, bufsize=1 << 16)
+    assert proc.stdin is not None and proc.stdout is not None
+    stdin = proc.stdin
 
     def feed() -> None:
         try:
             for sha in shas:
-                proc.stdin.write(sha.encode() + b"\n")
-            proc.stdin.close()
+                stdin.write(sha.encode() + b"\n")
+            stdin.close()
         except BrokenPipeError:
             pass
 
@@ -228,7 +231,7 @@ class Index:
         from itsmctl.store import git
 
         out = git(self.root, "ls-tree", "-r", "-z", head, "--", "tickets")
-        changes = []
+        changes: list[tuple[str, Optional[str]]] = []
         for entry in out.split(b"\0"):
             if not entry:
                 continue
@@ -381,8 +384,8 @@ def wake_at(doc: dict[str, Any]) -> Optional[float]:
         if frozen is not None and deadline > frozen:
             continue            # paused before its deadline: it cannot breach while waiting
         times.append(deadline)
-    times = [t for t in times if t is not None]
-    return min(times) if times else None
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
 
 
 def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
@@ -391,7 +394,7 @@ def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
         pending = sum(1 for n in doc.get("notifications") or ()
                       if isinstance(n, dict) and n.get("status") != "sent")
     status = doc.get("status")
-    alert = doc.get("alert") if isinstance(doc.get("alert"), dict) else {}
+    alert: dict[str, Any] = doc["alert"] if isinstance(doc.get("alert"), dict) else {}
     return (path, sha, str(doc.get("id")), status, doc.get("group"),
             doc.get("priority"), doc.get("assignee"), str(doc.get("opened_at") or ""),
             str(doc.get("updated_at") or ""), doc.get("master"),

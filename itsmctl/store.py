@@ -405,6 +405,7 @@ class Transaction:
         if data != on_disk:
             raise InvalidFile(f"{rel}: has uncommitted changes; commit or restore it "
                               f"(git checkout -- {rel}) before using itsmctl on it", rule="G1")
+        assert data is not None            # equal to on_disk, and not both None
         ticket = parse_ticket(load_ticket(data, rel), rel)
         self.loaded[ticket_id] = ticket
         return ticket

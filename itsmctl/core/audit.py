@@ -214,7 +214,7 @@ def _short(value: Any) -> str:
 
 def _steps(out: _Out, before: Optional[Ticket], after: Ticket, events: list[Event],
            policy: Policy, also: frozenset[str]) -> None:
-    state = before.status if before else None
+    state: Optional[str] = before.status if before else None
     group = before.group if before else None
     base = before or after
     author = author_person(policy, out.commit)

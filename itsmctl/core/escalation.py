@@ -37,7 +37,7 @@ def apply(ticket: Ticket, policy: Policy, trigger: str, now: datetime,
         return ticket
     rule = policy.sla.escalation
     matrix = policy.matrix
-    actions = list(rule.actions)
+    actions: list[str] = list(rule.actions)
     urgency, raised = ticket.urgency, ticket.priority_raise
     if trigger == "complaint" and rule.complaint == "top":
         actions = ["notify", "top_priority"]

@@ -74,7 +74,8 @@ def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str) -> Ticket:
     links = Links(cis=list(intake.cis) or (list(base.links.cis) if base else []),
                   caused_by_change=intake.caused_by_change)
     ticket = Ticket(
-        id=ticket_id, title=title.strip(), type=intake.type, source=source, status="new",
+        id=ticket_id, title=title.strip(), type=intake.type,  # type: ignore[arg-type]
+        source=source, status="new",  # type: ignore[arg-type]
         impact=impact, urgency=urgency, priority=priority, priority_raise=raised,
         major=prio.is_major(matrix, impact, priority), opened_by=ctx.actor,
         opened_at=ctx.now, updated_at=ctx.now,
@@ -139,7 +140,8 @@ def _alert(policy: Policy, actor: str, intake: Intake, source: str) -> Optional[
         raise RuleViolation(f"a monitoring ticket needs {', '.join(missing)}", rule="L1")
     auto = "monitoring" in policy.teams.people[actor].roles
     given.setdefault("fingerprint", given["id"])
-    return Alert(mode="auto" if auto else "manual", triggered_by=actor, **given)
+    return Alert.model_validate({"mode": "auto" if auto else "manual", "triggered_by": actor,
+                                 **given})
 
 
 __all__ = ["Intake", "open_ticket", "diff"]

@@ -16,7 +16,7 @@ accepted). Columns:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 from itsmctl.core.model import OPEN_STATUSES, STATUSES
 
@@ -39,7 +39,7 @@ class Legal:
     closed_ok: bool = False
 
 
-def _row(sources: object, targets: object, command: Optional[str], rule: str,
+def _row(sources: Any, targets: Any, command: Optional[str], rule: str,
          system: tuple[str, ...] = (), closed_ok: bool = False) -> Legal:
     src = frozenset(sources) if not isinstance(sources, str) else frozenset({sources})
     tgt = targets if isinstance(targets, str) else frozenset(targets)  # type: ignore[arg-type]

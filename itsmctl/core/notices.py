@@ -82,7 +82,7 @@ def roles_for(ticket: Ticket, policy: Policy, index: int, trigger: str,
               state: dict[str, Any]) -> list[str]:
     """N1 table 3-6 for the priority at the event; P5 adds leadership on major tickets."""
     conf = policy.notify
-    roles = list(conf.rules.get(trigger, {}).get(str(state["priority"]), []))
+    roles: list[str] = list(conf.rules.get(trigger, {}).get(str(state["priority"]), []))
     if state["major"]:
         roles += [r for r in conf.major if r not in roles]
     if ticket.history[index].via:          # mirrored from a master (M2): staff heard there

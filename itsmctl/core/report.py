@@ -325,8 +325,9 @@ def backlog(docs: list[Doc], policy: Policy, at: datetime,
             full: Optional[Lookup] = None) -> dict[str, Any]:
     """Tickets open at `at` by age since opening, split by priority."""
     levels = policy.matrix.priority_levels
-    buckets = [{"age": label, "count": 0, "by_priority": {p: 0 for p in levels}}
-               for _, label in AGE_BUCKETS]
+    buckets: list[dict[str, Any]] = [
+        {"age": label, "count": 0, "by_priority": {p: 0 for p in levels}}
+        for _, label in AGE_BUCKETS]
     total = 0
     for doc in docs:
         if not open_at(doc, at, full):

@@ -101,7 +101,8 @@ def announce(ticket: Ticket, ctx: Ctx, kind: str, title: Optional[str],
                   "(1.3.2)")
     body = _text(body, "--body", "A1", "say the cause, who is affected and when it is "
                  "expected back (1.3.2)")
-    new = Announcement(kind=kind, title=title, body=body, at=ctx.now, by=ctx.actor)
+    new = Announcement.model_validate(dict(kind=kind, title=title, body=body, at=ctx.now,
+                                           by=ctx.actor))
     verb = "replaced" if ticket.announcement and ticket.announcement.status == "open" else "posted"
     return step(ticket, ctx, "announce", note=f"{kind} announcement {verb}: {title}",
                 announcement=new.model_dump())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Any, Optional
 
 from itsmctl.core.calendar import working_days
 from itsmctl.core.model import Ticket, Visit
@@ -57,7 +57,7 @@ def record(ticket: Ticket, ctx: Ctx, result: Optional[str],
     if satisfaction is not None and not 1 <= satisfaction <= 5:
         raise UsageError("--satisfaction is 1 (poor) to 5 (excellent)", rule="V1")
     visit = Visit(due=due(ticket, ctx.policy), result=result.strip(), at=ctx.now, by=ctx.actor)
-    fields = {"visit": visit.model_dump()}
+    fields: dict[str, Any] = {"visit": visit.model_dump()}
     if satisfaction is not None:
         fields["satisfaction"] = satisfaction
     return step(ticket, ctx, "visit", note=result.strip(), **fields)
