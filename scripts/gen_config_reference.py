@@ -138,17 +138,9 @@ def render() -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = render()
-    if "--check" in argv:
-        if not OUT.is_file() or OUT.read_text(encoding="utf-8") != text:
-            print(f"{OUT} is stale: run python scripts/gen_config_reference.py",
-                  file=sys.stderr)
-            return 1
-        return 0
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT.relative_to(ROOT)}")
-    return 0
+    from _generated import write_or_check
+
+    return write_or_check(OUT, render, argv, "gen_config_reference.py")
 
 
 if __name__ == "__main__":
