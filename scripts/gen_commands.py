@@ -68,9 +68,9 @@ def _anchor(title: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    from _generated import write_or_check
+    from _generated import usage_brackets, write_or_check
 
-    return write_or_check(OUT, render, argv, "gen_commands.py")
+    return write_or_check(OUT, render, argv, "gen_commands.py", normalize=usage_brackets)
 
 
 if __name__ == "__main__":
