@@ -101,6 +101,41 @@ def append_ledger(root: Path, entry: dict[str, Any]) -> None:
         os.close(fd)
 
 
+COMPACT_ABOVE = 4 << 20       # bytes: past this, sweep drops old outcomes
+KEEP_DAYS = 30                # outcomes younger than this always stay
+
+
+def compact_ledger(root: Path, now: Any) -> int:
+    """Drop outcomes older than KEEP_DAYS once the ledger passes COMPACT_ABOVE; the
+    number dropped. Call under the delivery lock. By then a sweep (every minute) has
+    long recorded those outcomes on their tickets; only a desk whose sweep did not run
+    for a month could send such a notification again."""
+    from datetime import datetime, timedelta
+
+    path = state_dir(root) / LEDGER
+    try:
+        if path.stat().st_size <= COMPACT_ABOVE:
+            return 0
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return 0
+    cutoff = now - timedelta(days=KEEP_DAYS)
+    kept, dropped = [], 0
+    for line in data.splitlines():
+        try:
+            at = datetime.fromisoformat(json.loads(line)["at"])
+            if at < cutoff:
+                dropped += 1
+                continue
+        except (ValueError, KeyError, TypeError):
+            pass                          # unreadable lines are kept as they were
+        kept.append(line)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    tmp.write_bytes(b"".join(line + b"\n" for line in kept))
+    os.replace(tmp, path)
+    return dropped
+
+
 @contextmanager
 def delivery_lock(root: Path, timeout: float) -> Iterator[bool]:
     """Serialise senders on this clone; yields False when not had within timeout."""

@@ -53,6 +53,7 @@ from itsmctl.ledger import (
     Entries,
     append_ledger,
     clone_id,
+    compact_ledger,
     delivery_lock,
     lazy_origin,
     origin,
@@ -219,6 +220,7 @@ def retry(app: Any, tickets: list[Any]) -> list[Any]:
                 new = claim(fold(new, sender.entries, me), me, app.now, conf.takeover_after)
                 if new != ticket:
                     changed.append(new)
+            compact_ledger(app.root, app.now)
     except Exception as exc:  # noqa: BLE001 - the ledger keeps what was done
         app.say(f"itsmctl: notification retry stopped ({type(exc).__name__}: {exc}); "
                 "the next sweep goes on (N3)")

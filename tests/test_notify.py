@@ -479,3 +479,25 @@ def test_N3_unpushed_commits_notify_no_one_until_they_reach_the_remote(
     git(tmp_path, "clone", "-q", "--bare", str(desk), str(remote))  # the network is back
     retry_now(desk, MUCH_LATER)
     assert [b["id"] for _, b in webhook.calls] == [f"{tid}-1-1"]
+
+
+def test_N3_ledger_compaction_keeps_recent_outcomes(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The delivery ledger does not grow for ever: old outcomes go, recent ones stay."""
+    import json as _json
+    from datetime import datetime, timedelta, timezone
+
+    from itsmctl import ledger
+
+    (tmp_path / ".git").mkdir()
+    now = datetime(2026, 11, 25, tzinfo=timezone.utc)
+    for days in (90, 60, 5, 1):
+        ledger.append_ledger(tmp_path, {"id": f"n{days}", "outcome": "sent",
+                                        "at": (now - timedelta(days=days)).isoformat()})
+    monkeypatch.setattr(ledger, "COMPACT_ABOVE", 10)
+    assert ledger.compact_ledger(tmp_path, now) == 2
+    assert sorted(ledger.read_ledger(tmp_path)) == ["n1", "n5"]
+    monkeypatch.setattr(ledger, "COMPACT_ABOVE", 1 << 30)
+    assert ledger.compact_ledger(tmp_path, now + timedelta(days=400)) == 0
+    assert _json.loads((ledger.state_dir(tmp_path) / ledger.LEDGER).read_text()
+                       .splitlines()[0])["id"] == "n5"
