@@ -58,7 +58,7 @@ class Ctx:
 
 def check_state(ticket: Ticket, command: str) -> None:
     """L14 for closed tickets, then the from-states of the L table."""
-    if ticket.status == "closed" and command not in ALLOWED[command]:
+    if ticket.status == "closed" and "closed" not in ALLOWED[command]:
         raise RuleViolation(
             f"{ticket.id} is closed and closed is final (5.1.12-7); "
             f"open a new ticket with: itsmctl open --recurrence-of {ticket.id}", rule="L14")
