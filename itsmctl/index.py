@@ -343,13 +343,6 @@ class Index:
             f"SELECT id, fingerprint, alert_group FROM tickets WHERE fingerprint IN ({marks}) "
             f"OR alert_group IN ({marks})", [*keys, *keys]))
 
-    def ids_with_prefix(self, prefix: str) -> list[str]:
-        rows = self.db.execute("SELECT id FROM tickets WHERE id >= ? AND id < ? LIMIT 20",
-                               (prefix, prefix + "\uffff"))
-        return [r[0] for r in rows]
-
-    def count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM tickets").fetchone()[0]
 
 
 def _epoch(value: Any) -> Optional[float]:

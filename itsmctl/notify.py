@@ -178,7 +178,7 @@ def pushed(app: Any) -> bool:
     if getattr(sync, "offline", False):
         return False
     try:
-        return bool(app.desk.head() == app.desk._read_ref(sync.tracking))
+        return bool(app.desk.head() == app.desk.read_ref(sync.tracking))
     except Exception:  # noqa: BLE001 - unsure means not pushed
         return False
 

@@ -147,7 +147,7 @@ class Desk:
         if ref is None:
             out = git(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
             return out.decode() or None
-        return self._read_ref(ref)
+        return self.read_ref(ref)
 
     def branch_ref(self) -> str:
         ref = self._symbolic_head()
@@ -169,7 +169,7 @@ class Desk:
             return text[5:]
         return None
 
-    def _read_ref(self, ref: str) -> Optional[str]:
+    def read_ref(self, ref: str) -> Optional[str]:
         gitdir = self.root / ".git"
         try:
             return (gitdir / ref).read_text().strip() or None
@@ -293,7 +293,7 @@ class Desk:
             proc.stdin = None                   # the feeder closed it
             stdout, stderr = proc.communicate()
         sha = stdout.strip().decode()
-        if proc.returncode != 0 or self._read_ref(ref) != sha:
+        if proc.returncode != 0 or self.read_ref(ref) != sha:
             self._recover()                      # the work tree and index as HEAD has them
             if self.head() != parent:
                 raise ConcurrencyError(f"{ref} moved while committing (G3); try again",

@@ -81,7 +81,7 @@ class Sync:
                 return ""       # an empty remote: nothing to pull
             self.offline = True
             return None
-        return self.desk._read_ref(self.tracking) or ""
+        return self.desk.read_ref(self.tracking) or ""
 
     def before(self) -> None:
         """Pull: fast-forward to the remote; replay local-only commits if both moved."""
@@ -114,7 +114,7 @@ class Sync:
             return
         tip = self.fetch()
         if parent is not None:
-            _move_to(self.desk, parent, keep=True)
+            _move_to(self.desk, parent)
         if tip:
             self.before()
         raise PushRejected(f"{self.remote} moved while we committed (G4); "
@@ -127,9 +127,9 @@ def _is_ancestor(desk: Desk, a: Optional[str], b: Optional[str]) -> bool:
     return _git(desk, "merge-base", "--is-ancestor", a, b).returncode == 0
 
 
-def _move_to(desk: Desk, commit: str, keep: bool = True) -> None:
+def _move_to(desk: Desk, commit: str) -> None:
     """Point the branch, index and work tree at commit, keeping unrelated local edits."""
-    proc = _git(desk, "reset", "--keep" if keep else "--hard", "-q", commit)
+    proc = _git(desk, "reset", "--keep", "-q", commit)
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(f"cannot move the desk to {commit[:12]}: {err[-1] if err else ''}; "
@@ -231,7 +231,7 @@ def sync_now(desk: Desk, remote: str, say: Callable[[str], None]) -> dict[str, A
     s.before()
     if s.offline:
         raise ConcurrencyError(f"{remote} is unreachable; nothing was pushed", rule="G4")
-    tip = desk._read_ref(s.tracking) or ""
+    tip = desk.read_ref(s.tracking) or ""
     ahead = len(local_commits(desk, tip)) if tip else len(
         git(desk.root, "rev-list", "HEAD").split())
     if ahead:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from itsmctl.commands.app import App
 from itsmctl.render import short_time
@@ -24,17 +24,6 @@ def show_doc(app: App, ticket: Any) -> dict[str, Any]:
     doc = ticket.to_doc()
     doc["sla"] = clocks_doc(ticket, app.policy, app.now)
     return doc
-
-
-def iter_docs(app: App) -> Iterator[dict[str, Any]]:
-    """Every ticket as a plain mapping, read from the files (full history included)."""
-    from itsmctl.yamlio import load_ticket
-
-    root = app.root
-    for path in app.desk.ticket_files():
-        doc = load_ticket(path.read_bytes(), path.relative_to(root).as_posix())
-        if isinstance(doc, dict):
-            yield doc
 
 
 def select(app: App, status: tuple[str, ...] = (), group: Optional[str] = None,

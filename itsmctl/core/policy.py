@@ -504,11 +504,3 @@ class Policy(_Model):
                 found.append(("monitoring.yaml", f"{at}.urgency",
                               f"unknown urgency {rule.urgency!r}"))
         return found
-
-    @property
-    def top_priority(self) -> str:
-        return self.matrix.priority_levels[0]
-
-    @property
-    def top_impact(self) -> Level:
-        return self.matrix.impact_levels[0]
