@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from itsmctl.store import ID_ALPHABET  # noqa: E402
+from itsmctl.infra.store import ID_ALPHABET  # noqa: E402
 
 DAY = "2026-11-25"
 
@@ -67,7 +67,7 @@ def shift_dates(text: str, days: int) -> str:
 
 
 def generate(desk: Path, n: int, seed: int = 7) -> None:
-    from itsmctl.commands.init import init
+    from itsmctl.app.setup import init
 
     init(str(desk))
     made = templates(desk)

@@ -26,7 +26,7 @@ def walk() -> Iterator[tuple[str, object, object]]:
     """(path, command, context) of every command, groups before their subcommands."""
     import click
 
-    from itsmctl.cli import cli
+    from itsmctl.ui.main import cli
 
     Entry = tuple[str, object, object]
 
@@ -45,7 +45,7 @@ def walk() -> Iterator[tuple[str, object, object]]:
 
 def render() -> str:
     _english()
-    from itsmctl.cli import SECTIONS
+    from itsmctl.ui.main import SECTIONS
 
     entries = list(walk())
     lines = ["# Command reference", "",

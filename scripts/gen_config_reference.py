@@ -113,7 +113,7 @@ def _doc(cls: type) -> list[str]:
 
 
 def render() -> str:
-    from itsmctl.config import FILES, _model_for
+    from itsmctl.infra.config import FILES, _model_for
 
     lines = ["# Configuration reference", "",
              "Every file under `config/`, generated from the models in `itsmctl/core/` by",

@@ -88,7 +88,7 @@ def test_generated_docs_match_the_code(script):
 
 
 def _all_commands():
-    from itsmctl.cli import cli
+    from itsmctl.ui.main import cli
 
     def walk(cmd, path):
         yield path, cmd

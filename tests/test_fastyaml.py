@@ -4,8 +4,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from itsmctl import fastyaml
-from itsmctl.yamlio import dump_ticket
+from itsmctl.infra import fastyaml
+from itsmctl.infra.yaml import dump_ticket
 
 TRICKY = ["no", "yes", "On", "off", "null", "~", "1:30", "0o17", "017", "0x1F", "1_000", "1e5",
           ".5", "3.", "2026-11-25", "2026-11-25T09:00:00+08:00", "- dash", "a: b", "x #y",

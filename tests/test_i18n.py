@@ -9,7 +9,7 @@ import click
 import pytest
 from wcwidth import wcswidth, wcwidth
 
-from itsmctl import i18n
+from itsmctl.ui import i18n
 from tests.helpers import BILLING, dispatched, itsm, ok, open_ticket
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def test_templates_still_match_the_source():
 
 
 def test_every_command_summary_is_translated():
-    from itsmctl.cli import SECTIONS, cli
+    from itsmctl.ui.main import SECTIONS, cli
 
     entries = catalog()
     ctx = click.Context(cli)
@@ -129,7 +129,7 @@ def _columns(line: str) -> dict[int, str]:
 def test_wide_characters_keep_columns_aligned(desk):
     """Chinese labels (titles, configured priorities) take two columns each: every
     cell starts at the display column where its header's dashes start."""
-    from itsmctl.render import table
+    from itsmctl.ui.output import table
 
     rows = [["INC-1", "紧急", "计费出错啦", "billing-app"],
             ["INC-22", "P1", "slow", "数据库组"],

@@ -2,7 +2,7 @@
 
 import subprocess
 
-from itsmctl.index import open_index
+from itsmctl.infra.index import open_index
 from tests.helpers import BILLING, dispatched, git, itsm, ok, open_ticket
 
 

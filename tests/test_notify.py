@@ -128,9 +128,9 @@ def ledger(desk: Path) -> list[dict[str, Any]]:
 
 def retry_now(desk: Path, now: str = LATER) -> list[Any]:
     """What sweep does for N3: retry inside one transaction and commit, then after-commit."""
-    from itsmctl.commands.app import App, after_commit
-    from itsmctl.notify import retry
-    from itsmctl.store import Author, tx_commit
+    from itsmctl.app.deliver import retry
+    from itsmctl.app.session import App, after_commit
+    from itsmctl.infra.store import Author, tx_commit
 
     app = App(repo=str(desk), actor_given="alice", now_given=now)
     with app.transaction() as tx:
@@ -317,7 +317,7 @@ def test_N3_retry_records_failures_and_keeps_trying(desk: Path) -> None:
 
 def test_N3_killed_before_delivery_is_delivered_by_retry_once(
         desk: Path, webhook: Hook, monkeypatch: pytest.MonkeyPatch) -> None:
-    from itsmctl.commands import app as app_module
+    from itsmctl.app import session as app_module
 
     configure(desk, {"chat": webhook_channel(webhook.port)})
     tid = open_ticket(desk, *BILLING)
@@ -343,7 +343,7 @@ def test_N3_a_later_transition_does_not_resend(desk: Path, webhook: Hook) -> Non
 
 def test_N3_another_clone_takes_over_only_after_the_grace_period(
         desk: Path, tmp_path: Path, webhook: Hook, monkeypatch: pytest.MonkeyPatch) -> None:
-    from itsmctl.commands import app as app_module
+    from itsmctl.app import session as app_module
 
     configure(desk, {"chat": webhook_channel(webhook.port)}, takeover_after="1h")
     tid = open_ticket(desk, *BILLING)
@@ -356,7 +356,7 @@ def test_N3_another_clone_takes_over_only_after_the_grace_period(
     assert retry_now(other, LATER) == []                     # A may still be sending it
     assert webhook.calls == []
     (t,) = retry_now(other, MUCH_LATER)                      # 2h later: B claims it ...
-    from itsmctl.ledger import clone_id
+    from itsmctl.infra.ledger import clone_id
 
     assert t.notifications[0].origin == clone_id(other)
     assert [b["id"] for _, b in webhook.calls] == [f"{tid}-1-1"]    # ... and sends it once
@@ -377,7 +377,7 @@ def test_N3_a_deferring_clone_leaves_delivery_to_sweep(desk: Path, webhook: Hook
 
 
 def test_N3_ledger_survives_a_torn_line(desk: Path, webhook: Hook) -> None:
-    from itsmctl.ledger import append_ledger, read_ledger
+    from itsmctl.infra.ledger import append_ledger, read_ledger
 
     configure(desk, {"chat": webhook_channel(webhook.port)})
     dispatched(desk)
@@ -394,7 +394,7 @@ def test_N3_ledger_survives_a_torn_line(desk: Path, webhook: Hook) -> None:
 def _has_sweep() -> bool:
     import importlib.util
 
-    return importlib.util.find_spec("itsmctl.commands.sweep") is not None
+    return importlib.util.find_spec("itsmctl.app.sweep") is not None
 
 
 needs_sweep = pytest.mark.skipif(not _has_sweep(), reason="sweep is not built yet")
@@ -437,7 +437,7 @@ def test_N3_clones_sharing_a_remote_send_once(tmp_path: Path, webhook: Hook,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """A commits and dies before delivering; B takes over after the grace period through
     a pushed claim; A, seeing B's claim after its pull, sends nothing (G4 + N3)."""
-    from itsmctl.commands import app as app_module
+    from itsmctl.app import session as app_module
     from tests.helpers import make_desk
 
     a = make_desk(tmp_path / "a")
@@ -487,7 +487,7 @@ def test_N3_ledger_compaction_keeps_recent_outcomes(tmp_path: Path,
     import json as _json
     from datetime import datetime, timedelta, timezone
 
-    from itsmctl import ledger
+    from itsmctl.infra import ledger
 
     (tmp_path / ".git").mkdir()
     now = datetime(2026, 11, 25, tzinfo=timezone.utc)

@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 
 from itsmctl.core.model import ID_RE, ticket_path
-from itsmctl.store import new_id
+from itsmctl.infra.store import new_id
 from tests.helpers import (
     BILLING,
     commit_count,
@@ -143,7 +143,7 @@ def test_unique_prefix_accepted_and_ambiguous_refused(desk):
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_G2_atomic_write_never_leaves_partial_file(tmp_path):
-    from itsmctl.store import write_atomic
+    from itsmctl.infra.store import write_atomic
 
     tmp_path = tmp_path / "w"
     tmp_path.mkdir()
@@ -203,7 +203,7 @@ def test_G2_commit_refused_by_cas_leaves_tree_and_index_as_head(desk):
     from datetime import datetime, timezone
 
     from itsmctl.errors import ConcurrencyError
-    from itsmctl.store import Author, Desk
+    from itsmctl.infra.store import Author, Desk
 
     subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", "moved"], cwd=desk,
                    check=True)

@@ -57,7 +57,7 @@ def test_list_is_coloured_on_a_terminal_only(desk):
     assert piped.returncode == 0 and ESC not in piped.stdout and "P1" in piped.stdout
 
 
-PROGRESS = ("from itsmctl.term import track\n"
+PROGRESS = ("from itsmctl.ui.term import track\n"
             "for _ in track(range(2000), 'validating tickets'): pass\n"
             "print('done')\n")
 

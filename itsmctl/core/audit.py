@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from itsmctl.core import legal
+from itsmctl.core import transitions as legal
 from itsmctl.core.model import Event, Ticket, ticket_path
 from itsmctl.core.permissions import in_group, may, roles_of
 from itsmctl.core.policy import Policy

@@ -113,7 +113,7 @@ def test_not_a_desk_is_exit_3(tmp_path):
 
 
 def test_help_does_not_import_heavy_libraries():
-    code = ("import sys; from itsmctl.cli import main\n"
+    code = ("import sys; from itsmctl.ui.main import main\n"
             "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
             "bad = [m for m in ('pydantic', 'yaml', 'ruamel', 'git', 'tabulate')"
             " if m in sys.modules]\nprint(bad, file=sys.stderr)")
@@ -125,7 +125,7 @@ def test_help_does_not_import_heavy_libraries():
 def test_every_command_has_help_text():
     import click
 
-    from itsmctl.cli import cli
+    from itsmctl.ui.main import cli
 
     ctx = click.Context(cli)
     for name in cli.list_commands(ctx):

@@ -12,7 +12,7 @@ HOOKS = Path(__file__).resolve().parents[1] / "resources" / "hooks"
 
 
 def leaf_commands() -> set[str]:
-    from itsmctl.cli import cli
+    from itsmctl.ui.main import cli
 
     out: set[str] = set()
 

@@ -264,13 +264,13 @@ def test_Q1_backlog_of_a_past_month_follows_the_history(month_desk):
 
 def test_Q1_same_figures_without_the_ticket_index(month_desk, monkeypatch):
     """The index only narrows which files are read; a full scan gives the same report."""
-    import itsmctl.index
+    import itsmctl.infra.index
 
     with_index = report(month_desk, "--month", NOV)
 
     def broken(*args, **kwargs):
         raise OSError("no index here")
 
-    monkeypatch.setattr(itsmctl.index, "open_index", broken)
+    monkeypatch.setattr(itsmctl.infra.index, "open_index", broken)
     assert report(month_desk, "--month", NOV) == with_index
     assert report(month_desk, "--month", "2026-10")["backlog"]["total"] == 1

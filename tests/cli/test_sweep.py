@@ -385,8 +385,8 @@ def test_S4_readme_tells_how_to_install_the_sweep():
 
 
 def test_S4_index_candidates_give_the_same_plan_as_reading_every_file(desk):
-    from itsmctl.commands.app import App
-    from itsmctl.commands.sweep import candidates, read_tickets
+    from itsmctl.app.session import App
+    from itsmctl.app.sweep import candidates, read_tickets
     from itsmctl.core.sweep import might_act, plan
 
     open_ticket(desk, *BILLING)
@@ -409,10 +409,10 @@ def test_S4_index_candidates_give_the_same_plan_as_reading_every_file(desk):
 
 
 def test_S2_stored_clocks_recompute_from_history_after_sweeps(desk):
-    from itsmctl.config import parse_policy
     from itsmctl.core.model import Ticket
     from itsmctl.core.sla import stored
-    from itsmctl.yamlio import load_ticket
+    from itsmctl.infra.config import parse_policy
+    from itsmctl.infra.yaml import load_ticket
 
     sla = desk / "config" / "sla.yaml"
     sla.write_text(sla.read_text(encoding="utf-8").replace(

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from itsmctl.core import legal
+from itsmctl.core import transitions as legal
 from itsmctl.core import workflow as wf
 from itsmctl.core.audit import Commit, check
 from itsmctl.core.permissions import TABLE as PERMISSIONS

@@ -1,0 +1,174 @@
+"""`itsmctl validate` (G5): every config and ticket file against schemas and references.
+
+One line per problem, `file[:line]: path.to.field: message`. The config is always
+checked whole; tickets are all of them, the files given (pre-commit passes the
+staged ones), or those changed since a revision (CI on a pull request) - all of
+them again when config/ changed, since derived values depend on it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterator, Optional, Sequence
+
+from itsmctl.app.session import App
+from itsmctl.errors import ItsmError, UsageError
+
+_TICKET = re.compile(r"(^|/)tickets/\d{4}/\d{2}/[^/]+\.yaml$")
+
+
+def config_problems(app: App) -> Iterator[str]:
+    """Each config file against its schema (every error), then cross-references."""
+    from pydantic import ValidationError
+
+    from itsmctl.core import integrity
+    from itsmctl.core.policy import Policy
+    from itsmctl.infra.config import _model_for, read_documents, validate_doc
+    from itsmctl.infra.yaml import line_of, plain
+
+    try:
+        docs = read_documents(app.root)
+    except ItsmError as exc:
+        yield exc.message
+        return
+    parts = {}
+    for key, (where, doc) in docs.items():
+        try:
+            parts[key] = validate_doc(key, where, doc)
+        except ItsmError as exc:
+            if not isinstance(doc, dict) or "version: expected" in exc.message:
+                yield exc.message
+                continue
+            try:
+                _model_for(key).model_validate(plain(doc))
+            except ValidationError as full:
+                for err, text in zip(full.errors(), integrity.schema_errors(full)):
+                    line = line_of(doc, tuple(err["loc"]))
+                    yield f"{where}{':' + str(line) if line else ''}: {text}"
+            else:
+                yield exc.message
+    if len(parts) != len(docs):
+        return
+    policy = Policy(**parts)
+    for name, at, msg in [*policy.problems(), *integrity.config(policy)]:
+        yield f"config/{name}: {at}: {msg}"
+
+
+def parse(path: Path, where: str) -> tuple[Optional[Any], list[str]]:
+    """A ticket file as a model, or the problems that stop it being one."""
+    from pydantic import ValidationError
+
+    from itsmctl.core import integrity
+    from itsmctl.core.model import Ticket
+    from itsmctl.infra.yaml import load_ticket
+
+    try:
+        doc = load_ticket(path.read_bytes(), where)
+    except ItsmError as exc:
+        return None, [exc.message]
+    except OSError as exc:
+        return None, [f"{where}: unreadable: {exc.strerror}"]
+    if not isinstance(doc, dict):
+        return None, [f"{where}: (top): expected a mapping"]
+    try:
+        return Ticket.from_doc(doc), []
+    except ValidationError as exc:
+        return None, [f"{where}: {line}" for line in integrity.schema_errors(exc)]
+
+
+def ticket_files(app: App, paths: Sequence[str], since: Optional[str]) -> list[Path]:
+    """Which ticket files to check (see the module docstring)."""
+    root = app.root
+    if since and set(since) == {"0"}:
+        since = None                  # a new branch: git's all-zero "nothing before"
+    if since:
+        from itsmctl.infra.store import GitError, git
+
+        try:
+            out = git(root, "diff", "--name-only", "--no-renames", f"{since}", "--",
+                      "tickets/", "config/").decode()
+        except GitError as exc:
+            raise UsageError(f"--since {since}: {exc.message}", rule="G5") from None
+        changed = out.split()
+        if any(p.startswith("config/") for p in changed):
+            return app.desk.ticket_files()
+        paths = [str(root / p) for p in changed]
+    elif not paths:
+        return app.desk.ticket_files()
+    out_paths = []
+    for p in paths:
+        full = Path(p) if Path(p).is_absolute() else Path.cwd() / p
+        if not full.is_file():
+            full = root / p                    # relative to the desk, as git prints them
+        if _TICKET.search(full.as_posix()) and full.is_file():
+            out_paths.append(full.resolve())
+    return sorted(set(out_paths))
+
+
+def validate(app: App, paths: Sequence[str] = (), since: Optional[str] = None) -> list[str]:
+    """All problems, one line each; empty when the desk is valid."""
+    from itsmctl.core import integrity
+    from itsmctl.core.model import ticket_path
+
+    problems = list(config_problems(app))
+    if problems:
+        return problems
+    policy = app.policy
+    root = app.root
+    # only the links of each ticket are kept for the cross-checks: a desk of 100,000
+    # tickets is validated in constant memory, not with every model held at once
+    cache: dict[str, Optional[Any]] = {}
+
+    def find(ticket_id: str) -> Optional[Any]:
+        if ticket_id not in cache:
+            try:
+                path = root / ticket_path(ticket_id)
+            except ValueError:
+                return None
+            found = parse(path, ticket_path(ticket_id))[0] if path.is_file() else None
+            cache[ticket_id] = _links(found) if found is not None else None
+        return cache[ticket_id]
+
+    checked = []
+    from itsmctl.ui.term import track
+
+    for path in track(ticket_files(app, paths, since), "validating tickets"):
+        where = path.relative_to(root).as_posix()
+        ticket, errors = parse(path, where)
+        problems.extend(errors)
+        if ticket is None:
+            continue
+        links = _links(ticket)
+        cache[ticket.id] = links
+        if ticket.master or ticket.slaves or ticket.related or ticket.recurrence_of:
+            checked.append((where, links))
+        problems.extend(f"{where}: {p}" for p in integrity.ticket(policy, ticket, where))
+    for where, links in checked:
+        problems.extend(f"{where}: {p}" for p in integrity.across(links, find))
+    return problems
+
+
+def _links(ticket: Any) -> Any:
+    """What integrity.across reads of a ticket."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(id=ticket.id, master=ticket.master, slaves=list(ticket.slaves),
+                           related=list(ticket.related), recurrence_of=ticket.recurrence_of)
+
+
+
+def qa(app: App, month: Optional[str] = None, open_only: bool = False) -> list[Any]:
+    """Findings over every ticket (or those opened in `month`, or the open ones)."""
+    from itsmctl.app.reports import load_tickets, period_of
+    from itsmctl.core.qa import check
+
+    period = period_of(app, month, None, None) if month else None
+    findings = []
+    for ticket in load_tickets(app, until=period.end if period else None):
+        if period is not None and not period.holds(ticket.opened_at):
+            continue
+        if open_only and not ticket.is_open:
+            continue
+        findings.extend(check(ticket, app.policy))
+    return findings

@@ -1,0 +1,241 @@
+"""Deliver the notifications a transition recorded (N3), and let sweep retry the rest.
+
+Every notification is recorded on the ticket; failed deliveries are retried by
+sweep; none is lost or sent twice. Constraints: exactly one commit per transition,
+several clones sharing one remote, and a process that may be killed at any point.
+
+1. Record. `core.notices.plan` runs on every saved ticket, so the transition's own
+   commit holds the notification as `pending`, with a fixed id
+   `<ticket>-<event>-<n>` and `origin`: the id of the clone that will deliver it
+   (`.git/itsmctl/clone-id`; None when this clone defers to sweep, see below).
+2. Deliver after the commit (`deliver`, an AFTER_COMMIT hook). Under a local
+   delivery lock (`.git/itsmctl/deliveries.lock`, flock) it sends every notification
+   of the committed tickets whose origin is this clone and that has no entry in the
+   local ledger, and appends the outcome (sent / failed, attempt, error) to
+   `.git/itsmctl/deliveries.jsonl` (append + fsync). Nothing is committed: the
+   ticket still says `pending`. Errors are caught, timeouts are short, and when
+   the lock is busy the hook leaves the work to sweep; a transition never waits
+   on a channel for long and never fails because of one.
+3. Retry in sweep (`retry`, under the desk lock, inside sweep's one commit). It
+   folds this clone's ledger into the tickets (status, attempts, sent_at, error),
+   re-sends this clone's notifications that have no `sent` in the ledger (within a
+   time budget; a channel that fails is not tried again in the same pass; those
+   planned by the sweep itself, dated `now`, wait for its commit like any), and
+   claims other clones' notifications still unsent `takeover_after` after their
+   event or last claim (or at once when their origin is None) by setting `origin`
+   to this clone and `claimed_at` to now. A claim is
+   only recorded, not sent: it reaches the remote with sweep's commit, and the
+   after-commit hook sends it. So two sweeping clones cannot both send it: the
+   second claim loses the push race (G4) and sees the first on the fresh state.
+
+Why nothing is sent twice: a notification is sent only by its origin clone; on that
+clone the delivery lock serialises senders and the ledger, checked under the lock,
+says whether it was already sent; the ledger is folded into the ticket before any
+takeover can happen. Why nothing is lost: the pending record is in the commit
+before anything is sent, and a pending or failed record with no `sent` in its
+origin's ledger is re-sent by that clone's sweep, or claimed by another clone after
+the grace period. A process killed after a channel accepted a message and before
+the ledger line was written leaves the one window where a message may go out
+twice; every channel carries the notification id (outbox file name, Message-ID,
+Idempotency-Key header, JSON `id`) so a receiver can drop the repeat.
+
+A clone that never runs sweep (a laptop) should defer: `git config itsmctl.delivery
+sweep` records origin None and leaves sending to the sweeping clone at once.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any, Optional
+
+from itsmctl.infra.ledger import (
+    Entries,
+    append_ledger,
+    clone_id,
+    compact_ledger,
+    delivery_lock,
+    lazy_origin,
+    origin,
+    read_ledger,
+    sent,
+)
+
+__all__ = ["claim", "deliver", "fold", "lazy_origin", "origin", "payload", "pushed", "retry"]
+
+
+# ---------------------------------------------------------------- folding and sending
+def fold(ticket: Any, entries: Entries, me: str) -> Any:
+    """This clone's outcomes written into its own notifications' records."""
+    out, changed = [], False
+    for n in ticket.notifications:
+        got = entries.get(n.id)
+        if n.status != "sent" and n.origin == me and got:
+            attempts = max([n.attempts, *(int(e.get("attempt") or 0) for e in got)])
+            ok = [e for e in got if e.get("outcome") == "sent"]
+            if ok:
+                upd = {"status": "sent", "attempts": attempts,
+                       "sent_at": datetime.fromisoformat(ok[0]["at"]), "error": None}
+            else:
+                upd = {"status": "failed", "attempts": attempts, "error": got[-1].get("error")}
+            new = n.model_copy(update=upd)
+            changed = changed or new != n
+            n = new
+        out.append(n)
+    return ticket.evolve(notifications=out) if changed else ticket
+
+
+def payload(policy: Any, ticket: Any, n: Any) -> dict[str, Any]:
+    """What every channel gets: the record, the ticket's headline, the recipients."""
+    from itsmctl.core.notices import contact
+
+    desk = policy.teams.groups.get(policy.teams.desk_group)
+    return {"id": n.id, "ticket": ticket.id, "trigger": n.trigger, "event": n.event,
+            "at": n.at.isoformat(), "title": ticket.title, "priority": ticket.priority,
+            "major": ticket.major, "status": ticket.status, "roles": list(n.roles),
+            "recipients": [contact(ticket, policy, r) for r in n.recipients],
+            "subject": n.subject, "body": n.body,
+            "desk_email": desk.email if desk is not None else None}
+
+
+class Sender:
+    """One pass of deliveries: ledger lines, a breaker per channel, an optional budget."""
+
+    def __init__(self, app: Any, entries: Entries, me: str,
+                 deadline: Optional[float] = None) -> None:
+        self.app, self.entries, self.me, self.deadline = app, entries, me, deadline
+        self.broken: dict[str, str] = {}
+        self.failed: list[str] = []
+
+    def send(self, ticket: Any, n: Any) -> None:
+        from itsmctl.infra.channels import DeliveryError, send
+
+        conf = self.app.policy.notify
+        name = n.channels[0] if n.channels else "?"
+        if name in self.broken or (self.deadline and time.monotonic() > self.deadline):
+            return                              # left for the next pass, no attempt counted
+        previous = self.entries.get(n.id, [])
+        attempt = max([n.attempts, *(int(e.get("attempt") or 0) for e in previous)]) + 1
+        channel = conf.channels.get(name)
+        error = None
+        try:
+            if channel is None:
+                raise DeliveryError("no such channel in config/notify.yaml")
+            timeout = (channel.timeout or conf.delivery.timeout).total_seconds()
+            send(channel, payload(self.app.policy, ticket, n), self.app.root, timeout)
+        except DeliveryError as exc:
+            error = f"{name}: {exc}"
+            self.broken[name] = error
+            self.failed.append(error)
+        entry = {"id": n.id, "ticket": ticket.id, "channel": name, "attempt": attempt,
+                 "outcome": "failed" if error else "sent", "error": error,
+                 "at": self.app.now.isoformat(), "clone": self.me}
+        append_ledger(self.app.root, entry)
+        self.entries.setdefault(n.id, []).append(entry)
+
+
+def deliver(app: Any, tickets: list[Any]) -> None:
+    """After-commit hook: send this clone's never-tried notifications; never raises."""
+    try:
+        _deliver(app, tickets)
+    except Exception as exc:  # noqa: BLE001 - N3: never fail a transition
+        app.say(f"itsmctl: notifications not delivered now ({type(exc).__name__}: {exc}); "
+                "sweep retries them (N3)")
+
+
+def _deliver(app: Any, tickets: list[Any]) -> None:
+    wanted = [(t, n) for t in tickets for n in t.notifications
+              if n.status != "sent" and n.origin is not None]
+    if not wanted:
+        return
+    me = clone_id(app.root)
+    wanted = [(t, n) for t, n in wanted if n.origin == me]
+    if not wanted:
+        return
+    if not pushed(app):
+        # the commit may yet be replayed or dropped by `itsmctl sync` (G4): tell no one yet
+        app.say("itsmctl: not pushed yet: notifications wait; sweep sends them (N3)")
+        return
+    with delivery_lock(app.root, timeout=1.0) as got:
+        if not got:
+            app.say("itsmctl: another itsmctl is delivering; sweep sends these "
+                    "notifications (N3)")
+            return
+        sender = Sender(app, read_ledger(app.root, [n.id for _, n in wanted]), me)
+        for ticket, n in wanted:
+            if n.id not in sender.entries:
+                sender.send(ticket, n)
+    if sender.failed:
+        app.say(f"itsmctl: {len(sender.failed)} notification(s) not delivered "
+                f"({sender.failed[0]}); sweep retries them (N3)")
+
+
+def pushed(app: Any) -> bool:
+    """With a remote (G4): has our commit reached it? A claim counts only once it has."""
+    sync = vars(app).get("sync")
+    if sync is None:
+        return True
+    if getattr(sync, "offline", False):
+        return False
+    try:
+        return bool(app.desk.head() == app.desk.read_ref(sync.tracking))
+    except Exception:  # noqa: BLE001 - unsure means not pushed
+        return False
+
+
+def retry(app: Any, tickets: list[Any]) -> list[Any]:
+    """For sweep, under the desk lock: fold, re-send and claim; the changed tickets.
+
+    Pass the tickets as sweep will save them; save the returned ones in their place
+    (same commit). Nothing is raised: on trouble the ledger keeps what happened.
+    """
+    todo = [t for t in tickets if any(n.status != "sent" for n in t.notifications)]
+    if not todo:
+        return []
+    conf = app.policy.notify.delivery
+    budget = conf.budget.total_seconds()
+    changed = []
+    try:
+        me = clone_id(app.root)
+        with delivery_lock(app.root, timeout=budget) as got:
+            if not got:
+                return []
+            sender = Sender(app, read_ledger(app.root), me, time.monotonic() + budget)
+            live = pushed(app)          # unpushed local commits may yet be dropped (G4)
+            for ticket in todo:
+                new = fold(ticket, sender.entries, me)
+                if not live:
+                    if new != ticket:
+                        changed.append(new)
+                    continue
+                for n in new.notifications:
+                    # planned by this very sweep (at `now`): on a desk with a remote they
+                    # wait for the push (a racing sweeper's may win); on a lone desk they
+                    # go now, so the sweep's one commit records them sent (S4: a second
+                    # sweep finds nothing to do)
+                    mine_now = n.at >= app.now and app.sync is not None
+                    if n.origin == me and n.status != "sent" and not mine_now \
+                            and not sent(sender.entries, n.id):
+                        sender.send(new, n)
+                new = claim(fold(new, sender.entries, me), me, app.now, conf.takeover_after)
+                if new != ticket:
+                    changed.append(new)
+            compact_ledger(app.root, app.now)
+    except Exception as exc:  # noqa: BLE001 - the ledger keeps what was done
+        app.say(f"itsmctl: notification retry stopped ({type(exc).__name__}: {exc}); "
+                "the next sweep goes on (N3)")
+        return changed
+    return changed
+
+
+def claim(ticket: Any, me: str, now: datetime, grace: Any) -> Any:
+    """Take over unsent notifications of clones that did not deliver them in time."""
+    out, changed = [], False
+    for n in ticket.notifications:
+        held_since = n.claimed_at or n.at
+        if n.status != "sent" and n.origin != me and (n.origin is None
+                                                      or now - held_since >= grace):
+            n = n.model_copy(update={"origin": me, "claimed_at": now})
+            changed = True
+        out.append(n)
+    return ticket.evolve(notifications=out) if changed else ticket

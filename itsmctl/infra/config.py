@@ -1,0 +1,154 @@
+"""Find the desk and load config/ into a Policy; every schema error as 'file:line: a.b: msg'."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import Any, Optional
+
+from itsmctl.errors import InvalidFile, NotFound
+
+FILES = {
+    "desk": "desk.yaml",
+    "matrix": "priority_matrix.yaml",
+    "sla": "sla.yaml",
+    "categories": "categories.yaml",
+    "teams": "teams.yaml",
+    "codes": "codes.yaml",
+    "notify": "notify.yaml",
+    "monitoring": "monitoring.yaml",
+    "kpi": "kpi.yaml",
+}
+SUPPORTED_VERSION = 1
+_CACHE_FORMAT = 1
+
+
+def find_root(given: Optional[str]) -> Path:
+    """--repo, then ITSMCTL_REPO, then walk up from the current directory."""
+    start = given or os.environ.get("ITSMCTL_REPO")
+    if start:
+        root = Path(start).resolve()
+        if not (root / "config" / FILES["matrix"]).is_file():
+            raise NotFound(f"{root} is not an itsmctl desk (no config/{FILES['matrix']}); "
+                           "make one with: itsmctl init DIR")
+        return root
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "config" / FILES["matrix"]).is_file():
+            return candidate
+    raise NotFound("not inside an itsmctl desk (no config/priority_matrix.yaml here or above); "
+                   "use --repo DIR or make one with: itsmctl init DIR")
+
+
+def _model_for(key: str) -> Any:
+    from itsmctl.core import policy as p
+
+    return {"desk": p.DeskConfig, "matrix": p.PriorityMatrix, "sla": p.SlaConfig,
+            "categories": p.Categories, "teams": p.Teams, "codes": p.Codes,
+            "notify": p.NotifyConfig, "monitoring": p.MonitoringConfig,
+            "kpi": p.KpiConfig}[key]
+
+
+def _stamp(root: Path) -> tuple[Any, ...]:
+    """What the cached policy depends on: the config files and the code of its models."""
+    from itsmctl import __version__
+
+    out: list[Any] = [__version__]
+    here = Path(__file__).resolve().parent.parent / "core"
+    for module in ("policy.py", "notifyconf.py"):
+        try:
+            st = (here / module).stat()
+            out.append((module, st.st_mtime_ns, st.st_size))
+        except FileNotFoundError:
+            out.append((module, None, None))
+    for name in FILES.values():
+        try:
+            st = (root / "config" / name).stat()
+            out.append((name, st.st_mtime_ns, st.st_size, st.st_ino))
+        except FileNotFoundError:
+            out.append((name, None, None, None))
+    return tuple(out)
+
+
+def _cache_file(root: Path) -> Optional[Path]:
+    git = root / ".git"
+    return git / "itsmctl" / "policy.pickle" if git.is_dir() else None
+
+
+def load_policy(root: Path) -> Any:
+    """The validated Policy, from a pickle keyed by the files' stat when it is fresh."""
+    stamp = _stamp(root)
+    cache = _cache_file(root)
+    if cache is not None and cache.is_file():
+        try:
+            with cache.open("rb") as fh:
+                fmt, cached_stamp, policy = pickle.load(fh)
+            if fmt == _CACHE_FORMAT and cached_stamp == stamp:
+                return policy
+        except Exception:  # a stale or foreign cache is simply rebuilt
+            pass
+    policy = parse_policy(root)
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump((_CACHE_FORMAT, stamp, policy), fh)
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+    return policy
+
+
+def read_documents(root: Path) -> dict[str, tuple[str, Any]]:
+    """Each config file parsed (ruamel), keyed as in FILES; missing files are errors."""
+    from itsmctl.infra.yaml import load_config
+
+    docs = {}
+    for key, name in FILES.items():
+        path = root / "config" / name
+        where = f"config/{name}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InvalidFile(f"{where}: missing") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidFile(f"{where}: unreadable: {exc}") from None
+        docs[key] = (where, load_config(text, where))
+    return docs
+
+
+def validate_doc(key: str, where: str, doc: Any) -> Any:
+    """One file against its schema; the first error names file, line and key path."""
+    from pydantic import ValidationError
+
+    from itsmctl.infra.yaml import line_of, plain
+
+    if not isinstance(doc, dict):
+        raise InvalidFile(f"{where}: expected a mapping at the top")
+    version = doc.get("version")
+    if version != SUPPORTED_VERSION:
+        raise InvalidFile(f"{where}: version: expected {SUPPORTED_VERSION}, found {version!r}")
+    try:
+        return _model_for(key).model_validate(plain(doc))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = line_of(doc, loc)
+        at = ".".join(str(x) for x in loc) or "(top)"
+        msg = err["msg"].removeprefix("Value error, ")
+        raise InvalidFile(f"{where}{':' + str(line) if line else ''}: {at}: {msg}") from None
+
+
+def parse_policy(root: Path) -> Any:
+    from itsmctl.core.policy import Policy
+
+    docs = read_documents(root)
+    parts = {key: validate_doc(key, where, doc) for key, (where, doc) in docs.items()}
+    policy = Policy(**parts)
+    problems = policy.problems()
+    if problems:
+        name, at, msg = problems[0]
+        raise InvalidFile(f"config/{name}: {at}: {msg}")
+    return policy

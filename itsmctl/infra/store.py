@@ -1,0 +1,460 @@
+"""Tickets on disk and in git: ids, paths, reads, the desk lock and one-commit transactions.
+
+Commits are built with `git fast-import` from the parent commit and the changed paths
+only, then moved onto the branch with a compare-and-swap `update-ref`; the index is
+updated for those paths alone. Measured at 100,000 files this costs ~10 ms where
+GitPython's index API costs 3.4 s and `git add && git commit` 236 ms (issue 6), so we
+use plain git plumbing instead of GitPython.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from itsmctl.errors import ConcurrencyError, InvalidFile, ItsmError, NotFound, UsageError
+from itsmctl.infra.locking import flock_within
+
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+_HELD: dict[str, int] = {}     # desk locks this process holds, with their depth
+
+
+class GitError(ItsmError):
+    """A git command failed in a way the desk cannot explain (exit 4)."""
+
+    exit_code = 4
+
+
+def git(root: Path, *args: str, input: Optional[bytes] = None,
+        env: Optional[dict[str, str]] = None, check: bool = True) -> bytes:
+    full_env = None
+    if env:
+        full_env = dict(os.environ)
+        full_env.update(env)
+    try:
+        proc = subprocess.run(["git", *args], cwd=root, input=input, capture_output=True,
+                              env=full_env)
+    except FileNotFoundError:
+        raise GitError("git is not installed or not on PATH") from None
+    if check and proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
+    return proc.stdout
+
+
+def new_id(prefix: str, opened: datetime, rng: Optional[random.Random] = None) -> str:
+    """PREFIX-YYMM-XXXXX: 32^5 random ids a month; the caller retries on a clash."""
+    pick = (rng or random.SystemRandom()).choice
+    return f"{prefix}-{opened:%y%m}-" + "".join(pick(ID_ALPHABET) for _ in range(5))
+
+
+@dataclass
+class Author:
+    name: str
+    email: str
+
+
+@dataclass
+class Blobs:
+    """A `git cat-file --batch` process: many object reads for one process start."""
+
+    root: Path
+    proc: Any = None
+
+    def get(self, spec: str) -> Optional[bytes]:
+        if self.proc is None:
+            self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.proc.stdin.write(spec.encode() + b"\n")
+        self.proc.stdin.flush()
+        header = self.proc.stdout.readline().decode().split()
+        if len(header) < 3 or header[1] == "missing":
+            return None
+        size = int(header[2])
+        data = self.proc.stdout.read(size + 1)[:-1]
+        return data
+
+    def close(self) -> None:
+        if self.proc is not None:
+            self.proc.stdin.close()
+            self.proc.wait()
+            self.proc = None
+
+
+class Desk:
+    """A desk repository: its root, its branch and its ticket files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.state = root / ".git" / "itsmctl"
+        if not (root / ".git").exists():
+            raise NotFound(f"{root} is not a git repository; make a desk with: itsmctl init")
+
+    # ---- ids and paths -------------------------------------------------
+    def resolve_id(self, text: str) -> str:
+        """A full id or a unique prefix of one (case-insensitive)."""
+        from itsmctl.core.model import ID_RE, ticket_path
+
+        wanted = text.strip().upper()
+        if ID_RE.match(wanted):
+            if (self.root / ticket_path(wanted)).is_file():
+                return wanted
+            raise NotFound(f"no ticket {wanted}")
+        if len(wanted) < 3:
+            raise UsageError(f"ticket id {text!r} is too short to be a unique prefix")
+        matches = [p.stem for p in self._candidates(wanted) if p.stem.startswith(wanted)]
+        if not matches:
+            raise NotFound(f"no ticket matches {text!r}")
+        if len(matches) > 1:
+            shown = ", ".join(sorted(matches)[:5])
+            raise UsageError(f"{text!r} is ambiguous: {shown}{' …' if len(matches) > 5 else ''}")
+        return matches[0]
+
+    def _candidates(self, prefix: str) -> Iterator[Path]:
+        parts = prefix.split("-")
+        base = self.root / "tickets"
+        if len(parts) >= 2 and len(parts[1]) >= 4 and parts[1][:4].isdigit():
+            month = base / f"20{parts[1][:2]}" / parts[1][2:4]
+            yield from (month.glob("*.yaml") if month.is_dir() else ())
+            return
+        yield from base.glob("*/*/*.yaml")
+
+    def ticket_files(self) -> list[Path]:
+        return sorted((self.root / "tickets").glob("*/*/*.yaml"))
+
+    # ---- reading ---------------------------------------------------------
+    def read_file_ticket(self, path: Path) -> Any:
+        """A ticket file from disk as a validated Ticket."""
+        from itsmctl.infra.yaml import load_ticket
+
+        rel = path.relative_to(self.root).as_posix()
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"no ticket file {rel}") from None
+        return parse_ticket(load_ticket(data, rel), rel)
+
+    def head(self) -> Optional[str]:
+        """The commit HEAD points to (read from .git directly: no process)."""
+        ref = self._symbolic_head()
+        if ref is None:
+            out = git(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+            return out.decode() or None
+        return self.read_ref(ref)
+
+    def branch_ref(self) -> str:
+        ref = self._symbolic_head()
+        if ref is None:
+            out = git(self.root, "symbolic-ref", "-q", "HEAD", check=False).strip().decode()
+            if not out:
+                raise GitError("HEAD is detached; check out the desk's branch first")
+            return out
+        return ref
+
+    def _symbolic_head(self) -> Optional[str]:
+        """refs/heads/<branch> from .git/HEAD; None when git must be asked."""
+        gitdir = self.root / ".git"
+        try:
+            text = (gitdir / "HEAD").read_text().strip()
+        except (OSError, NotADirectoryError):
+            return None
+        if text.startswith("ref: refs/"):
+            return text[5:]
+        return None
+
+    def read_ref(self, ref: str) -> Optional[str]:
+        gitdir = self.root / ".git"
+        try:
+            return (gitdir / ref).read_text().strip() or None
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return git(self.root, "rev-parse", "--verify", "-q", ref,
+                       check=False).strip().decode() or None
+        try:
+            with open(gitdir / "packed-refs") as fh:
+                for line in fh:
+                    if line.endswith(" " + ref + "\n"):
+                        return line.split(" ", 1)[0]
+        except FileNotFoundError:
+            pass
+        return None
+
+    # ---- writing ---------------------------------------------------------
+    @contextmanager
+    def lock(self, timeout: float = 60.0) -> Iterator[None]:
+        """One writer at a time (G3); the kernel drops the lock if the process dies.
+
+        Re-entrant within a process: `sync` replays commands while it holds the lock."""
+        key = str(self.state)
+        if _HELD.get(key):
+            _HELD[key] += 1
+            try:
+                yield
+            finally:
+                _HELD[key] -= 1
+            return
+        self.state.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            if not flock_within(fd, timeout):
+                raise ConcurrencyError(
+                    f"the desk is locked by another itsmctl for over {timeout:g}s "
+                    "(G3); try again", rule="G3")
+            _HELD[key] = 1
+            self._recover()
+            yield
+        finally:
+            _HELD.pop(key, None)
+            os.close(fd)
+
+    def _recover(self) -> None:
+        """Finish the work-tree update of a process killed after its commit (G2)."""
+        journal = self.state / "journal"
+        if not journal.is_file():
+            return
+        try:
+            paths = json.loads(journal.read_text())
+        except ValueError:
+            paths = []
+        blobs = Blobs(self.root)
+        try:
+            for rel in paths:
+                data = blobs.get(f"HEAD:{rel}")
+                target = self.root / rel
+                if data is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    write_atomic(target, data)
+        finally:
+            blobs.close()
+        self._update_index(paths)
+        journal.unlink()
+
+    def _update_index(self, paths: list[str]) -> None:
+        if paths:
+            git(self.root, "update-index", "--add", "--remove", "-z", "--stdin",
+                input=b"".join(p.encode() + b"\0" for p in paths))
+
+    def commit(self, files: dict[str, Optional[bytes]], message: str, author: Author,
+               when: datetime, parent: Optional[str]) -> str:
+        """One commit of exactly these paths on top of parent; then the work tree (G1, G2).
+
+        fast-import builds the commit from the parent's trees and the changed paths and
+        moves the branch itself, refusing anything but a fast-forward of `parent`: a
+        compare-and-swap on the branch. The journal names the paths until the work tree
+        and index match the commit, so a process killed in between is finished by the
+        next one (see _recover).
+        """
+        ref = self.branch_ref()
+        stamp = _git_time(when)
+        committed = _git_time(datetime.now(timezone.utc))
+        msg = message.encode()
+        who = f"{author.name} <{author.email}>".encode()
+        out = [b"commit " + ref.encode() + b"\nmark :1\n",
+               b"author " + who + b" " + stamp + b"\n",
+               b"committer " + who + b" " + committed + b"\n",
+               b"data %d\n" % len(msg), msg, b"\n"]
+        if parent:
+            out.append(b"from " + parent.encode() + b"\n")
+        for rel, data in sorted(files.items()):
+            if data is None:
+                out.append(b"D " + rel.encode() + b"\n")
+            else:
+                out.append(b"M 100644 inline " + rel.encode() + b"\ndata %d\n" % len(data))
+                out += [data, b"\n"]
+        out.append(b"get-mark :1\ndone\n")
+        self.state.mkdir(parents=True, exist_ok=True)
+        journal = self.state / "journal"
+        write_atomic(journal, json.dumps(sorted(files)).encode())
+        # fast-import builds the commit while the work tree and index are brought up to
+        # date beside it; if the commit fails, the journal puts both back from HEAD
+        proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=self.root,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        feeder = _feed(proc, b"".join(out))
+        try:
+            for rel, data in files.items():
+                target = self.root / rel
+                if data is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    write_atomic(target, data)
+            self._update_index(sorted(files))
+        finally:
+            feeder.join()
+            proc.stdin = None                   # the feeder closed it
+            stdout, stderr = proc.communicate()
+        sha = stdout.strip().decode()
+        if proc.returncode != 0 or self.read_ref(ref) != sha:
+            self._recover()                      # the work tree and index as HEAD has them
+            if self.head() != parent:
+                raise ConcurrencyError(f"{ref} moved while committing (G3); try again",
+                                       rule="G3")
+            err = stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"git fast-import failed: {err[-1] if err else proc.returncode}")
+        journal.unlink(missing_ok=True)
+        self._maybe_gc()
+        return sha
+
+    def _maybe_gc(self) -> None:
+        """fast-import writes a small pack per commit; let git's own gc fold them."""
+        pack_dir = self.root / ".git" / "objects" / "pack"
+        try:
+            packs = sum(1 for n in os.listdir(pack_dir) if n.endswith(".pack"))
+        except OSError:
+            return
+        if packs > 40:
+            subprocess.Popen(["git", "gc", "--auto", "--quiet"], cwd=self.root,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+
+
+def _feed(proc: Any, data: bytes) -> Any:
+    """Write a process's whole input from a thread (a large stream would fill the pipe)."""
+    import threading
+
+    def write() -> None:
+        try:
+            proc.stdin.write(data)
+            proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+def _git_time(when: datetime) -> bytes:
+    offset = when.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"{int(when.timestamp())} {sign}{minutes // 60:02d}{minutes % 60:02d}".encode()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Whole file or nothing: write beside it, then rename over it.
+
+    No fsync: a killed process cannot leave a partial file (rename is atomic), and
+    durability across power loss follows git's own objects (core.fsync), which the
+    work tree is restored from (G2). fsync cost ~8 ms per file here.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def parse_ticket(doc: Any, where: str) -> Any:
+    """A parsed ticket document as a Ticket; schema errors name file and field."""
+    from pydantic import ValidationError
+
+    from itsmctl.core.model import Ticket
+
+    if not isinstance(doc, dict):
+        raise InvalidFile(f"{where}: expected a mapping at the top")
+    try:
+        return Ticket.from_doc(doc)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        at = ".".join(str(x) for x in err["loc"]) or "(top)"
+        raise InvalidFile(f"{where}: {at}: {err['msg'].removeprefix('Value error, ')}") from None
+
+
+@dataclass
+class Transaction:
+    """Tickets read from HEAD under the lock, changed in memory, committed at once."""
+
+    desk: Desk
+    parent: Optional[str]
+    blobs: Blobs
+    loaded: dict[str, Any] = field(default_factory=dict)
+    changed: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Optional[bytes]] = field(default_factory=dict)
+    finalize: Optional[Any] = None      # ticket -> ticket, applied on save (derived values)
+    trailers: dict[str, str] = field(default_factory=dict)
+    committed: Optional[str] = None
+
+    def load(self, ticket_id: str) -> Any:
+        """The committed ticket; refuses a ticket file with uncommitted edits."""
+        from itsmctl.core.model import ticket_path
+        from itsmctl.infra.yaml import load_ticket
+
+        if ticket_id in self.changed:
+            return self.changed[ticket_id]
+        if ticket_id in self.loaded:
+            return self.loaded[ticket_id]
+        rel = ticket_path(ticket_id)
+        data = self.blobs.get(f"HEAD:{rel}") if self.parent else None
+        try:
+            on_disk = (self.desk.root / rel).read_bytes()
+        except FileNotFoundError:
+            on_disk = None
+        if data is None and on_disk is None:
+            raise NotFound(f"no ticket {ticket_id}")
+        if data != on_disk:
+            raise InvalidFile(f"{rel}: has uncommitted changes; commit or restore it "
+                              f"(git checkout -- {rel}) before using itsmctl on it", rule="G1")
+        assert data is not None            # equal to on_disk, and not both None
+        ticket = parse_ticket(load_ticket(data, rel), rel)
+        self.loaded[ticket_id] = ticket
+        return ticket
+
+    def exists(self, ticket_id: str) -> bool:
+        from itsmctl.core.model import ticket_path
+
+        rel = ticket_path(ticket_id)
+        return ticket_id in self.changed or (self.desk.root / rel).exists() or (
+            self.parent is not None and self.blobs.get(f"HEAD:{rel}") is not None)
+
+    def save(self, ticket: Any) -> None:
+        if self.finalize is not None:
+            ticket = self.finalize(ticket)
+        self.changed[ticket.id] = ticket
+
+    def write(self, rel: str, data: Optional[bytes]) -> None:
+        """A non-ticket file in the same commit (a KB candidate, say)."""
+        self.extra[rel] = data
+
+    def files(self) -> dict[str, Optional[bytes]]:
+        from itsmctl.infra.yaml import dump_ticket
+
+        out = dict(self.extra)
+        for ticket in self.changed.values():
+            out[ticket.path] = dump_ticket(ticket.to_doc())
+        return out
+
+
+@contextmanager
+def transaction(desk: Desk, timeout: float = 60.0, finalize: Optional[Any] = None,
+                before: Optional[Any] = None) -> Iterator[Transaction]:
+    """Lock, (pull,) read HEAD, let the caller change tickets; it commits via tx_commit."""
+    with desk.lock(timeout):
+        if before is not None:
+            before()
+        blobs = Blobs(desk.root)
+        try:
+            yield Transaction(desk=desk, parent=desk.head(), blobs=blobs, finalize=finalize)
+        finally:
+            blobs.close()
+
+
+def tx_commit(tx: Transaction, message: str, author: Author, when: datetime) -> Optional[str]:
+    files = tx.files()
+    if not files:
+        return None
+    if tx.trailers:
+        message = message.rstrip("\n") + "\n" + "".join(
+            f"{k}: {v}\n" for k, v in tx.trailers.items())
+    tx.committed = tx.desk.commit(files, message, author, when, tx.parent)
+    return tx.committed

@@ -1,0 +1,61 @@
+"""Click commands for monitoring systems: `hook alertmanager` (H1)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from itsmctl.ui.main import Obj, emit, pass_obj
+
+
+@click.group("hook")
+def hook_group() -> None:
+    """Receive monitoring payloads on stdin (H1); act as the monitoring account.
+
+    Without --actor, hooks act as the account named in config/monitoring.yaml
+    (`monitor`), which authors their commits.
+
+    \b
+    Examples:
+      curl -s ... | itsmctl hook alertmanager
+      python contrib/alertmanager/itsmctl-webhook.py --desk /srv/desk --port 9099
+    """
+
+
+_READ: list = [None, ""]     # (stream, text): a G4 re-run of the command reads it again
+
+
+def _stdin() -> str:
+    if _READ[0] is not sys.stdin:
+        _READ[:] = [sys.stdin, sys.stdin.read()]
+    return str(_READ[1])
+
+
+@hook_group.command("alertmanager")
+@pass_obj
+def alertmanager_cmd(obj: Obj) -> None:
+    """Open, update or clear tickets from an Alertmanager/Grafana webhook payload (H1).
+
+    One monitoring ticket per new firing alert; an alert whose fingerprint already has
+    an open ticket is recorded there; a resolved alert records the clearing and, as
+    config/monitoring.yaml says, resolves the ticket. One commit per payload, none when
+    nothing is new (a redelivery). Bad JSON or shape: exit 4, nothing committed.
+
+    \b
+    Examples:
+      itsmctl hook alertmanager < payload.json
+      itsmctl --json hook alertmanager < payload.json | jq .opened
+    """
+    from itsmctl.app.hooks import run
+
+    app = obj.app
+    if not obj.kwargs.get("actor_given"):
+        app.actor_given = app.policy.monitoring.actor
+    out = run(app, _stdin())
+    emit(obj, "\n".join(out.lines()), {"opened": out.opened, "updated": out.updated,
+                                       "cleared": out.cleared, "resolved": out.resolved,
+                                       "unchanged": out.unchanged, "commit": out.commit})
+
+
+hook_group.add_command(alertmanager_cmd, "grafana")
