@@ -53,7 +53,7 @@ def render() -> str:
              "edit by hand (a test checks it matches). Global options (`--repo`, `--actor`,",
              "`--now`, `--json`, `--debug`) go before or after the command.", "",
              "| section | commands |", "|---|---|"]
-    for section, names in SECTIONS.items():
+    for section, (_module, names) in SECTIONS.items():
         links = ", ".join(f"[`{n}`](#{_anchor('itsmctl ' + n)})" for n in names)
         lines.append(f"| {section} | {links} |")
     lines.append("")

@@ -129,19 +129,19 @@ def ledger(desk: Path) -> list[dict[str, Any]]:
 def retry_now(desk: Path, now: str = LATER) -> list[Any]:
     """What sweep does for N3: retry inside one transaction and commit, then after-commit."""
     from itsmctl.app.deliver import retry
-    from itsmctl.app.session import App, after_commit
-    from itsmctl.infra.store import Author, tx_commit
+    from itsmctl.app.session import Session
+    from itsmctl.app.write import Tx, write
 
-    app = App(repo=str(desk), actor_given="alice", now_given=now)
-    with app.transaction() as tx:
-        tickets = [tx.load(p.stem) for p in app.desk.ticket_files()]
-        for t in retry(app, tickets):
+    session = Session(repo=str(desk), actor_given="alice", now_given=now)
+
+    def decide(tx: Tx) -> list[Any]:
+        tickets = [tx.load(p.stem) for p in session.desk.ticket_files()]
+        for t in retry(session, tickets):
             tx.save(t)
-        if tx.changed:
-            tx_commit(tx, "retry notifications\n", Author("sweep", "sweep@x"), app.now)
-        saved = list(tx.changed.values())
-    after_commit(app, saved)
-    return saved
+        tx.message = "retry notifications\n"
+        return list(tx.changed.values())
+
+    return write(session, decide)     # its commit, then delivery, as after any transition
 
 
 def webhook_channel(port: int, **extra: Any) -> dict[str, Any]:
@@ -317,12 +317,12 @@ def test_N3_retry_records_failures_and_keeps_trying(desk: Path) -> None:
 
 def test_N3_killed_before_delivery_is_delivered_by_retry_once(
         desk: Path, webhook: Hook, monkeypatch: pytest.MonkeyPatch) -> None:
-    from itsmctl.app import session as app_module
+    from itsmctl.app import deliver as deliver_module
 
     configure(desk, {"chat": webhook_channel(webhook.port)})
     tid = open_ticket(desk, *BILLING)
     # the process dies right after its commit: no after-commit work at all
-    monkeypatch.setattr(app_module, "AFTER_COMMIT", [])
+    monkeypatch.setattr(deliver_module, "deliver", lambda session, tickets: None)
     ok(itsm(desk, "assign", tid, "--group", "billing-app"))
     assert webhook.calls == [] and ledger(desk) == []
     monkeypatch.undo()
@@ -343,11 +343,12 @@ def test_N3_a_later_transition_does_not_resend(desk: Path, webhook: Hook) -> Non
 
 def test_N3_another_clone_takes_over_only_after_the_grace_period(
         desk: Path, tmp_path: Path, webhook: Hook, monkeypatch: pytest.MonkeyPatch) -> None:
-    from itsmctl.app import session as app_module
+    from itsmctl.app import deliver as deliver_module
 
     configure(desk, {"chat": webhook_channel(webhook.port)}, takeover_after="1h")
     tid = open_ticket(desk, *BILLING)
-    monkeypatch.setattr(app_module, "AFTER_COMMIT", [])      # clone A never delivers
+    # clone A never delivers
+    monkeypatch.setattr(deliver_module, "deliver", lambda session, tickets: None)
     ok(itsm(desk, "assign", tid, "--group", "billing-app"))
     monkeypatch.undo()
     other = tmp_path / "clone-b"
@@ -437,7 +438,7 @@ def test_N3_clones_sharing_a_remote_send_once(tmp_path: Path, webhook: Hook,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """A commits and dies before delivering; B takes over after the grace period through
     a pushed claim; A, seeing B's claim after its pull, sends nothing (G4 + N3)."""
-    from itsmctl.app import session as app_module
+    from itsmctl.app import deliver as deliver_module
     from tests.helpers import make_desk
 
     a = make_desk(tmp_path / "a")
@@ -450,7 +451,8 @@ def test_N3_clones_sharing_a_remote_send_once(tmp_path: Path, webhook: Hook,
     for clone in (a, b):
         git(clone, "config", "itsmctl.remote", "origin")
     tid = open_ticket(a, *BILLING)
-    monkeypatch.setattr(app_module, "AFTER_COMMIT", [])            # A dies after its push
+    # A dies after its push
+    monkeypatch.setattr(deliver_module, "deliver", lambda session, tickets: None)
     ok(itsm(a, "assign", tid, "--group", "billing-app"))
     monkeypatch.undo()
     assert git(remote, "log", "-1", "--format=%s").startswith(f"{tid}: assign")

@@ -12,13 +12,13 @@ import re
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence
 
-from itsmctl.app.session import App
+from itsmctl.app.session import Session
 from itsmctl.errors import ItsmError, UsageError
 
 _TICKET = re.compile(r"(^|/)tickets/\d{4}/\d{2}/[^/]+\.yaml$")
 
 
-def config_problems(app: App) -> Iterator[str]:
+def config_problems(session: Session) -> Iterator[str]:
     """Each config file against its schema (every error), then cross-references."""
     from pydantic import ValidationError
 
@@ -28,7 +28,7 @@ def config_problems(app: App) -> Iterator[str]:
     from itsmctl.infra.yaml import line_of, plain
 
     try:
-        docs = read_documents(app.root)
+        docs = read_documents(session.root)
     except ItsmError as exc:
         yield exc.message
         return
@@ -77,25 +77,24 @@ def parse(path: Path, where: str) -> tuple[Optional[Any], list[str]]:
         return None, [f"{where}: {line}" for line in integrity.schema_errors(exc)]
 
 
-def ticket_files(app: App, paths: Sequence[str], since: Optional[str]) -> list[Path]:
+def ticket_files(session: Session, paths: Sequence[str], since: Optional[str]) -> list[Path]:
     """Which ticket files to check (see the module docstring)."""
-    root = app.root
+    root = session.root
     if since and set(since) == {"0"}:
         since = None                  # a new branch: git's all-zero "nothing before"
     if since:
-        from itsmctl.infra.store import GitError, git
+        from itsmctl.infra import git
 
-        try:
-            out = git(root, "diff", "--name-only", "--no-renames", f"{since}", "--",
-                      "tickets/", "config/").decode()
-        except GitError as exc:
-            raise UsageError(f"--since {since}: {exc.message}", rule="G5") from None
-        changed = out.split()
+        res = git.call(root, "diff", "--name-only", "--no-renames", f"{since}", "--",
+                       "tickets/", "config/")
+        if res.code != 0:
+            raise UsageError(f"--since {since}: {res.last_error()}", rule="G5")
+        changed = res.out.decode().split()
         if any(p.startswith("config/") for p in changed):
-            return app.desk.ticket_files()
+            return session.desk.ticket_files()
         paths = [str(root / p) for p in changed]
     elif not paths:
-        return app.desk.ticket_files()
+        return session.desk.ticket_files()
     out_paths = []
     for p in paths:
         full = Path(p) if Path(p).is_absolute() else Path.cwd() / p
@@ -106,16 +105,15 @@ def ticket_files(app: App, paths: Sequence[str], since: Optional[str]) -> list[P
     return sorted(set(out_paths))
 
 
-def validate(app: App, paths: Sequence[str] = (), since: Optional[str] = None) -> list[str]:
+def validate(session: Session, paths: Sequence[str] = (), since: Optional[str] = None) -> list[str]:
     """All problems, one line each; empty when the desk is valid."""
     from itsmctl.core import integrity
     from itsmctl.core.model import ticket_path
 
-    problems = list(config_problems(app))
+    problems = list(config_problems(session))
     if problems:
         return problems
-    policy = app.policy
-    root = app.root
+    root = session.root
     # only the links of each ticket are kept for the cross-checks: a desk of 100,000
     # tickets is validated in constant memory, not with every model held at once
     cache: dict[str, Optional[Any]] = {}
@@ -130,23 +128,33 @@ def validate(app: App, paths: Sequence[str] = (), since: Optional[str] = None) -
             cache[ticket_id] = _links(found) if found is not None else None
         return cache[ticket_id]
 
-    checked = []
-    from itsmctl.ui.term import track
-
-    for path in track(ticket_files(app, paths, since), "validating tickets"):
-        where = path.relative_to(root).as_posix()
-        ticket, errors = parse(path, where)
-        problems.extend(errors)
-        if ticket is None:
-            continue
-        links = _links(ticket)
-        cache[ticket.id] = links
-        if ticket.master or ticket.slaves or ticket.related or ticket.recurrence_of:
-            checked.append((where, links))
-        problems.extend(f"{where}: {p}" for p in integrity.ticket(policy, ticket, where))
+    checked: list[tuple[str, Any]] = []
+    files = ticket_files(session, paths, since)
+    with session.progress("validating tickets") as progress:
+        for done, path in enumerate(files):
+            if done % 50 == 0:
+                progress(done, len(files))
+            _check_file(session, path, problems, checked, cache)
+        progress(len(files), len(files))
     for where, links in checked:
         problems.extend(f"{where}: {p}" for p in integrity.across(links, find))
     return problems
+
+
+def _check_file(session: Session, path: Path, problems: list[str],
+                checked: list[tuple[str, Any]], cache: dict[str, Optional[Any]]) -> None:
+    from itsmctl.core import integrity
+
+    where = path.relative_to(session.root).as_posix()
+    ticket, errors = parse(path, where)
+    problems.extend(errors)
+    if ticket is None:
+        return
+    links = _links(ticket)
+    cache[ticket.id] = links
+    if ticket.master or ticket.slaves or ticket.related or ticket.recurrence_of:
+        checked.append((where, links))
+    problems.extend(f"{where}: {p}" for p in integrity.ticket(session.policy, ticket, where))
 
 
 def _links(ticket: Any) -> Any:
@@ -158,17 +166,17 @@ def _links(ticket: Any) -> Any:
 
 
 
-def qa(app: App, month: Optional[str] = None, open_only: bool = False) -> list[Any]:
+def qa(session: Session, month: Optional[str] = None, open_only: bool = False) -> list[Any]:
     """Findings over every ticket (or those opened in `month`, or the open ones)."""
     from itsmctl.app.reports import load_tickets, period_of
     from itsmctl.core.qa import check
 
-    period = period_of(app, month, None, None) if month else None
+    period = period_of(session, month, None, None) if month else None
     findings = []
-    for ticket in load_tickets(app, until=period.end if period else None):
+    for ticket in load_tickets(session, until=period.end if period else None):
         if period is not None and not period.holds(ticket.opened_at):
             continue
         if open_only and not ticket.is_open:
             continue
-        findings.extend(check(ticket, app.policy))
+        findings.extend(check(ticket, session.policy))
     return findings

@@ -8,7 +8,7 @@ several clones sharing one remote, and a process that may be killed at any point
    commit holds the notification as `pending`, with a fixed id
    `<ticket>-<event>-<n>` and `origin`: the id of the clone that will deliver it
    (`.git/itsmctl/clone-id`; None when this clone defers to sweep, see below).
-2. Deliver after the commit (`deliver`, an AFTER_COMMIT hook). Under a local
+2. Deliver after the commit (`deliver`, called by the write path). Under a local
    delivery lock (`.git/itsmctl/deliveries.lock`, flock) it sends every notification
    of the committed tickets whose origin is this clone and that has no entry in the
    local ledger, and appends the outcome (sent / failed, attempt, error) to
@@ -46,46 +46,28 @@ sweep` records origin None and leaves sending to the sweeping clone at once.
 from __future__ import annotations
 
 import time
-from datetime import datetime
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
+from itsmctl.app.session import Session
+from itsmctl.core.notices import claim, fold
 from itsmctl.infra.ledger import (
     Entries,
     append_ledger,
     clone_id,
     compact_ledger,
     delivery_lock,
-    lazy_origin,
-    origin,
     read_ledger,
     sent,
 )
 
-__all__ = ["claim", "deliver", "fold", "lazy_origin", "origin", "payload", "pushed", "retry"]
+if TYPE_CHECKING:
+    from itsmctl.core.model import Notification, Ticket
+    from itsmctl.core.policy import Policy
+
 
 
 # ---------------------------------------------------------------- folding and sending
-def fold(ticket: Any, entries: Entries, me: str) -> Any:
-    """This clone's outcomes written into its own notifications' records."""
-    out, changed = [], False
-    for n in ticket.notifications:
-        got = entries.get(n.id)
-        if n.status != "sent" and n.origin == me and got:
-            attempts = max([n.attempts, *(int(e.get("attempt") or 0) for e in got)])
-            ok = [e for e in got if e.get("outcome") == "sent"]
-            if ok:
-                upd = {"status": "sent", "attempts": attempts,
-                       "sent_at": datetime.fromisoformat(ok[0]["at"]), "error": None}
-            else:
-                upd = {"status": "failed", "attempts": attempts, "error": got[-1].get("error")}
-            new = n.model_copy(update=upd)
-            changed = changed or new != n
-            n = new
-        out.append(n)
-    return ticket.evolve(notifications=out) if changed else ticket
-
-
-def payload(policy: Any, ticket: Any, n: Any) -> dict[str, Any]:
+def payload(policy: "Policy", ticket: "Ticket", n: "Notification") -> dict[str, Any]:
     """What every channel gets: the record, the ticket's headline, the recipients."""
     from itsmctl.core.notices import contact
 
@@ -101,16 +83,16 @@ def payload(policy: Any, ticket: Any, n: Any) -> dict[str, Any]:
 class Sender:
     """One pass of deliveries: ledger lines, a breaker per channel, an optional budget."""
 
-    def __init__(self, app: Any, entries: Entries, me: str,
+    def __init__(self, session: Session, entries: Entries, me: str,
                  deadline: Optional[float] = None) -> None:
-        self.app, self.entries, self.me, self.deadline = app, entries, me, deadline
+        self.session, self.entries, self.me, self.deadline = session, entries, me, deadline
         self.broken: dict[str, str] = {}
         self.failed: list[str] = []
 
     def send(self, ticket: Any, n: Any) -> None:
         from itsmctl.infra.channels import DeliveryError, send
 
-        conf = self.app.policy.notify
+        conf = self.session.policy.notify
         name = n.channels[0] if n.channels else "?"
         if name in self.broken or (self.deadline and time.monotonic() > self.deadline):
             return                              # left for the next pass, no attempt counted
@@ -122,68 +104,68 @@ class Sender:
             if channel is None:
                 raise DeliveryError("no such channel in config/notify.yaml")
             timeout = (channel.timeout or conf.delivery.timeout).total_seconds()
-            send(channel, payload(self.app.policy, ticket, n), self.app.root, timeout)
+            send(channel, payload(self.session.policy, ticket, n), self.session.root, timeout)
         except DeliveryError as exc:
             error = f"{name}: {exc}"
             self.broken[name] = error
             self.failed.append(error)
         entry = {"id": n.id, "ticket": ticket.id, "channel": name, "attempt": attempt,
                  "outcome": "failed" if error else "sent", "error": error,
-                 "at": self.app.now.isoformat(), "clone": self.me}
-        append_ledger(self.app.root, entry)
+                 "at": self.session.now.isoformat(), "clone": self.me}
+        append_ledger(self.session.root, entry)
         self.entries.setdefault(n.id, []).append(entry)
 
 
-def deliver(app: Any, tickets: list[Any]) -> None:
+def deliver(session: Session, tickets: list["Ticket"]) -> None:
     """After-commit hook: send this clone's never-tried notifications; never raises."""
     try:
-        _deliver(app, tickets)
+        _deliver(session, tickets)
     except Exception as exc:  # noqa: BLE001 - N3: never fail a transition
-        app.say(f"itsmctl: notifications not delivered now ({type(exc).__name__}: {exc}); "
+        session.say(f"itsmctl: notifications not delivered now ({type(exc).__name__}: {exc}); "
                 "sweep retries them (N3)")
 
 
-def _deliver(app: Any, tickets: list[Any]) -> None:
+def _deliver(session: Session, tickets: list["Ticket"]) -> None:
     wanted = [(t, n) for t in tickets for n in t.notifications
               if n.status != "sent" and n.origin is not None]
     if not wanted:
         return
-    me = clone_id(app.root)
+    me = clone_id(session.root)
     wanted = [(t, n) for t, n in wanted if n.origin == me]
     if not wanted:
         return
-    if not pushed(app):
+    if not pushed(session):
         # the commit may yet be replayed or dropped by `itsmctl sync` (G4): tell no one yet
-        app.say("itsmctl: not pushed yet: notifications wait; sweep sends them (N3)")
+        session.say("itsmctl: not pushed yet: notifications wait; sweep sends them (N3)")
         return
-    with delivery_lock(app.root, timeout=1.0) as got:
+    with delivery_lock(session.root, timeout=1.0) as got:
         if not got:
-            app.say("itsmctl: another itsmctl is delivering; sweep sends these "
+            session.say("itsmctl: another itsmctl is delivering; sweep sends these "
                     "notifications (N3)")
             return
-        sender = Sender(app, read_ledger(app.root, [n.id for _, n in wanted]), me)
+        sender = Sender(session, read_ledger(session.root, [n.id for _, n in wanted]), me)
         for ticket, n in wanted:
             if n.id not in sender.entries:
                 sender.send(ticket, n)
     if sender.failed:
-        app.say(f"itsmctl: {len(sender.failed)} notification(s) not delivered "
-                f"({sender.failed[0]}); sweep retries them (N3)")
+        session.say(f"itsmctl: {len(sender.failed)} notification(s) not delivered "
+                    f"({sender.failed[0]}); sweep retries them (N3)")
 
 
-def pushed(app: Any) -> bool:
+def pushed(session: Session) -> bool:
     """With a remote (G4): has our commit reached it? A claim counts only once it has."""
-    sync = vars(app).get("sync")
-    if sync is None:
+    if session.in_replay:
+        return False                # `sync` pushes the rebuilt commits afterwards
+    remote = session.remote
+    if remote is None:
         return True
-    if getattr(sync, "offline", False):
-        return False
     try:
-        return bool(app.desk.head() == app.desk.read_ref(sync.tracking))
+        return remote.pushed()
     except Exception:  # noqa: BLE001 - unsure means not pushed
         return False
 
 
-def retry(app: Any, tickets: list[Any]) -> list[Any]:
+def retry(session: Session, tickets: list["Ticket"]) -> list["Ticket"]:
     """For sweep, under the desk lock: fold, re-send and claim; the changed tickets.
 
     Pass the tickets as sweep will save them; save the returned ones in their place
@@ -192,16 +174,16 @@ def retry(app: Any, tickets: list[Any]) -> list[Any]:
     todo = [t for t in tickets if any(n.status != "sent" for n in t.notifications)]
     if not todo:
         return []
-    conf = app.policy.notify.delivery
+    conf = session.policy.notify.delivery
     budget = conf.budget.total_seconds()
     changed = []
     try:
-        me = clone_id(app.root)
-        with delivery_lock(app.root, timeout=budget) as got:
+        me = clone_id(session.root)
+        with delivery_lock(session.root, timeout=budget) as got:
             if not got:
                 return []
-            sender = Sender(app, read_ledger(app.root), me, time.monotonic() + budget)
-            live = pushed(app)          # unpushed local commits may yet be dropped (G4)
+            sender = Sender(session, read_ledger(session.root), me, time.monotonic() + budget)
+            live = pushed(session)          # unpushed local commits may yet be dropped (G4)
             for ticket in todo:
                 new = fold(ticket, sender.entries, me)
                 if not live:
@@ -213,29 +195,16 @@ def retry(app: Any, tickets: list[Any]) -> list[Any]:
                     # wait for the push (a racing sweeper's may win); on a lone desk they
                     # go now, so the sweep's one commit records them sent (S4: a second
                     # sweep finds nothing to do)
-                    mine_now = n.at >= app.now and app.sync is not None
+                    mine_now = n.at >= session.now and session.remote is not None
                     if n.origin == me and n.status != "sent" and not mine_now \
                             and not sent(sender.entries, n.id):
                         sender.send(new, n)
-                new = claim(fold(new, sender.entries, me), me, app.now, conf.takeover_after)
+                new = claim(fold(new, sender.entries, me), me, session.now, conf.takeover_after)
                 if new != ticket:
                     changed.append(new)
-            compact_ledger(app.root, app.now)
+            compact_ledger(session.root, session.now)
     except Exception as exc:  # noqa: BLE001 - the ledger keeps what was done
-        app.say(f"itsmctl: notification retry stopped ({type(exc).__name__}: {exc}); "
+        session.say(f"itsmctl: notification retry stopped ({type(exc).__name__}: {exc}); "
                 "the next sweep goes on (N3)")
         return changed
     return changed
-
-
-def claim(ticket: Any, me: str, now: datetime, grace: Any) -> Any:
-    """Take over unsent notifications of clones that did not deliver them in time."""
-    out, changed = [], False
-    for n in ticket.notifications:
-        held_since = n.claimed_at or n.at
-        if n.status != "sent" and n.origin != me and (n.origin is None
-                                                      or now - held_since >= grace):
-            n = n.model_copy(update={"origin": me, "claimed_at": now})
-            changed = True
-        out.append(n)
-    return ticket.evolve(notifications=out) if changed else ticket

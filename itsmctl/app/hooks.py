@@ -1,17 +1,22 @@
 """Monitoring hooks (H1 `hook alertmanager`, H2 `open --source monitoring`): one commit per
-payload, de-duplicated by fingerprint, under the desk lock so concurrent hooks lose nothing."""
+payload, de-duplicated by fingerprint; core/alerts.py decides, this module carries out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
-from itsmctl.app.session import App, after_commit, commit_message, mirror_slaves
-from itsmctl.errors import ConcurrencyError
+from itsmctl.app.session import Session
+from itsmctl.app.write import Tx, write, written
+
+if TYPE_CHECKING:
+    from itsmctl.core.alerts import Incoming
+    from itsmctl.core.intake import Intake
+    from itsmctl.core.model import Ticket
 
 
 @dataclass
-class Outcome:
+class HookOutcome:
     """What one payload did, alert by alert."""
 
     opened: list[str] = field(default_factory=list)
@@ -27,24 +32,27 @@ class Outcome:
         out += [f"unchanged {f}" for f in self.unchanged]
         return out
 
+    def doc(self) -> dict[str, Any]:
+        return {"opened": self.opened, "updated": self.updated, "cleared": self.cleared,
+                "resolved": self.resolved, "unchanged": self.unchanged, "commit": self.commit}
 
-class Index:
+
+class AlertTickets:
     """Tickets by alert fingerprint and storm group, for one transaction.
 
-    The one place that finds tickets by fingerprint: the desk's index (itsmctl/index.py)
-    gives the candidates by fingerprint or storm group, at HEAD, under the desk lock.
-    """
+    The one place that finds tickets by fingerprint: the desk's index gives the
+    candidates at HEAD, under the desk lock; tickets opened meanwhile are added."""
 
-    def __init__(self, app: App, tx: Any, wanted: set[str]) -> None:
-        from itsmctl.infra.index import open_index
-
+    def __init__(self, session: Session, tx: Tx, wanted: Iterable[str]) -> None:
         self.tx = tx
         self.by_fp: dict[str, list[str]] = {}
         self.by_group: dict[str, list[str]] = {}
-        keys = sorted(str(w) for w in wanted if w)
+        keys = sorted({str(w) for w in wanted if w})
         if not keys:
             return
-        index = open_index(app.root)
+        from itsmctl.app.queue import open_index
+
+        index = open_index(session)
         try:
             rows = index.by_alert(keys)
         finally:
@@ -58,39 +66,21 @@ class Index:
         if group and tid not in self.by_group.setdefault(str(group), []):
             self.by_group[str(group)].append(tid)
 
-    def add(self, ticket: Any) -> None:
+    def add(self, ticket: "Ticket") -> None:
+        assert ticket.alert is not None
         self._add(ticket.id, ticket.alert.fingerprint, ticket.alert.group)
 
-    def tickets(self, fp: str) -> list[Any]:
+    def holding(self, fp: str) -> list["Ticket"]:
         found = [self.tx.load(tid) for tid in self.by_fp.get(fp, [])]
         return sorted(found, key=lambda t: t.opened_at)
 
-    def storm_master(self, group: Optional[str], inc: Any, window: Any) -> Optional[Any]:
-        from itsmctl.core.alerts import within
-
-        if not group:
-            return None
-        for tid in self.by_group.get(group, []):
-            t = self.tx.load(tid)
-            if t.is_open and not t.master and t.alert and within(
-                    window, t.alert.started_at or t.opened_at, inc.started_at or t.opened_at):
-                return t
-        return None
+    def storm(self, group: Optional[str]) -> list["Ticket"]:
+        return [self.tx.load(tid) for tid in self.by_group.get(group or "", [])]
 
 
-def _new_id(app: App, tx: Any) -> str:
-    from itsmctl.infra.store import new_id
-
-    for _ in range(20):
-        ticket_id = new_id(app.policy.desk.id_prefix, app.now)
-        if not tx.exists(ticket_id):
-            return ticket_id
-    raise ConcurrencyError("could not find a free ticket id in 20 tries", rule="G3")
-
-
-def apply_severity(app: App, intake: Any) -> None:
+def apply_severity(session: Session, intake: "Intake") -> None:
     """H1/H2: impact and urgency from monitoring.yaml unless given on the command line."""
-    rule = app.policy.monitoring.rule_for(intake.alert.get("severity"))
+    rule = session.policy.monitoring.rule_for(intake.alert.get("severity"))
     if rule is None:
         return
     if intake.impact is None and intake.affected_users is None:
@@ -99,134 +89,124 @@ def apply_severity(app: App, intake: Any) -> None:
         intake.urgency = rule.urgency
 
 
-def _open_new(app: App, tx: Any, intake: Any, ctx: Any) -> Any:
+def _open_new(session: Session, tx: Tx, intake: "Intake") -> "Ticket":
+    from itsmctl.app.lifecycle import fresh_id
     from itsmctl.core.intake import open_ticket
 
-    apply_severity(app, intake)
-    ticket = open_ticket(intake, ctx, _new_id(app, tx))
-    tx.save(ticket)
-    return tx.load(ticket.id)
+    apply_severity(session, intake)
+    return tx.save(open_ticket(intake, tx.ctx, fresh_id(session, tx)))
 
 
-def open_alert(app: App, intake: Any) -> Any:
+def open_alert(session: Session, intake: "Intake") -> "Ticket":
     """H2: an open ticket holding the fingerprint gets a history event instead of a twin."""
-    from itsmctl.core.alerts import Incoming, record_firing
-    from itsmctl.infra.store import tx_commit
+    from itsmctl.core.alerts import Incoming, decide_firing, record_firing
+    from itsmctl.core.permissions import require
 
-    ctx = app.ctx()
-    fp = intake.alert.get("fingerprint") or intake.alert.get("id")
-    with app.transaction() as tx:
-        found = [t for t in Index(app, tx, {fp} if fp else set()).tickets(fp or "")
-                 if t.is_open] if fp else []
-        if found:
-            a = intake.alert
-            inc = Incoming(fingerprint=fp, status="firing", alert_id=a.get("id") or fp,
-                           severity=a.get("severity") or "unknown",
-                           message=a.get("message") or "", title="")
-            from itsmctl.core.permissions import require
+    fp = intake.alert.get("fingerprint") or intake.alert.get("id") or ""
 
-            require(app.policy, app.actor, "open")
-            ticket = record_firing(found[0], inc, ctx)
-            tx.save(ticket)
-            action = "alert-fire"
+    def decide(tx: Tx) -> "Ticket":
+        a = intake.alert
+        inc = Incoming(fingerprint=fp, status="firing", alert_id=a.get("id") or fp,
+                       severity=a.get("severity") or "unknown",
+                       message=a.get("message") or "", title="")
+        known = AlertTickets(session, tx, [fp]).holding(fp) if fp else []
+        decision = decide_firing(inc, known, [], session.policy.monitoring.storm.window)
+        if decision.kind == "fire":
+            require(session.policy, session.actor, "open")
+            ticket = tx.save(record_firing(tx.load(str(decision.ticket)), inc, tx.ctx))
+            tx.describe("alert-fire", note=ticket.title, before=ticket.status)
         else:
-            ticket = _open_new(app, tx, intake, ctx)
-            action = "open"
-        tx_commit(tx, commit_message(action, [ticket], app.actor, ticket.title), app.author(),
-                  app.now)
-        changed = list(tx.changed.values())
-    after_commit(app, changed)
-    return tx.changed[ticket.id]
+            ticket = _open_new(session, tx, intake)
+            tx.describe("open", note=ticket.title)
+        return ticket
+
+    return write(session, decide)
 
 
-def run(app: App, text: str) -> Outcome:
+def receive(session: Session, text: str) -> HookOutcome:
     """H1: one payload, one commit (none when nothing is new)."""
     from itsmctl.core.alerts import incoming, parse_payload
     from itsmctl.core.permissions import require
-    from itsmctl.infra.store import tx_commit
 
     source, alerts = parse_payload(text)            # bad input: exit 4 before any change
-    policy = app.policy
-    require(policy, app.actor, "hook")
-    incs = [incoming(a, source, policy.monitoring) for a in alerts]
-    ctx, out = app.ctx(), Outcome()
-    with app.transaction() as tx:
-        index = Index(app, tx, {i.fingerprint for i in incs} | {i.group or "" for i in incs})
+    session = session.derive(default_actor=session.policy.monitoring.actor)
+    require(session.policy, session.actor, "hook")
+    incs = [incoming(a, source, session.policy.monitoring) for a in alerts]
+
+    def decide(tx: Tx) -> HookOutcome:
+        out = HookOutcome()
+        known = AlertTickets(session, tx, [i.fingerprint for i in incs] +
+                             [i.group or "" for i in incs])
         for inc in incs:
             if inc.status == "firing":
-                _firing(app, tx, index, inc, ctx, out)
+                _firing(session, tx, known, inc, out)
             else:
-                _clearing(app, tx, index, inc, ctx, out)
+                _clearing(session, tx, known, inc, out)
         if tx.changed:
-            tickets = list(tx.changed.values())
-            note = "; ".join(out.lines())
-            out.commit = tx_commit(tx, commit_message(f"hook-{source}", tickets, app.actor,
-                                                      note), app.author(), app.now)
-        changed = list(tx.changed.values())
-    if changed:
-        after_commit(app, changed)
-    return out
+            tx.describe(f"hook-{source}", note="; ".join(out.lines()))
+        return out
+
+    outcome, sha = written(session, decide)
+    outcome.commit = sha
+    return outcome
 
 
-def _firing(app: App, tx: Any, index: Index, inc: Any, ctx: Any, out: Outcome) -> None:
-    from itsmctl.core.alerts import alert_record, knows_firing, record_firing
+def _firing(session: Session, tx: Tx, known: AlertTickets, inc: "Incoming",
+            out: HookOutcome) -> None:
+    from itsmctl.core.alerts import alert_record, decide_firing, record_firing
     from itsmctl.core.intake import Intake
+    from itsmctl.core.relations import link_master
 
-    known = index.tickets(inc.fingerprint)
-    if any(knows_firing(t, inc) for t in known):
+    decision = decide_firing(inc, known.holding(inc.fingerprint), known.storm(inc.group),
+                             session.policy.monitoring.storm.window)
+    if decision.kind == "unchanged":
         out.unchanged.append(inc.fingerprint)
         return
-    live = [t for t in known if t.is_open]
-    if live:
-        tx.save(record_firing(live[0], inc, ctx))
-        out.updated.append(live[0].id)
+    if decision.kind == "fire":
+        tx.save(record_firing(tx.load(str(decision.ticket)), inc, tx.ctx))
+        out.updated.append(str(decision.ticket))
         return
-    master = index.storm_master(inc.group, inc, app.policy.monitoring.storm.window)
     intake = Intake(title=inc.title, description=inc.description, source="monitoring",
                     alert={"id": inc.alert_id, "severity": inc.severity,
                            "message": inc.message, "fingerprint": inc.fingerprint})
-    ticket = _open_new(app, tx, intake, ctx)
-    ticket = ticket.evolve(alert=alert_record(inc, app.actor).model_dump())
-    tx.save(ticket)
-    index.add(ticket)
+    ticket = _open_new(session, tx, intake)
+    ticket = tx.save(ticket.evolve(alert=alert_record(inc, session.actor).model_dump()))
+    known.add(ticket)
     out.opened.append(ticket.id)
-    if master is not None:
-        from itsmctl.core.relations import link_master
-
-        slave, new_master = link_master(tx.load(ticket.id), master, ctx)
+    if decision.master is not None:
+        slave, master = link_master(ticket, tx.load(decision.master), tx.ctx)
         tx.save(slave)
-        tx.save(new_master)
+        tx.save(master)
 
 
-def _clearing(app: App, tx: Any, index: Index, inc: Any, ctx: Any, out: Outcome) -> None:
-    from itsmctl.core.alerts import clears, record_clearing
+def _clearing(session: Session, tx: Tx, known: AlertTickets, inc: "Incoming",
+              out: HookOutcome) -> None:
+    from itsmctl.core.alerts import decide_clearing, record_clearing
 
-    live = [t for t in index.tickets(inc.fingerprint) if t.status != "closed"]
-    target = next((t for t in live if clears(t, inc)), None)
-    if target is None:
+    decision = decide_clearing(inc, known.holding(inc.fingerprint))
+    if decision.kind == "unchanged":
         out.unchanged.append(inc.fingerprint)
         return
-    tx.save(record_clearing(target, inc, ctx))
+    target = tx.save(record_clearing(tx.load(str(decision.ticket)), inc, tx.ctx))
     out.cleared.append(target.id)
-    if app.policy.monitoring.on_clear != "record":
-        _settle(app, tx, tx.load(target.master or target.id), ctx, out)
+    if session.policy.monitoring.on_clear != "record":
+        _settle(session, tx, tx.load(target.master or target.id), out)
 
 
-def _settle(app: App, tx: Any, master: Any, ctx: Any, out: Outcome) -> None:
+def _settle(session: Session, tx: Tx, master: "Ticket", out: HookOutcome) -> None:
     """on_clear: resolve (and close) once every alert of the ticket's group has cleared."""
     from itsmctl.core.alerts import group_cleared, resolve_cleared
     from itsmctl.core.workflow import close
 
     if not group_cleared(master, [tx.load(s) for s in master.slaves]):
         return
-    done = resolve_cleared(master, ctx)
+    done = resolve_cleared(master, tx.ctx)
     if done is None:
         return
-    tx.save(done)
-    mirror_slaves(tx, master, tx.load(master.id), ctx)
-    if app.policy.monitoring.on_clear == "close":
+    tx.mirror(master, tx.save(done))
+    if session.policy.monitoring.on_clear == "close":
         before = tx.load(master.id)
-        tx.save(close(before, ctx, "solved", check_actor=False,
-                      note="monitoring ticket: closed without user confirmation (L10)"))
-        mirror_slaves(tx, before, tx.load(master.id), ctx)
+        tx.mirror(before, tx.save(close(
+            before, tx.ctx, "solved", check_actor=False,
+            note="monitoring ticket: closed without user confirmation (L10)")))
     out.resolved.append(master.id)

@@ -1,58 +1,60 @@
-"""Relations between tickets and to other records: link, link-master, unlink (SPEC 4, T2)."""
+"""Relations between tickets and to other records: link-master, unlink, link (SPEC 4, T2)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
-from itsmctl.app.session import App, after_commit, commit_message, transition
-from itsmctl.errors import UsageError
+from itsmctl.app.lifecycle import transition
+from itsmctl.app.session import Session
+from itsmctl.app.write import Tx, recorded, write
+from itsmctl.errors import RuleViolation, UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.core.model import Ticket
+    from itsmctl.core.workflow import Ctx
+
+Pair = Callable[["Ticket", "Ticket", "Ctx"], tuple["Ticket", "Ticket"]]
 
 
-def _pair(app: App, action: str, first: str, second: str,
-          fn: Callable[[Any, Any, Any], tuple[Any, Any]]) -> Any:
-    """One command changing two tickets, in one commit."""
-    from itsmctl.infra.store import tx_commit
+def _pair(session: Session, action: str, first: str, second: Optional[str],
+          fn: Pair) -> "Ticket":
+    """One command changing two tickets, in one commit; `second` None: the first's master."""
 
-    ctx = app.ctx()
-    desk = app.desk
-    with app.transaction() as tx:
-        a = tx.load(desk.resolve_id(first))
-        b = tx.load(desk.resolve_id(second))
-        new_a, new_b = fn(a, b, ctx)
-        tx.save(new_a)
+    def decide(tx: Tx) -> "Ticket":
+        a = tx.load(tx.resolve(first))
+        other = second if second is not None else a.master
+        if other is None:
+            raise RuleViolation(f"{a.id} is not a slave of any ticket", rule="M4")
+        b = tx.load(tx.resolve(other))
+        new_a, new_b = fn(a, b, tx.ctx)
+        new_a = tx.save(new_a)
         tx.save(new_b)
-        tx_commit(tx, commit_message(action, [new_a, new_b], app.actor, before=a.status),
-                  app.author(), app.now)
-    after_commit(app, [new_a, new_b])
-    return new_a
+        tx.describe(action, before=a.status)
+        return new_a
+
+    return write(session, decide)
 
 
-def link_master(app: App, ref: str, master: str) -> Any:
-    """M1."""
+@recorded()
+def link_master(session: Session, ref: str, master: str) -> "Ticket":
+    """M1: bind a duplicate to its master; it mirrors the master from now on."""
     from itsmctl.core.relations import link_master as core
 
-    return _pair(app, "link-master", ref, master, core)
+    return _pair(session, "link-master", ref, master, core)
 
 
-def unlink(app: App, ref: str) -> Any:
-    """M4."""
+@recorded()
+def unlink(session: Session, ref: str) -> "Ticket":
+    """M4: end the slave's bond to its master; it keeps its state."""
     from itsmctl.core.relations import unlink as core
-    from itsmctl.errors import RuleViolation
 
-    ticket = app.desk.read_file_ticket(_path(app, ref))
-    if not ticket.master:
-        raise RuleViolation(f"{ticket.id} is not a slave of any ticket", rule="M4")
-    return _pair(app, "unlink", ticket.id, ticket.master, core)
+    return _pair(session, "unlink", ref, None, core)
 
 
-def _path(app: App, ref: str) -> Any:
-    from itsmctl.core.model import ticket_path
-
-    return app.root / ticket_path(app.desk.resolve_id(ref))
-
-
-def link(app: App, ref: str, related: Optional[str] = None, problem: Optional[str] = None,
-         change: Optional[str] = None, requirement: Optional[str] = None) -> Any:
+@recorded()
+def link(session: Session, ref: str, related: Optional[str] = None,
+         problem: Optional[str] = None, change: Optional[str] = None,
+         requirement: Optional[str] = None) -> "Ticket":
     """One of --related / --problem / --change / --requirement."""
     given = [k for k, v in dict(related=related, problem=problem, change=change,
                                 requirement=requirement).items() if v]
@@ -62,13 +64,9 @@ def link(app: App, ref: str, related: Optional[str] = None, problem: Optional[st
     if related:
         from itsmctl.core.relations import link_related
 
-        return _pair(app, "link-related", ref, related, link_related)
+        return _pair(session, "link-related", ref, related, link_related)
     from itsmctl.core import workflow
 
-    kind, value = given[0], (problem or change or requirement)
+    kind, value = given[0], str(problem or change or requirement)
     fn = getattr(workflow, f"link_{kind}")
-
-    def step(t: Any, ctx: Any, tx: Any) -> Any:
-        return fn(t, ctx, value)
-
-    return transition(app, ref, f"link-{kind}", step)
+    return transition(session, ref, f"link-{kind}", lambda t, ctx, tx: fn(t, ctx, value))

@@ -7,14 +7,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Optional
 
-from itsmctl.app.session import App
+from itsmctl.app.session import Session
 from itsmctl.errors import NotFound, UsageError
 
 FORMATS = ("table", "json", "csv", "html")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
-def period_of(app: App, month: Optional[str], start: Optional[str],
+def period_of(session: Session, month: Optional[str], start: Optional[str],
               end: Optional[str]) -> Any:
     """--month YYYY-MM, or --from/--to dates (inclusive); default the month of 'now'."""
     from itsmctl.core import report
@@ -25,14 +25,14 @@ def period_of(app: App, month: Optional[str], start: Optional[str],
         if not start:
             raise UsageError("--to needs --from", rule="Q1")
         first = _date(start, "--from")
-        last = _date(end, "--to") if end else app.now.date()
+        last = _date(end, "--to") if end else session.now.date()
         if last < first:
             raise UsageError(f"--to {last} is before --from {first}", rule="Q1")
-        return report.days(first, last, app.tz)
-    text = month or f"{app.now:%Y-%m}"
+        return report.days(first, last, session.tz)
+    text = month or f"{session.now:%Y-%m}"
     if not _MONTH.match(text):
         raise UsageError(f"--month {text!r} is not YYYY-MM (e.g. 2026-11)", rule="Q1")
-    return report.month(text, app.tz)
+    return report.month(text, session.tz)
 
 
 def _date(text: str, what: str) -> date:
@@ -42,24 +42,24 @@ def _date(text: str, what: str) -> date:
         raise UsageError(f"{what} {text!r} is not a date (YYYY-MM-DD)", rule="Q1") from None
 
 
-def load_tickets(app: App, until: Any = None) -> list[Any]:
+def load_tickets(session: Session, until: Any = None) -> list[Any]:
     """Every ticket on disk as a model (shards later than the month after `until` are
     skipped: tickets are filed by the month they were opened)."""
     from itsmctl.infra.store import parse_ticket
     from itsmctl.infra.yaml import load_ticket
 
     return [parse_ticket(load_ticket(path.read_bytes(), rel), rel)
-            for path, rel in _files(app, until)]
+            for path, rel in _files(session, until)]
 
 
-def _files(app: App, until: Any) -> list[tuple[Path, str]]:
+def _files(session: Session, until: Any) -> list[tuple[Path, str]]:
     limit = None
     if until is not None:
         y, m = until.year, until.month
         limit = f"{y + m // 12:04d}/{m % 12 + 1:02d}"
     out = []
-    for path in app.desk.ticket_files():
-        rel = path.relative_to(app.root).as_posix()
+    for path in session.desk.ticket_files():
+        rel = path.relative_to(session.root).as_posix()
         if not (limit and rel[8:15] > limit):
             out.append((path, rel))
     return out
@@ -74,7 +74,7 @@ _LIGHT = ("SELECT id, status, priority, opened_at, updated_at FROM tickets WHERE
           "AND substr(updated_at, 1, 10) < ?")
 
 
-def gather(app: App, first: Any, period: Any) -> tuple[list[dict[str, Any]], Any, Any]:
+def gather(session: Session, first: Any, period: Any) -> tuple[list[dict[str, Any]], Any, Any]:
     """(documents, find, full) for core.report.build: from the ticket index when it can
     be had (only the tickets the report may need), else from every file."""
     from itsmctl.core.model import ticket_path
@@ -82,23 +82,23 @@ def gather(app: App, first: Any, period: Any) -> tuple[list[dict[str, Any]], Any
     from itsmctl.infra.yaml import load_ticket
 
     def full(ticket_id: str) -> Any:
-        path = app.root / ticket_path(ticket_id)
+        path = session.root / ticket_path(ticket_id)
         if not path.is_file():
             return None
         rel = ticket_path(ticket_id)
         return parse_ticket(load_ticket(path.read_bytes(), rel), rel)
 
     try:
-        from itsmctl.infra.index import open_index
+        from itsmctl.app.queue import open_index
 
-        index = open_index(app.root)
+        index = open_index(session)
     except Exception:  # no index (an old desk, a read-only clone): read the files
         index = None
     if index is None:
-        docs = [load_ticket(path.read_bytes(), rel) for path, rel in _files(app, period.end)]
+        docs = [load_ticket(path.read_bytes(), rel) for path, rel in _files(session, period.end)]
         docs = [d for d in docs if isinstance(d, dict) and d.get("id")]
         return docs, None, None
-    at = min(app.now, period.end)
+    at = min(session.now, period.end)
     day = (period.start - timedelta(days=1)).date().isoformat()
     lo, hi = first.start.timestamp(), period.end.timestamp()
     docs = list(index.query(where=_HEADS, params=(lo, hi, at.timestamp(), day)))
@@ -112,115 +112,28 @@ def gather(app: App, first: Any, period: Any) -> tuple[list[dict[str, Any]], Any
     return docs, find, full
 
 
-def build(app: App, month: Optional[str] = None, start: Optional[str] = None,
+def build(session: Session, month: Optional[str] = None, start: Optional[str] = None,
           end: Optional[str] = None, group: Optional[str] = None,
           trend: Optional[int] = None) -> dict[str, Any]:
     """The report as plain data (core/report.py says what each figure means)."""
     from itsmctl.core import report
 
-    policy = app.policy
+    policy = session.policy
     if group is not None and group not in policy.teams.groups:
         raise NotFound(f"unknown group {group!r} (config/teams.yaml); known: "
                        f"{', '.join(policy.teams.groups)}", rule="Q1")
-    period = period_of(app, month, start, end)
+    period = period_of(session, month, start, end)
     if trend is not None and trend < 0:
         raise UsageError("--trend must be 0 or more", rule="Q1")
     earlier = report.earlier(period, policy.kpi.trend_months if trend is None else trend,
-                             app.tz)
-    docs, find, full = gather(app, earlier[0] if earlier else period, period)
-    return report.build(docs, policy, period, app.now, app.tz, group=group, trend=earlier,
+                             session.tz)
+    docs, find, full = gather(session, earlier[0] if earlier else period, period)
+    return report.build(docs, policy, period, session.now, session.tz, group=group, trend=earlier,
                         find=find, full=full)
 
 
-def _pct(value: Optional[float]) -> str:
-    return "n/a" if value is None else f"{value * 100:.1f}%"
-
-
-def _verdict(ok: Optional[bool]) -> str:
-    return {True: "pass", False: "FAIL", None: "n/a"}[ok]
-
-
-def kpi_rows(data: dict[str, Any]) -> list[list[Any]]:
-    """KPI table rows: kpi, group, value, numerator/denominator, target, result."""
-    rows = []
-    for kpi_id, k in data["kpis"].items():
-        rows.append([kpi_id, "(all)", _pct(k["value"]), f"{k['numerator']}/{k['denominator']}",
-                     k["target"], _verdict(k["pass"])])
-        for g, r in k.get("by_group", {}).items():
-            rows.append(["", g, _pct(r["value"]), f"{r['numerator']}/{r['denominator']}",
-                         r["target"], _verdict(r["pass"])])
-    return rows
-
-
-def as_table(data: dict[str, Any]) -> str:
-    from itsmctl.ui.output import table
-
-    s, p = data["summary"], data["period"]
-    scope = f", group {data['group']}" if data["group"] else ""
-    lines = [
-        f"Incident report {p['label']} ({p['from'][:10]} .. {p['to'][:10]} exclusive{scope})",
-        f"total incidents: {s['total_incidents']}   response rate: "
-        f"{_pct(s['response_rate'])} ({s['responded_in_time']}/{s['total_incidents']} "
-        "responded in time)",
-        "by priority: " + ", ".join(f"{k} {v}" for k, v in s["by_priority"].items()),
-        f"resolved by line 2: {s['resolved_line2']}   by line 3: {s['resolved_line3']}   "
-        f"(line 1: {s['resolved_line1']}, all: {s['resolved_total']})",
-        "", "KPIs (handbook 6.2)",
-        table(kpi_rows(data), ["kpi", "group", "value", "n/d", "target", "result"]),
-        "", "Trend (ISO procedure 5.15)",
-        table([[t["period"], t["total_incidents"], _pct(t["response_rate"]),
-                t["resolved_line2"], t["resolved_line3"]] for t in data["trend"]],
-              ["period", "total", "response", "line 2", "line 3"]),
-    ]
-    ta = data["trend_analysis"]
-    if ta["change"] is not None:
-        pct = f" ({ta['change_percent']:+.1f}%)" if ta["change_percent"] is not None else ""
-        lines.append(f"change on the previous period: {ta['change']:+d}{pct}; "
-                     f"forecast for the next: {ta['forecast_next']}")
-    lines.append(f"backlog at {data['backlog']['at'][:16].replace('T', ' ')}: "
-                 f"{data['backlog']['total']} open")
-    return "\n".join(lines)
-
-
-CSV_COLUMNS = ("section", "metric", "group", "numerator", "denominator", "value", "target",
-               "pass")
-
-
-def csv_rows(data: dict[str, Any]) -> list[list[Any]]:
-    """Every figure as one flat row (for spreadsheets)."""
-    s = data["summary"]
-    rows: list[list[Any]] = [
-        ["summary", "total_incidents", "", "", "", s["total_incidents"], "", ""],
-        ["summary", "response_rate", "", s["responded_in_time"], s["total_incidents"],
-         s["response_rate"], "", ""]]
-    rows += [["by_priority", k, "", "", "", v, "", ""] for k, v in s["by_priority"].items()]
-    rows += [["resolved_by_line", f"line{k}", "", "", "", v, "", ""]
-             for k, v in s["resolved_by_line"].items()]
-    for kpi_id, k in data["kpis"].items():
-        rows.append(["kpi", kpi_id, "", k["numerator"], k["denominator"], k["value"],
-                     k["target"], k["pass"]])
-        rows += [["kpi", kpi_id, g, r["numerator"], r["denominator"], r["value"], r["target"],
-                  r["pass"]] for g, r in k.get("by_group", {}).items()]
-    rows += [["trend", "total_incidents", t["period"], "", "", t["total_incidents"], "", ""]
-             for t in data["trend"]]
-    return [["" if v is None else v for v in r] for r in rows]
-
-
-def render(data: dict[str, Any], fmt: str) -> str:
-    from itsmctl.ui.output import csv_text, to_json
-
-    if fmt == "json":
-        return to_json(data) + "\n"
-    if fmt == "csv":
-        return csv_text(csv_rows(data), CSV_COLUMNS)
-    if fmt == "html":
-        from itsmctl.ui.html import report_page
-
-        return report_page(data)
-    return as_table(data) + "\n"
-
-
-def write(text: str, out: str) -> Path:
+def write_report(text: str, out: str) -> Path:
+    """The rendered report to a file, whole or not at all (Q2 --out)."""
     from itsmctl.infra.store import write_atomic
 
     path = Path(out)

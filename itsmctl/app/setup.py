@@ -1,4 +1,4 @@
-"""`itsmctl init DIR`: a new desk repository from a profile, with its first commit."""
+"""Setting up a desk: `init DIR` from a profile with its first commit, and the GitOps kit."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 
 
 def init(target: str, profile: str = "default", gitops: bool = False) -> Path:
-    from itsmctl.infra.store import git
+    """A new desk repository in `target` from a profile, with its first commit."""
+    from itsmctl.infra import git
 
     if profile not in PROFILES:
         raise UsageError(f"unknown profile {profile!r}; one of: {', '.join(PROFILES)}")
@@ -34,19 +35,15 @@ def init(target: str, profile: str = "default", gitops: bool = False) -> Path:
         readme.write_text(f"# Service desk\n\nAn itsmctl desk ({profile} profile). "
                           "Tickets live in `tickets/`, process configuration in `config/` "
                           "(changed through pull requests), knowledge articles in `kb/`.\n")
-    kit = []
-    if gitops:
-        from itsmctl.app.setup import write_kit
-
-        kit = write_kit(root)
+    kit = write_kit(root) if gitops else []
     if not (root / ".git").exists():
-        git(root, "init", "-q", "-b", "main")
+        git.run(root, "init", "-q", "-b", "main")
     # the index is rewritten on every transition: split it so the write stays small
-    git(root, "config", "core.splitIndex", "true")
-    git(root, "add", "config", "kb", "tickets", "README.md", *kit)
+    git.run(root, "config", "core.splitIndex", "true")
+    git.run(root, "add", "config", "kb", "tickets", "README.md", *kit)
     env = {"GIT_AUTHOR_NAME": "itsmctl", "GIT_AUTHOR_EMAIL": "itsmctl@localhost",
            "GIT_COMMITTER_NAME": "itsmctl", "GIT_COMMITTER_EMAIL": "itsmctl@localhost"}
-    git(root, "commit", "-q", "--no-verify", "-m",
+    git.run(root, "commit", "-q", "--no-verify", "-m",
         f"Desk created from the {profile} profile\n\nItsmctl-Action: init\n", env=env)
     return root
 

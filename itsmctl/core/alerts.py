@@ -227,3 +227,39 @@ def resolve_cleared(ticket: Ticket, ctx: Ctx) -> Optional[Ticket]:
 
 def within(window: timedelta, a: Optional[datetime], b: Optional[datetime]) -> bool:
     return a is not None and b is not None and abs(a - b) <= window
+
+
+# ---------------------------------------------------------------- the decision (H1, H2)
+@dataclass(frozen=True)
+class Decision:
+    """What one incoming alert does to the desk.
+
+    kind: `unchanged` (a redelivery, or a clearing nobody waits for), `fire` (recorded
+    on the open ticket `ticket`), `open` (a new ticket, a slave of `master` when a
+    storm of its group is open), `clear` (recorded on `ticket`)."""
+
+    kind: str
+    ticket: Optional[str] = None
+    master: Optional[str] = None
+
+
+def decide_firing(inc: Incoming, known: list[Ticket], storm: list[Ticket],
+                  window: timedelta) -> Decision:
+    """A firing alert, given the tickets holding its fingerprint (oldest first) and the
+    open tickets of its storm group."""
+    if any(knows_firing(t, inc) for t in known):
+        return Decision("unchanged")
+    live = [t for t in known if t.is_open]
+    if live:
+        return Decision("fire", ticket=live[0].id)
+    for t in storm:
+        if t.is_open and not t.master and t.alert and within(
+                window, t.alert.started_at or t.opened_at, inc.started_at or t.opened_at):
+            return Decision("open", master=t.id)
+    return Decision("open")
+
+
+def decide_clearing(inc: Incoming, known: list[Ticket]) -> Decision:
+    """A resolved alert: recorded on the first ticket still waiting for it, if any."""
+    target = next((t for t in known if t.status != "closed" and clears(t, inc)), None)
+    return Decision("clear", ticket=target.id) if target else Decision("unchanged")

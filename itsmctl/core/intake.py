@@ -33,7 +33,7 @@ class Intake:
     cis: list[str] = field(default_factory=list)
     caused_by_change: Optional[str] = None
     alert: dict[str, Optional[str]] = field(default_factory=dict)
-    recurrence_of: Optional[Ticket] = None
+    recurrence_of: Optional[str] = None         # the id given; the app loads it
     out_of_scope: bool = False
 
 
@@ -46,11 +46,12 @@ def default_source(policy: Policy, actor: str, intake: Intake) -> str:
     return "staff"
 
 
-def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str) -> Ticket:
-    """L1: a new ticket, priority from the matrix (P1-P5)."""
+def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str,
+                base: Optional[Ticket] = None) -> Ticket:
+    """L1: a new ticket, priority from the matrix (P1-P5); `base` is the closed ticket a
+    recurrence repeats (L12)."""
     policy, matrix = ctx.policy, ctx.policy.matrix
-    require(policy, ctx.actor, "open_out_of_scope" if intake.out_of_scope else "open")
-    base = intake.recurrence_of
+    require(policy, ctx.actor, "open-out-of-scope" if intake.out_of_scope else "open")
     if base is not None and base.status != "closed":
         raise RuleViolation(f"{base.id} is {base.status}, not closed; a recurrence follows a "
                             f"closed ticket (5.1.11); link duplicates with: itsmctl link-master",

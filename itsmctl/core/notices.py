@@ -10,7 +10,7 @@ duplicates, and receivers can use it as an idempotency key.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from string import Template
 from typing import Any, Callable, Optional, Union
 
@@ -253,7 +253,9 @@ def when(at: datetime, now: datetime) -> str:
 
 __all__ = [
     "REPORTER",
+    "claim",
     "contact",
+    "fold",
     "notices_for",
     "plan",
     "recipients_for",
@@ -261,3 +263,40 @@ __all__ = [
     "state_at",
     "trigger_of",
 ]
+
+
+# ---------------------------------------------------------------- delivery records
+Entries = dict[str, list[dict[str, Any]]]
+
+
+def fold(ticket: Ticket, entries: Entries, me: str) -> Ticket:
+    """This clone's outcomes written into its own notifications' records."""
+    out, changed = [], False
+    for n in ticket.notifications:
+        got = entries.get(n.id)
+        if n.status != "sent" and n.origin == me and got:
+            attempts = max([n.attempts, *(int(e.get("attempt") or 0) for e in got)])
+            ok = [e for e in got if e.get("outcome") == "sent"]
+            if ok:
+                upd = {"status": "sent", "attempts": attempts,
+                       "sent_at": datetime.fromisoformat(ok[0]["at"]), "error": None}
+            else:
+                upd = {"status": "failed", "attempts": attempts, "error": got[-1].get("error")}
+            new = n.model_copy(update=upd)
+            changed = changed or new != n
+            n = new
+        out.append(n)
+    return ticket.evolve(notifications=out) if changed else ticket
+
+
+def claim(ticket: Ticket, me: str, now: datetime, grace: timedelta) -> Ticket:
+    """Take over unsent notifications of clones that did not deliver them in time."""
+    out, changed = [], False
+    for n in ticket.notifications:
+        held_since = n.claimed_at or n.at
+        if n.status != "sent" and n.origin != me and (n.origin is None
+                                                      or now - held_since >= grace):
+            n = n.model_copy(update={"origin": me, "claimed_at": now})
+            changed = True
+        out.append(n)
+    return ticket.evolve(notifications=out) if changed else ticket

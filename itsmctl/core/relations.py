@@ -79,7 +79,7 @@ def propagate(master: Ticket, slave: Ticket, ctx: Ctx, since: Optional[int] = No
 
 def link_related(a: Ticket, b: Ticket, ctx: Ctx) -> tuple[Ticket, Ticket]:
     """M3: related, not bound; allowed with closed tickets (5.1.10)."""
-    require(ctx.policy, ctx.actor, "link")
+    require(ctx.policy, ctx.actor, "link-related")
     if a.id == b.id:
         raise RuleViolation(f"{a.id} cannot be related to itself", rule="M3")
     if b.id in a.related:

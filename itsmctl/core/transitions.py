@@ -1,22 +1,27 @@
-"""What `audit` accepts as a legal history event (G6): the (from, action, to) table.
+"""THE transition table (SPEC 3, 4, 8, 9): one row per history action.
 
-One row per history action. Add a row when a command records a new action; an
-action missing here is reported by audit as unknown (conservative, never silently
-accepted). Columns:
+Each row says which command records the action, the rule it proves, the states it
+may start from and lead to, who may do it (I2), and what `audit` accepts (G6). The
+workflow's state checks, the permission checks and the audit are all read from here,
+so they cannot drift apart. Columns:
 
-- sources: states the event may start from (None: the ticket did not exist yet)
-- targets: states it may lead to; SAME means it leaves the state unchanged;
-  RESUME means back to the state the ticket waited from
-- command: the permissions.TABLE command whose roles may do it; None when the
-  action is structural (the other half of a two-ticket command, checked there)
-- system: the pseudo-actors that may record it (the sweep)
+- command:   the CLI command that records it (`check_state` groups rows by it)
+- rule:      the SPEC rule
+- sources:   states the event may start from (None: the ticket did not exist yet);
+             empty for rows that only grant a permission and record no event
+- targets:   states it may lead to; SAME leaves the state as it was, RESUME goes back to
+             the state the ticket waited from
+- roles:     roles that may do it; None for the structural other half of a two-ticket
+             command (its own row is checked on the other ticket)
+- by_group:  members of the ticket's current group may do it whatever their role
+- system:    pseudo-actors that may record it (the sweep)
 - closed_ok: may touch a closed ticket (L14 forbids everything else)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Iterable, Optional, Union
 
 from itsmctl.core.model import OPEN_STATUSES, STATUSES
 
@@ -28,54 +33,84 @@ OPEN = frozenset(OPEN_STATUSES)
 ACTIVE = frozenset({"new", "assigned", "in_progress"})
 LIVE = frozenset({*OPEN_STATUSES, "resolved"})
 
+DESK = "service_desk"
+SUPPORT = "support"
+MANAGER = "incident_manager"
+LEADER = "leader"
+MONITOR = "monitoring"
+NOTE_ROLES = frozenset({DESK, SUPPORT, MANAGER, LEADER, MONITOR})
+LINK_ROLES = frozenset({DESK, SUPPORT, MANAGER})
+
 
 @dataclass(frozen=True)
-class Legal:
-    sources: frozenset[Optional[str]]
-    targets: object                       # frozenset of states, SAME or RESUME
-    command: Optional[str]
+class Transition:
+    command: str
     rule: str
+    sources: frozenset[Optional[str]]
+    targets: Union[frozenset[str], str]
+    roles: Optional[frozenset[str]]
+    by_group: bool = False
     system: frozenset[str] = frozenset()
     closed_ok: bool = False
 
-
-def _row(sources: Any, targets: Any, command: Optional[str], rule: str,
-         system: tuple[str, ...] = (), closed_ok: bool = False) -> Legal:
-    src = frozenset(sources) if not isinstance(sources, str) else frozenset({sources})
-    tgt = targets if isinstance(targets, str) else frozenset(targets)  # type: ignore[arg-type]
-    return Legal(src, tgt, command, rule, frozenset(system), closed_ok)
+    @property
+    def records_event(self) -> bool:
+        return bool(self.sources)
 
 
-TABLE: dict[str, Legal] = {
-    "open": _row({None}, {"new"}, "open", "L1"),
-    "dispatch": _row({"new"}, {"assigned"}, "dispatch", "L3"),
-    "transfer": _row({"assigned", "in_progress"}, {"assigned"}, "transfer", "L6"),
-    "accept": _row({"assigned"}, {"in_progress"}, "accept", "L4"),
-    "reject": _row({"assigned", "in_progress"}, {"new"}, "reject", "L5"),
-    "wait": _row(ACTIVE, {"waiting"}, "wait", "L7"),
-    "resume": _row({"waiting"}, RESUME, "resume", "L7", system=(SWEEP,)),
-    "resolve": _row(ACTIVE, {"resolved"}, "resolve", "L8"),
-    "reopen": _row({"resolved"}, {"assigned"}, "reopen", "L9"),
-    "close": _row({"resolved"}, {"closed"}, "close", "L10"),
-    "auto-close": _row({"resolved"}, {"closed"}, None, "L11", system=(SWEEP,)),
-    "classify": _row(LIVE, SAME, "classify", "P4"),
-    "escalate": _row(LIVE, SAME, "escalate", "S5", system=(SWEEP,)),
-    "note": _row(ALL, SAME, "note", "L14", closed_ok=True),
-    "link-master": _row(LIVE, LIVE, "link-master", "M1"),
-    "link-slave": _row(LIVE, SAME, None, "M1"),
-    "unlink": _row(ALL, SAME, "unlink", "M4", closed_ok=True),
-    "unlink-slave": _row(ALL, SAME, None, "M4", closed_ok=True),
-    "link-problem": _row(LIVE, SAME, "link", "T2"),
-    "link-related": _row(ALL, SAME, "link", "M3", closed_ok=True),
-    "link-change": _row(ACTIVE, {"waiting"}, "link", "T2"),
-    "link-requirement": _row(ACTIVE, {"closed", "waiting"}, "link", "L13"),
-    "task-add": _row(OPEN, SAME, "task", "T1"),
-    "task-done": _row(OPEN, SAME, "task", "T1"),
-    "announce": _row(LIVE, SAME, "announce", "A1"),
-    "alert-fire": _row(LIVE, SAME, "note", "H1"),
-    "alert-clear": _row(LIVE, SAME, "note", "H1"),
-    "visit-due": _row({"closed"}, SAME, None, "V1", system=(SWEEP,), closed_ok=True),
-    "visit": _row({"closed"}, SAME, "visit", "V1", closed_ok=True),
+States = Union[Iterable[Optional[str]], str]
+
+
+def _row(command: str, rule: str, sources: Iterable[Optional[str]], targets: States,
+         roles: Optional[Iterable[str]], by_group: bool = False,
+         system: tuple[str, ...] = (), closed_ok: bool = False) -> Transition:
+    src = frozenset(sources)
+    tgt = targets if isinstance(targets, str) else frozenset(s for s in targets if s)
+    return Transition(command, rule, src, tgt, frozenset(roles) if roles is not None else None,
+                      by_group, frozenset(system), closed_ok)
+
+
+NONE: frozenset[str] = frozenset()
+TABLE: dict[str, Transition] = {
+    "open": _row("open", "L1", {None}, {"new"}, {DESK, SUPPORT, MONITOR, MANAGER}),
+    "open-out-of-scope": _row("open", "L2", (), (), {DESK, MANAGER}),
+    "dispatch": _row("assign", "L3", {"new"}, {"assigned"}, {DESK, MANAGER}),
+    "transfer": _row("assign", "L6", {"assigned", "in_progress"}, {"assigned"}, {MANAGER},
+                     by_group=True),
+    "accept": _row("accept", "L4", {"assigned"}, {"in_progress"}, set(), by_group=True),
+    "reject": _row("reject", "L5", {"assigned", "in_progress"}, {"new"}, set(), by_group=True),
+    "wait": _row("wait", "L7", ACTIVE, {"waiting"}, {DESK, MANAGER}, by_group=True),
+    "resume": _row("resume", "L7", {"waiting"}, RESUME, {DESK, MANAGER}, by_group=True,
+                   system=(SWEEP,)),
+    "resolve": _row("resolve", "L8", ACTIVE, {"resolved"}, {MANAGER}, by_group=True),
+    "reopen": _row("reopen", "L9", {"resolved"}, {"assigned"}, {DESK, MANAGER}),
+    "close": _row("close", "L10", {"resolved"}, {"closed"}, {MANAGER}),
+    "auto-close": _row("sweep", "L11", {"resolved"}, {"closed"}, None, system=(SWEEP,)),
+    "classify": _row("classify", "P4", LIVE, SAME, {DESK, MANAGER}, by_group=True),
+    "escalate": _row("escalate", "S5", LIVE, SAME, {DESK, MANAGER, LEADER}, by_group=True,
+                     system=(SWEEP,)),
+    "note": _row("note", "L14", ALL, SAME, NOTE_ROLES, closed_ok=True),
+    "link-master": _row("link-master", "M1", LIVE, LIVE, {DESK, MANAGER, MONITOR},
+                        by_group=True),
+    "link-slave": _row("link-master", "M1", LIVE, SAME, None),
+    "unlink": _row("unlink", "M4", ALL, SAME, {DESK, MANAGER}, by_group=True, closed_ok=True),
+    "unlink-slave": _row("unlink", "M4", ALL, SAME, None, closed_ok=True),
+    "link-problem": _row("link", "T2", LIVE, SAME, LINK_ROLES),
+    "link-related": _row("link", "M3", ALL, SAME, LINK_ROLES, closed_ok=True),
+    "link-change": _row("link", "T2", ACTIVE, {"waiting"}, LINK_ROLES),
+    "link-requirement": _row("link", "L13", ACTIVE, {"closed", "waiting"},
+                             LINK_ROLES),
+    "task-add": _row("task", "T1", OPEN, SAME, {DESK, MANAGER}, by_group=True),
+    "task-done": _row("task", "T1", OPEN, SAME, {DESK, MANAGER}, by_group=True),
+    "announce": _row("announce", "A1", LIVE, SAME, {DESK, MANAGER, LEADER}, by_group=True),
+    "alert-fire": _row("hook", "H1", LIVE, SAME, NOTE_ROLES),
+    "alert-clear": _row("hook", "H1", LIVE, SAME, NOTE_ROLES),
+    "visit-due": _row("sweep", "V1", {"closed"}, SAME, None, system=(SWEEP,), closed_ok=True),
+    "visit": _row("visit", "V1", {"closed"}, SAME, {DESK, MANAGER}, closed_ok=True),
+    # permissions of commands that record no ticket event of their own name
+    "hook": _row("hook", "H1", (), (), {MONITOR, MANAGER}),
+    "kb-add": _row("kb", "K1", (), (), {DESK, SUPPORT, MANAGER}),
+    "kb-publish": _row("kb", "K3", (), (), {DESK, MANAGER}),
 }
 
 # Consequences a command records on the same ticket after its own event (automatic
@@ -85,3 +120,19 @@ CONSEQUENCES = frozenset({"escalate", "close"})
 # Fields a commit may change without a history event: delivery records folded in by
 # sweep (N3) and derived values (stored SLA) recomputed on save.
 QUIET = frozenset({"notifications", "sla", "updated_at", "history"})
+
+
+def _by_command() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    allowed: dict[str, set[str]] = {}
+    rules: dict[str, str] = {}
+    for action, row in TABLE.items():
+        if not row.records_event or row.roles is None:
+            continue
+        for name in {row.command, action}:
+            allowed.setdefault(name, set()).update(s for s in row.sources if s is not None)
+            rules.setdefault(name, row.rule)
+    return {k: frozenset(v) for k, v in allowed.items()}, rules
+
+
+# command (or action) -> the states it may start from, and the rule that says so
+ALLOWED, RULE_OF = _by_command()

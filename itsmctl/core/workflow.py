@@ -15,34 +15,9 @@ from itsmctl.core import priority as prio
 from itsmctl.core.model import Classification, Event, Ticket, Wait
 from itsmctl.core.permissions import require
 from itsmctl.core.policy import Policy
+from itsmctl.core.transitions import ALLOWED, RULE_OF
 from itsmctl.errors import NotFound, RuleViolation, UsageError
 
-# state x command -> allowed (the table tests walk it exhaustively)
-ALLOWED: dict[str, frozenset[str]] = {
-    "assign": frozenset({"new", "assigned", "in_progress"}),
-    "accept": frozenset({"assigned"}),
-    "reject": frozenset({"assigned", "in_progress"}),
-    "wait": frozenset({"new", "assigned", "in_progress"}),
-    "resume": frozenset({"waiting"}),
-    "resolve": frozenset({"new", "assigned", "in_progress"}),
-    "reopen": frozenset({"resolved"}),
-    "close": frozenset({"resolved"}),
-    "classify": frozenset({"new", "assigned", "in_progress", "waiting", "resolved"}),
-    "escalate": frozenset({"new", "assigned", "in_progress", "waiting", "resolved"}),
-    "note": frozenset({"new", "assigned", "in_progress", "waiting", "resolved", "closed"}),
-    "link-master": frozenset({"new", "assigned", "in_progress", "waiting", "resolved"}),
-    "unlink": frozenset({"new", "assigned", "in_progress", "waiting", "resolved", "closed"}),
-    "link-problem": frozenset({"new", "assigned", "in_progress", "waiting", "resolved"}),
-    "link-related": frozenset({"new", "assigned", "in_progress", "waiting", "resolved",
-                               "closed"}),
-    "link-change": frozenset({"new", "assigned", "in_progress"}),
-    "link-requirement": frozenset({"new", "assigned", "in_progress"}),
-}
-RULE_OF = {"assign": "L3", "accept": "L4", "reject": "L5", "wait": "L7", "resume": "L7",
-           "resolve": "L8", "reopen": "L9", "close": "L10", "classify": "P4",
-           "escalate": "S5", "link-master": "M1", "link-change": "T2",
-           "link-requirement": "L13", "link-problem": "T2", "note": "L14",
-           "unlink": "M4", "link-related": "M3"}
 # fields whose changes are not worth repeating in every history event
 _QUIET = {"history", "updated_at", "sla", "notifications"}
 
@@ -414,7 +389,7 @@ def note(ticket: Ticket, ctx: Ctx, text: Optional[str]) -> Ticket:
 
 def link_problem(ticket: Ticket, ctx: Ctx, problem: str) -> Ticket:
     check_state(ticket, "link-problem")
-    require(ctx.policy, ctx.actor, "link")
+    require(ctx.policy, ctx.actor, "link-problem")
     links = ticket.links.model_copy(update={"problem": problem})
     return step(ticket, ctx, "link-problem", links=links.model_dump())
 
@@ -423,7 +398,7 @@ def link_change(ticket: Ticket, ctx: Ctx, change: str) -> Ticket:
     """T2: a change puts the ticket into waiting with code `change` (5.1.7-3)."""
     check_state(ticket, "link-change")
     check_not_slave(ticket, "link-change")
-    require(ctx.policy, ctx.actor, "link")
+    require(ctx.policy, ctx.actor, "link-change")
     linked = ticket.evolve(links=ticket.links.model_copy(update={"change": change}).model_dump())
     return fold(ticket, wait(linked, ctx, "change", reference=change, action="link-change",
                              note=f"waiting for change {change}"))
@@ -433,7 +408,7 @@ def link_requirement(ticket: Ticket, ctx: Ctx, requirement: str) -> Ticket:
     """L13: a requirement closes or parks the ticket, as desk.yaml chooses."""
     check_state(ticket, "link-requirement")
     check_not_slave(ticket, "link-requirement")
-    require(ctx.policy, ctx.actor, "link")
+    require(ctx.policy, ctx.actor, "link-requirement")
     links = ticket.links.model_copy(update={"requirement": requirement}).model_dump()
     linked = ticket.evolve(links=links)
     if ctx.policy.desk.requirement_link == "wait":

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
-import subprocess
-import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
@@ -113,20 +111,13 @@ def _row_of(path: str, sha: str, data: bytes) -> tuple[Any, ...]:
 
 def _rows_chunk(root: Path, chunk: list[tuple[list[str], str]]) -> list[tuple[Any, ...]]:
     """A worker's share: its own `git cat-file --batch` run, then parsing."""
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, capture_output=True,
-                          input="".join(sha + "\n" for _, sha in chunk).encode())
-    out, pos = proc.stdout, 0
+    from itsmctl.infra import git
+
+    blobs = git.cat_batch(root, [sha for _, sha in chunk])
     rows: list[tuple[Any, ...]] = []
     for paths, sha in chunk:
-        end = out.index(b"\n", pos)
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) < 3 or header[1] == b"missing":
-            continue
-        size = int(header[2])
-        data = out[pos:pos + size]
-        pos += size + 1
-        rows.extend(_row_of(path, sha, data) for path in paths)
+        if sha in blobs:
+            rows.extend(_row_of(path, sha, blobs[sha]) for path in paths)
     return rows
 
 
@@ -144,36 +135,6 @@ def _rows_parallel(root: Path, by_sha: dict[str, list[str]]) -> Iterator[list[tu
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         for rows in pool.map(_rows_chunk, [root] * len(chunks), chunks):
             yield rows
-
-
-def _cat_blobs(root: Path, shas: list[str]) -> Iterator[tuple[str, bytes]]:
-    """Stream many blobs through one `git cat-file --batch` (writer in a thread)."""
-    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=root, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, bufsize=1 << 16)
-    assert proc.stdin is not None and proc.stdout is not None
-    stdin = proc.stdin
-
-    def feed() -> None:
-        try:
-            for sha in shas:
-                stdin.write(sha.encode() + b"\n")
-            stdin.close()
-        except BrokenPipeError:
-            pass
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    out = proc.stdout
-    try:
-        for sha in shas:
-            header = out.readline().split()
-            if len(header) < 3 or header[1] == b"missing":
-                continue
-            data = out.read(int(header[2]) + 1)[:-1]
-            yield sha, data
-    finally:
-        writer.join()
-        proc.wait()
 
 
 class Index:
@@ -200,9 +161,9 @@ class Index:
 
     def refresh(self, progress: Optional[Callable[[int, int], None]] = None) -> int:
         """Catch up with HEAD; returns how many ticket files were (re)read."""
-        from itsmctl.infra.store import git
+        from itsmctl.infra import git
 
-        head = git(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+        head = git.run(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
         head_sha = head.decode()
         cached = self._meta("commit")
         if self._meta("format") != FORMAT:
@@ -229,9 +190,9 @@ class Index:
         return count
 
     def _all(self, head: str) -> list[tuple[str, Optional[str]]]:
-        from itsmctl.infra.store import git
+        from itsmctl.infra import git
 
-        out = git(self.root, "ls-tree", "-r", "-z", head, "--", "tickets")
+        out = git.run(self.root, "ls-tree", "-r", "-z", head, "--", "tickets")
         changes: list[tuple[str, Optional[str]]] = []
         for entry in out.split(b"\0"):
             if not entry:
@@ -246,11 +207,13 @@ class Index:
         """(path, new blob or None for deleted) since the cached commit; None: rebuild."""
         if not cached:
             return None
-        proc = subprocess.run(["git", "diff-tree", "-r", "-z", "--no-renames", cached, head,
-                               "--", "tickets"], cwd=self.root, capture_output=True)
-        if proc.returncode != 0:
+        from itsmctl.infra import git
+
+        res = git.call(self.root, "diff-tree", "-r", "-z", "--no-renames", cached, head,
+                       "--", "tickets")
+        if res.code != 0:
             return None
-        fields = proc.stdout.split(b"\0")
+        fields = res.out.split(b"\0")
         changes: list[tuple[str, Any]] = []
         i = 0
         while i + 1 < len(fields):
@@ -271,11 +234,13 @@ class Index:
         by_sha: dict[str, list[str]] = {}
         for path, sha in wanted:
             by_sha.setdefault(sha, []).append(path)
+        from itsmctl.infra import git
+
         if len(by_sha) >= PARALLEL_FROM:
             rows = _rows_parallel(self.root, by_sha)
         else:
             rows = ([_row_of(path, sha, data) for path in by_sha[sha]]
-                    for sha, data in _cat_blobs(self.root, list(by_sha)))
+                    for sha, data in git.cat_blobs(self.root, list(by_sha)))
         batch: list[tuple[Any, ...]] = []
         done = 0
         for group in rows:
@@ -401,13 +366,7 @@ def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def open_index(root: Path, progress: Optional[Callable[[int, int], None]] = None) -> Index:
-    """The desk's index, caught up with HEAD (a progress bar on a terminal by default)."""
+    """The desk's index, caught up with HEAD (progress reports (done, total) while building)."""
     index = Index(root)
-    if progress is None:
-        from itsmctl.ui.term import Progress
-
-        with Progress("building the ticket index") as bar:
-            index.refresh(bar)
-    else:
-        index.refresh(progress)
+    index.refresh(progress)
     return index

@@ -1,7 +1,7 @@
 """This clone's delivery ledger (N3): its id, an append-only outcome log, a sender lock.
 
 Lives in .git/itsmctl/, so it is local to the clone and never committed; sweep folds
-it into the tickets (itsmctl/notify.py explains the design).
+it into the tickets (itsmctl/app/deliver.py explains the design).
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
+from itsmctl.infra import git
 from itsmctl.infra.locking import flock_within
 
 LEDGER = "deliveries.jsonl"
@@ -58,9 +58,7 @@ def lazy_origin(root: Path) -> Callable[[], Optional[str]]:
 
 def origin(root: Path) -> Optional[str]:
     """Who delivers what this process plans: this clone, or None to defer to sweep."""
-    proc = subprocess.run(["git", "config", "--get", "itsmctl.delivery"], cwd=root,
-                          capture_output=True, text=True, check=False)
-    return None if proc.stdout.strip() == "sweep" else clone_id(root)
+    return None if git.config(root, "itsmctl.delivery") == "sweep" else clone_id(root)
 
 
 def read_ledger(root: Path, ids: Optional[Iterable[str]] = None) -> Entries:

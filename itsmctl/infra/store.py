@@ -12,41 +12,20 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
-from itsmctl.errors import ConcurrencyError, InvalidFile, ItsmError, NotFound, UsageError
+from itsmctl.errors import ConcurrencyError, GitError, InvalidFile, NotFound, UsageError
+from itsmctl.infra import git
 from itsmctl.infra.locking import flock_within
 
+if TYPE_CHECKING:
+    from itsmctl.core.model import Ticket
+
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
-_HELD: dict[str, int] = {}     # desk locks this process holds, with their depth
-
-
-class GitError(ItsmError):
-    """A git command failed in a way the desk cannot explain (exit 4)."""
-
-    exit_code = 4
-
-
-def git(root: Path, *args: str, input: Optional[bytes] = None,
-        env: Optional[dict[str, str]] = None, check: bool = True) -> bytes:
-    full_env = None
-    if env:
-        full_env = dict(os.environ)
-        full_env.update(env)
-    try:
-        proc = subprocess.run(["git", *args], cwd=root, input=input, capture_output=True,
-                              env=full_env)
-    except FileNotFoundError:
-        raise GitError("git is not installed or not on PATH") from None
-    if check and proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else proc.returncode}")
-    return proc.stdout
 
 
 def new_id(prefix: str, opened: datetime, rng: Optional[random.Random] = None) -> str:
@@ -59,33 +38,6 @@ def new_id(prefix: str, opened: datetime, rng: Optional[random.Random] = None) -
 class Author:
     name: str
     email: str
-
-
-@dataclass
-class Blobs:
-    """A `git cat-file --batch` process: many object reads for one process start."""
-
-    root: Path
-    proc: Any = None
-
-    def get(self, spec: str) -> Optional[bytes]:
-        if self.proc is None:
-            self.proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root,
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        self.proc.stdin.write(spec.encode() + b"\n")
-        self.proc.stdin.flush()
-        header = self.proc.stdout.readline().decode().split()
-        if len(header) < 3 or header[1] == "missing":
-            return None
-        size = int(header[2])
-        data = self.proc.stdout.read(size + 1)[:-1]
-        return data
-
-    def close(self) -> None:
-        if self.proc is not None:
-            self.proc.stdin.close()
-            self.proc.wait()
-            self.proc = None
 
 
 class Desk:
@@ -145,14 +97,14 @@ class Desk:
         """The commit HEAD points to (read from .git directly: no process)."""
         ref = self._symbolic_head()
         if ref is None:
-            out = git(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
+            out = git.run(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
             return out.decode() or None
         return self.read_ref(ref)
 
     def branch_ref(self) -> str:
         ref = self._symbolic_head()
         if ref is None:
-            out = git(self.root, "symbolic-ref", "-q", "HEAD", check=False).strip().decode()
+            out = git.run(self.root, "symbolic-ref", "-q", "HEAD", check=False).strip().decode()
             if not out:
                 raise GitError("HEAD is detached; check out the desk's branch first")
             return out
@@ -176,7 +128,7 @@ class Desk:
         except FileNotFoundError:
             pass
         except OSError:
-            return git(self.root, "rev-parse", "--verify", "-q", ref,
+            return git.run(self.root, "rev-parse", "--verify", "-q", ref,
                        check=False).strip().decode() or None
         try:
             with open(gitdir / "packed-refs") as fh:
@@ -190,17 +142,7 @@ class Desk:
     # ---- writing ---------------------------------------------------------
     @contextmanager
     def lock(self, timeout: float = 60.0) -> Iterator[None]:
-        """One writer at a time (G3); the kernel drops the lock if the process dies.
-
-        Re-entrant within a process: `sync` replays commands while it holds the lock."""
-        key = str(self.state)
-        if _HELD.get(key):
-            _HELD[key] += 1
-            try:
-                yield
-            finally:
-                _HELD[key] -= 1
-            return
+        """One writer at a time (G3); the kernel drops the lock if the process dies."""
         self.state.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -208,11 +150,9 @@ class Desk:
                 raise ConcurrencyError(
                     f"the desk is locked by another itsmctl for over {timeout:g}s "
                     "(G3); try again", rule="G3")
-            _HELD[key] = 1
             self._recover()
             yield
         finally:
-            _HELD.pop(key, None)
             os.close(fd)
 
     def _recover(self) -> None:
@@ -224,8 +164,7 @@ class Desk:
             paths = json.loads(journal.read_text())
         except ValueError:
             paths = []
-        blobs = Blobs(self.root)
-        try:
+        with git.CatFile(self.root) as blobs:
             for rel in paths:
                 data = blobs.get(f"HEAD:{rel}")
                 target = self.root / rel
@@ -233,14 +172,12 @@ class Desk:
                     target.unlink(missing_ok=True)
                 else:
                     write_atomic(target, data)
-        finally:
-            blobs.close()
         self._update_index(paths)
         journal.unlink()
 
     def _update_index(self, paths: list[str]) -> None:
         if paths:
-            git(self.root, "update-index", "--add", "--remove", "-z", "--stdin",
+            git.run(self.root, "update-index", "--add", "--remove", "-z", "--stdin",
                 input=b"".join(p.encode() + b"\0" for p in paths))
 
     def commit(self, files: dict[str, Optional[bytes]], message: str, author: Author,
@@ -276,10 +213,7 @@ class Desk:
         write_atomic(journal, json.dumps(sorted(files)).encode())
         # fast-import builds the commit while the work tree and index are brought up to
         # date beside it; if the commit fails, the journal puts both back from HEAD
-        proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=self.root,
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        feeder = _feed(proc, b"".join(out))
+        proc = git.FastImport(self.root, b"".join(out))
         try:
             for rel, data in files.items():
                 target = self.root / rel
@@ -289,17 +223,14 @@ class Desk:
                     write_atomic(target, data)
             self._update_index(sorted(files))
         finally:
-            feeder.join()
-            proc.stdin = None                   # the feeder closed it
-            stdout, stderr = proc.communicate()
-        sha = stdout.strip().decode()
-        if proc.returncode != 0 or self.read_ref(ref) != sha:
+            res = proc.finish()
+        sha = res.out.strip().decode()
+        if res.code != 0 or self.read_ref(ref) != sha:
             self._recover()                      # the work tree and index as HEAD has them
             if self.head() != parent:
                 raise ConcurrencyError(f"{ref} moved while committing (G3); try again",
                                        rule="G3")
-            err = stderr.decode("utf-8", "replace").strip().splitlines()
-            raise GitError(f"git fast-import failed: {err[-1] if err else proc.returncode}")
+            raise GitError(f"git fast-import failed: {res.last_error()}")
         journal.unlink(missing_ok=True)
         self._maybe_gc()
         return sha
@@ -312,25 +243,7 @@ class Desk:
         except OSError:
             return
         if packs > 40:
-            subprocess.Popen(["git", "gc", "--auto", "--quiet"], cwd=self.root,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
-
-
-def _feed(proc: Any, data: bytes) -> Any:
-    """Write a process's whole input from a thread (a large stream would fill the pipe)."""
-    import threading
-
-    def write() -> None:
-        try:
-            proc.stdin.write(data)
-            proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
-
-    thread = threading.Thread(target=write, daemon=True)
-    thread.start()
-    return thread
+            git.spawn_detached(self.root, "gc", "--auto", "--quiet")
 
 
 def _git_time(when: datetime) -> bytes:
@@ -371,21 +284,26 @@ def parse_ticket(doc: Any, where: str) -> Any:
         raise InvalidFile(f"{where}: {at}: {err['msg'].removeprefix('Value error, ')}") from None
 
 
+Finalize = Callable[["Ticket"], "Ticket"]
+
+
 @dataclass
 class Transaction:
-    """Tickets read from HEAD under the lock, changed in memory, committed at once."""
+    """Tickets read from HEAD under the lock, changed in memory, committed at once.
+
+    `save` applies `finalize` (derived values and notices, set by the write path) and
+    returns the ticket as it will be committed."""
 
     desk: Desk
     parent: Optional[str]
-    blobs: Blobs
-    loaded: dict[str, Any] = field(default_factory=dict)
-    changed: dict[str, Any] = field(default_factory=dict)
+    blobs: git.CatFile
+    finalize: Optional[Finalize] = None
+    loaded: dict[str, "Ticket"] = field(default_factory=dict)
+    changed: dict[str, "Ticket"] = field(default_factory=dict)
     extra: dict[str, Optional[bytes]] = field(default_factory=dict)
-    finalize: Optional[Any] = None      # ticket -> ticket, applied on save (derived values)
-    trailers: dict[str, str] = field(default_factory=dict)
     committed: Optional[str] = None
 
-    def load(self, ticket_id: str) -> Any:
+    def load(self, ticket_id: str) -> "Ticket":
         """The committed ticket; refuses a ticket file with uncommitted edits."""
         from itsmctl.core.model import ticket_path
         from itsmctl.infra.yaml import load_ticket
@@ -417,10 +335,23 @@ class Transaction:
         return ticket_id in self.changed or (self.desk.root / rel).exists() or (
             self.parent is not None and self.blobs.get(f"HEAD:{rel}") is not None)
 
-    def save(self, ticket: Any) -> None:
+    def read(self, rel: str) -> Optional[bytes]:
+        """A committed non-ticket file (None when absent); refuses uncommitted edits."""
+        data = self.blobs.get(f"HEAD:{rel}") if self.parent else None
+        try:
+            on_disk: Optional[bytes] = (self.desk.root / rel).read_bytes()
+        except FileNotFoundError:
+            on_disk = None
+        if data != on_disk:
+            raise InvalidFile(f"{rel}: has uncommitted changes; commit or restore it first",
+                              rule="G1")
+        return data
+
+    def save(self, ticket: "Ticket") -> "Ticket":
         if self.finalize is not None:
             ticket = self.finalize(ticket)
         self.changed[ticket.id] = ticket
+        return ticket
 
     def write(self, rel: str, data: Optional[bytes]) -> None:
         """A non-ticket file in the same commit (a KB candidate, say)."""
@@ -434,27 +365,17 @@ class Transaction:
             out[ticket.path] = dump_ticket(ticket.to_doc())
         return out
 
+    def commit(self, message: str, author: Author, when: datetime) -> Optional[str]:
+        """The one commit of everything saved and written; None when nothing changed."""
+        files = self.files()
+        if not files:
+            return None
+        self.committed = self.desk.commit(files, message, author, when, self.parent)
+        return self.committed
+
 
 @contextmanager
-def transaction(desk: Desk, timeout: float = 60.0, finalize: Optional[Any] = None,
-                before: Optional[Any] = None) -> Iterator[Transaction]:
-    """Lock, (pull,) read HEAD, let the caller change tickets; it commits via tx_commit."""
-    with desk.lock(timeout):
-        if before is not None:
-            before()
-        blobs = Blobs(desk.root)
-        try:
-            yield Transaction(desk=desk, parent=desk.head(), blobs=blobs, finalize=finalize)
-        finally:
-            blobs.close()
-
-
-def tx_commit(tx: Transaction, message: str, author: Author, when: datetime) -> Optional[str]:
-    files = tx.files()
-    if not files:
-        return None
-    if tx.trailers:
-        message = message.rstrip("\n") + "\n" + "".join(
-            f"{k}: {v}\n" for k, v in tx.trailers.items())
-    tx.committed = tx.desk.commit(files, message, author, when, tx.parent)
-    return tx.committed
+def transaction(desk: Desk, finalize: Optional[Finalize] = None) -> Iterator[Transaction]:
+    """Read HEAD (the caller holds the desk lock); the caller commits with tx.commit."""
+    with git.CatFile(desk.root) as blobs:
+        yield Transaction(desk=desk, parent=desk.head(), blobs=blobs, finalize=finalize)

@@ -35,10 +35,18 @@ TICKETS_FOR: dict[Any, Optional[list[str]]] = {
 }
 
 
+def _repo(ctx: click.Context) -> Optional[str]:
+    """--repo as given so far on the command line being completed."""
+    from itsmctl.ui.main import State
+
+    state = ctx.find_object(State)
+    return state.repo if state is not None else None
+
+
 def _root(ctx: click.Context) -> Optional[Path]:
     from itsmctl.infra.config import find_root
 
-    repo = ctx.find_root().params.get("repo")
+    repo = _repo(ctx)
     try:
         return find_root(repo)
     except Exception:
@@ -200,10 +208,9 @@ def articles(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any
 def tasks(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
     """Open tasks of the TICKET given before."""
     from itsmctl.app.queue import load
-    from itsmctl.app.session import App
+    from itsmctl.app.session import Session
 
-    app = App(repo=ctx.find_root().params.get("repo"))
-    ticket = load(app, ctx.params["ticket"])
+    ticket = load(Session(repo=_repo(ctx)), ctx.params["ticket"])
     return _items(((t.id, t.title) for t in ticket.tasks if t.status == "open"),
                   incomplete.upper())
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from itsmctl.ui.main import Obj, emit, pass_obj
+from itsmctl.ui.main import State, emit, pass_state
 
 
 @click.group("hook")
@@ -23,18 +23,9 @@ def hook_group() -> None:
     """
 
 
-_READ: list = [None, ""]     # (stream, text): a G4 re-run of the command reads it again
-
-
-def _stdin() -> str:
-    if _READ[0] is not sys.stdin:
-        _READ[:] = [sys.stdin, sys.stdin.read()]
-    return str(_READ[1])
-
-
 @hook_group.command("alertmanager")
-@pass_obj
-def alertmanager_cmd(obj: Obj) -> None:
+@pass_state
+def alertmanager_cmd(state: State) -> None:
     """Open, update or clear tickets from an Alertmanager/Grafana webhook payload (H1).
 
     One monitoring ticket per new firing alert; an alert whose fingerprint already has
@@ -47,15 +38,13 @@ def alertmanager_cmd(obj: Obj) -> None:
       itsmctl hook alertmanager < payload.json
       itsmctl --json hook alertmanager < payload.json | jq .opened
     """
-    from itsmctl.app.hooks import run
+    from itsmctl.app.hooks import receive
 
-    app = obj.app
-    if not obj.kwargs.get("actor_given"):
-        app.actor_given = app.policy.monitoring.actor
-    out = run(app, _stdin())
-    emit(obj, "\n".join(out.lines()), {"opened": out.opened, "updated": out.updated,
-                                       "cleared": out.cleared, "resolved": out.resolved,
-                                       "unchanged": out.unchanged, "commit": out.commit})
+    out = receive(state.session, sys.stdin.read())
+    emit(state, "\n".join(out.lines()), out.doc())
 
 
 hook_group.add_command(alertmanager_cmd, "grafana")
+
+
+COMMANDS = {"hook": hook_group}

@@ -7,7 +7,7 @@ from typing import Optional
 
 import click
 
-from itsmctl.ui.main import Obj, emit, pass_obj
+from itsmctl.ui.main import State, emit, pass_state
 
 
 @click.group("kb")
@@ -37,8 +37,8 @@ def _doc(article: object) -> dict:
               help="How many hits.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
               default="table", show_default=True, help="Output format.")
-@pass_obj
-def search_cmd(obj: Obj, query: tuple[str, ...], ticket: Optional[str], published: bool,
+@pass_state
+def search_cmd(state: State, query: tuple[str, ...], ticket: Optional[str], published: bool,
                limit: int, fmt: str = "table") -> None:
     """Rank articles for free text (Chinese or English) or for a ticket (K2).
 
@@ -51,24 +51,24 @@ def search_cmd(obj: Obj, query: tuple[str, ...], ticket: Optional[str], publishe
     from itsmctl.app.knowledge import search
     from itsmctl.ui.output import table
 
-    hits = search(obj.app, " ".join(query), ticket, published, limit)
+    hits = search(state.session, " ".join(query), ticket, published, limit)
     rows = [[h.article.id, f"{h.score:.2f}", h.article.status,
              "/".join(x for x in (h.article.category, h.article.subtype) if x), h.article.title]
             for h in hits]
     cols = ["id", "score", "status", "class", "title"]
-    if fmt == "csv" and not obj.json:
+    if fmt == "csv" and not state.json:
         from itsmctl.ui.output import csv_text
 
         click.echo(csv_text(rows, cols), nl=False)
         return
-    obj.kwargs["json"] = obj.json or fmt == "json"
-    emit(obj, table(rows, cols), [{**_doc(h.article), "score": h.score} for h in hits])
+    state.json = state.json or fmt == "json"
+    emit(state, table(rows, cols), [{**_doc(h.article), "score": h.score} for h in hits])
 
 
 @kb_group.command("show")
 @click.argument("article")
-@pass_obj
-def show_cmd(obj: Obj, article: str) -> None:
+@pass_state
+def show_cmd(state: State, article: str) -> None:
     """Show an article: its front matter and its body.
 
     \b
@@ -78,7 +78,7 @@ def show_cmd(obj: Obj, article: str) -> None:
     """
     from itsmctl.app.knowledge import find
 
-    a = find(obj.app, article)
+    a = find(state.session, article)
     head = [f"{a.id}  {a.title}",
             f"  status     {a.status}",
             "  class      " + " / ".join(x or "-" for x in (a.category, a.subtype,
@@ -88,7 +88,7 @@ def show_cmd(obj: Obj, article: str) -> None:
             f"  file       {a.path}"]
     if a.source_ticket:
         head.append(f"  ticket     {a.source_ticket}")
-    emit(obj, "\n".join(head) + "\n\n" + a.body.strip(), _doc(a))
+    emit(state, "\n".join(head) + "\n\n" + a.body.strip(), _doc(a))
 
 
 @kb_group.command("add")
@@ -103,8 +103,8 @@ def show_cmd(obj: Obj, article: str) -> None:
 @click.option("--causation", help="The root cause it describes.")
 @click.option("--tag", "tags", multiple=True, help="A search tag (repeatable).")
 @click.option("--publish", is_flag=True, help="Publish at once instead of as a candidate.")
-@pass_obj
-def add_cmd(obj: Obj, title: str, body: Optional[str], body_file: Optional[str],
+@pass_state
+def add_cmd(state: State, title: str, body: Optional[str], body_file: Optional[str],
             **kw: object) -> None:
     """Write a new article (a candidate unless --publish) in its own commit (K1).
 
@@ -122,14 +122,14 @@ def add_cmd(obj: Obj, title: str, body: Optional[str], body_file: Optional[str],
         body = Path(body_file).read_text(encoding="utf-8")
     elif body == "-":
         body = sys.stdin.read()
-    a = add(obj.app, title, body or "", **kw)       # type: ignore[arg-type]
-    emit(obj, a.id, _doc(a))
+    a = add(state.session, title, body or "", **kw)       # type: ignore[arg-type]
+    emit(state, a.id, _doc(a))
 
 
 @kb_group.command("publish")
 @click.argument("article")
-@pass_obj
-def publish_cmd(obj: Obj, article: str) -> None:
+@pass_state
+def publish_cmd(state: State, article: str) -> None:
     """Promote a reviewed candidate to published, in one commit (K3).
 
     \b
@@ -139,5 +139,8 @@ def publish_cmd(obj: Obj, article: str) -> None:
     """
     from itsmctl.app.knowledge import publish
 
-    a = publish(obj.app, article)
-    emit(obj, f"{a.id}: published", _doc(a))
+    a = publish(state.session, article)
+    emit(state, f"{a.id}: published", _doc(a))
+
+
+COMMANDS = {"kb": kb_group}

@@ -1,72 +1,151 @@
-"""The command line: click only. Parse options, call a command, and the one error funnel.
+"""The command line: the group, its global options, the command table and the one error funnel.
 
-Only click is imported at start-up; each command imports what it needs, so
-`itsmctl --help` stays fast. Commands of other areas live in `cli_*.py` modules and
-are loaded lazily by name (LAZY below).
+Only click is imported at start-up. Each help section is one module of itsmctl/ui/ with
+the same name as its use cases' module in itsmctl/app/; a command's module is imported
+only when the command runs or its help is asked for. argv is parsed once, by click:
+the global options are accepted before the command and after it (each command takes
+them too), and an option's value is never mistaken for one (`note --text --json`).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Optional
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 import click
 
 from itsmctl import __version__
 
-GLOBAL_FLAGS = ("--json", "--debug")
-_OWN_WORDS: Optional[list[str]] = None     # the command's words without global options
-SYNC_RETRIES = 8
-GLOBAL_OPTIONS = ("--repo", "--actor", "--now")
-# name -> (module:attribute, one-line summary); loaded only when run or asked for help
-LAZY: dict[str, tuple[str, str]] = {}
-LAZY["sweep"] = ("itsmctl.ui.sweep:sweep_cmd",
-                 "Escalate SLA breaches, resume, auto-close, announce visits (S4, L11).")
-LAZY["visit"] = ("itsmctl.ui.sweep:visit_cmd", "Record a closed ticket's return visit (V1).")
-LAZY["task"] = ("itsmctl.ui.work:task_group", "Tasks for other groups: add, done (T1).")
-LAZY["announce"] = ("itsmctl.ui.work:announce_cmd", "Post the ticket's announcement (A1).")
-LAZY["hook"] = ("itsmctl.ui.hooks:hook_group", "Monitoring payloads on stdin: alertmanager (H1).")
-LAZY["kb"] = ("itsmctl.ui.knowledge:kb_group",
-              "Knowledge base: search, show, add, publish (K1-K3).")
-LAZY["report"] = ("itsmctl.ui.reports:report_cmd", "Monthly report, KPIs, trend (Q1, Q2).")
-LAZY["qa"] = ("itsmctl.ui.reports:qa_cmd", "Quality checks of handbook 6.1 (Q3).")
-LAZY["audit"] = ("itsmctl.ui.reports:audit_cmd", "Replay git history, flag illegal changes (G6).")
-LAZY["completion"] = ("itsmctl.ui.setup:completion_cmd",
-                      "Print the shell completion script for bash, zsh or fish.")
-SECTIONS = {
-    "Desk": ["open", "assign", "reopen", "close", "link-master", "unlink", "link", "classify",
-             "escalate", "note", "visit"],
-    "Support": ["accept", "reject", "wait", "resume", "resolve", "task", "announce"],
-    "Read": ["show", "list", "log", "kb"],
-    "Manager": ["report", "qa", "validate", "audit"],
-    "Automation": ["sweep", "hook", "sync"],
-    "Setup": ["init", "demo", "completion"],
+if TYPE_CHECKING:
+    from itsmctl.app.session import Session
+    from itsmctl.core.model import Ticket
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# help section -> (module of itsmctl/ui, title, commands in the order shown)
+SECTIONS: dict[str, tuple[str, list[str]]] = {
+    "Lifecycle": ("lifecycle", ["open", "assign", "accept", "reject", "wait", "resume",
+                                "resolve", "reopen", "close", "classify", "escalate", "note"]),
+    "Relations": ("relations", ["link-master", "unlink", "link"]),
+    "Work on a ticket": ("work", ["task", "announce", "visit"]),
+    "Knowledge": ("knowledge", ["kb"]),
+    "Queue": ("queue", ["show", "list", "log"]),
+    "Checks": ("checks", ["validate", "qa", "audit"]),
+    "Reports": ("reports", ["report"]),
+    "Sweep": ("sweep", ["sweep"]),
+    "Hooks": ("hooks", ["hook"]),
+    "Sync": ("sync", ["sync"]),
+    "Setup": ("setup", ["init", "demo", "completion"]),
 }
+# command -> one-line summary for `itsmctl --help` without importing the command
+SUMMARIES = {
+    "open": "Log a new ticket; prints its id alone (L1).",
+    "assign": "Dispatch a new ticket to a group (L3) or transfer it onwards (L6).",
+    "accept": "Take an assigned ticket as its owner (L4).",
+    "reject": "Return a ticket to the desk with a reason (L5).",
+    "wait": "Park an open ticket; its SLA clock pauses (L7).",
+    "resume": "Take a waiting ticket back to the state it waited from (L7).",
+    "resolve": "Record the solution; the user is told (L8).",
+    "reopen": "The user rejects the resolution: back to the group that resolved (L9).",
+    "close": "Close a resolved ticket with a close code (L10).",
+    "classify": "Change impact, urgency or classification; priority is recomputed (P1, P4).",
+    "escalate": "Escalate by hand (S5): record it and apply the configured action.",
+    "note": "Add a work note; allowed on any ticket.",
+    "link-master": "Bind a duplicate to its master; it mirrors the master from now on (M1, "
+                   "M2).",
+    "unlink": "End a slave's bond to its master; it keeps its state (M4).",
+    "link": "Link a ticket to a related ticket, a problem, a change or a requirement.",
+    "task": "Tasks for other groups: add, done (T1).",
+    "announce": "Post the ticket's announcement (A1).",
+    "visit": "Record a closed ticket's return visit (V1).",
+    "kb": "Knowledge base: search, show, add, publish (K1-K3).",
+    "show": "Show a ticket: state, SLA clocks and recent history.",
+    "list": "List the queue (open tickets by priority), filtered.",
+    "log": "The ticket's whole history, one event per line.",
+    "validate": "Check every config and ticket file (G5); exit 4 with one line per problem.",
+    "qa": "Quality checks of handbook 6.1 (Q3).",
+    "audit": "Replay git history, flag illegal changes (G6).",
+    "report": "Monthly report, KPIs, trend (Q1, Q2).",
+    "sweep": "Escalate SLA breaches, resume, auto-close, announce visits (S4, L11).",
+    "hook": "Monitoring payloads on stdin: alertmanager (H1).",
+    "sync": "Push local commits; replay them on top of what arrived meanwhile (G4).",
+    "init": "Make a new desk repository (config, tickets/, kb/) with its first commit.",
+    "demo": "Build a demo desk and play a morning at the service desk through real commands.",
+    "completion": "Print the shell completion script for bash, zsh or fish.",
+}
+MODULE_OF = {name: module for module, names in SECTIONS.values() for name in names}
 
 
-def relocate_globals(args: list[str]) -> list[str]:
-    """Accept global options after the command too (`itsmctl show ID --json`)."""
-    front: list[str] = []
-    rest: list[str] = []
-    i = 0
-    while i < len(args):
-        arg = args[i]
-        if arg == "--":
-            rest.extend(args[i:])
-            break
-        name = arg.split("=", 1)[0]
-        if arg in GLOBAL_FLAGS:
-            front.append(arg)
-        elif name in GLOBAL_OPTIONS and "=" in arg:
-            front.append(arg)
-        elif name in GLOBAL_OPTIONS and i + 1 < len(args):
-            front.extend(args[i:i + 2])
-            i += 1
-        else:
-            rest.append(arg)
-        i += 1
-    return front + rest
+@dataclass
+class State:
+    """What the global options said, and the Session made from it on first use."""
+
+    repo: Optional[str] = None
+    actor: Optional[str] = None
+    now: Optional[str] = None
+    json: bool = False
+    debug: bool = False
+    _session: Optional["Session"] = field(default=None, repr=False)
+
+    @property
+    def session(self) -> "Session":
+        if self._session is None:
+            from itsmctl.app.session import Session
+            from itsmctl.ui.term import Progress
+
+            self._session = Session(repo=self.repo, actor_given=self.actor,
+                                    now_given=self.now, progress=Progress)
+        return self._session
+
+
+pass_state = click.make_pass_decorator(State, ensure=True)
+
+
+def _setter(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
+    def store(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        if value not in (None, False):
+            setattr(ctx.ensure_object(State), name, value)
+    return store
+
+
+GLOBAL_OPTIONS: list[Callable[[F], F]] = [
+    click.option("--repo", metavar="DIR", expose_value=False, callback=_setter("repo"),
+                 help="The desk repository (else ITSMCTL_REPO, else the current directory "
+                      "and its parents)."),
+    click.option("--actor", metavar="ID", expose_value=False, callback=_setter("actor"),
+                 help="Who acts: a person id or e-mail from config/teams.yaml (else "
+                      "ITSMCTL_ACTOR, else git user.email)."),
+    click.option("--now", metavar="ISO8601", expose_value=False, callback=_setter("now"),
+                 help="The time to act at (else ITSMCTL_NOW, else the clock); for replays "
+                      "and tests."),
+    click.option("--json", is_flag=True, expose_value=False, callback=_setter("json"),
+                 help="Machine-readable output and errors."),
+    click.option("--debug", is_flag=True, expose_value=False, callback=_setter("debug"),
+                 help="Show the traceback of an unexpected failure."),
+]
+
+
+def global_options(command: click.Command, hidden: bool = True) -> click.Command:
+    """The global options, also accepted after the command's name."""
+    for option in GLOBAL_OPTIONS:
+        option(command)             # on a Command, click appends the parameter
+    if hidden:
+        for param in command.params[-len(GLOBAL_OPTIONS):]:
+            param.hidden = True  # type: ignore[attr-defined]
+    return command
+
+
+def _with_globals(command: click.Command) -> click.Command:
+    """Every leaf command takes the global options; groups pass them to their commands."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _with_globals(sub)
+    elif not getattr(command, "_itsmctl_globals", False):
+        global_options(command)
+        command._itsmctl_globals = True  # type: ignore[attr-defined]
+    return command
 
 
 def _attach(command: click.Command) -> click.Command:
@@ -79,87 +158,37 @@ def _attach(command: click.Command) -> click.Command:
 
 
 class DeskGroup(click.Group):
-    """Commands grouped by role in `--help`, plus lazily loaded ones."""
+    """Commands grouped by help section, each loaded from its module when needed."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(super().list_commands(ctx)) | set(LAZY))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _attach(self)           # --actor completes people (the group's own options)
+        return sorted(MODULE_OF)
 
     def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
-        cmd = super().get_command(ctx, name)
-        if cmd is not None or name not in LAZY:
-            return _attach(cmd) if cmd is not None else None
+        module = MODULE_OF.get(name)
+        if module is None:
+            return None
         import importlib
 
-        module, attr = LAZY[name][0].split(":")
-        return _attach(getattr(importlib.import_module(module), attr))
+        found = importlib.import_module(f"itsmctl.ui.{module}").COMMANDS[name]
+        return _attach(_with_globals(found))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         from itsmctl.ui.i18n import _
 
-        names = self.list_commands(ctx)
-        shown: set[str] = set()
-        for section, members in SECTIONS.items():
-            rows = [(n, self._summary(n)) for n in members if n in names]
-            shown.update(n for n, _s in rows)
-            if rows:
-                with formatter.section(_(section)):
-                    formatter.write_dl(rows)
-        rest = [(n, self._summary(n)) for n in names if n not in shown]
-        if rest:
-            with formatter.section(_("Other")):
-                formatter.write_dl(rest)
+        for title, (_module, names) in SECTIONS.items():
+            with formatter.section(_(title)):
+                formatter.write_dl([(n, self._summary(n)) for n in names])
 
     def _summary(self, name: str) -> str:
         from itsmctl.ui.i18n import _
 
-        if name in LAZY:
-            return _(LAZY[name][1])
-        return _(self.commands[name].get_short_help_str(200))
-
-
-class Obj:
-    """The lazily built App, shared by every command of one invocation."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        self.kwargs = kwargs
-        self._app: Any = None
-
-    @property
-    def app(self) -> Any:
-        if self._app is None:
-            from itsmctl.app.session import App
-            from itsmctl.infra.startup import quick_pydantic
-
-            quick_pydantic()
-            self._app = App(**self.kwargs)
-        return self._app
-
-    @property
-    def json(self) -> bool:
-        return bool(self.kwargs.get("json"))
-
-
-pass_obj = click.make_pass_decorator(Obj)
+        return _(SUMMARIES[name])
 
 
 @click.group(cls=DeskGroup, context_settings={"help_option_names": ["-h", "--help"],
                                                "max_content_width": 100})
-@click.option("--repo", metavar="DIR", help="The desk repository (else ITSMCTL_REPO, else "
-              "the current directory and its parents).")
-@click.option("--actor", metavar="ID", help="Who acts: a person id or e-mail from "
-              "config/teams.yaml (else ITSMCTL_ACTOR, else git user.email).")
-@click.option("--now", metavar="ISO8601", help="The time to act at (else ITSMCTL_NOW, else "
-              "the clock); for replays and tests.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output and errors.")
-@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected failure.")
 @click.version_option(__version__, "--version", prog_name="itsmctl")
-@click.pass_context
-def cli(ctx: click.Context, repo: Optional[str], actor: Optional[str], now: Optional[str],
-        as_json: bool, debug: bool) -> None:
+def _cli() -> None:
     """An ITIL incident-management desk in a git repository.
 
     Every ticket is a YAML file under tickets/; every command checks the process
@@ -171,16 +200,20 @@ def cli(ctx: click.Context, repo: Optional[str], actor: Optional[str], now: Opti
       itsmctl assign INC-2611-7KQ3X --group billing-app
       itsmctl list --group billing-app
     """
-    ctx.obj = Obj(repo=repo, actor_given=actor, now_given=now, json=as_json, argv=_OWN_WORDS)
 
 
-def emit(obj: Obj, human: str, data: Any = None) -> None:
-    """Print the result: JSON with --json, else the human line."""
-    app = obj._app
-    if app is not None:
-        for message in app.messages:
+cli = _attach(global_options(_cli, hidden=False))     # --actor completes people
+
+
+# ---------------------------------------------------------------- printing results
+def emit(state: State, human: str, data: Any = None) -> None:
+    """Print the result: messages on stderr, then JSON with --json, else the human text."""
+    session = state._session
+    if session is not None:
+        for message in session.messages:
             click.echo(message, err=True)
-    if obj.json:
+        session.messages.clear()
+    if state.json:
         from itsmctl.ui.output import to_json
 
         click.echo(to_json(data))
@@ -188,22 +221,25 @@ def emit(obj: Obj, human: str, data: Any = None) -> None:
         click.echo(human)
 
 
-def emit_ticket(obj: Obj, ticket: Any, human: str) -> None:
-    if not obj.json:
-        emit(obj, human)
+def emit_ticket(state: State, ticket: "Ticket", human: str) -> None:
+    """A ticket as committed: `show --json` of it with --json, else the human line."""
+    if not state.json:
+        emit(state, human)
         return
     from itsmctl.app.queue import show_doc
 
-    emit(obj, human, show_doc(obj.app, ticket))
+    emit(state, human, show_doc(state.session, ticket))
 
 
-# the commands register themselves on `cli` when their modules load
-from itsmctl.ui import lifecycle, queue  # noqa: E402,F401
+def state_line(ticket: "Ticket") -> str:
+    who = f" {ticket.group}" if ticket.group else ""
+    who += f"/{ticket.assignee}" if ticket.assignee else ""
+    return f"{ticket.id}: {ticket.status}{who} [{ticket.priority}]"
 
 
 # ---------------------------------------------------------------- the funnel
-def _report(exc: BaseException, as_json: bool, code: int, rule: Optional[str],
-            kind: str, message: str, hint: str = "") -> int:
+def _report(as_json: bool, code: int, rule: Optional[str], kind: str, message: str,
+            hint: str = "") -> int:
     """One line on stderr; for people in their language (i18n.message), JSON in English."""
     if as_json:
         import json
@@ -218,18 +254,19 @@ def _report(exc: BaseException, as_json: bool, code: int, rule: Optional[str],
     return code
 
 
+def _json_asked(args: list[str]) -> bool:
+    """For an error click raised before it read --json: was it on the command line?"""
+    return "--json" in (args[:args.index("--")] if "--" in args else args)
+
+
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: every failure becomes one line and a documented exit code."""
-    from itsmctl.errors import ItsmError
+    from itsmctl.errors import INTERNAL, INTERRUPTED, Findings, ItsmError
 
-    global _OWN_WORDS
-    args = relocate_globals(list(sys.argv[1:] if argv is None else argv))
-    as_json = "--json" in args
-    debug = "--debug" in args or bool(os.environ.get("ITSMCTL_DEBUG"))
-    previous = _OWN_WORDS
-    _OWN_WORDS = _own_words(args)
+    args = list(sys.argv[1:] if argv is None else argv)
+    state = State()
     try:
-        _run_with_retries(args)
+        cli.main(args, prog_name="itsmctl", standalone_mode=False, obj=state)
         code = 0
     except click.exceptions.Exit as exc:
         code = exc.exit_code
@@ -237,23 +274,24 @@ def main(argv: Optional[list[str]] = None) -> None:
         click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         code = 0
     except click.ClickException as exc:
-        hint = ""
         ctx = getattr(exc, "ctx", None)
-        if ctx is not None:
-            hint = f" (see: {ctx.command_path} --help)"
-        code = _report(exc, as_json, 2, None, "UsageError", exc.format_message(), hint)
+        hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+        code = _report(state.json or _json_asked(args), 2, None, "UsageError",
+                       exc.format_message(), hint)
     except click.Abort:
-        code = _report(KeyboardInterrupt(), as_json, 1, None, "Aborted", "aborted")
+        code = _report(state.json, 1, None, "Aborted", "aborted")
+    except Findings as exc:
+        code = exc.exit_code            # the command printed them
     except ItsmError as exc:
-        if debug:
+        if state.debug or os.environ.get("ITSMCTL_DEBUG"):
             raise
-        code = _report(exc, as_json, exc.exit_code, exc.rule, exc.kind, exc.message)
+        code = _report(state.json, exc.exit_code, exc.rule, exc.kind, exc.message)
     except KeyboardInterrupt:
-        code = _report(KeyboardInterrupt(), as_json, 130, None, "Interrupted", "interrupted")
+        code = _report(state.json, INTERRUPTED, None, "Interrupted", "interrupted")
     except BrokenPipeError:
         code = 0
     except Exception as exc:  # a bug: short message, traceback to a file
-        if debug:
+        if state.debug or os.environ.get("ITSMCTL_DEBUG"):
             raise
         import tempfile
         import traceback
@@ -261,47 +299,8 @@ def main(argv: Optional[list[str]] = None) -> None:
         fd, path = tempfile.mkstemp(prefix="itsmctl-crash-", suffix=".txt")
         with os.fdopen(fd, "w") as fh:
             traceback.print_exc(file=fh)
-        code = _report(exc, as_json, 70, None, "InternalError",
+        code = _report(state.json, INTERNAL, None, "InternalError",
                        f"internal error: {type(exc).__name__}: {exc} (traceback in {path}; "
                        "--debug shows it)")
-    finally:
-        _OWN_WORDS = previous
     sys.stdout.flush()
     sys.exit(code)
-
-
-def _own_words(args: list[str]) -> list[str]:
-    out, skip = [], False
-    for arg in args:
-        if skip:
-            skip = False
-            continue
-        if arg in GLOBAL_FLAGS:
-            continue
-        if arg in GLOBAL_OPTIONS:
-            skip = True
-            continue
-        if arg.split("=", 1)[0] in GLOBAL_OPTIONS:
-            continue
-        out.append(arg)
-    return out
-
-
-def _run_with_retries(args: list[str]) -> None:
-    """G4: a push the remote rejected runs the whole command again on the fresh state."""
-    from itsmctl.errors import ConcurrencyError
-
-    for attempt in range(SYNC_RETRIES + 1):
-        try:
-            cli.main(args, prog_name="itsmctl", standalone_mode=False)
-            return
-        except ConcurrencyError as exc:
-            if type(exc).__name__ != "PushRejected" or attempt == SYNC_RETRIES:
-                if type(exc).__name__ == "PushRejected":
-                    exc.message += f"; gave up after {SYNC_RETRIES} retries"
-                raise
-            # writers that lost the same race should not meet again at once
-            import random
-            import time
-
-            time.sleep(random.uniform(0, min(2.0, 0.05 * 2 ** attempt)))

@@ -1,19 +1,18 @@
-"""Reading and checking the desk: show, list, log, validate, sync. Click only."""
+"""Click commands that read the desk: show, list, log."""
 
 from __future__ import annotations
 
-import sys
-from typing import Any, Optional
+from typing import Any
 
 import click
 
-from itsmctl.ui.main import Obj, cli, emit, pass_obj
+from itsmctl.ui.main import State, emit, pass_state
 
 
-@cli.command("show")
+@click.command("show")
 @click.argument("ticket")
-@pass_obj
-def show_cmd(obj: Obj, ticket: str) -> None:
+@pass_state
+def show_cmd(state: State, ticket: str) -> None:
     """Show a ticket: state, SLA clocks and recent history.
 
     \b
@@ -21,14 +20,16 @@ def show_cmd(obj: Obj, ticket: str) -> None:
       itsmctl show INC-2611-7KQ3X
       itsmctl show INC-2611-7K --json | jq .sla.restore.deadline
     """
-    from itsmctl.app.queue import describe, load, show_doc
+    from itsmctl.app.queue import load, show_doc
+    from itsmctl.ui.views import describe
 
-    t = load(obj.app, ticket)
-    doc = show_doc(obj.app, t)
-    emit(obj, "" if obj.json else describe(obj.app, t, doc), doc)
+    session = state.session
+    t = load(session, ticket)
+    doc = show_doc(session, t)
+    emit(state, "" if state.json else describe(session.policy, t, doc), doc)
 
 
-@cli.command("list")
+@click.command("list")
 @click.option("--status", multiple=True, help="Only these statuses (repeatable; default: "
               "open ones).")
 @click.option("--group", help="Only this group.")
@@ -44,8 +45,8 @@ def show_cmd(obj: Obj, ticket: str) -> None:
               "one row each (A1); with --all, closed announcements too.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
               default="table", show_default=True, help="Output format.")
-@pass_obj
-def list_cmd(obj: Obj, fmt: str, **kw: Any) -> None:
+@pass_state
+def list_cmd(state: State, fmt: str, **kw: Any) -> None:
     """List the queue (open tickets by priority), filtered.
 
     \b
@@ -56,42 +57,50 @@ def list_cmd(obj: Obj, fmt: str, **kw: Any) -> None:
       itsmctl list --visits-due
       itsmctl list --announcements
     """
-    from itsmctl.app import queue as read
-    from itsmctl.app.queue import LIST_COLUMNS, list_rows, select
-    from itsmctl.ui.output import csv_text, table
+    from itsmctl.app import queue, work
+    from itsmctl.ui import views
 
-    app = obj.app
-    if kw.get("master"):
-        kw["master"] = app.desk.resolve_id(kw["master"])
+    session = state.session
+    as_json = state.json or fmt == "json"
+    state.json = as_json
     if kw.pop("visits_due"):
-        from itsmctl.ui.sweep import list_visits_due
-
-        return list_visits_due(obj, fmt)
+        tickets = work.visits_due(session)
+        if as_json:
+            emit(state, "", [work.visit_doc(session, t) for t in tickets])
+            return
+        rows = views.visit_rows(session.policy, tickets, session.now)
+        _rows(state, fmt, rows, views.VISIT_COLUMNS)
+        return
     if kw.pop("announcements"):
-        from itsmctl.app import work as announce
-
-        docs = announce.announced(app, **kw)
-        if not (obj.json or fmt == "json"):
-            rows, cols = announce.announcement_rows(docs), announce.ANNOUNCEMENT_COLUMNS
-            emit(obj, csv_text(rows, cols).rstrip("\n") if fmt == "csv" else table(rows, cols))
+        docs = work.announced(session, **kw)
+        if not as_json:
+            _rows(state, fmt, views.announcement_rows(docs), views.ANNOUNCEMENT_COLUMNS)
             return
     else:
-        docs = select(app, **kw)
-    if obj.json or fmt == "json":
-        obj.kwargs["json"] = True
-        emit(obj, "", read.full_docs(app, docs))
-    elif fmt == "csv":
-        click.echo(csv_text(list_rows(docs), LIST_COLUMNS), nl=False)
+        docs = queue.select(session, **kw)
+    if as_json:
+        emit(state, "", queue.full_docs(session, docs))
     else:
-        emit(obj, table(list_rows(docs), LIST_COLUMNS, app.policy.matrix.priority_levels))
+        _rows(state, fmt, views.list_rows(docs), views.LIST_COLUMNS,
+              session.policy.matrix.priority_levels)
 
 
-@cli.command("log")
+def _rows(state: State, fmt: str, rows: list[list[Any]], columns: Any,
+          levels: Any = None) -> None:
+    from itsmctl.ui.output import csv_text, table
+
+    if fmt == "csv":
+        emit(state, csv_text(rows, columns).rstrip("\n"))
+    else:
+        emit(state, table(rows, columns, levels) if levels else table(rows, columns))
+
+
+@click.command("log")
 @click.argument("ticket")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
               default="table", show_default=True, help="Output format.")
-@pass_obj
-def log_cmd(obj: Obj, ticket: str, fmt: str) -> None:
+@pass_state
+def log_cmd(state: State, ticket: str, fmt: str) -> None:
     """The ticket's whole history, one event per line.
 
     \b
@@ -100,68 +109,17 @@ def log_cmd(obj: Obj, ticket: str, fmt: str) -> None:
       itsmctl log INC-2611-7KQ3X --format csv > history.csv
       git log --format='%h %an %s' -- tickets/2026/11/INC-2611-7KQ3X.yaml
     """
-    from itsmctl.app.queue import history_rows, load
+    from itsmctl.app.queue import load
     from itsmctl.ui.output import csv_text, table
+    from itsmctl.ui.views import HISTORY_COLUMNS, history_rows
 
-    t = load(obj.app, ticket)
-    cols = ["at", "actor", "action", "state", "note"]
-    if fmt == "csv" and not obj.json:
-        click.echo(csv_text(history_rows(t), cols), nl=False)
+    t = load(state.session, ticket)
+    if fmt == "csv" and not state.json:
+        emit(state, csv_text(history_rows(t), HISTORY_COLUMNS).rstrip("\n"))
         return
-    obj.kwargs["json"] = obj.json or fmt == "json"
-    emit(obj, table(history_rows(t), cols),
+    state.json = state.json or fmt == "json"
+    emit(state, table(history_rows(t), HISTORY_COLUMNS),
          [e.model_dump(mode="json", by_alias=True) for e in t.history])
 
 
-@cli.command("validate")
-@click.argument("paths", nargs=-1, metavar="[FILE]...")
-@click.option("--since", metavar="REV", help="Only the tickets changed since REV (all of "
-              "them when config/ changed); the config is always checked.")
-@pass_obj
-def validate_cmd(obj: Obj, paths: tuple[str, ...], since: Optional[str]) -> None:
-    """Check every config and ticket file (G5); exit 4 with one line per problem.
-
-    Schemas, cross-references (groups, people, codes, matrix, routing, delegates) and
-    derived values recomputed (priority, major, stored SLA). FILEs limit the ticket
-    files checked (pre-commit passes the staged ones).
-
-    \b
-    Examples:
-      itsmctl validate
-      itsmctl validate tickets/2026/11/INC-2611-7KQ3X.yaml
-      itsmctl validate --since origin/main   # in CI on a pull request
-    """
-    from itsmctl.app.checks import validate as run
-
-    problems = run(obj.app, paths, since)
-    if obj.json:
-        emit(obj, "", {"ok": not problems, "problems": problems})
-    else:
-        for line in problems:
-            click.echo(line, err=True)
-        if not problems:
-            click.echo("desk is valid")
-    if problems:
-        sys.exit(4)
-
-
-@cli.command("sync")
-@pass_obj
-def sync_cmd(obj: Obj) -> None:
-    """Push local commits; replay them on top of what arrived meanwhile (G4).
-
-    Commits made offline are rebuilt on the remote tip by running their recorded
-    commands again, so every rule is checked on the fresh state.
-
-    \b
-    Examples:
-      git config itsmctl.remote origin && itsmctl sync
-      itsmctl --json sync
-    """
-    from itsmctl.app.sync import run
-
-    result = run(obj.app)
-    emit(obj, f"{result['remote']}: pushed {result['pushed']} commit(s)"
-         + (f", {len(result['dropped'])} not applied" if result["dropped"] else ""), result)
-    if result["dropped"]:
-        sys.exit(1)
+COMMANDS = {"show": show_cmd, "list": list_cmd, "log": log_cmd}

@@ -1,4 +1,4 @@
-"""Click commands for the shell itself: `completion` (bash, zsh, fish). Loaded lazily."""
+"""Click commands that set a desk up: init, demo, and the shell's completion script."""
 
 from __future__ import annotations
 
@@ -7,15 +7,57 @@ from typing import Optional
 
 import click
 
-from itsmctl.ui.main import Obj, emit, pass_obj
+from itsmctl.ui.main import State, emit, pass_state
 
 SHELLS = ("bash", "zsh", "fish")
 
 
+@click.command("init")
+@click.argument("directory", default=".", metavar="[DIR]")
+@click.option("--profile", type=click.Choice(["default", "desktop"]), default="default",
+              show_default=True, help="Which process profile to start from.")
+@click.option("--gitops", is_flag=True, help="Also write the GitOps kit: CI for GitHub "
+              "Actions and GitLab (validate and audit every pull request, sweep on a "
+              "schedule), .pre-commit-config.yaml and a CODEOWNERS putting config/ under "
+              "the incident managers' review.")
+@pass_state
+def init_cmd(state: State, directory: str, profile: str, gitops: bool) -> None:
+    """Make a new desk repository (config, tickets/, kb/) with its first commit.
+
+    \b
+    Examples:
+      itsmctl init my-desk
+      itsmctl init desk-it --profile desktop
+      itsmctl init my-desk --gitops    # with CI, pre-commit and CODEOWNERS
+    """
+    from itsmctl.app.setup import init
+
+    root = init(directory, profile, gitops)
+    emit(state, f"desk created in {root} ({profile} profile)", {"root": str(root),
+                                                             "profile": profile,
+                                                             "gitops": gitops})
+
+
+@click.command("demo")
+@click.argument("directory", default="itsmctl-demo", metavar="[DIR]")
+@pass_state
+def demo_cmd(state: State, directory: str) -> None:
+    """Build a demo desk and play a morning at the service desk through real commands.
+
+    \b
+    Examples:
+      itsmctl demo
+      itsmctl demo /tmp/desk && cd /tmp/desk && git log --oneline | head
+    """
+    from itsmctl.ui.demo import run
+
+    run(directory, echo=lambda s: click.echo(s, err=state.json), as_json=state.json)
+
+
 @click.command("completion")
 @click.argument("shell", required=False, type=click.Choice(SHELLS))
-@pass_obj
-def completion_cmd(obj: Obj, shell: Optional[str]) -> None:
+@pass_state
+def completion_cmd(state: State, shell: Optional[str]) -> None:
     """Print the shell completion script for bash, zsh or fish.
 
     The script completes commands and options, and from the desk you are in: ticket
@@ -36,4 +78,7 @@ def completion_cmd(obj: Obj, shell: Optional[str]) -> None:
         if shell not in SHELLS:
             raise click.UsageError("name the shell: itsmctl completion bash|zsh|fish")
     text = script(shell)
-    emit(obj, text.rstrip("\n"), {"shell": shell, "script": text})
+    emit(state, text.rstrip("\n"), {"shell": shell, "script": text})
+
+
+COMMANDS = {"init": init_cmd, "demo": demo_cmd, "completion": completion_cmd}

@@ -1,12 +1,12 @@
-"""Click commands for the desk's sense of time: `sweep` (S4-S6, L7, L11, V1) and `visit` (V1)."""
+"""The click command of the desk's sense of time: `sweep` (S4-S6, L7, L11, V1, N3)."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import click
 
-from itsmctl.ui.main import Obj, emit, emit_ticket, pass_obj
+from itsmctl.ui.main import State, emit, pass_state
 
 
 @click.command("sweep")
@@ -14,8 +14,8 @@ from itsmctl.ui.main import Obj, emit, emit_ticket, pass_obj
 @click.option("--no-retry", is_flag=True, help="Do not retry failed notification deliveries.")
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing when nothing was done "
               "(for cron, which mails any output).")
-@pass_obj
-def sweep_cmd(obj: Obj, dry_run: bool, no_retry: bool, quiet: bool) -> None:
+@pass_state
+def sweep_cmd(state: State, dry_run: bool, no_retry: bool, quiet: bool) -> None:
     """Record SLA breaches and escalate, resume, auto-close, announce visits (S4, L11).
 
     Run it from cron every minute. It acts as the reserved actor `sweep` (no --actor
@@ -33,12 +33,12 @@ def sweep_cmd(obj: Obj, dry_run: bool, no_retry: bool, quiet: bool) -> None:
     """
     from itsmctl.app import sweep
 
-    app = obj.app
-    outcome = sweep.preview(app) if dry_run else sweep.run(app, retry=not no_retry)
+    session = state.session
+    outcome = sweep.preview(session) if dry_run else sweep.sweep(session, retry=not no_retry)
     for line in outcome.skipped:
-        app.say(f"itsmctl sweep: skipped: {line}")
+        session.say(f"itsmctl sweep: skipped: {line}")
     idle = not (outcome.actions or outcome.retried or outcome.commit)
-    emit(obj, "" if quiet and idle else _human(outcome), outcome.doc())
+    emit(state, "" if quiet and idle else _human(outcome), outcome.doc())
 
 
 def _human(outcome: Any) -> str:
@@ -55,39 +55,4 @@ def _human(outcome: Any) -> str:
     return "\n".join(lines)
 
 
-@click.command("visit")
-@click.argument("ticket")
-@click.option("--result", help="What the user said on the return visit (required).")
-@click.option("--satisfaction", type=int, help="1 (poor) to 5 (excellent), if asked.")
-@pass_obj
-def visit_cmd(obj: Obj, ticket: str, result: Optional[str], satisfaction: Optional[int]) -> None:
-    """Record the return visit of a closed ticket (V1, ISO procedure 5.14).
-
-    Closed user tickets are owed a visit within the working days of sla.yaml `visit`;
-    `list --visits-due` shows the ones still owed.
-
-    \b
-    Examples:
-      itsmctl visit INC-2611-7KQ3X --result "invoice correct now, user satisfied"
-      itsmctl visit INC-2611-7KQ3X --result "slow again on Mondays" --satisfaction 3
-    """
-    from itsmctl.app.work import record
-
-    t = record(obj.app, ticket, result, satisfaction)
-    emit_ticket(obj, t, f"{t.id}: visited ({t.visit.result})")
-
-
-def list_visits_due(obj: Obj, fmt: str) -> None:
-    """`list --visits-due`: closed user tickets still owed a return visit (V1)."""
-    from itsmctl.app import work as visit
-    from itsmctl.ui.output import csv_text, table
-
-    app = obj.app
-    tickets = visit.due_tickets(app)
-    if obj.json or fmt == "json":
-        obj.kwargs["json"] = True
-        emit(obj, "", [visit.due_doc(app, t) for t in tickets])
-    elif fmt == "csv":
-        click.echo(csv_text(visit.visit_rows(app, tickets), visit.VISIT_COLUMNS), nl=False)
-    else:
-        emit(obj, table(visit.visit_rows(app, tickets), visit.VISIT_COLUMNS))
+COMMANDS = {"sweep": sweep_cmd}

@@ -1,4 +1,4 @@
-"""Click commands for work attached to a ticket: `task` (T1) and `announce` (A1)."""
+"""Click commands for work attached to a ticket: `task` (T1), `announce` (A1), `visit` (V1)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Optional
 
 import click
 
-from itsmctl.ui.main import Obj, emit_ticket, pass_obj
+from itsmctl.ui.main import State, emit_ticket, pass_state
 
 
 @click.group("task")
@@ -26,8 +26,8 @@ def task_group() -> None:
 @click.argument("ticket")
 @click.option("--title", help="What the task is (required).")
 @click.option("--group", help="The group that does it (default: the ticket's group).")
-@pass_obj
-def task_add_cmd(obj: Obj, ticket: str, title: Optional[str], group: Optional[str]) -> None:
+@pass_state
+def task_add_cmd(state: State, ticket: str, title: Optional[str], group: Optional[str]) -> None:
     """Add a task for a group; prints the ticket's state and the task id.
 
     \b
@@ -35,19 +35,19 @@ def task_add_cmd(obj: Obj, ticket: str, title: Optional[str], group: Optional[st
       itsmctl --actor carol task add INC-2611-7KQ3X --title "check the index" --group dba
       itsmctl --actor carol task add INC-2611-7KQ3X --title "patch the rate table"
     """
-    from itsmctl.app.work import add
+    from itsmctl.app.work import task_add
 
-    t = add(obj.app, ticket, title, group)
+    t = task_add(state.session, ticket, title, group)
     task = t.tasks[-1]
-    emit_ticket(obj, t, f"{t.id}: task {task.id} for {task.group} open")
+    emit_ticket(state, t, f"{t.id}: task {task.id} for {task.group} open")
 
 
 @task_group.command("done")
 @click.argument("ticket")
 @click.argument("task")
 @click.option("--result", help="What the group did (required).")
-@pass_obj
-def task_done_cmd(obj: Obj, ticket: str, task: str, result: Optional[str]) -> None:
+@pass_state
+def task_done_cmd(state: State, ticket: str, task: str, result: Optional[str]) -> None:
     """Record a task's result; the task's group or the ticket's group reports it.
 
     \b
@@ -55,11 +55,11 @@ def task_done_cmd(obj: Obj, ticket: str, task: str, result: Optional[str]) -> No
       itsmctl --actor erin task done INC-2611-7KQ3X T1 --result "index rebuilt"
       itsmctl --actor carol task done INC-2611-7KQ3X t2 --result "rates corrected"
     """
-    from itsmctl.app.work import done
+    from itsmctl.app.work import task_done
 
-    t = done(obj.app, ticket, task, result)
+    t = task_done(state.session, ticket, task, result)
     left = [x.id for x in t.tasks if x.status == "open"]
-    emit_ticket(obj, t, f"{t.id}: task {task.upper()} done"
+    emit_ticket(state, t, f"{t.id}: task {task.upper()} done"
                 + (f"; open: {', '.join(left)}" if left else "; no open tasks"))
 
 
@@ -70,8 +70,8 @@ def task_done_cmd(obj: Obj, ticket: str, task: str, result: Optional[str]) -> No
 @click.option("--title", help="Headline of the announcement (required).")
 @click.option("--body", help="Cause, who is affected, when service is expected back "
               "(required).")
-@pass_obj
-def announce_cmd(obj: Obj, ticket: str, kind: str, title: Optional[str],
+@pass_state
+def announce_cmd(state: State, ticket: str, kind: str, title: Optional[str],
                  body: Optional[str]) -> None:
     """Post (or replace) the ticket's announcement; closing the ticket closes it (A1).
 
@@ -84,5 +84,31 @@ def announce_cmd(obj: Obj, ticket: str, kind: str, title: Optional[str],
     """
     from itsmctl.app.work import announce
 
-    t = announce(obj.app, ticket, kind, title, body)
-    emit_ticket(obj, t, f"{t.id}: {kind} announcement open")
+    t = announce(state.session, ticket, kind, title, body)
+    emit_ticket(state, t, f"{t.id}: {kind} announcement open")
+
+
+@click.command("visit")
+@click.argument("ticket")
+@click.option("--result", help="What the user said on the return visit (required).")
+@click.option("--satisfaction", type=int, help="1 (poor) to 5 (excellent), if asked.")
+@pass_state
+def visit_cmd(state: State, ticket: str, result: Optional[str],
+              satisfaction: Optional[int]) -> None:
+    """Record the return visit of a closed ticket (V1, ISO procedure 5.14).
+
+    Closed user tickets are owed a visit within the working days of sla.yaml `visit`;
+    `list --visits-due` shows the ones still owed.
+
+    \b
+    Examples:
+      itsmctl visit INC-2611-7KQ3X --result "invoice correct now, user satisfied"
+      itsmctl visit INC-2611-7KQ3X --result "slow again on Mondays" --satisfaction 3
+    """
+    from itsmctl.app.work import visit
+
+    t = visit(state.session, ticket, result, satisfaction)
+    emit_ticket(state, t, f"{t.id}: visited ({t.visit.result if t.visit else ''})")
+
+
+COMMANDS = {"task": task_group, "announce": announce_cmd, "visit": visit_cmd}

@@ -119,7 +119,7 @@ def test_help_does_not_import_heavy_libraries():
             " if m in sys.modules]\nprint(bad, file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stderr.strip() == "[]"
-    assert "Desk" in proc.stdout and "Support" in proc.stdout
+    assert "Lifecycle" in proc.stdout and "Queue" in proc.stdout
 
 
 def test_every_command_has_help_text():

@@ -385,9 +385,10 @@ def test_S4_readme_tells_how_to_install_the_sweep():
 
 
 def test_S4_index_candidates_give_the_same_plan_as_reading_every_file(desk):
-    from itsmctl.app.session import App
-    from itsmctl.app.sweep import candidates, read_tickets
-    from itsmctl.core.sweep import might_act, plan
+    from itsmctl.app.queue import read_tickets
+    from itsmctl.app.session import Session
+    from itsmctl.app.sweep import candidate_ids
+    from itsmctl.core.sweep import plan
 
     open_ticket(desk, *BILLING)
     dispatched(desk)
@@ -399,11 +400,11 @@ def test_S4_index_candidates_give_the_same_plan_as_reading_every_file(desk):
     open_ticket(desk, "--out-of-scope")
     seen = set()
     for when in (NOW, later(minutes=61), later(hours=2), later(hours=3), later(days=30)):
-        app = App(repo=str(desk), now_given=when)
-        policy = app.policy
-        everything = read_tickets(app, lambda d, p=policy: might_act(d, p), [])
-        expected = [a.doc() for a in plan(everything, app.policy, app.now)]
-        assert [a.doc() for a in plan(candidates(app, []), app.policy, app.now)] == expected
+        session = Session(repo=str(desk), now_given=when)
+        everything = read_tickets(session, [p.stem for p in session.desk.ticket_files()])
+        expected = [a.doc() for a in plan(everything, session.policy, session.now)]
+        found = read_tickets(session, candidate_ids(session))
+        assert [a.doc() for a in plan(found, session.policy, session.now)] == expected
         seen.update(a["action"] for a in expected)
     assert seen == {"breach", "resume", "auto-close", "visit-due"}
 
