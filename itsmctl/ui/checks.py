@@ -48,7 +48,9 @@ def validate_cmd(state: State, paths: tuple[str, ...], since: Optional[str]) -> 
               "review).")
 @pass_state
 def qa_cmd(state: State, month: Optional[str], open_only: bool) -> None:
-    """Quality checks of handbook 6.1: one line 'ID: rule: message' per finding (Q3).
+    """Quality checks of handbook 6.1 (Q3).
+
+    Quality checks of handbook 6.1: one line 'ID: rule: message' per finding (Q3).
 
     Exit 1 when there is any finding, 0 when the tickets are clean. Rules:
     classification-dispatch, classification-close, classification-known,
@@ -80,7 +82,9 @@ def qa_cmd(state: State, month: Optional[str], open_only: bool) -> None:
               "(or PRE_COMMIT_FROM_REF in a pre-push hook).")
 @pass_state
 def audit_cmd(state: State, since: Optional[str]) -> None:
-    """Replay the git history of tickets/ and flag every change that was not a legal
+    """Replay git history, flag illegal changes (G6).
+
+    Replay the git history of tickets/ and flag every change that was not a legal
     transition of an authorised actor (G6).
 
     One line per finding: 'COMMIT PATH: kind: message', kinds history, hand-edit,

@@ -11,7 +11,9 @@ from itsmctl.ui.main import State, emit, pass_state
 
 @click.group("hook")
 def hook_group() -> None:
-    """Receive monitoring payloads on stdin (H1); act as the monitoring account.
+    """Monitoring payloads on stdin: alertmanager (H1).
+
+    Receive monitoring payloads on stdin (H1); act as the monitoring account.
 
     Without --actor, hooks act as the account named in config/monitoring.yaml
     (`monitor`), which authors their commits.

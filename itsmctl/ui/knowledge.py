@@ -12,7 +12,9 @@ from itsmctl.ui.main import State, emit, pass_state
 
 @click.group("kb")
 def kb_group() -> None:
-    """The knowledge base in kb/: markdown articles with front matter (K1-K3).
+    """Knowledge base: search, show, add, publish (K1-K3).
+
+    The knowledge base in kb/: markdown articles with front matter (K1-K3).
 
     \b
     Examples:

@@ -28,7 +28,9 @@ from itsmctl.ui.main import State, pass_state
 def report_cmd(state: State, month: Optional[str], start: Optional[str], end: Optional[str],
                group: Optional[str], trend: Optional[int], fmt: str,
                out: Optional[str]) -> None:
-    """Monthly report: figures, KPI table with targets, trend (Q1, Q2).
+    """Monthly report, KPIs, trend (Q1, Q2).
+
+    Monthly report: figures, KPI table with targets, trend (Q1, Q2).
 
     \b
     Examples:

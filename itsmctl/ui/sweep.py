@@ -16,7 +16,9 @@ from itsmctl.ui.main import State, emit, pass_state
               "(for cron, which mails any output).")
 @pass_state
 def sweep_cmd(state: State, dry_run: bool, no_retry: bool, quiet: bool) -> None:
-    """Record SLA breaches and escalate, resume, auto-close, announce visits (S4, L11).
+    """Escalate SLA breaches, resume, auto-close, announce visits (S4, L11).
+
+    Record SLA breaches and escalate, resume, auto-close, announce visits (S4, L11).
 
     Run it from cron every minute. It acts as the reserved actor `sweep` (no --actor
     needed) and makes ONE commit for everything it did, or none when nothing was due;

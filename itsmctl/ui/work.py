@@ -11,7 +11,9 @@ from itsmctl.ui.main import State, emit_ticket, pass_state
 
 @click.group("task")
 def task_group() -> None:
-    """Tasks split off an incident for other groups (T1).
+    """Tasks for other groups: add, done (T1).
+
+    Tasks split off an incident for other groups (T1).
 
     A ticket cannot be resolved while one of its tasks is open (handbook 4.4).
 
@@ -73,7 +75,9 @@ def task_done_cmd(state: State, ticket: str, task: str, result: Optional[str]) -
 @pass_state
 def announce_cmd(state: State, ticket: str, kind: str, title: Optional[str],
                  body: Optional[str]) -> None:
-    """Post (or replace) the ticket's announcement; closing the ticket closes it (A1).
+    """Post the ticket's announcement (A1).
+
+    Post (or replace) the ticket's announcement; closing the ticket closes it (A1).
 
     \b
     Examples:
@@ -95,7 +99,9 @@ def announce_cmd(state: State, ticket: str, kind: str, title: Optional[str],
 @pass_state
 def visit_cmd(state: State, ticket: str, result: Optional[str],
               satisfaction: Optional[int]) -> None:
-    """Record the return visit of a closed ticket (V1, ISO procedure 5.14).
+    """Record a closed ticket's return visit (V1).
+
+    Record the return visit of a closed ticket (V1, ISO procedure 5.14).
 
     Closed user tickets are owed a visit within the working days of sla.yaml `visit`;
     `list --visits-due` shows the ones still owed.

@@ -7,6 +7,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import (
     BILLING,
     USER,
@@ -160,6 +162,7 @@ def test_G6_json_summary(desk):
     assert r.json == {"ok": True, "commits": 2, "findings": []}
 
 
+@pytest.mark.slow
 def test_G6_hundred_commits_are_fast_on_a_large_desk(desk):
     """Only the blobs of changed paths are read: 3,000 tickets in one bulk commit, then a
     100-commit range audited well under the 5 s budget."""

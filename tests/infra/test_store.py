@@ -154,6 +154,7 @@ def test_G2_atomic_write_never_leaves_partial_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["f.yaml"]
 
 
+@pytest.mark.slow
 def test_G3_twenty_writers_same_and_different_tickets(desk):
     """Twenty processes at once: ten notes on one ticket, five on others, five opens.
     Every update lands, each in its own commit, and the tree is clean."""
@@ -174,6 +175,7 @@ def test_G3_twenty_writers_same_and_different_tickets(desk):
     assert git(desk, "status", "--porcelain") == ""
 
 
+@pytest.mark.slow
 def test_G3_killed_mid_command_leaves_no_trace(desk):
     """Writers killed at random moments: no partial file, no stale lock, no half commit."""
     tid = dispatched(desk)

@@ -12,7 +12,7 @@ from wcwidth import wcswidth, wcwidth
 from itsmctl.ui import i18n
 from tests.helpers import BILLING, dispatched, itsm, ok, open_ticket
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PO = ROOT / "itsmctl" / "locale" / "zh_CN" / "LC_MESSAGES" / "itsmctl.po"
 ZH = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "zh_CN.UTF-8"}
 FIELD = re.compile(r"\{(\w+)\}")

@@ -1,8 +1,12 @@
+
 """`itsmctl demo` plays a realistic morning through the real commands."""
+
+import pytest
 
 from tests.helpers import git, itsm, ok
 
 
+@pytest.mark.slow
 def test_demo_builds_a_valid_desk(tmp_path):
     target = tmp_path / "demo"
     r = itsm(tmp_path, "demo", str(target), actor=None, now=None)

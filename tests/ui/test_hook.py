@@ -246,6 +246,7 @@ def test_H1_empty_alert_list_is_not_an_error(desk):
     assert ok(hook(desk, doc)).json["commit"] is None and commit_count(desk) == n
 
 
+@pytest.mark.slow
 def test_H1_concurrent_hooks_lose_no_alert(desk):
     """Twelve hook processes at once: six distinct alerts, each delivered twice."""
     docs = []

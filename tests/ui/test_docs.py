@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 TOURS = sorted(DOCS.glob("tour-*.md"))
 HEREDOC = re.compile(r"<<-?\s*'?\"?(\w+)'?\"?")
@@ -61,6 +61,7 @@ def test_four_tours_one_per_role():
         assert len(console_commands(tour.read_text(encoding="utf-8"))) >= 8, tour.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("tour", TOURS, ids=[t.stem for t in TOURS])
 def test_tour_runs_word_for_word(tour, tmp_path, shell_env):
     commands = console_commands(tour.read_text(encoding="utf-8"))

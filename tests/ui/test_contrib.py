@@ -1,3 +1,4 @@
+
 """The example hook scripts in contrib/ work against a real desk (H1, H2)."""
 
 import json
@@ -8,10 +9,12 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import itsm, ok, show
 
-CONTRIB = Path(__file__).resolve().parent.parent / "contrib"
-RESOURCES = Path(__file__).resolve().parent / "resources" / "hooks"
+CONTRIB = Path(__file__).resolve().parents[2] / "contrib"
+RESOURCES = Path(__file__).resolve().parents[1] / "resources" / "hooks"
 
 
 def _env() -> dict:
@@ -30,6 +33,7 @@ def tickets(desk):
     return ok(itsm(desk, "--json", "list", "--all")).json
 
 
+@pytest.mark.slow
 def test_H2_zabbix_media_type_script_opens_dedups_and_clears(desk):
     problem = [str(desk), "1", "4711", "13501", "High", "billing-db01", "MySQL is down"]
     first = script("zabbix/itsmctl-zabbix.py", *problem)
@@ -48,6 +52,7 @@ def test_H2_zabbix_media_type_script_opens_dedups_and_clears(desk):
     assert t["alert"]["status"] == "resolved" and t["status"] == "resolved"
 
 
+@pytest.mark.slow
 def test_H2_nagios_notification_command_opens_and_recovers(desk):
     base = ["--desk", str(desk), "--host", "crm-web01", "--service", "HTTP"]
     r = script("nagios/itsmctl-nagios.py", *base, "--type", "PROBLEM", "--state", "CRITICAL",
@@ -65,6 +70,7 @@ def test_H2_nagios_notification_command_opens_and_recovers(desk):
     assert show(desk, tid)["status"] == "resolved"
 
 
+@pytest.mark.slow
 def test_H1_alertmanager_receiver_pipes_payloads_to_the_hook(desk):
     proc = subprocess.Popen([sys.executable, str(CONTRIB / "alertmanager/itsmctl-webhook.py"),
                              "--desk", str(desk), "--port", "0"], stdout=subprocess.PIPE,

@@ -135,6 +135,7 @@ def test_G4_offline_commits_locally_then_sync_replays(shared):
     assert git(b, "rev-parse", "HEAD") == git(remote, "rev-parse", "main")
 
 
+@pytest.mark.slow
 def test_G4_many_clones_burst_every_transition_once(shared):
     """Three clones, each a burst of opens and notes at once: all land exactly once."""
     clone, _, remote = shared
@@ -162,6 +163,7 @@ def test_G4_many_clones_burst_every_transition_once(shared):
     assert len(notes) == 12 + 2
 
 
+@pytest.mark.slow
 def test_G4_sweeps_on_two_clones_at_once_escalate_once(shared):
     """Cron on two machines: both sweep the same breached tickets at the same moment;
     every breach is in the remote exactly once."""

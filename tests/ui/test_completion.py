@@ -37,6 +37,7 @@ def bash_complete(desk: Path, shim: Path, line: str) -> list[str]:
     return [x for x in proc.stdout.splitlines() if x]
 
 
+@pytest.mark.slow
 def test_bash_completes_from_the_desk(desk, shim):
     assigned = dispatched(desk)
     new = open_ticket(desk, *BILLING, title="second")
@@ -80,6 +81,7 @@ def _protocol(desk: Path, shell: str, words: str, cword: str) -> str:
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_zsh_and_fish_protocols_carry_descriptions(desk):
     """zsh and fish show each value's description: the group's label, the code's text."""
     zsh = _protocol(desk, "zsh", "itsmctl assign X --group bill", "4")

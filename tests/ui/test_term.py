@@ -1,3 +1,4 @@
+
 """Colour only on a terminal without NO_COLOR; progress on stderr only on a terminal."""
 
 import os
@@ -7,6 +8,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from tests.helpers import BILLING, dispatched, open_ticket
 
@@ -75,10 +78,11 @@ def test_progress_is_not_drawn_for_short_work(tmp_path):
     assert on_tty([sys.executable, "-c", short], _env(), tmp_path).strip() == "done"
 
 
+@pytest.mark.slow
 def test_index_build_shows_progress_on_a_terminal_only(tmp_path):
     """A first `list` on a large desk builds the index: a bar on a terminal, nothing
     in a pipe (bench/generate.py makes the desk through the real file format)."""
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     try:
         from bench.generate import generate
     finally:

@@ -10,7 +10,7 @@ import yaml
 
 from tests.helpers import dispatched, git, itsm, ok
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def hooks() -> dict[str, dict]:

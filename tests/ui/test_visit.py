@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tests.cli.test_sweep import without_notices
 from tests.helpers import NOW, commit_count, git, itsm, ok, open_ticket, resolved, show
+from tests.ui.test_sweep import without_notices
 
 T0 = datetime.fromisoformat(NOW)                     # Wednesday 2026-11-25 09:00 +08:00
 

@@ -142,6 +142,7 @@ def test_version_and_module_entry(desk):
     assert proc.returncode == 0 and "itsmctl" in proc.stdout
 
 
+@pytest.mark.slow
 def test_process_round_trip(desk):
     r = itsm_process(desk, "open", "--title", "进程", "--reporter-name", "n",
                      "--reporter-phone", "1")
@@ -175,3 +176,33 @@ def test_log_shows_history(desk):
     tid = dispatched(desk)
     out = ok(itsm(desk, "log", tid)).out
     assert "open" in out and "dispatch" in out and "alice" in out
+
+
+def test_every_transition_row_names_a_command_of_the_cli():
+    from itsmctl.core.transitions import TABLE
+    from itsmctl.ui.main import MODULE_OF
+
+    for action, row in TABLE.items():
+        assert row.command in MODULE_OF or row.command == "sweep", action
+
+
+def test_help_summaries_are_the_commands_own_first_lines():
+    """`itsmctl --help` reads SUMMARIES without importing the commands: they must agree."""
+    import click
+
+    from itsmctl.ui.main import SUMMARIES, cli
+
+    ctx = click.Context(cli)
+    for name, summary in SUMMARIES.items():
+        cmd = cli.get_command(ctx, name)
+        assert cmd is not None and cmd.get_short_help_str(200) == summary, name
+
+
+def test_global_options_after_the_command_and_values_that_look_like_options(desk):
+    tid = open_ticket(desk, *BILLING)
+    r = itsm(desk, "note", tid, "--text", "--json", actor=None, now=None,
+             env={"ITSMCTL_ACTOR": "alice"})
+    assert r.code == 0, r.err
+    assert show(desk, tid)["history"][-1]["note"] == "--json"
+    r = ok(itsm(desk, "show", tid, "--json", "--now", "2026-11-25T10:00:00+08:00"))
+    assert r.json["id"] == tid

@@ -9,7 +9,7 @@ import tomllib
 
 from itsmctl import __version__
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "itsmctl"
 
 

@@ -243,6 +243,7 @@ def test_Q2_html_is_self_contained_with_charts(month_desk, tmp_path):
 @pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")),
                     reason="chromium is not installed (apt-get install -y chromium) to "
                            "render the HTML report in a real browser")
+@pytest.mark.slow
 def test_Q2_html_renders_in_headless_chromium(month_desk, tmp_path):
     page = html_report(month_desk, tmp_path)
     png = tmp_path / "report.png"
