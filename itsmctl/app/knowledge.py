@@ -11,9 +11,9 @@ from itsmctl.app.write import Tx, recorded, write
 from itsmctl.errors import InvalidFile, ItsmError, NotFound, RuleViolation, UsageError
 
 if TYPE_CHECKING:
+    from itsmctl.core.events import Ctx
     from itsmctl.core.kb import Article
     from itsmctl.core.model import Ticket
-    from itsmctl.core.workflow import Ctx
 
 KB_DIR = "kb"
 
@@ -168,8 +168,8 @@ def add(session: Session, title: str, body: str, category: Optional[str] = None,
 
 def _check_classification(session: Session, category: Optional[str], subtype: Optional[str],
                           symptoms: tuple[str, ...], causation: Optional[str]) -> None:
+    from itsmctl.core.classification import validate_classification
     from itsmctl.core.model import Classification
-    from itsmctl.core.workflow import validate_classification
 
     for symptom in symptoms or (None,):
         validate_classification(session.policy, Classification(

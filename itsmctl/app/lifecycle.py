@@ -12,8 +12,8 @@ from itsmctl.core.intake import Intake
 from itsmctl.errors import ConcurrencyError, NotFound
 
 if TYPE_CHECKING:
+    from itsmctl.core.events import Ctx
     from itsmctl.core.model import Ticket
-    from itsmctl.core.workflow import Ctx
 
 Step = Callable[["Ticket", "Ctx", Tx], "Ticket"]
 

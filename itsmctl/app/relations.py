@@ -10,8 +10,8 @@ from itsmctl.app.write import Tx, recorded, write
 from itsmctl.errors import RuleViolation, UsageError
 
 if TYPE_CHECKING:
+    from itsmctl.core.events import Ctx
     from itsmctl.core.model import Ticket
-    from itsmctl.core.workflow import Ctx
 
 Pair = Callable[["Ticket", "Ticket", "Ctx"], tuple["Ticket", "Ticket"]]
 

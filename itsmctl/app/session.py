@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator, Optio
 from itsmctl.errors import NotPermitted
 
 if TYPE_CHECKING:
+    from itsmctl.core.events import Ctx
     from itsmctl.core.policy import Policy
-    from itsmctl.core.workflow import Ctx
     from itsmctl.infra.remote import Remote
     from itsmctl.infra.store import Author, Desk
 
@@ -130,7 +130,7 @@ class Session:
 
     @property
     def ctx(self) -> "Ctx":
-        from itsmctl.core.workflow import Ctx
+        from itsmctl.core.events import Ctx
 
         return Ctx(policy=self.policy, actor=self.actor, now=self.now)
 

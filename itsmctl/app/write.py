@@ -21,8 +21,8 @@ from itsmctl.app.session import Call, Session
 from itsmctl.errors import ConcurrencyError, PushRejected
 
 if TYPE_CHECKING:
+    from itsmctl.core.events import Ctx
     from itsmctl.core.model import Ticket
-    from itsmctl.core.workflow import Ctx
     from itsmctl.infra.remote import Remote
     from itsmctl.infra.store import Author, Transaction
 

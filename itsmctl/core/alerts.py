@@ -15,9 +15,9 @@ from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from itsmctl.core.events import Ctx, step
 from itsmctl.core.model import Alert, Ticket
 from itsmctl.core.policy import MonitoringConfig
-from itsmctl.core.workflow import Ctx, step
 from itsmctl.errors import InvalidFile
 
 VERSIONS = {"4": "alertmanager", "1": "grafana"}   # Alertmanager v4; Grafana sends "1"

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from itsmctl.core import transitions as table
+from itsmctl.core.events import diff
 from itsmctl.core.model import Event, Ticket, ticket_path
 from itsmctl.core.permissions import in_group, may, roles_of
 from itsmctl.core.policy import Policy
 from itsmctl.core.transitions import Transition
-from itsmctl.core.workflow import diff
 
 
 @dataclass(frozen=True)

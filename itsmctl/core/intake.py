@@ -7,10 +7,11 @@ from typing import Any, Optional
 
 from itsmctl.core import escalation
 from itsmctl.core import priority as prio
+from itsmctl.core.classification import validate_classification
+from itsmctl.core.events import Ctx, diff, record
 from itsmctl.core.model import USER_SOURCES, Alert, Classification, Event, Links, Reporter, Ticket
 from itsmctl.core.permissions import require
 from itsmctl.core.policy import Policy
-from itsmctl.core.workflow import Ctx, diff, record, validate_classification
 from itsmctl.errors import RuleViolation, UsageError
 
 

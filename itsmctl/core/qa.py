@@ -35,7 +35,7 @@ RULES = ("classification-dispatch", "classification-close", "classification-know
 
 
 @dataclass(frozen=True)
-class Finding:
+class QualityFinding:
     ticket: str
     rule: str
     message: str
@@ -161,7 +161,8 @@ def escalation(ticket: Ticket, policy: Policy) -> Iterator[tuple[str, str]]:
 CHECKS = (classification, required_fields, severity, closing, escalation)
 
 
-def check(ticket: Ticket, policy: Policy) -> list[Finding]:
+def check(ticket: Ticket, policy: Policy) -> list[QualityFinding]:
     """Every finding for one ticket, in rule order."""
-    found = [Finding(ticket.id, rule, msg) for fn in CHECKS for rule, msg in fn(ticket, policy)]
+    found = [QualityFinding(ticket.id, rule, msg)
+             for fn in CHECKS for rule, msg in fn(ticket, policy)]
     return sorted(found, key=lambda f: RULES.index(f.rule))

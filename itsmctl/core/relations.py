@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Optional
 
+from itsmctl.core.events import Ctx, check_state, step
 from itsmctl.core.model import Ticket
 from itsmctl.core.permissions import require
-from itsmctl.core.workflow import Ctx, check_state, step
 from itsmctl.errors import RuleViolation
 
 # what a slave copies from its master (2.3/2.4: status and owner are the master's)

@@ -23,10 +23,10 @@ from datetime import datetime
 from typing import Any, Iterable, Optional
 
 from itsmctl.core import escalation, visit, workflow
+from itsmctl.core.events import Ctx, record
 from itsmctl.core.model import Ticket
 from itsmctl.core.policy import Policy, format_duration
 from itsmctl.core.sla import clocks
-from itsmctl.core.workflow import Ctx
 from itsmctl.errors import ItsmError
 
 SWEEP_ACTOR = "sweep"
@@ -95,7 +95,7 @@ def carry_out(ticket: Ticket, action: Action, ctx: Ctx) -> Ticket:
                 "escalated by sweep (S4)")
         escalated = escalation.apply(ticket, ctx.policy, "breach", ctx.now,
                                      phase=action.phase, reason=note)
-        return workflow.record(before, escalated, ctx, "escalate", note=note)
+        return record(before, escalated, ctx, "escalate", note=note)
     if action.kind == "auto-close":
         after = ctx.policy.sla.auto_close_after
         return workflow.close(ticket, ctx, "auto_closed", check_actor=False,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Optional
 
+from itsmctl.core.events import Ctx, check_not_slave, check_state, step
 from itsmctl.core.model import OPEN_STATUSES, Announcement, Task, Ticket
 from itsmctl.core.permissions import in_group, may, require
 from itsmctl.core.policy import Policy
-from itsmctl.core.workflow import Ctx, check_not_slave, check_state, step
 from itsmctl.errors import NotFound, NotPermitted, RuleViolation, UsageError
 
 KINDS = ("outage", "maintenance", "info")

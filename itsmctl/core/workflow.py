@@ -1,4 +1,5 @@
-"""The transition table (SPEC 3): each command takes a ticket and returns the next one.
+"""The commands of the lifecycle (SPEC 3) as functions: each takes a ticket and returns
+the next one, as core/transitions.py allows.
 
 Pure: the caller passes `now`, the actor and the policy; nothing here reads a
 clock, a file or git. Every refusal raises before anything is built.
@@ -6,85 +7,17 @@ clock, a file or git. Every refusal raises before anything is built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
 from itsmctl.core import escalation
 from itsmctl.core import priority as prio
-from itsmctl.core.model import Classification, Event, Ticket, Wait
+from itsmctl.core.classification import routed_groups, validate_classification
+from itsmctl.core.events import Ctx, check_not_slave, check_state, fold, record, step
+from itsmctl.core.model import Ticket, Wait
 from itsmctl.core.permissions import require
 from itsmctl.core.policy import Policy
-from itsmctl.core.transitions import ALLOWED, RULE_OF
 from itsmctl.errors import NotFound, RuleViolation, UsageError
-
-# fields whose changes are not worth repeating in every history event
-_QUIET = {"history", "updated_at", "sla", "notifications"}
-
-
-@dataclass(frozen=True)
-class Ctx:
-    """Who acts, when, under which rules."""
-
-    policy: Policy
-    actor: str
-    now: datetime
-
-
-def check_state(ticket: Ticket, command: str) -> None:
-    """L14 for closed tickets, then the from-states of the L table."""
-    if ticket.status == "closed" and "closed" not in ALLOWED[command]:
-        raise RuleViolation(
-            f"{ticket.id} is closed and closed is final (5.1.12-7); "
-            f"open a new ticket with: itsmctl open --recurrence-of {ticket.id}", rule="L14")
-    if ticket.status not in ALLOWED[command]:
-        wanted = "/".join(sorted(ALLOWED[command]))
-        hint = " (resume it first)" if ticket.status == "waiting" else ""
-        raise RuleViolation(f"{ticket.id} is {ticket.status}; {command} needs {wanted}{hint}",
-                            rule=RULE_OF.get(command, "L14"))
-
-
-def check_not_slave(ticket: Ticket, command: str) -> None:
-    """M5: a slave follows its master; only unlink and note act on it."""
-    if ticket.master and command not in ("unlink", "note", "link-related"):
-        raise RuleViolation(
-            f"{ticket.id} is a slave of {ticket.master}; act on {ticket.master} "
-            f"or run: itsmctl unlink {ticket.id}", rule="M5")
-
-
-def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """Changed fields as {'a' or 'a.b': [old, new]}."""
-    out: dict[str, Any] = {}
-    for key, value in new.items():
-        if key in _QUIET:
-            continue
-        before = old.get(key)
-        if before == value:
-            continue
-        if isinstance(value, dict) and isinstance(before, dict):
-            for sub, v in value.items():
-                if before.get(sub) != v:
-                    out[f"{key}.{sub}"] = [before.get(sub), v]
-        else:
-            out[key] = [before, value]
-    return out
-
-
-def step(ticket: Ticket, ctx: Ctx, action: str, note: Optional[str] = None,
-         via: Optional[str] = None, **fields: Any) -> Ticket:
-    """Apply field changes and append the history event that explains them."""
-    before = ticket.to_doc()
-    changed = ticket.evolve(**fields) if fields else ticket
-    return record(before, changed, ctx, action, note=note, via=via)
-
-
-def record(before: dict[str, Any], ticket: Ticket, ctx: Ctx, action: str,
-           note: Optional[str] = None, via: Optional[str] = None) -> Ticket:
-    after = ticket.to_doc()
-    event = Event(at=ctx.now, actor=ctx.actor, action=action,
-                  **{"from": before.get("status")}, to=after["status"],
-                  changes=diff(before, after), note=note, via=via)
-    return ticket.evolve(history=[*ticket.history, event], updated_at=ctx.now)
 
 
 def _need(text: Optional[str], what: str, rule: str, hint: str) -> str:
@@ -99,36 +32,6 @@ def _group(policy: Policy, group: str) -> str:
         raise NotFound(f"unknown group {group!r} (config/teams.yaml); known: {known}",
                        rule="L3")
     return group
-
-
-def validate_classification(policy: Policy, cls: Classification) -> None:
-    """Category/subtype/symptom/causation must exist in categories.yaml."""
-    if cls.category is None and cls.subtype is None:
-        if cls.symptom or cls.causation:
-            raise UsageError("--symptom/--causation need --category and --subtype", rule="L3")
-        return
-    if cls.category is None or cls.subtype is None:
-        raise UsageError("--category and --subtype go together", rule="L3")
-    try:
-        sub = policy.categories.subtype(cls.category, cls.subtype)
-    except KeyError as exc:
-        raise NotFound(f"unknown {exc.args[0]} (config/categories.yaml)", rule="L3") from None
-    if cls.symptom is not None and cls.symptom not in sub.symptoms:
-        raise NotFound(f"unknown symptom {cls.symptom!r} for {cls.category}/{cls.subtype}; "
-                       f"known: {', '.join(sub.symptoms)}", rule="L3")
-    if cls.causation is not None and cls.causation not in sub.causations:
-        raise NotFound(f"unknown causation {cls.causation!r} for {cls.category}/{cls.subtype}; "
-                       f"known: {', '.join(sub.causations)}", rule="L6")
-
-
-def routed_groups(policy: Policy, ticket: Ticket) -> list[str]:
-    """L3: the groups the desk may dispatch to for the ticket's subtype and location."""
-    cls = ticket.classification
-    sub = policy.categories.subtype(cls.category or "", cls.subtype or "")
-    location = ticket.location or (ticket.reporter.location if ticket.reporter else None)
-    if location and location in sub.by_location:
-        return list(sub.by_location[location])
-    return list(sub.groups)
 
 
 def _escalate_due(ticket: Ticket, ctx: Ctx) -> Ticket:
@@ -422,11 +325,3 @@ def link_requirement(ticket: Ticket, ctx: Ctx, requirement: str) -> Ticket:
     return fold(ticket, close(linked, ctx, "requirement", check_actor=False,
                               action="link-requirement",
                               note=f"closed into requirement {requirement} (5.1.12-3)"))
-
-
-def fold(before: Ticket, after: Ticket) -> Ticket:
-    """Make the last event describe everything since `before` (one event per command)."""
-    old = before.to_doc()
-    last = after.history[-1]
-    event = last.model_copy(update={"from_": old["status"], "changes": diff(old, after.to_doc())})
-    return after.evolve(history=[*after.history[:-1], event.model_dump(by_alias=True)])

@@ -55,13 +55,10 @@ def _stamp(root: Path) -> tuple[Any, ...]:
     from itsmctl import __version__
 
     out: list[Any] = [__version__]
-    here = Path(__file__).resolve().parent.parent / "core"
-    for module in ("policy.py", "notifyconf.py"):
-        try:
-            st = (here / module).stat()
-            out.append((module, st.st_mtime_ns, st.st_size))
-        except FileNotFoundError:
-            out.append((module, None, None))
+    here = Path(__file__).resolve().parent.parent / "core" / "policy"
+    for module in sorted(here.glob("*.py")):
+        st = module.stat()
+        out.append((module.name, st.st_mtime_ns, st.st_size))
     for name in FILES.values():
         try:
             st = (root / "config" / name).stat()

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
+from itsmctl.core.events import Ctx
 from itsmctl.core.intake import Intake, open_ticket
-from itsmctl.core.workflow import Ctx
 from itsmctl.infra.config import parse_policy
 
 PROFILES = Path(__file__).resolve().parents[2] / "itsmctl" / "profiles"

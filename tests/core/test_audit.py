@@ -135,10 +135,10 @@ def test_G6_one_table_serves_workflow_permissions_and_audit():
     record no event (tests/ui/test_contract.py: every row's command is a CLI command)."""
     for action, row in legal.TABLE.items():
         assert row.rule, action
-    for command in wf.ALLOWED:
+    for command in legal.ALLOWED:
         assert command in legal.TABLE or command in {r.command for r in legal.TABLE.values()}
     assert not legal.TABLE["hook"].records_event and not legal.TABLE["kb-add"].records_event
-    assert wf.ALLOWED["assign"] == {"new", "assigned", "in_progress"}
+    assert legal.ALLOWED["assign"] == {"new", "assigned", "in_progress"}
     assert PERMISSIONS is legal.TABLE
 
 

@@ -6,7 +6,9 @@ from datetime import timedelta
 from typing import Any, Literal, Optional
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from itsmctl.core.policy.base import Model, parse_duration
 
 # U user (reporter), C recorder, E support group / assignee, M incident manager (table 3-6);
 # L leadership group (P5: major incidents)
@@ -17,17 +19,10 @@ _SECRET_KEYS = {"password": "password_env", "token": "token_env", "secret": "tok
 
 
 def _duration(v: Any) -> timedelta:
-    from itsmctl.core.policy import parse_duration  # policy imports this module
-
     return parse_duration(v)
 
 
-class _Model(BaseModel):
-    # built on first validation only, like core/policy.py (warm commands unpickle)
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-
-class Channel(_Model):
+class Channel(Model):
     """One way out (N3). Secrets are named by environment variable, never written here."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
@@ -75,7 +70,7 @@ class Channel(_Model):
         return self
 
 
-class Route(_Model):
+class Route(Model):
     """Which channels carry a notification; an empty filter matches everything."""
 
     channels: list[str]  # channels that carry the notification
@@ -90,7 +85,7 @@ class Route(_Model):
                 and (not self.priorities or priority in self.priorities))
 
 
-class Template(_Model):
+class Template(Model):
     """Subject and body with $placeholders (string.Template: no code in config)."""
 
     subject: str  # subject line (placeholders in braces)
@@ -109,7 +104,7 @@ DEFAULT_TEMPLATE = {
 }
 
 
-class Delivery(_Model):
+class Delivery(Model):
     timeout: timedelta = timedelta(seconds=5)          # each channel call
     budget: timedelta = timedelta(seconds=10)          # re-deliveries in one sweep
     takeover_after: timedelta = timedelta(hours=1)     # another clone's notice becomes ours
@@ -121,7 +116,7 @@ class Delivery(_Model):
         return _duration(v)
 
 
-class NotifyConfig(_Model):
+class NotifyConfig(Model):
     """config/notify.yaml."""
 
     version: int = 1

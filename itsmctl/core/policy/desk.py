@@ -1,0 +1,33 @@
+"""desk.yaml and codes.yaml: the desk itself, wait and close codes."""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field
+
+from itsmctl.core.policy.base import Model
+
+
+class DeskConfig(Model):
+    version: int = 1
+    name: str = "itsmctl desk"  # the desk's name, shown in notifications and reports
+    profile: str = "default"  # the profile the desk was made from (informational)
+    timezone: str = "UTC"  # IANA zone for times given without an offset, and for calendars
+    # ticket id prefix, 2-5 capitals: INC-2611-7KQ3X
+    id_prefix: str = Field(default="INC", pattern=r"^[A-Z]{2,5}$")
+    # L13: `link --requirement` closes the ticket or parks it waiting
+    requirement_link: Literal["close", "wait"] = "close"
+    lock_timeout: float = 60.0  # seconds a command waits for the desk lock before exit 5 (G3)
+    remote: Optional[str] = None  # git remote pulled before and pushed after every command (G4)
+
+
+class Codes(Model):
+    version: int = 1
+    wait: dict[str, str]  # wait code -> label (L7)
+    # close code -> label (L10); solved, out_of_scope, auto_closed are required
+    close: dict[str, str]
+    # codes that need a linked problem (5.1.12-4)
+    close_needs_problem: list[str] = ["workaround", "failed"]
+    # codes only the system sets
+    close_by_hand_forbidden: list[str] = ["auto_closed", "out_of_scope"]

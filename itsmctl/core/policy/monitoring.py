@@ -1,0 +1,47 @@
+"""monitoring.yaml (H1, H2): the hooks' account, severities, clearing, storms."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal, Optional
+
+from pydantic import Field, field_validator
+
+from itsmctl.core.policy.base import Duration, Level, Model, parse_duration
+
+
+class SeverityRule(Model):
+    impact: Level  # impact of the ticket
+    urgency: str  # urgency of the ticket
+
+
+class Storm(Model):
+    """H1: alerts sharing these labels within `window` of the first are one outage."""
+
+    group_by: list[str] = []  # alert labels that identify one outage
+    window: Duration = timedelta(minutes=30)  # alerts this long after the first join its ticket
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _dur(cls, v: Any) -> timedelta:
+        return parse_duration(v)
+
+
+class MonitoringConfig(Model):
+    """Monitoring hooks (H1, H2): who they act as, severity mapping, clearing, storms."""
+
+    version: int = 1
+    actor: str = "monitor"  # the account hooks act as (a person with the monitoring role)
+    severity_label: str = "severity"  # the alert label that holds the severity
+    severities: dict[str, SeverityRule] = {}  # severity -> impact and urgency (H1)
+    default: Optional[SeverityRule] = None  # for severities not listed
+    # annotations tried in turn for the ticket's alert message
+    message_annotations: list[str] = ["summary", "description", "message"]
+    # when an alert resolves: record it, resolve or close the ticket
+    on_clear: Literal["record", "resolve", "close"] = "resolve"
+    storm: Storm = Field(default_factory=Storm)  # alerts that are one outage make one ticket (H1)
+
+    def rule_for(self, severity: Optional[str]) -> Optional[SeverityRule]:
+        """The mapping for a severity (case-insensitive), else the default."""
+        low = {k.lower(): v for k, v in self.severities.items()}
+        return low.get((severity or "").strip().lower(), self.default)
