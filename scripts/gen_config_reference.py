@@ -1,4 +1,4 @@
-"""Write docs/config-reference.md from the pydantic models of config/ (core/policy.py).
+"""Write docs/config-reference.md from the pydantic models of config/ (core/policy/).
 
 Usage: python scripts/gen_config_reference.py [--check]
 --check exits 1 when docs/config-reference.md differs from what the schemas say (the

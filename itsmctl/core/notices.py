@@ -2,7 +2,7 @@
 
 Pure. `plan` runs on every saved ticket (App.transaction's finalize), so the
 notifications of a transition are recorded as `pending` in the transition's own
-commit; the shell (itsmctl/notify.py) delivers them after the commit. A
+commit; the write path (itsmctl/app/deliver.py) delivers them after the commit. A
 notification is one message through one channel for one event; its id
 `<ticket>-<event index>-<n>` is fixed by the event, so planning again never
 duplicates, and receivers can use it as an idempotency key.

@@ -1,4 +1,4 @@
-"""A fast reader for the YAML that yamlio.dump_ticket writes, falling back to libyaml.
+"""A fast reader for the YAML that infra/yaml.dump_ticket writes, falling back to libyaml.
 
 libyaml through PyYAML costs ~0.6 ms for a 3 KB ticket (its constructors are Python), so
 reading 100,000 tickets takes over a minute. Ticket files are written by one dumper
@@ -6,7 +6,7 @@ with a small, regular shape: block mappings, block sequences, flow lists of scal
 single-quoted and plain scalars, literal blocks. This reader handles exactly that shape
 and resolves plain scalars with PyYAML's own YAML 1.1 rules; anything else (double
 quotes, anchors, tags, flow mappings, ...) returns None and the caller uses libyaml, so
-both readers always agree (tests/test_fastyaml.py checks it on generated tickets).
+both readers always agree (tests/infra/test_fastyaml.py checks it on generated tickets).
 """
 
 from __future__ import annotations
