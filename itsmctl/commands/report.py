@@ -128,8 +128,12 @@ def build(app: App, month: Optional[str] = None, start: Optional[str] = None,
     earlier = report.earlier(period, policy.kpi.trend_months if trend is None else trend,
                              app.tz)
     docs, find, full = gather(app, earlier[0] if earlier else period, period)
-    return report.build(docs, policy, period, app.now, app.tz, group=group, trend=earlier,
+    data = report.build(docs, policy, period, app.now, app.tz, group=group, trend=earlier,
                         find=find, full=full)
+    # Q6: the desk's own names for what the figures are keyed by (teams.yaml, desk.yaml)
+    data["labels"] = {"desk": policy.desk.name,
+                      "groups": {g: v.label for g, v in policy.teams.groups.items() if v.label}}
+    return data
 
 
 def _pct(value: Optional[float]) -> str:
