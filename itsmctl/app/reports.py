@@ -128,8 +128,12 @@ def build(session: Session, month: Optional[str] = None, start: Optional[str] = 
     earlier = report.earlier(period, policy.kpi.trend_months if trend is None else trend,
                              session.tz)
     docs, find, full = gather(session, earlier[0] if earlier else period, period)
-    return report.build(docs, policy, period, session.now, session.tz, group=group, trend=earlier,
-                        find=find, full=full)
+    data = report.build(docs, policy, period, session.now, session.tz, group=group,
+                        trend=earlier, find=find, full=full)
+    # Q6: the desk's own names for what the figures are keyed by (teams.yaml, desk.yaml)
+    data["labels"] = {"desk": policy.desk.name,
+                      "groups": {g: v.label for g, v in policy.teams.groups.items() if v.label}}
+    return data
 
 
 def write_report(text: str, out: str) -> Path:

@@ -240,6 +240,7 @@ def test_Q2_html_is_self_contained_with_charts(month_desk, tmp_path):
         assert needle not in text
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")),
                     reason="chromium is not installed (apt-get install -y chromium) to "
                            "render the HTML report in a real browser")
