@@ -12,6 +12,7 @@ DEBIAN=(
   python3                   # runs postfix's pipe relay as an unprivileged user
   prometheus-alertmanager   # delivers alert webhooks
   chromium                  # headless browser driven by Playwright
+  fonts-wqy-microhei        # Chinese glyphs in screenshots of pages and the HTML report
 )
 PYPI=(
   "aiosmtpd:aiosmtpd>=1.4"

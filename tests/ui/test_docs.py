@@ -134,5 +134,7 @@ def test_every_command_and_option_has_help_and_is_documented():
 def test_readme_links_the_docs_and_keeps_its_setup_commands():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "pip install -e . && itsmctl demo" in readme
-    assert "pip install -e '.[test]' && python -m pytest" in readme
+    test_command = "bash .ci/packages.sh && pip install -e '.[test]' && python -m pytest"
+    assert test_command in readme
+    assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")    # the same
     assert "docs/index.md" in readme
