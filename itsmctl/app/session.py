@@ -55,6 +55,7 @@ class Session:
     system: Optional[str] = None            # a pseudo-actor (the sweep), not a person
     in_replay: bool = False                 # run again by sync, which holds lock and remote
     call: Optional[Call] = None             # the use case being run, for its commit
+    via: Optional[str] = None               # the front end acting for the actor (web, mail)
 
     def derive(self, **changes: Any) -> "Session":
         """A session like this one with some fields changed; the desk and policy are kept."""

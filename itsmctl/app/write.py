@@ -129,6 +129,8 @@ def _message(tx: Tx) -> str:
     else:
         tickets = list(tx.changed.values())
         text = commit_message(tx.action, tickets, session.actor, tx.note, tx.before)
+    if session.via is not None:
+        text = text.rstrip("\n") + f"\nItsmctl-Via: {session.via}\n"
     if session.call is not None:
         record = {"call": session.call.name, "args": {**session.call.args, **tx.call_args},
                   "actor": session.actor, "now": session.now.isoformat()}
