@@ -8,6 +8,9 @@ from itsmctl.app.session import Session
 from itsmctl.errors import ItsmError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from itsmctl.core.filters import Filters
     from itsmctl.core.model import Ticket
     from itsmctl.infra.index import Index
 
@@ -47,33 +50,85 @@ def index_docs(session: Session, statuses: Optional[Iterable[str]] = None, where
         index.close()
 
 
-def select(session: Session, status: tuple[str, ...] = (), group: Optional[str] = None,
-           priority: tuple[str, ...] = (), assignee: Optional[str] = None,
-           show_all: bool = False, breached: bool = False, major: bool = False,
-           master: Optional[str] = None) -> list[dict[str, Any]]:
-    """The queue from the index, filtered; open tickets unless a status or --all is given."""
+def select(session: Session, view: Optional[str] = None,
+           filters: Optional["Filters"] = None, **given: Any) -> list[dict[str, Any]]:
+    """The queue from the index, filtered (W1, W2); open tickets unless a status or
+    --all is given. `view` names a saved view of config/views.yaml that the given
+    filters are laid over. Every value is checked first: an unknown status, group,
+    priority or person is a usage error naming the known ones."""
+    from itsmctl.core.filters import ME, Filters, check, matches, view_filters
     from itsmctl.core.model import OPEN_STATUSES
     from itsmctl.core.sla import breached_from_stored
 
-    wanted = list(status) if status else (None if show_all else list(OPEN_STATUSES))
-    conds, params = [], []
-    if master:
-        master = session.resolve(master)
-    for column, value in (("grp", group), ("assignee", assignee), ("master", master)):
+    policy = session.policy
+    f = filters if filters is not None else Filters.of(**given)
+    if view:
+        f = f.over(view_filters(policy, view))
+    actor = session.actor if (f.mine or f.my_groups or f.assignee == ME) else None
+    f = check(f, policy, actor)
+    wanted = list(f.status) if f.status else (None if f.show_all else list(OPEN_STATUSES))
+    conds: list[str] = []
+    params: list[Any] = []
+    master = session.resolve(f.master) if f.master else None
+    assignee = actor if f.mine else f.assignee
+    for column, value in (("grp", f.group), ("assignee", assignee), ("master", master)):
         if value:
             conds.append(f"{column} = ?")
             params.append(value)
-    if priority:
-        conds.append(f"priority IN ({','.join('?' * len(priority))})")
-        params.extend(priority)
-    out = [d for d in index_docs(session, wanted, " AND ".join(conds), tuple(params))
-           if not major or d.get("major")]
-    if breached:
+    if f.unassigned:
+        conds.append("assignee IS NULL")
+    if f.my_groups:
+        groups = list(policy.teams.people[str(actor)].groups)
+        conds.append(f"grp IN ({','.join('?' * len(groups)) or 'NULL'})")
+        params.extend(groups)
+    if f.priority:
+        conds.append(f"priority IN ({','.join('?' * len(f.priority))})")
+        params.extend(f.priority)
+    for column, op, text in (("opened_epoch", ">=", f.since), ("opened_epoch", "<", f.until)):
+        if text:
+            conds.append(f"{column} {op} ?")
+            params.append(instant(session, text, "--since" if op == ">=" else "--until")
+                          .timestamp())
+    index = open_index(session)
+    try:
+        if f.text:
+            from itsmctl.core.search import expression
+            from itsmctl.infra.textindex import TextIndex
+
+            expr = expression(f.text)
+            if expr is None:
+                return []
+            open_text(session, index)
+            conds.append(TextIndex.ids_where())
+            params.append(expr)
+        docs = list(index.query(wanted, " AND ".join(conds), tuple(params)))
+    finally:
+        index.close()
+    out = [d for d in docs if matches(d, f)]
+    if f.breached:
         # from the stored clocks (computed at the last change): exact without the history
         out = [d for d in out if breached_from_stored(d, session.now)]
-    order = {p: i for i, p in enumerate(session.policy.matrix.priority_levels)}
+    order = {p: i for i, p in enumerate(policy.matrix.priority_levels)}
     out.sort(key=lambda d: (order.get(str(d.get("priority")), 99), str(d.get("opened_at"))))
     return out
+
+
+def instant(session: Session, text: str, what: str) -> "datetime":
+    """A time given on the command line: ISO 8601, or a duration back from now (`7d`)."""
+    from itsmctl.core.policy import parse_duration
+
+    try:
+        return session.now - parse_duration(text)
+    except ValueError:
+        return session.parse_time(text, what)
+
+
+def open_text(session: Session, index: "Index") -> Any:
+    """The words index beside the ticket cache, caught up (W1; built on first use)."""
+    from itsmctl.infra.textindex import open_text as infra_open
+
+    with session.progress("building the search index") as progress:
+        return infra_open(index, progress)
 
 
 def full_docs(session: Session, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -34,10 +34,25 @@ def show_cmd(state: State, ticket: str) -> None:
               "open ones).")
 @click.option("--group", help="Only this group.")
 @click.option("--priority", multiple=True, help="Only these priorities (repeatable).")
-@click.option("--assignee", help="Only this assignee.")
+@click.option("--assignee", help="Only this assignee (a person id or e-mail; @me: you).")
+@click.option("--mine", is_flag=True, help="Only tickets assigned to you.")
+@click.option("--my-groups", is_flag=True, help="Only tickets of your groups.")
+@click.option("--unassigned", is_flag=True, help="Only tickets nobody has taken.")
+@click.option("--unverified", is_flag=True, help="Only user-submitted tickets the desk has "
+              "not checked yet (B2).")
 @click.option("--major", is_flag=True, help="Only major incidents.")
 @click.option("--breached", is_flag=True, help="Only tickets past an SLA deadline.")
 @click.option("--master", metavar="ID", help="Only the slaves of this master.")
+@click.option("--text", metavar="WORDS", help="Only tickets whose words match (as search).")
+@click.option("--reporter", metavar="NAME", help="Only this reporter (name, e-mail or "
+              "customer id; any part).")
+@click.option("--phone", metavar="DIGITS", help="Only this reporter phone (any part).")
+@click.option("--ci", metavar="CI", help="Only tickets naming this configuration item.")
+@click.option("--since", metavar="TIME", help="Opened at or after TIME (ISO 8601, or a "
+              "duration back from now: 7d, 12h).")
+@click.option("--until", metavar="TIME", help="Opened before TIME (as --since).")
+@click.option("--view", metavar="NAME", help="A saved view of config/views.yaml; options "
+              "given here are added to it.")
 @click.option("--all", "show_all", is_flag=True, help="Closed and resolved ones too.")
 @click.option("--visits-due", is_flag=True, help="Closed user tickets still owed a return "
               "visit, earliest due first (V1).")
@@ -49,21 +64,30 @@ def show_cmd(state: State, ticket: str) -> None:
 def list_cmd(state: State, fmt: str, **kw: Any) -> None:
     """List the queue (open tickets by priority), filtered.
 
+    Every filter value is checked: an unknown status, group, priority or person is
+    exit 2 naming the known ones.
+
     \b
     Examples:
       itsmctl list
+      itsmctl list --mine
+      itsmctl list --my-groups --unassigned
       itsmctl list --group billing-app --priority P1 --priority P2
+      itsmctl list --all --phone 13800000000 --since 30d
+      itsmctl list --view inbox
       itsmctl list --status resolved --json
       itsmctl list --visits-due
       itsmctl list --announcements
     """
-    from itsmctl.app import queue, work
+    from itsmctl.app import queue
     from itsmctl.ui import views
 
     session = state.session
     as_json = state.json or fmt == "json"
     state.json = as_json
     if kw.pop("visits_due"):
+        from itsmctl.app import work
+
         tickets = work.visits_due(session)
         if as_json:
             emit(state, "", [work.visit_doc(session, t) for t in tickets])
@@ -72,6 +96,8 @@ def list_cmd(state: State, fmt: str, **kw: Any) -> None:
         _rows(state, fmt, rows, views.VISIT_COLUMNS)
         return
     if kw.pop("announcements"):
+        from itsmctl.app import work
+
         docs = work.announced(session, **kw)
         if not as_json:
             _rows(state, fmt, views.announcement_rows(docs), views.ANNOUNCEMENT_COLUMNS)

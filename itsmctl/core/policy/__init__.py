@@ -29,6 +29,7 @@ from itsmctl.core.policy.sla import (  # noqa: F401
     VisitRule,
 )
 from itsmctl.core.policy.teams import Delegation, Group, Person, Teams  # noqa: F401
+from itsmctl.core.policy.views import View, Views  # noqa: F401
 
 
 class Policy(Model):
@@ -43,6 +44,7 @@ class Policy(Model):
     notify: NotifyConfig
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     kpi: KpiConfig = Field(default_factory=KpiConfig)
+    views: Views = Field(default_factory=Views)
 
     def problems(self) -> list[tuple[str, str, str]]:
         """Cross-file references that do not resolve: (file, key path, message)."""
@@ -69,6 +71,9 @@ class Policy(Model):
                 found.append(("codes.yaml", "close_needs_problem", f"unknown code {code!r}"))
         found.extend(self.notify.problems(self.matrix.priority_levels))
         found.extend(self._monitoring_problems())
+        from itsmctl.core.filters import view_problems
+
+        found.extend(view_problems(self))
         for key in ("successful_close_codes", "unsuccessful_close_codes"):
             for code in getattr(self.kpi, key):
                 if code not in self.codes.close:
