@@ -186,6 +186,12 @@ def priorities(ctx: click.Context, param: click.Parameter, incomplete: str) -> A
 
 
 @_safe
+def views(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
+    """Saved views of config/views.yaml, with their labels (W2)."""
+    return _items(((k, v.label) for k, v in _policy(ctx).views.views.items()), incomplete)
+
+
+@_safe
 def statuses(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
     return _items(((s, "") for s in STATUSES), incomplete)
 
@@ -224,6 +230,7 @@ COMPLETERS: dict[str, Completer] = {
     "symptom": _classes("symptoms"), "symptoms": _classes("symptoms"),
     "causation": _classes("causations"),
     "impact": impacts, "urgency": urgencies, "priority": priorities, "status": statuses,
+    "view": views,
     "article": articles, "task": tasks,
 }
 

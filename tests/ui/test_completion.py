@@ -132,3 +132,10 @@ def test_zsh_completes_from_the_desk(desk, shim):
                  "words=(itsmctl wait x --code v); CURRENT=5; _itsmctl_completion\n"
                  "words=(itsmctl show ''); CURRENT=3; _itsmctl_completion\n", desk, shim)
     assert out == ["vendor:waiting for the vendor 等待厂商", f"{tid}:new P4 计费出错"]
+
+
+@pytest.mark.slow
+def test_W2_completion_offers_saved_views(desk):
+    zsh = _protocol(desk, "zsh", "itsmctl list --view ", "3")
+    assert "mine" in zsh.splitlines() and "inbox" in zsh.splitlines()
+    assert "一线待核实 first-line inbox (B2)" in zsh
