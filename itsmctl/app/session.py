@@ -56,6 +56,7 @@ class Session:
     in_replay: bool = False                 # run again by sync, which holds lock and remote
     call: Optional[Call] = None             # the use case being run, for its commit
     via: Optional[str] = None               # the front end acting for the actor (web, mail)
+    joined: Optional[Any] = None            # a batch's open write (app/batch.py, W5)
 
     def derive(self, **changes: Any) -> "Session":
         """A session like this one with some fields changed; the desk and policy are kept."""

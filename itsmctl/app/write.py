@@ -44,6 +44,7 @@ class Tx:
     message: Optional[str] = None           # a whole message of its own (sweep, kb)
     author: Optional["Author"] = None       # the session's author unless set
     call_args: dict[str, Any] = field(default_factory=dict)
+    calls: list[dict[str, Any]] = field(default_factory=list)   # a batch's use cases (W5)
 
     @property
     def ctx(self) -> "Ctx":
@@ -158,6 +159,8 @@ def write(session: Session, decide: Decide[R]) -> R:
 
 def written(session: Session, decide: Decide[R]) -> tuple[R, Optional[str]]:
     """`write`, and the commit it made (None when the decision changed nothing)."""
+    if session.joined is not None:
+        return _join(session, session.joined, decide), None
     for attempt in range(RETRIES + 1):
         try:
             result, saved, sha = _attempt(session, decide)
@@ -174,6 +177,20 @@ def written(session: Session, decide: Decide[R]) -> tuple[R, Optional[str]]:
             deliver(session, saved)
         return result, sha
     raise ConcurrencyError("unreachable", rule="G4")      # pragma: no cover
+
+
+def _join(session: Session, tx: Tx, decide: Decide[R]) -> R:
+    """A use case run inside a batch (W5): its decision joins the batch's transaction,
+    which the batch commits once; its call is kept so the batch can be replayed."""
+    outer, tx.call_args = tx.call_args, {}
+    try:
+        result = decide(tx)
+        if session.call is not None:
+            tx.calls.append({"call": session.call.name,
+                             "args": {**session.call.args, **tx.call_args}})
+    finally:
+        tx.call_args = outer
+    return result
 
 
 def _attempt(session: Session,

@@ -186,6 +186,15 @@ def priorities(ctx: click.Context, param: click.Parameter, incomplete: str) -> A
 
 
 @_safe
+def templates(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
+    """Canned texts of config/templates/, with their first line (W4)."""
+    from itsmctl.app.session import Session
+    from itsmctl.app.texts import names
+
+    return _items(names(Session(repo=_repo(ctx))).items(), incomplete)
+
+
+@_safe
 def views(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
     """Saved views of config/views.yaml, with their labels (W2)."""
     return _items(((k, v.label) for k, v in _policy(ctx).views.views.items()), incomplete)
@@ -222,7 +231,8 @@ def tasks(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
 
 
 COMPLETERS: dict[str, Completer] = {
-    "ticket": tickets, "master": tickets, "related": tickets, "recurrence_of": tickets,
+    "ticket": tickets, "tickets": tickets, "master": tickets, "related": tickets,
+    "recurrence_of": tickets,
     "group": groups, "suggest": groups,
     "person": people, "assignee": people, "actor": people,
     "code": codes,
@@ -230,7 +240,7 @@ COMPLETERS: dict[str, Completer] = {
     "symptom": _classes("symptoms"), "symptoms": _classes("symptoms"),
     "causation": _classes("causations"),
     "impact": impacts, "urgency": urgencies, "priority": priorities, "status": statuses,
-    "view": views,
+    "view": views, "template": templates,
     "article": articles, "task": tasks,
 }
 

@@ -8,12 +8,15 @@ from typing import Any, Optional
 
 import click
 
-from itsmctl.ui.main import SUMMARIES, State, emit_ticket, pass_state, state_line
+from itsmctl.ui.batch import for_each, tickets_argument
+from itsmctl.ui.main import SUMMARIES, State, emit_ticket, pass_state
+from itsmctl.ui.texts import TEXT, edit, interactive, long_text, ticket_intro
 
 
 @click.command("open")
-@click.option("--title", help="Short summary of what the user reports.")
-@click.option("--description", default="", help="Longer description.")
+@click.option("--title", type=TEXT, help="Short summary of what the user reports ('-': "
+              "stdin; on a terminal, $EDITOR opens when it is missing).")
+@long_text("description", "Longer description.", canned=True)
 @click.option("--type", "type_", type=click.Choice(["incident", "service_request",
               "consultation", "complaint"]), default="incident", show_default=True,
               help="Kind of ticket.")
@@ -38,7 +41,7 @@ from itsmctl.ui.main import SUMMARIES, State, emit_ticket, pass_state, state_lin
 @click.option("--caused-by-change", help="The change that caused it.")
 @click.option("--alert-id", help="Monitoring alert id (H2).")
 @click.option("--alert-severity", help="Monitoring severity.")
-@click.option("--alert-message", help="Monitoring alert text.")
+@click.option("--alert-message", type=TEXT, help="Monitoring alert text ('-': stdin).")
 @click.option("--alert-fingerprint", help="De-duplication key (default: the alert id).")
 @click.option("--recurrence-of", metavar="ID", help="A closed ticket this one repeats (L12).")
 @click.option("--out-of-scope", is_flag=True, help="Log and close at once: not the desk's "
@@ -57,8 +60,21 @@ def open_cmd(state: State, **kw: Any) -> None:
     """
     from itsmctl.app.lifecycle import open_ticket
 
+    if kw.get("title") is None and not kw.get("recurrence_of") and interactive():
+        kw["title"], kw["description"] = _title_and_description(kw.get("description"))
     ticket = open_ticket(state.session, intake_of(kw), kw.get("ticket_id"))
     emit_ticket(state, ticket, ticket.id)
+
+
+def _title_and_description(given: Optional[str]) -> tuple[Optional[str], Optional[str]]:
+    """W4: like a commit message, the first line is the title and the rest after a
+    blank line the description."""
+    text = edit(["The first line is the title; after a blank line, the description."],
+                start=given or "")
+    if text is None:
+        return None, given
+    title, _, rest = text.partition("\n")
+    return title.strip(), rest.strip() or given
 
 
 def intake_of(kw: dict[str, Any]) -> Any:
@@ -83,42 +99,49 @@ def intake_of(kw: dict[str, Any]) -> Any:
 
 
 @click.command("assign")
-@click.argument("ticket")
+@tickets_argument
 @click.option("--group", required=True, help="Group to dispatch or transfer to.")
 @click.option("--person", help="A member of the group (a person away goes to the delegate).")
 @click.option("--causation", help="Root cause (required for a transfer, L6).")
 @click.option("--force", is_flag=True, help="Dispatch off the routing (incident manager).")
 @pass_state
-def assign_cmd(state: State, ticket: str, group: str, person: Optional[str],
-               causation: Optional[str], force: bool) -> None:
+def assign_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str], group: str,
+               person: Optional[str], causation: Optional[str], force: bool) -> None:
     """Dispatch a new ticket to a group (L3) or transfer it onwards (L6).
 
     \b
     Examples:
       itsmctl assign INC-2611-7KQ3X --group billing-app
       itsmctl --actor carol assign INC-2611-7KQ3X --group dba --causation data-error
+      itsmctl list --view inbox --json | jq -r '.[].id' | itsmctl assign --from - \\
+          --group billing-app
     """
     from itsmctl.app.lifecycle import assign
 
-    t = assign(state.session, ticket, group, person, causation, force)
-    emit_ticket(state, t, state_line(t))
+    for_each(state, tickets, from_,
+             lambda session, ref: assign(session, ref, group, person, causation, force))
 
 
 def _simple(name: str, examples: str, *options: Any) -> click.Command:
-    """A command that is one use case of app/lifecycle.py on one ticket."""
+    """A command that is one use case of app/lifecycle.py on each ticket given."""
 
-    def callback(state: State, ticket: str, **kw: Any) -> None:
+    def callback(state: State, tickets: tuple[str, ...], from_: Optional[str],
+                 **kw: Any) -> None:
         from itsmctl.app import lifecycle
 
-        t = getattr(lifecycle, name)(state.session, ticket, **kw)
-        emit_ticket(state, t, state_line(t))
+        use_case = getattr(lifecycle, name)
+        for_each(state, tickets, from_, lambda session, ref: use_case(session, ref, **kw))
 
     callback.__doc__ = f"{SUMMARIES[name]}\n\n\b\nExamples:\n{examples}"
     cmd = pass_state(callback)
     for opt in reversed(options):
         cmd = opt(cmd)
-    cmd = click.argument("ticket")(cmd)
+    cmd = tickets_argument(cmd)
     return click.command(name)(cmd)
+
+
+def _reason(what: str, verb: str) -> Any:
+    return long_text("reason", what, required=True, canned=True, intro=ticket_intro(verb))
 
 
 accept_cmd = _simple(
@@ -130,7 +153,7 @@ reject_cmd = _simple(
     "  itsmctl --actor carol reject INC-2611-7KQ3X --reason 'not ours' --suggest dba\n"
     "  itsmctl --actor erin reject INC-2611-7KQ3X --reason 'the host is full, not the "
     "database'",
-    click.option("--reason", help="Why it comes back (required)."),
+    _reason("Why it comes back (required).", "Why it goes back to the desk"),
     click.option("--suggest", help="The group it should go to."))
 resume_cmd = _simple(
     "resume",
@@ -139,26 +162,29 @@ resume_cmd = _simple(
 resolve_cmd = _simple(
     "resolve",
     "  itsmctl --actor carol resolve INC-2611-7KQ3X --solution 'fixed rate table' "
-    "--causation data-error\n  itsmctl resolve INC-2611-7KQ3X --solution 'password reset'",
-    click.option("--solution", help="What restored the service (required)."),
+    "--causation data-error\n  itsmctl resolve INC-2611-7KQ3X --solution 'password reset'\n"
+    "  itsmctl resolve INC-2611-7KQ3X --template password-reset\n"
+    "  itsmctl resolve INC-2611-7KQ3X --solution-file fix.md",
+    long_text("solution", "What restored the service (required).", required=True,
+              canned=True, intro=ticket_intro("The solution")),
     click.option("--causation", help="Root cause (required unless solved at first line)."),
     click.option("--workaround", is_flag=True, help="The solution is a workaround."))
 reopen_cmd = _simple(
     "reopen",
     "  itsmctl reopen INC-2611-7KQ3X --reason 'still wrong on the invoice'\n"
     "  itsmctl --actor bob reopen INC-2611-7KQ3X --reason '用户反馈问题仍在'",
-    click.option("--reason", help="What the user reported (required)."))
+    _reason("What the user reported (required).", "What the user reported"))
 
 
 @click.command("close")
-@click.argument("ticket")
+@tickets_argument
 @click.option("--code", required=True, help="Close code from config/codes.yaml.")
 @click.option("--satisfaction", type=int, help="1 (poor) to 5 (excellent).")
 @click.option("--kb", "kb", is_flag=True, help="Also write a candidate knowledge article "
               "from the causation and solution, in the same commit (K3).")
 @pass_state
-def close_cmd(state: State, ticket: str, code: str, satisfaction: Optional[int],
-              kb: bool) -> None:
+def close_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str], code: str,
+              satisfaction: Optional[int], kb: bool) -> None:
     """Close a resolved ticket with a close code (L10).
 
     \b
@@ -166,31 +192,37 @@ def close_cmd(state: State, ticket: str, code: str, satisfaction: Optional[int],
       itsmctl close INC-2611-7KQ3X --code solved --satisfaction 5
       itsmctl close INC-2611-7KQ3X --code solved --kb   # kb/kb-2611-7kq3x.md, candidate
       itsmctl close INC-2611-7KQ3X --code workaround   # needs link --problem
+      itsmctl list --status resolved --json | jq -r '.[].id' | itsmctl close --from - \\
+          --code solved
     """
     from itsmctl.app.lifecycle import close
 
-    t = close(state.session, ticket, code, satisfaction, kb)
-    emit_ticket(state, t, state_line(t))
+    for_each(state, tickets, from_,
+             lambda session, ref: close(session, ref, code, satisfaction, kb))
 
 
 escalate_cmd = _simple(
     "escalate",
     "  itsmctl escalate INC-2611-7KQ3X --reason 'VIP called twice'\n"
     "  itsmctl --actor mike escalate INC-2611-7KQ3X --reason '影响扩大到两个营业厅'",
-    click.option("--reason", help="Why (required)."))
+    _reason("Why (required).", "Why it escalates"))
 note_cmd = _simple(
     "note",
     "  itsmctl note INC-2611-7KQ3X --text 'called the user back'\n"
-    "  itsmctl --actor carol note INC-2611-7KQ3X --text '已联系厂商，等待补丁'",
-    click.option("--text", help="The note (required)."))
+    "  itsmctl --actor carol note INC-2611-7KQ3X --text '已联系厂商，等待补丁'\n"
+    "  itsmctl note INC-2611-7KQ3X INC-2611-8ABCD --text 'vendor patch due Friday'\n"
+    "  journalctl -u billing --since today | itsmctl note INC-2611-7KQ3X --text -",
+    long_text("text", "The note (required).", required=True, canned=True,
+              intro=ticket_intro("A work note")))
 
 
 @click.command("wait")
-@click.argument("ticket")
+@tickets_argument
 @click.option("--code", required=True, help="Wait code from config/codes.yaml.")
 @click.option("--until", metavar="ISO8601", help="When sweep resumes it by itself.")
 @pass_state
-def wait_cmd(state: State, ticket: str, code: str, until: Optional[str]) -> None:
+def wait_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str], code: str,
+             until: Optional[str]) -> None:
     """Park an open ticket; its SLA clock pauses (L7).
 
     \b
@@ -200,12 +232,11 @@ def wait_cmd(state: State, ticket: str, code: str, until: Optional[str]) -> None
     """
     from itsmctl.app.lifecycle import wait
 
-    t = wait(state.session, ticket, code, until)
-    emit_ticket(state, t, state_line(t))
+    for_each(state, tickets, from_, lambda session, ref: wait(session, ref, code, until))
 
 
 @click.command("classify")
-@click.argument("ticket")
+@tickets_argument
 @click.option("--impact", help="New impact level.")
 @click.option("--urgency", help="New urgency.")
 @click.option("--affected-users", type=click.IntRange(min=0), help="Derive impact (P3).")
@@ -213,9 +244,10 @@ def wait_cmd(state: State, ticket: str, code: str, until: Optional[str]) -> None
 @click.option("--subtype", help="Subtype.")
 @click.option("--symptom", help="Symptom (needed to dispatch, L3).")
 @click.option("--causation", help="Root cause (needed to transfer or resolve, L6/L8).")
-@click.option("--reason", help="Why it changes (required, P4).")
+@_reason("Why it changes (required, P4).", "Why the classification changes")
 @pass_state
-def classify_cmd(state: State, ticket: str, **kw: Any) -> None:
+def classify_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str],
+                 **kw: Any) -> None:
     """Change impact, urgency or classification; priority is recomputed (P1, P4).
 
     \b
@@ -226,8 +258,7 @@ def classify_cmd(state: State, ticket: str, **kw: Any) -> None:
     """
     from itsmctl.app.lifecycle import classify
 
-    t = classify(state.session, ticket, **kw)
-    emit_ticket(state, t, state_line(t))
+    for_each(state, tickets, from_, lambda session, ref: classify(session, ref, **kw))
 
 
 COMMANDS = {"open": open_cmd, "assign": assign_cmd, "accept": accept_cmd, "reject": reject_cmd,

@@ -6,7 +6,9 @@ from typing import Optional
 
 import click
 
+from itsmctl.ui.batch import for_each, tickets_argument
 from itsmctl.ui.main import State, emit_ticket, pass_state
+from itsmctl.ui.texts import TEXT, long_text, ticket_intro
 
 
 @click.group("task")
@@ -25,11 +27,12 @@ def task_group() -> None:
 
 
 @task_group.command("add")
-@click.argument("ticket")
-@click.option("--title", help="What the task is (required).")
+@tickets_argument
+@click.option("--title", type=TEXT, help="What the task is (required; '-': stdin).")
 @click.option("--group", help="The group that does it (default: the ticket's group).")
 @pass_state
-def task_add_cmd(state: State, ticket: str, title: Optional[str], group: Optional[str]) -> None:
+def task_add_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str],
+                 title: Optional[str], group: Optional[str]) -> None:
     """Add a task for a group; prints the ticket's state and the task id.
 
     \b
@@ -39,15 +42,15 @@ def task_add_cmd(state: State, ticket: str, title: Optional[str], group: Optiona
     """
     from itsmctl.app.work import task_add
 
-    t = task_add(state.session, ticket, title, group)
-    task = t.tasks[-1]
-    emit_ticket(state, t, f"{t.id}: task {task.id} for {task.group} open")
+    for_each(state, tickets, from_, lambda session, ref: task_add(session, ref, title, group),
+             line=lambda t: f"{t.id}: task {t.tasks[-1].id} for {t.tasks[-1].group} open")
 
 
 @task_group.command("done")
 @click.argument("ticket")
 @click.argument("task")
-@click.option("--result", help="What the group did (required).")
+@long_text("result", "What the group did (required).", required=True, canned=True,
+           intro=ticket_intro("The task's result"))
 @pass_state
 def task_done_cmd(state: State, ticket: str, task: str, result: Optional[str]) -> None:
     """Record a task's result; the task's group or the ticket's group reports it.
@@ -66,15 +69,16 @@ def task_done_cmd(state: State, ticket: str, task: str, result: Optional[str]) -
 
 
 @click.command("announce")
-@click.argument("ticket")
+@tickets_argument
 @click.option("--kind", required=True, type=click.Choice(["outage", "maintenance", "info"]),
               help="outage (故障通告), maintenance (停机通告) or info (信息公示).")
-@click.option("--title", help="Headline of the announcement (required).")
-@click.option("--body", help="Cause, who is affected, when service is expected back "
-              "(required).")
+@click.option("--title", type=TEXT, help="Headline of the announcement (required; '-': "
+              "stdin).")
+@long_text("body", "Cause, who is affected, when service is expected back (required).",
+           required=True, canned=True, intro=ticket_intro("The announcement's body"))
 @pass_state
-def announce_cmd(state: State, ticket: str, kind: str, title: Optional[str],
-                 body: Optional[str]) -> None:
+def announce_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str], kind: str,
+                 title: Optional[str], body: Optional[str]) -> None:
     """Post the ticket's announcement (A1).
 
     Post (or replace) the ticket's announcement; closing the ticket closes it (A1).
@@ -88,17 +92,19 @@ def announce_cmd(state: State, ticket: str, kind: str, title: Optional[str],
     """
     from itsmctl.app.work import announce
 
-    t = announce(state.session, ticket, kind, title, body)
-    emit_ticket(state, t, f"{t.id}: {kind} announcement open")
+    for_each(state, tickets, from_,
+             lambda session, ref: announce(session, ref, kind, title, body),
+             line=lambda t: f"{t.id}: {kind} announcement open")
 
 
 @click.command("visit")
-@click.argument("ticket")
-@click.option("--result", help="What the user said on the return visit (required).")
+@tickets_argument
+@long_text("result", "What the user said on the return visit (required).", required=True,
+           canned=True, intro=ticket_intro("The return visit's result"))
 @click.option("--satisfaction", type=int, help="1 (poor) to 5 (excellent), if asked.")
 @pass_state
-def visit_cmd(state: State, ticket: str, result: Optional[str],
-              satisfaction: Optional[int]) -> None:
+def visit_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str],
+              result: Optional[str], satisfaction: Optional[int]) -> None:
     """Record a closed ticket's return visit (V1).
 
     Record the return visit of a closed ticket (V1, ISO procedure 5.14).
@@ -113,8 +119,9 @@ def visit_cmd(state: State, ticket: str, result: Optional[str],
     """
     from itsmctl.app.work import visit
 
-    t = visit(state.session, ticket, result, satisfaction)
-    emit_ticket(state, t, f"{t.id}: visited ({t.visit.result if t.visit else ''})")
+    for_each(state, tickets, from_,
+             lambda session, ref: visit(session, ref, result, satisfaction),
+             line=lambda t: f"{t.id}: visited ({t.visit.result if t.visit else ''})")
 
 
 COMMANDS = {"task": task_group, "announce": announce_cmd, "visit": visit_cmd}

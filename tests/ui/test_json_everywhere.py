@@ -83,6 +83,7 @@ def test_every_command_answers_json(desk, tmp_path):
     run("audit")
     run("completion", "bash")
     assert run("sync", code=2)["rule"] == "G4"      # no remote: a JSON error
+    assert run("search", "计费")[0]["id"] == tid
     missing = leaf_commands() - set(seen)
     assert not missing, f"commands without a --json check here: {sorted(missing)}"
 
