@@ -4,10 +4,16 @@ own fields (W3), follow tickets (W6)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
+from itsmctl.app.lifecycle import transition
 from itsmctl.app.session import Session
+from itsmctl.app.write import recorded
+from itsmctl.core.edit import Changes
 from itsmctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.core.model import Ticket
 
 
 @dataclass
@@ -51,3 +57,11 @@ def search(session: Session, text: str, limit: Optional[int] = 20) -> list[Hit]:
         index.close()
     return [Hit(docs[i], score, where_found(docs[i], text)) for i, score in ranked
             if i in docs]
+
+
+@recorded(changes=lambda doc: Changes(**doc))
+def edit(session: Session, ref: str, changes: Changes, reason: Optional[str]) -> "Ticket":
+    """W3: the ticket's own fields changed, old -> new in history, with the reason."""
+    from itsmctl.core.edit import edit as core
+
+    return transition(session, ref, "edit", lambda t, ctx, tx: core(t, ctx, changes, reason))

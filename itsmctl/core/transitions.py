@@ -107,6 +107,7 @@ TABLE: dict[str, Transition] = {
     "alert-clear": _row("hook", "H1", LIVE, SAME, NOTE_ROLES),
     "visit-due": _row("sweep", "V1", {"closed"}, SAME, None, system=(SWEEP,), closed_ok=True),
     "visit": _row("visit", "V1", {"closed"}, SAME, {DESK, MANAGER}, closed_ok=True),
+    "edit": _row("edit", "W3", LIVE, SAME, {DESK, MANAGER}, by_group=True),
     # permissions of commands that record no ticket event of their own name
     "hook": _row("hook", "H1", (), (), {MONITOR, MANAGER}),
     "kb-add": _row("kb", "K1", (), (), {DESK, SUPPORT, MANAGER}),

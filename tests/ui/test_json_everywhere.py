@@ -59,6 +59,7 @@ def test_every_command_answers_json(desk, tmp_path):
     run("task done", tid, "T1", "--result", "restored", actor="erin")
     run("announce", tid, "--kind", "outage", "--title", "计费故障", "--body", "恢复中",
         actor="carol")
+    run("edit", tid, "--reporter-email", "wang.wu@example.com", "--reason", "asked")
     run("wait", tid, "--code", "user-info", actor="carol")
     run("resume", tid, actor="carol")
     run("resolve", tid, "--solution", "fixed", "--causation", "data-error", actor="carol")
