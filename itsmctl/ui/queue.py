@@ -7,12 +7,14 @@ from typing import Any
 import click
 
 from itsmctl.ui.main import State, emit, pass_state
+from itsmctl.ui.pager import no_pager_option
 
 
 @click.command("show")
 @click.argument("ticket")
+@no_pager_option
 @pass_state
-def show_cmd(state: State, ticket: str) -> None:
+def show_cmd(state: State, ticket: str, no_pager: bool) -> None:
     """Show a ticket: state, SLA clocks and recent history.
 
     \b
@@ -21,12 +23,17 @@ def show_cmd(state: State, ticket: str) -> None:
       itsmctl show INC-2611-7K --json | jq .sla.restore.deadline
     """
     from itsmctl.app.queue import load, show_doc
+    from itsmctl.ui.pager import show, width
     from itsmctl.ui.views import describe
 
     session = state.session
     t = load(session, ticket)
     doc = show_doc(session, t)
-    emit(state, "" if state.json else describe(session.policy, t, doc), doc)
+    if state.json:
+        emit(state, "", doc)
+        return
+    emit(state, "")
+    show(describe(session.policy, t, doc, width()), no_pager)
 
 
 @click.command("list")
@@ -124,29 +131,46 @@ def _rows(state: State, fmt: str, rows: list[list[Any]], columns: Any,
 
 @click.command("log")
 @click.argument("ticket")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]),
-              default="table", show_default=True, help="Output format.")
+@click.option("--format", "fmt", type=click.Choice(["text", "table", "json", "csv"]),
+              default="text", show_default=True, help="Output format: text is each event "
+              "in words (W8).")
+@no_pager_option
 @pass_state
-def log_cmd(state: State, ticket: str, fmt: str) -> None:
+def log_cmd(state: State, ticket: str, fmt: str, no_pager: bool) -> None:
     """The ticket's whole history, one event per line.
+
+    Each event in words: who did what when, the state it moved to, its note, and every
+    field it changed as `old → new` with the desk's labels (W8). Long output goes
+    through a pager on a terminal (ITSMCTL_PAGER, PAGER, else `less -FRX`).
 
     \b
     Examples:
       itsmctl log INC-2611-7KQ3X
+      itsmctl log INC-2611-7KQ3X --no-pager
       itsmctl log INC-2611-7KQ3X --format csv > history.csv
       git log --format='%h %an %s' -- tickets/2026/11/INC-2611-7KQ3X.yaml
     """
     from itsmctl.app.queue import load
     from itsmctl.ui.output import csv_text, table
+    from itsmctl.ui.pager import show, width
     from itsmctl.ui.views import HISTORY_COLUMNS, history_rows
 
+    policy = state.session.policy
     t = load(state.session, ticket)
     if fmt == "csv" and not state.json:
-        emit(state, csv_text(history_rows(t), HISTORY_COLUMNS).rstrip("\n"))
+        emit(state, csv_text(history_rows(t, policy), HISTORY_COLUMNS).rstrip("\n"))
         return
-    state.json = state.json or fmt == "json"
-    emit(state, table(history_rows(t), HISTORY_COLUMNS),
-         [e.model_dump(mode="json", by_alias=True) for e in t.history])
+    if state.json or fmt == "json":
+        state.json = True
+        emit(state, "", [e.model_dump(mode="json", by_alias=True) for e in t.history])
+        return
+    emit(state, "")
+    if fmt == "table":
+        show(table(history_rows(t, policy), HISTORY_COLUMNS), no_pager)
+        return
+    from itsmctl.ui.words import Words
+
+    show(Words(policy, t).history(t.history, width()), no_pager)
 
 
 COMMANDS = {"show": show_cmd, "list": list_cmd, "log": log_cmd}

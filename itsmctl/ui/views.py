@@ -31,21 +31,24 @@ def list_rows(docs: list[dict[str, Any]]) -> list[list[Any]]:
     return rows
 
 
-def history_rows(ticket: "Ticket") -> list[list[Any]]:
+def history_rows(ticket: "Ticket", policy: "Policy") -> list[list[Any]]:
+    """One row per event; the changes in words (W8), as `log --format table|csv`."""
+    from itsmctl.ui.words import changes_text
+
     rows = []
     for e in ticket.history:
         move = f"{e.from_ or '-'} -> {e.to}" if e.from_ != e.to else (e.to or "")
-        changes = ", ".join(f"{k}={v[1]}" for k, v in e.changes.items()
-                            if isinstance(v, list) and len(v) == 2 and k != "history")
+        changes = changes_text(policy, e)
         note = " | ".join(x for x in (e.note, changes) if x)
         rows.append([short_time(e.at.isoformat()), e.actor, e.action + (
             f" (via {e.via})" if e.via else ""), move, note])
     return rows
 
 
-def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any]) -> str:
-    """`show` for people: the state on top, the clocks, the last events."""
+def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any], width: int = 100) -> str:
+    """`show` for people: the state on top, the clocks, the last events in words (W8)."""
     from itsmctl.ui.output import table
+    from itsmctl.ui.words import Words, wrap
 
     cls = ticket.classification
     wait = ticket.wait.code if ticket.wait else None
@@ -63,7 +66,13 @@ def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any]) -> str:
     ]
     if ticket.reporter and ticket.reporter.name:
         r = ticket.reporter
-        lines.append(f"  reporter   {r.name} {r.phone or ''} {r.email or ''}".rstrip())
+        who = " ".join(x for x in (r.name, r.phone, r.email) if x)
+        extra = ", ".join(x for x in (r.kind, r.department) if x)
+        lines.append(f"  reporter   {who}" + (f" ({extra})" if extra else ""))
+    if ticket.location:
+        lines.append(f"  location   {ticket.location}")
+    if ticket.links.cis:
+        lines.append(f"  CIs        {', '.join(ticket.links.cis)}")
     if ticket.alert:
         lines.append(f"  alert      {ticket.alert.id} [{ticket.alert.severity}] "
                      f"{ticket.alert.message}")
@@ -73,6 +82,12 @@ def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any]) -> str:
         lines.append(f"  slaves     {', '.join(ticket.slaves)}")
     if ticket.related:
         lines.append(f"  related    {', '.join(ticket.related)}")
+    watchers = getattr(ticket, "watchers", [])
+    if watchers:
+        lines.append(f"  watchers   {', '.join(watchers)}")
+    for link in ("problem", "change", "requirement"):
+        if getattr(ticket.links, link):
+            lines.append(f"  {link:<10} {getattr(ticket.links, link)}")
     if ticket.solution:
         lines.append(f"  solution   {ticket.solution}")
     if ticket.close_code:
@@ -81,9 +96,18 @@ def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any]) -> str:
     c = ticket.counters
     lines.append(f"  counters   dispatches {c.dispatches}, transfers {c.transfers}, "
                  f"returns {c.returns}, reopens {c.reopens}")
+    words = Words(policy, ticket)
     if ticket.escalations:
-        lines.append("  escalated  " + ", ".join(
-            f"{e.trigger}{'/' + e.phase if e.phase else ''}" for e in ticket.escalations))
+        lines.append("  escalated  " + "; ".join(
+            words.item("escalations", e.model_dump(mode="json")) for e in ticket.escalations))
+    for task in ticket.tasks:
+        lines.append("  task       " + words.item("tasks", task.model_dump(mode="json")))
+    if ticket.announcement is not None:
+        a = ticket.announcement
+        lines.append(f"  announced  {a.kind}: {a.title} ({a.status})")
+    lines = [out for line in lines for out in wrap(line, width, indent="", hang=" " * 13)]
+    if ticket.description:
+        lines += [""] + wrap(ticket.description, width, indent="  ")
     sla_rows = []
     for phase, clock in doc["sla"].items():
         if clock.get("start") is None:
@@ -93,7 +117,11 @@ def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any]) -> str:
                          "" if clock["stop"] else clock["remaining"], state])
     if sla_rows:
         lines += ["", table(sla_rows, ["sla", "start", "deadline", "remaining", "state"])]
-    lines += ["", table(history_rows(ticket)[-8:], ["at", "actor", "action", "state", "note"])]
+    shown = ticket.history[-8:]
+    if len(ticket.history) > len(shown):
+        lines += ["", f"  … {len(ticket.history) - len(shown)} earlier events: "
+                      f"itsmctl log {ticket.id}"]
+    lines += ["", words.history(shown, width)]
     return "\n".join(lines)
 
 

@@ -86,7 +86,9 @@ def test_zh_CN_list_show_log_headers(desk):
     tid = dispatched(desk)
     out = ok(itsm(desk, "list", env=ZH)).out
     assert out.splitlines()[0].split()[:3] == ["工单号", "优先级", "状态"]
-    assert "操作人" in ok(itsm(desk, "log", tid, env=ZH)).out
+    assert "操作人" in ok(itsm(desk, "log", tid, "--format", "table", env=ZH)).out
+    words = ok(itsm(desk, "log", tid, env=ZH)).out
+    assert "处理组: – → billing-app (计费应用组)" in words          # W8, labels as configured
     show = ok(itsm(desk, "show", tid, env=ZH)).out
     assert "SLA 阶段" in show and "期限" in show
 
