@@ -1,9 +1,10 @@
 """Daily work at the desk (SPEC 17): find a ticket by its words (W1), change a ticket's
-own fields (W3), follow tickets (W6)."""
+own fields (W3), follow tickets and see what changed on mine (W6)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.app.lifecycle import transition
@@ -13,7 +14,11 @@ from itsmctl.core.edit import Changes
 from itsmctl.errors import UsageError
 
 if TYPE_CHECKING:
-    from itsmctl.core.model import Ticket
+    from datetime import datetime
+
+    from itsmctl.core.model import Event, Ticket
+
+FIRST_LOOK = timedelta(days=7)      # what `inbox` shows a person who never looked
 
 
 @dataclass
@@ -65,3 +70,85 @@ def edit(session: Session, ref: str, changes: Changes, reason: Optional[str]) ->
     from itsmctl.core.edit import edit as core
 
     return transition(session, ref, "edit", lambda t, ctx, tx: core(t, ctx, changes, reason))
+
+
+@recorded()
+def watch(session: Session, ref: str, person: Optional[str] = None) -> "Ticket":
+    """W6: the person (you unless named) gets this ticket's notices from now on."""
+    from itsmctl.core.watch import watch as core
+
+    who = _person(session, person)
+    return transition(session, ref, "watch", lambda t, ctx, tx: core(t, ctx, who))
+
+
+@recorded()
+def unwatch(session: Session, ref: str, person: Optional[str] = None) -> "Ticket":
+    """W6: the person (you unless named) no longer follows this ticket."""
+    from itsmctl.core.watch import unwatch as core
+
+    who = _person(session, person)
+    return transition(session, ref, "unwatch", lambda t, ctx, tx: core(t, ctx, who))
+
+
+def _person(session: Session, given: Optional[str]) -> str:
+    """A person id from an id or e-mail; whoever acts when none is given."""
+    if given is None:
+        return session.actor
+    found = session.policy.teams.find(given)
+    if found is None:
+        from itsmctl.errors import NotFound
+
+        known = ", ".join(sorted(session.policy.teams.people))
+        raise NotFound(f"unknown person {given!r} (config/teams.yaml); known: {known}",
+                       rule="W6")
+    return found
+
+
+@dataclass
+class Change:
+    """One event on a ticket of mine that someone else recorded."""
+
+    ticket: "Ticket"
+    event: "Event"
+    why: list[str] = field(default_factory=list)      # owner, watcher, opener
+
+    def as_doc(self) -> dict[str, Any]:
+        t = self.ticket
+        return {"id": t.id, "title": t.title, "status": t.status, "priority": t.priority,
+                "why": self.why, **self.event.model_dump(mode="json", by_alias=True)}
+
+
+@dataclass
+class Inbox:
+    since: "datetime"
+    changes: list[Change]
+
+
+def inbox(session: Session, since: Optional[str] = None) -> Inbox:
+    """W6: what others changed on tickets I own, watch or opened, since I last looked
+    (or since `since`, which leaves the mark where it was). The mark is per person
+    and per clone, under .git/itsmctl/inbox/."""
+    from itsmctl.app.queue import instant, open_index, read_tickets
+    from itsmctl.infra.marks import last_seen, mark_seen
+
+    me = session.actor
+    start = instant(session, since, "--since") if since else (
+        last_seen(session.root, me) or session.now - FIRST_LOOK)
+    index = open_index(session)
+    try:
+        ids = [d["id"] for d in index.query(
+            None, "updated_epoch > ? AND (assignee = ? OR opened_by = ? OR watchers LIKE ?)",
+            (start.timestamp(), me, me, f"%|{me}|%"))]
+    finally:
+        index.close()
+    changes = []
+    for ticket in read_tickets(session, ids):
+        why = [w for w, yes in (("owner", ticket.assignee == me),
+                                ("watcher", me in ticket.watchers),
+                                ("opener", ticket.opened_by == me)) if yes]
+        changes += [Change(ticket, e, why) for e in ticket.history
+                    if e.at > start and e.actor != me]
+    changes.sort(key=lambda c: (c.event.at, c.ticket.id))
+    if since is None:
+        mark_seen(session.root, me, session.now)
+    return Inbox(start, changes)

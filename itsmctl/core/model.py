@@ -201,6 +201,7 @@ class Ticket(_Part):
     related: list[str] = []
     recurrence_of: Optional[str] = None
     links: Links = Links()
+    watchers: list[str] = []                    # W6: people who get this ticket's notices
     tasks: list[Task] = []
     announcement: Optional[Announcement] = None
     escalations: list[Escalation] = []

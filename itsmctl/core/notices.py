@@ -85,6 +85,8 @@ def roles_for(ticket: Ticket, policy: Policy, index: int, trigger: str,
     roles: list[str] = list(conf.rules.get(trigger, {}).get(str(state["priority"]), []))
     if state["major"]:
         roles += [r for r in conf.major if r not in roles]
+    if ticket.watchers and "W" not in roles:
+        roles.append("W")                  # W6: watchers hear every notice of the ticket
     if ticket.history[index].via:          # mirrored from a master (M2): staff heard there
         roles = [r for r in roles if r in conf.mirrored]
     return roles
@@ -114,6 +116,8 @@ def recipients_for(role: str, ticket: Ticket, state: dict[str, Any],
         return teams.with_role("incident_manager")
     if role == "L":
         return _group(policy, teams.leadership_group)
+    if role == "W":
+        return [w for w in ticket.watchers if w in teams.people]
     return []
 
 
@@ -152,6 +156,8 @@ def notices_for(ticket: Ticket, policy: Policy, now: datetime, index: int,
     slots: dict[str, tuple[list[str], list[str]]] = {}
     for role in roles_for(ticket, policy, index, trigger, state):
         for who in recipients_for(role, ticket, state, policy):
+            if role == "W" and who == ticket.history[index].actor:
+                continue                   # a watcher is not told of their own change
             for name in conf.channels_for(trigger, role, str(state["priority"])):
                 if conf.channels[name].type == "smtp" and \
                         not contact(ticket, policy, who).get("email"):

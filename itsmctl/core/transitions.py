@@ -108,6 +108,8 @@ TABLE: dict[str, Transition] = {
     "visit-due": _row("sweep", "V1", {"closed"}, SAME, None, system=(SWEEP,), closed_ok=True),
     "visit": _row("visit", "V1", {"closed"}, SAME, {DESK, MANAGER}, closed_ok=True),
     "edit": _row("edit", "W3", LIVE, SAME, {DESK, MANAGER}, by_group=True),
+    "watch": _row("watch", "W6", LIVE, SAME, NOTE_ROLES),
+    "unwatch": _row("unwatch", "W6", ALL, SAME, NOTE_ROLES, closed_ok=True),
     # permissions of commands that record no ticket event of their own name
     "hook": _row("hook", "H1", (), (), {MONITOR, MANAGER}),
     "kb-add": _row("kb", "K1", (), (), {DESK, SUPPORT, MANAGER}),

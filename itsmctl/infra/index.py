@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-FORMAT = "6"
+FORMAT = "7"
 COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     wake_at REAL, resolved_epoch REAL, visit_open INTEGER, pending INTEGER,
     source TEXT, type TEXT, close_code TEXT, opened_epoch REAL,
     fingerprint TEXT, alert_group TEXT,
+    opened_by TEXT, watchers TEXT, updated_epoch REAL,
     head BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets(status);
 CREATE INDEX IF NOT EXISTS tickets_opened ON tickets(opened_at);
@@ -34,6 +35,8 @@ CREATE INDEX IF NOT EXISTS tickets_wake ON tickets(wake_at);
 CREATE INDEX IF NOT EXISTS tickets_fingerprint ON tickets(fingerprint);
 CREATE INDEX IF NOT EXISTS tickets_alert_group ON tickets(alert_group);
 CREATE INDEX IF NOT EXISTS tickets_opened_epoch ON tickets(opened_epoch);
+CREATE INDEX IF NOT EXISTS tickets_updated_epoch ON tickets(updated_epoch);
+CREATE INDEX IF NOT EXISTS tickets_assignee ON tickets(assignee);
 """
 OPEN = ("new", "assigned", "in_progress", "waiting")
 
@@ -259,7 +262,7 @@ class Index:
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             self.db.executemany(
-                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 21)})", rows)
+                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 24)})", rows)
 
     def query(self, statuses: Optional[Iterable[str]] = None, where: str = "",
               params: tuple[Any, ...] = ()) -> Iterator[dict[str, Any]]:
@@ -362,7 +365,16 @@ def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
             1 if status == "closed" and doc.get("visit") is None else 0, pending,
             doc.get("source"), doc.get("type"), doc.get("close_code"),
             _epoch(doc.get("opened_at")), alert.get("fingerprint"), alert.get("group"),
+            doc.get("opened_by"), watchers_key(doc.get("watchers")),
+            _epoch(doc.get("updated_at")),
             pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def watchers_key(watchers: Any) -> Optional[str]:
+    """`|carol|dave|`: one LIKE '%|carol|%' finds a watcher's tickets (W6)."""
+    if not isinstance(watchers, list) or not watchers:
+        return None
+    return "|" + "|".join(str(w) for w in watchers) + "|"
 
 
 def open_index(root: Path, progress: Optional[Callable[[int, int], None]] = None) -> Index:

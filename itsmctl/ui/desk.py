@@ -1,4 +1,5 @@
-"""Click commands for daily work at the desk (SPEC 17): search (W1), edit (W3)."""
+"""Click commands for daily work at the desk (SPEC 17): search (W1), edit (W3), watch,
+unwatch and inbox (W6)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import click
 
 from itsmctl.ui.batch import for_each, tickets_argument
 from itsmctl.ui.main import State, emit, pass_state
+from itsmctl.ui.pager import no_pager_option
 from itsmctl.ui.texts import TEXT, long_text, ticket_intro
 
 SEARCH_COLUMNS = ("id", "status", "priority", "opened", "title", "found")
@@ -86,4 +88,93 @@ def edit_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str],
     for_each(state, tickets, from_, lambda session, ref: edit(session, ref, changes, reason))
 
 
-COMMANDS = {"search": search_cmd, "edit": edit_cmd}
+@click.command("watch")
+@tickets_argument
+@click.option("--person", help="Someone else to add as a watcher (a person id or e-mail).")
+@pass_state
+def watch_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str],
+              person: Optional[str]) -> None:
+    """Follow a ticket: its notices come to you too (W6).
+
+    A watcher gets every notice the ticket sends (role W in config/notify.yaml routes)
+    and sees its changes in `itsmctl inbox`.
+
+    \b
+    Examples:
+      itsmctl --actor mike watch INC-2611-7KQ3X
+      itsmctl watch INC-2611-7KQ3X --person leo
+      itsmctl list --major --json | jq -r '.[].id' | itsmctl --actor mike watch --from -
+    """
+    from itsmctl.app.desk import watch
+
+    for_each(state, tickets, from_, lambda session, ref: watch(session, ref, person),
+             line=lambda t: f"{t.id}: watched by {', '.join(t.watchers)}")
+
+
+@click.command("unwatch")
+@tickets_argument
+@click.option("--person", help="Someone else to remove (a person id or e-mail).")
+@pass_state
+def unwatch_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str],
+                person: Optional[str]) -> None:
+    """Stop following a ticket (W6).
+
+    \b
+    Examples:
+      itsmctl --actor mike unwatch INC-2611-7KQ3X
+      itsmctl unwatch INC-2611-7KQ3X --person leo
+    """
+    from itsmctl.app.desk import unwatch
+
+    for_each(state, tickets, from_, lambda session, ref: unwatch(session, ref, person),
+             line=lambda t: f"{t.id}: watched by {', '.join(t.watchers) or 'nobody'}")
+
+
+@click.command("inbox")
+@click.option("--since", metavar="TIME", help="Changes since TIME (ISO 8601, or a duration "
+              "back: 1d) instead of since you last looked; the mark stays where it was.")
+@no_pager_option
+@pass_state
+def inbox_cmd(state: State, since: Optional[str], no_pager: bool) -> None:
+    """What others changed on tickets you own, watch or opened, since you last looked (W6).
+
+    The first look shows the last 7 days. When you last looked is kept per person in
+    this clone (.git/itsmctl/inbox/), never committed.
+
+    \b
+    Examples:
+      itsmctl --actor carol inbox
+      itsmctl inbox --since 1d
+      itsmctl inbox --json | jq -r '.changes[] | "\\(.id) \\(.action)"'
+    """
+    from itsmctl.app.desk import inbox
+    from itsmctl.ui.pager import show, width
+    from itsmctl.ui.words import Words, wrap
+
+    session = state.session
+    box = inbox(session, since)
+    if state.json:
+        emit(state, "", {"since": box.since.isoformat(),
+                         "changes": [c.as_doc() for c in box.changes]})
+        return
+    emit(state, "")
+    columns = width()
+    lines: list[str] = []
+    last = None
+    for change in box.changes:
+        t = change.ticket
+        if t.id != last:
+            if lines:
+                lines.append("")
+            lines += wrap(f"{t.id}  {t.title}  [{t.status} {t.priority}]  "
+                          f"({', '.join(change.why)})", columns, indent="", hang="    ")
+            last = t.id
+        lines += Words(session.policy, t).event(change.event, columns)
+    since_text = box.since.astimezone(session.tz).strftime("%Y-%m-%d %H:%M")
+    if not lines:
+        lines = [f"nothing new since {since_text}"]
+    show("\n".join(lines), no_pager)
+
+
+COMMANDS = {"search": search_cmd, "edit": edit_cmd, "watch": watch_cmd,
+            "unwatch": unwatch_cmd, "inbox": inbox_cmd}

@@ -85,6 +85,9 @@ def test_every_command_answers_json(desk, tmp_path):
     run("completion", "bash")
     assert run("sync", code=2)["rule"] == "G4"      # no remote: a JSON error
     assert run("search", "计费")[0]["id"] == tid
+    assert run("watch", dup, actor="mike")["watchers"] == ["mike"]
+    assert run("unwatch", dup, actor="mike")["watchers"] == []
+    assert isinstance(run("inbox", actor="carol")["changes"], list)
     missing = leaf_commands() - set(seen)
     assert not missing, f"commands without a --json check here: {sorted(missing)}"
 

@@ -11,8 +11,8 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 from itsmctl.core.policy.base import Model, parse_duration
 
 # U user (reporter), C recorder, E support group / assignee, M incident manager (table 3-6);
-# L leadership group (P5: major incidents)
-Role = Literal["U", "C", "E", "M", "L"]
+# L leadership group (P5: major incidents); W the ticket's watchers (W6: every notice)
+Role = Literal["U", "C", "E", "M", "L", "W"]
 # keys that would put a secret into a file under review; the value must come from the env
 _SECRET_KEYS = {"password": "password_env", "token": "token_env", "secret": "token_env",
                 "api_key": "token_env"}
@@ -74,7 +74,8 @@ class Route(Model):
     """Which channels carry a notification; an empty filter matches everything."""
 
     channels: list[str]  # channels that carry the notification
-    # only for these recipients (U user, C recorder, E group, M manager, L leaders)
+    # only for these recipients (U user, C recorder, E group, M manager, L leaders,
+    # W watchers)
     roles: list[Role] = []
     triggers: list[str] = []  # only for these triggers
     priorities: list[str] = []  # only at these priorities
