@@ -109,6 +109,9 @@ TABLE: dict[str, Transition] = {
     "visit": _row("visit", "V1", {"closed"}, SAME, {DESK, MANAGER}, closed_ok=True),
     "edit": _row("edit", "W3", LIVE, SAME, {DESK, MANAGER}, by_group=True),
     "watch": _row("watch", "W6", LIVE, SAME, NOTE_ROLES),
+    # W7: a ticket imported whole (its earlier history is the source desk's record) or
+    # made from another tool's row, in any state
+    "import": _row("import", "W7", {None, *STATUSES}, ALL, {DESK, MANAGER}, closed_ok=True),
     "unwatch": _row("unwatch", "W6", ALL, SAME, NOTE_ROLES, closed_ok=True),
     # permissions of commands that record no ticket event of their own name
     "hook": _row("hook", "H1", (), (), {MONITOR, MANAGER}),

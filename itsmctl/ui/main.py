@@ -33,6 +33,7 @@ SECTIONS: dict[str, tuple[str, list[str]]] = {
     "Knowledge": ("knowledge", ["kb"]),
     "Queue": ("queue", ["show", "list", "log"]),
     "Daily work": ("desk", ["search", "inbox", "edit", "watch", "unwatch"]),
+    "Move in and out": ("exchange", ["import", "export"]),
     "Checks": ("checks", ["validate", "qa", "audit"]),
     "Reports": ("reports", ["report"]),
     "Sweep": ("sweep", ["sweep"]),
@@ -69,6 +70,8 @@ SUMMARIES = {
     "edit": "Correct a ticket's own fields, old -> new in its history (W3).",
     "watch": "Follow a ticket: its notices come to you too (W6).",
     "unwatch": "Stop following a ticket (W6).",
+    "import": "Bring tickets in from a CSV or JSON export, in one commit (W7).",
+    "export": "Every ticket with every field, as JSON or CSV (W7).",
     "inbox": "What others changed on tickets you own, watch or opened, since you last "
              "looked (W6).",
     "validate": "Check every config and ticket file (G5); exit 4 with one line per problem.",

@@ -88,6 +88,9 @@ def test_every_command_answers_json(desk, tmp_path):
     assert run("watch", dup, actor="mike")["watchers"] == ["mike"]
     assert run("unwatch", dup, actor="mike")["watchers"] == []
     assert isinstance(run("inbox", actor="carol")["changes"], list)
+    assert isinstance(run("export"), list)
+    (tmp_path / "one.csv").write_text('"ID";"Title";"Status"\n"7";"x";"New"\n')
+    assert run("import", str(tmp_path / "one.csv"), "--mapping", "glpi")["ok"] is True
     missing = leaf_commands() - set(seen)
     assert not missing, f"commands without a --json check here: {sorted(missing)}"
 

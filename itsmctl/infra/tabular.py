@@ -1,0 +1,103 @@
+"""Reading another tool's export (W7): CSV with its delimiter guessed, or JSON (a list,
+or a list under `tickets`/`data`/`items`/`objects`, iTop's REST shape included), each
+row with the line it starts on, so every problem can be named `file:line`."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+from itsmctl.errors import InvalidFile
+
+Rows = list[tuple[int, dict[str, Any]]]
+DELIMITERS = (",", ";", "\t", "|")
+csv.field_size_limit(2 ** 31 - 1)
+
+
+def read_text(path: Path, encoding: str) -> str:
+    try:
+        return path.read_bytes().decode(encoding)
+    except FileNotFoundError:
+        raise InvalidFile(f"{path}: no such file", rule="W7") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidFile(f"{path}: unreadable as {encoding}: {exc}", rule="W7") from None
+
+
+def read_csv(path: Path, encoding: str, delimiter: Optional[str]) -> tuple[list[str], Rows]:
+    """(header, rows with the line each starts on)."""
+    text = read_text(path, encoding)
+    first = text.split("\n", 1)[0]
+    if delimiter is None:
+        delimiter = max(DELIMITERS, key=first.count)
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise InvalidFile(f"{path}: empty file", rule="W7") from None
+    except csv.Error as exc:
+        raise InvalidFile(f"{path}:1: {exc}", rule="W7") from None
+    rows: Rows = []
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise InvalidFile(f"{path}:{start}: {exc}", rule="W7") from None
+        line = reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) > len(header):
+            raise InvalidFile(f"{path}:{start}: {len(values)} fields but the header has "
+                              f"{len(header)}", rule="W7")
+        rows.append((start, dict(zip(header, values))))
+    return header, rows
+
+
+def read_json(path: Path, encoding: str) -> Rows:
+    """The objects of a JSON export with the line each starts on."""
+    text = read_text(path, encoding)
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise InvalidFile(f"{path}: not JSON: {exc}", rule="W7") from None
+    items: Any = doc
+    if isinstance(doc, dict):
+        for key in ("tickets", "data", "items", "objects"):
+            if key in doc:
+                items = doc[key]
+                break
+        else:
+            items = [doc]
+    if isinstance(items, dict):
+        items = list(items.values())
+    if not isinstance(items, list):
+        raise InvalidFile(f"{path}: expected a list of tickets", rule="W7")
+    lines = _item_lines(text) if isinstance(doc, list) else [1] * len(items)
+    out: Rows = []
+    for n, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("fields"), dict):
+            item = {**item["fields"], **{k: v for k, v in item.items() if k != "fields"}}
+        out.append((lines[n] if n < len(lines) else 1, item))
+    return out
+
+
+def _item_lines(text: str) -> list[int]:
+    """The line where each item of a top-level JSON array starts."""
+    decoder = json.JSONDecoder()
+    at = text.index("[") + 1
+    lines: list[int] = []
+    line, seen = 1 + text.count("\n", 0, at), at
+    while True:
+        while at < len(text) and text[at] in " \t\r\n,":
+            at += 1
+        if at >= len(text) or text[at] == "]":
+            return lines
+        line += text.count("\n", seen, at)
+        seen = at
+        lines.append(line)
+        _, at = decoder.raw_decode(text, at)
