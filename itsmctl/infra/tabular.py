@@ -101,3 +101,13 @@ def _item_lines(text: str) -> list[int]:
         seen = at
         lines.append(line)
         _, at = decoder.raw_decode(text, at)
+
+
+def ticket_ids(root: Path, commit: Optional[str]) -> set[str]:
+    """The ids of the ticket files a commit holds (one `git ls-tree`)."""
+    if not commit:
+        return set()
+    from itsmctl.infra import git
+
+    out = git.run(root, "ls-tree", "-r", "--name-only", "-z", commit, "--", "tickets")
+    return {Path(p.decode()).stem for p in out.split(b"\0") if p.endswith(b".yaml")}
