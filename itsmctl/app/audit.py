@@ -44,13 +44,18 @@ def audit(session: Session, since: Optional[str] = None) -> tuple[int, list["Fin
     count = 0
     if session.desk.head() is None:
         return count, findings
-    with CatFile(session.root) as blobs:
+    commits = list(log(session.root, since))
+    total = sum(len(c.entries) for c in commits)
+    done = 0
+    with CatFile(session.root) as blobs, session.progress("auditing the history") as progress:
         policy = policy_at(blobs, since) if since else None
-        for commit in log(session.root, since):
+        for commit in commits:
             count += 1
             if policy is None or any(e.path.startswith("config/") for e in commit.entries):
                 policy = policy_at(blobs, commit.sha) or policy or session.policy
             findings.extend(_commit(commit, policy, blobs))
+            done += len(commit.entries)
+            progress(done, total)
     return count, findings
 
 

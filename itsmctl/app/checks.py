@@ -168,12 +168,21 @@ def _links(ticket: Any) -> Any:
 
 def qa(session: Session, month: Optional[str] = None, open_only: bool = False) -> list[Any]:
     """Findings over every ticket (or those opened in `month`, or the open ones)."""
-    from itsmctl.app.reports import load_tickets, period_of
+    from itsmctl.app.reports import _files, period_of
     from itsmctl.core.qa import check
+    from itsmctl.infra.store import parse_ticket
+    from itsmctl.infra.yaml import load_ticket
 
     period = period_of(session, month, None, None) if month else None
     findings = []
-    for ticket in load_tickets(session, until=period.end if period else None):
+    files = _files(session, period.end if period else None)
+    with session.progress("checking tickets") as progress:
+        tickets = []
+        for n, (path, rel) in enumerate(files, 1):
+            tickets.append(parse_ticket(load_ticket(path.read_bytes(), rel), rel))
+            if n % 100 == 0 or n == len(files):
+                progress(n, len(files))
+    for ticket in tickets:
         if period is not None and not period.holds(ticket.opened_at):
             continue
         if open_only and not ticket.is_open:
