@@ -27,13 +27,15 @@ HEADER = ["ID", "Title", "Entity", "Status", "Last update", "Opening date", "Pri
           "Requester - Requester", "Assigned to - Technician",
           "Assigned to - Technician group", "Category", "Time to resolve", "Urgency",
           "Impact", "Type", "Description", "Resolution date", "Closing date",
-          "Solution - Solution"]
+          "Solution - Solution", "Requester - Phone", "Requester - Email for followup"]
 TITLES = ["计费出错：账单金额异常", "VPN cannot reach the intranet", "打印机脱机", "Outlook keeps "
           "asking for the password", "月末计费库响应慢", "CRM customer search times out",
           "无法登录营业厅系统", "Disk full on billing host", "邮件发送失败", "Laptop will not boot"]
 WORDS = ["用户反馈", "多次重试", "影响营业厅", "since this morning", "after the update",
          "only on the 3rd floor", "报错代码 0x80070005", "intermittent", "所有用户", "one user"]
-PEOPLE = ["王五", "李四", "张三", "赵六", "Wang Fang", "Li Na", "Zhang Wei", "Liu Yang"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明"]
+PINYIN = ["wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou"]
 TECHS = [("Carol 陈静", "计费应用组"), ("dave", "billing-app"), ("Erin", "dba"),
          ("frank", "ops"), ("Heidi", "Desktop support"), ("", "")]
 CATEGORIES = ["Billing > Application", "Billing > Database", "Office > Desktop",
@@ -45,6 +47,10 @@ LEVELS = ["Very high", "High", "Medium", "Low", "Very low"]
 
 def glpi_csv(path: Path, n: int, seed: int = 7) -> None:
     rng = random.Random(seed)
+    callers = [(rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", *GIVEN]),
+                f"1{rng.choice('358')}{rng.randrange(10**9):09d}",
+                f"{rng.choice(PINYIN)}.{rng.choice(PINYIN)}{rng.randrange(100)}@example.com")
+               for _ in range(max(50, n // 20))]
     end = datetime(2026, 11, 19, 18, 0)      # solved and closed dates stay before NOW
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, delimiter=";", quoting=csv.QUOTE_ALL)
@@ -52,6 +58,7 @@ def glpi_csv(path: Path, n: int, seed: int = 7) -> None:
         for i in range(n):
             opened = end - timedelta(minutes=rng.randrange(60 * 24 * 700))
             status = rng.choice(STATUS)
+            caller = rng.choice(callers)
             tech, group = rng.choice(TECHS)
             if status != "New" and not group:
                 tech, group = TECHS[1]
@@ -62,13 +69,13 @@ def glpi_csv(path: Path, n: int, seed: int = 7) -> None:
             writer.writerow([
                 f"{1000 + i}", f"{rng.choice(TITLES)} #{i}", "Root entity", status,
                 opened.strftime(fmt), opened.strftime(fmt), rng.choice(LEVELS),
-                rng.choice(PEOPLE), tech if status != "New" else "",
+                caller[0], tech if status != "New" else "",
                 group if status != "New" else "", rng.choice(CATEGORIES), "",
                 rng.choice(LEVELS), rng.choice(LEVELS), rng.choice(["Incident", "Request"]),
                 "\n".join(rng.sample(WORDS, 3)),
                 solved.strftime(fmt) if done else "",
                 closed.strftime(fmt) if status == "Closed" else "",
-                "重启服务后恢复 restarted the service" if done else ""])
+                "重启服务后恢复 restarted the service" if done else "", caller[1], caller[2]])
 
 
 def main() -> None:

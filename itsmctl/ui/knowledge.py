@@ -8,6 +8,7 @@ from typing import Optional
 import click
 
 from itsmctl.ui.main import State, emit, pass_state
+from itsmctl.ui.texts import TEXT
 
 
 @click.group("kb")
@@ -94,7 +95,8 @@ def show_cmd(state: State, article: str) -> None:
 
 
 @kb_group.command("add")
-@click.option("--title", required=True, help="What the article solves.")
+@click.option("--title", required=True, type=TEXT, help="What the article solves ('-': "
+              "stdin).")
 @click.option("--body", help="The markdown body with the solution ('-': read stdin).")
 @click.option("--body-file", type=click.Path(exists=True, dir_okay=False),
               help="Read the body from this file.")
@@ -123,6 +125,9 @@ def add_cmd(state: State, title: str, body: Optional[str], body_file: Optional[s
     if body_file:
         body = Path(body_file).read_text(encoding="utf-8")
     elif body == "-":
+        from itsmctl.ui.batch import claim_stdin
+
+        claim_stdin(click.get_current_context(), "--body")
         body = sys.stdin.read()
     a = add(state.session, title, body or "", **kw)       # type: ignore[arg-type]
     emit(state, a.id, _doc(a))
