@@ -7,16 +7,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Optional
 
-from itsmctl.app.lifecycle import transition
 from itsmctl.app.session import Session
 from itsmctl.app.write import recorded
-from itsmctl.core.edit import Changes
 from itsmctl.errors import UsageError
 
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from itsmctl.core.edit import Changes
     from itsmctl.core.model import Event, Ticket
+
+# `search` and `inbox` stay light: the models and the write path load with the writes
 
 FIRST_LOOK = timedelta(days=7)      # what `inbox` shows a person who never looked
 
@@ -64,9 +65,16 @@ def search(session: Session, text: str, limit: Optional[int] = 20) -> list[Hit]:
             if i in docs]
 
 
-@recorded(changes=lambda doc: Changes(**doc))
-def edit(session: Session, ref: str, changes: Changes, reason: Optional[str]) -> "Ticket":
+def _changes(doc: dict[str, Any]) -> "Changes":
+    from itsmctl.core.edit import Changes
+
+    return Changes(**doc)
+
+
+@recorded(changes=_changes)
+def edit(session: Session, ref: str, changes: "Changes", reason: Optional[str]) -> "Ticket":
     """W3: the ticket's own fields changed, old -> new in history, with the reason."""
+    from itsmctl.app.lifecycle import transition
     from itsmctl.core.edit import edit as core
 
     return transition(session, ref, "edit", lambda t, ctx, tx: core(t, ctx, changes, reason))
@@ -75,6 +83,7 @@ def edit(session: Session, ref: str, changes: Changes, reason: Optional[str]) ->
 @recorded()
 def watch(session: Session, ref: str, person: Optional[str] = None) -> "Ticket":
     """W6: the person (you unless named) gets this ticket's notices from now on."""
+    from itsmctl.app.lifecycle import transition
     from itsmctl.core.watch import watch as core
 
     who = _person(session, person)
@@ -84,6 +93,7 @@ def watch(session: Session, ref: str, person: Optional[str] = None) -> "Ticket":
 @recorded()
 def unwatch(session: Session, ref: str, person: Optional[str] = None) -> "Ticket":
     """W6: the person (you unless named) no longer follows this ticket."""
+    from itsmctl.app.lifecycle import transition
     from itsmctl.core.watch import unwatch as core
 
     who = _person(session, person)

@@ -57,8 +57,7 @@ def select(session: Session, view: Optional[str] = None,
     filters are laid over. Every value is checked first: an unknown status, group,
     priority or person is a usage error naming the known ones."""
     from itsmctl.core.filters import ME, Filters, check, matches, view_filters
-    from itsmctl.core.model import OPEN_STATUSES
-    from itsmctl.core.sla import breached_from_stored
+    from itsmctl.core.states import OPEN_STATUSES
 
     policy = session.policy
     f = filters if filters is not None else Filters.of(**given)
@@ -106,6 +105,8 @@ def select(session: Session, view: Optional[str] = None,
         index.close()
     out = [d for d in docs if matches(d, f)]
     if f.breached:
+        from itsmctl.core.sla import breached_from_stored
+
         # from the stored clocks (computed at the last change): exact without the history
         out = [d for d in out if breached_from_stored(d, session.now)]
     order = {p: i for i, p in enumerate(policy.matrix.priority_levels)}

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any, Optional
 
-from itsmctl.core.model import STATUSES
 from itsmctl.core.policy import Policy
 from itsmctl.core.policy.views import View
+from itsmctl.core.states import STATUSES
 from itsmctl.errors import UsageError
 
 ME = "@me"

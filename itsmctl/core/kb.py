@@ -22,12 +22,8 @@ from typing import Any, Iterable, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
-_STOP = frozenset("a after an and are as at be but by can cannot do for from has have in "
-                  "is it its my no not of on or our so the to was we were will with you "
-                  "your".split()) | \
-    frozenset("的了是在我有和不也都就请把被吗呢啊吧")
+from itsmctl.core.tokens import tokens  # K2's words, shared with search (W1)
+
 ID_RE = r"^KB-[0-9A-Z][0-9A-Z-]*$"
 FRONT = "---\n"
 
@@ -71,27 +67,6 @@ def slug(text: str, limit: int = 48) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     return "-".join(words)[:limit].strip("-")
-
-
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def tokens(text: str) -> list[str]:
-    """Search terms of a text in Chinese, English or both (see the module docstring)."""
-    out: list[str] = []
-    for run in _TOKEN.findall(unicodedata.normalize("NFKC", text or "").lower()):
-        if run[0].isascii():
-            if run not in _STOP:
-                out.append(_stem(run))
-            continue
-        chars = [c for c in run]
-        out.extend(c for c in chars if c not in _STOP)
-        out.extend(a + b for a, b in zip(chars, chars[1:]))
-    return out
 
 
 def article_text(article: Article, labels: dict[str, str]) -> str:

@@ -8,8 +8,8 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-STATUSES = ("new", "assigned", "in_progress", "waiting", "resolved", "closed")
-OPEN_STATUSES = ("new", "assigned", "in_progress", "waiting")
+from itsmctl.core.states import OPEN_STATUSES, STATUSES  # noqa: F401  (imported from here)
+
 TYPES = ("incident", "service_request", "consultation", "complaint")
 SOURCES = ("phone", "email", "web", "monitoring", "staff", "transfer")
 USER_SOURCES = ("phone", "email", "web", "transfer")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Optional
 
-from itsmctl.core.kb import tokens
+from itsmctl.core.tokens import tokens
 
 COLUMNS = ("title", "who", "things", "body")
 WEIGHTS = (4.0, 3.0, 2.0, 1.0)          # bm25 weights of COLUMNS

@@ -1,0 +1,5 @@
+"""The ticket states (SPEC 3), apart from the models so that reading the queue
+(`list --mine`) does not build them."""
+
+STATUSES = ("new", "assigned", "in_progress", "waiting", "resolved", "closed")
+OPEN_STATUSES = ("new", "assigned", "in_progress", "waiting")

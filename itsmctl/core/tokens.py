@@ -1,0 +1,37 @@
+"""Search words of a text in Chinese, English or both (K2, W1): Latin words lower-cased
+and lightly stemmed, and for Chinese every character plus every pair of neighbouring
+characters (see core/kb.py for why pairs rather than a dictionary). Kept apart from the
+KB's models so that `search` loads no pydantic."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
+_STOP = frozenset("a after an and are as at be but by can cannot do for from has have in "
+                  "is it its my no not of on or our so the to was we were will with you "
+                  "your".split()) | \
+    frozenset("的了是在我有和不也都就请把被吗呢啊吧")
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Search terms of a text in Chinese, English or both (see the module docstring)."""
+    out: list[str] = []
+    for run in _TOKEN.findall(unicodedata.normalize("NFKC", text or "").lower()):
+        if run[0].isascii():
+            if run not in _STOP:
+                out.append(_stem(run))
+            continue
+        chars = [c for c in run]
+        out.extend(c for c in chars if c not in _STOP)
+        out.extend(a + b for a, b in zip(chars, chars[1:]))
+    return out
