@@ -90,16 +90,15 @@ def select(session: Session, view: Optional[str] = None,
                           .timestamp())
     index = open_index(session)
     try:
-        if f.text:
-            from itsmctl.core.search import expression
+        words = _words(f)
+        if words is not None:
             from itsmctl.infra.textindex import TextIndex
 
-            expr = expression(f.text)
-            if expr is None:
+            if not words:
                 return []
             open_text(session, index)
             conds.append(TextIndex.ids_where())
-            params.append(expr)
+            params.append(words)
         docs = list(index.query(wanted, " AND ".join(conds), tuple(params)))
     finally:
         index.close()
@@ -112,6 +111,25 @@ def select(session: Session, view: Optional[str] = None,
     order = {p: i for i, p in enumerate(policy.matrix.priority_levels)}
     out.sort(key=lambda d: (order.get(str(d.get("priority")), 99), str(d.get("opened_at"))))
     return out
+
+
+def _words(f: "Filters") -> Optional[str]:
+    """The words index's part of the filters (W1): --text, and --reporter, --phone and
+    --ci narrowed by their columns before the exact test on each ticket; None when no
+    such filter is given, "" when one has nothing to look for."""
+    from itsmctl.core.filters import digits
+    from itsmctl.core.search import expression, in_column
+
+    parts = [expression(f.text) if f.text else None,
+             in_column("who", f.reporter) if f.reporter else None,
+             in_column("who", digits(f.phone)) if f.phone else None,
+             in_column("things", f.ci) if f.ci else None]
+    given = [f.text, f.reporter, f.phone, f.ci]
+    if not any(given):
+        return None
+    if any(g and p is None for g, p in zip(given, parts)):
+        return ""
+    return " AND ".join(f"({p})" for p in parts if p)
 
 
 def instant(session: Session, text: str, what: str) -> "datetime":

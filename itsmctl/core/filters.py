@@ -140,8 +140,10 @@ def matches(doc: dict[str, Any], f: Filters) -> bool:
         if not any(wanted in str(reporter.get(k) or "").casefold()
                    for k in ("name", "email", "id")):
             return False
-    if f.phone is not None and digits(f.phone) not in digits(reporter.get("phone")):
-        return False
+    if f.phone is not None:
+        number, wanted = digits(reporter.get("phone")), digits(f.phone)
+        if not (number.startswith(wanted) or (len(wanted) == 4 and number.endswith(wanted))):
+            return False
     if f.ci is not None:
         links: dict[str, Any] = doc["links"] if isinstance(doc.get("links"), dict) else {}
         wanted = f.ci.casefold().strip()

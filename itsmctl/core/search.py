@@ -82,6 +82,20 @@ def expression(query: str, any_term: bool = False) -> Optional[str]:
     return (" OR " if any_term else " AND ").join(parts)
 
 
+def in_column(column: str, text: str) -> Optional[str]:
+    """Every word of `text` as the start of a word of one column (`list --reporter`,
+    `--ci`); a phone's digits as one word (`--phone`: the number, its start, or its last
+    four digits). None: nothing to look for."""
+    if column not in COLUMNS:
+        raise ValueError(f"not a column: {column}")
+    words = [digits(text)] if column == "who" and digits(text) == text.strip() else terms(text)
+    words = [w for w in words if w]
+    if not words:
+        return None
+    return f"{column} : (" + " AND ".join('"' + w.replace('"', '""') + '"*'
+                                          for w in words) + ")"
+
+
 def where_found(doc: dict[str, Any], query: str, width: int = 48) -> str:
     """Which part of a ticket a search matched, for people: `reporter: 王五 138…`."""
     wanted = set(terms(query))

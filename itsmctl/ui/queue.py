@@ -52,8 +52,9 @@ def show_cmd(state: State, ticket: str, no_pager: bool) -> None:
 @click.option("--master", metavar="ID", help="Only the slaves of this master.")
 @click.option("--text", metavar="WORDS", help="Only tickets whose words match (as search).")
 @click.option("--reporter", metavar="NAME", help="Only this reporter (name, e-mail or "
-              "customer id; any part).")
-@click.option("--phone", metavar="DIGITS", help="Only this reporter phone (any part).")
+              "customer id; the start of each word is enough).")
+@click.option("--phone", metavar="DIGITS", help="Only this reporter phone: the number, "
+              "its start, or its last four digits.")
 @click.option("--ci", metavar="CI", help="Only tickets naming this configuration item.")
 @click.option("--since", metavar="TIME", help="Opened at or after TIME (ISO 8601, or a "
               "duration back from now: 7d, 12h).")

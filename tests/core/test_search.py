@@ -36,3 +36,12 @@ def test_W1_where_found_names_the_matching_part():
     assert where_found(doc, "5678") == "reporter: 李四 13912345678"
     assert where_found(doc, "gw01") == "ci: vpn-gw01"
     assert where_found(doc, "printer") == "notes"
+
+
+def test_W1_in_column_prefixes_every_word():
+    from itsmctl.core.search import in_column
+
+    assert in_column("who", "王五") == 'who : ("王"* AND "五"* AND "王五"*)'
+    assert in_column("who", "13800000000") == 'who : ("13800000000"*)'
+    assert in_column("things", "billing-db01") == 'things : ("bill"* AND "db01"*)'
+    assert in_column("who", "的") is None

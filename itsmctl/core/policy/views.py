@@ -25,7 +25,7 @@ class View(Model):
     all: bool = False  # resolved and closed tickets too
     text: Optional[str] = None  # only tickets whose words match (as `search`)
     reporter: Optional[str] = None  # only this reporter (name, e-mail or customer id)
-    phone: Optional[str] = None  # only this reporter phone (digits, any part)
+    phone: Optional[str] = None  # only this reporter phone (its start or last four digits)
     ci: Optional[str] = None  # only tickets naming this configuration item
     since: Optional[str] = None  # opened at or after: a time, or a duration back (`7d`)
     until: Optional[str] = None  # opened before: a time, or a duration back
