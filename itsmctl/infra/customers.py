@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional

@@ -12,8 +12,10 @@ from tests.helpers import commit_count, git, itsm, ok, show
 
 DIRECTORY = """version: 1
 customers:
-  - {id: C001, name: 王五, phone: '13800000000', email: wangwu@example.org, kind: staff, department: 销售部, location: changsha}
-  - {id: C002, name: 钱七, phone: '13700000000', email: Qian7@Example.org, kind: vip, department: 总经办}
+  - {id: C001, name: 王五, phone: '13800000000', email: wangwu@example.org, kind: staff,
+     department: 销售部, location: changsha}
+  - {id: C002, name: 钱七, phone: '13700000000', email: Qian7@Example.org, kind: vip,
+     department: 总经办}
   - {id: C003, name: 外包孙八, phone: '13600000000', kind: staff, in_scope: false}
 """
 

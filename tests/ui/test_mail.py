@@ -29,7 +29,8 @@ def opened(desk: Path, raw: bytes, now: str = NOW) -> str:
 
 
 def test_E1_outlook_mail_opens_an_unverified_email_ticket(desk: Path) -> None:
-    raw = mb.outlook("计费系统无法登录，朱镕基路营业厅", "您好：\n计费系统从今天早上开始无法登录。\n\n王五\n销售部")
+    raw = mb.outlook("计费系统无法登录，朱镕基路营业厅",
+                     "您好：\n计费系统从今天早上开始无法登录。\n\n王五\n销售部")
     before = commit_count(desk)
     tid = opened(desk, raw)
     assert commit_count(desk) == before + 1
@@ -144,7 +145,7 @@ def test_E2_L12_reply_to_a_closed_ticket_opens_a_new_one_suggested_as_recurrence
     assert doc["action"] == "opened (reply to closed)" and doc["ticket"] != tid
     new = show(desk, doc["ticket"], now=LATER)
     assert new["description"] == "又出错了"
-    assert f"suggested as its recurrence" in new["history"][0]["note"] and tid in \
+    assert "suggested as its recurrence" in new["history"][0]["note"] and tid in \
         new["history"][0]["note"]
     assert show(desk, tid, now=LATER)["status"] == "closed"
 

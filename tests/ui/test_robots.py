@@ -118,8 +118,10 @@ def test_N4_dingtalk_wecom_and_feishu_robots_get_signed_messages_in_their_format
         notes = show(desk, tid)["notifications"]
     kinds = {k: b for k, b in box.got}
     assert set(kinds) == {"dingtalk", "wecom", "feishu"}
-    assert kinds["dingtalk"]["msgtype"] == "markdown" and tid in kinds["dingtalk"]["markdown"]["text"]
-    assert kinds["wecom"]["msgtype"] == "markdown" and tid in kinds["wecom"]["markdown"]["content"]
+    assert kinds["dingtalk"]["msgtype"] == "markdown"
+    assert tid in kinds["dingtalk"]["markdown"]["text"]
+    assert kinds["wecom"]["msgtype"] == "markdown"
+    assert tid in kinds["wecom"]["markdown"]["content"]
     assert kinds["feishu"]["msg_type"] == "interactive"
     assert tid in kinds["feishu"]["card"]["header"]["title"]["content"]
     from tests.ui.test_notify import ledger
