@@ -76,6 +76,7 @@ class Call:
     err: str = ""
     ticket: Optional[str] = None
     data: dict[str, Any] = field(default_factory=dict)
+    shared: bool = False
 
 
 @dataclass
@@ -208,7 +209,7 @@ class Writer:
             if kind == "open" and done.code == 0:
                 tid = done.out.strip()
             self.out.append(Call(kind, self.index, actor, now, done.code, done.seconds,
-                                 last_line(done.err) if done.code else "", tid))
+                                 last_line(done.err) if done.code else "", tid, shared=shared))
             if done.code == 0 and kind in NEXT and tid:
                 (self.shared.set if shared else self.own.__setitem__)(tid, NEXT[kind])
             elif done.code not in (0, 5) and not shared and tid:

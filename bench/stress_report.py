@@ -72,6 +72,8 @@ def summarize(calls: list[Call], commits: list[dict[str, Any]], seconds: float,
         "transitions_per_s": ratio(sum(c["action"] != "sweep" for c in commits), seconds),
         "p50": percentile(ok_lat, .5), "p95": percentile(ok_lat, .95),
         "by_command": by_kind, "remote": seen,
+        "refused": {"total": sum(c.code in (1, 6) for c in calls),
+                    "on_shared_tickets": sum(c.code in (1, 6) and c.shared for c in calls)},
         "errors": dict(Counter(c.err for c in calls if c.code).most_common(5)),
         "writes": len(writes),
     }
@@ -125,6 +127,9 @@ def details(its: dict[str, Any]) -> str:
         "latency by command (exit 0): " + "; ".join(
             f"{k} {v['runs']}× p50 {_s(v['p50'])} p95 {_s(v['p95'])} exits {v['exit_codes']}"
             for k, v in its["by_command"].items()),
+        f"refused by a rule (exit 1 or 6): {its['refused']['total']}, of which "
+        f"{its['refused']['on_shared_tickets']} on shared tickets (two clones raced for one "
+        f"step; the loser is refused on the fresh state, as G4 wants)",
         f"clones left dirty: {its['dirty_clones']}",
     ]
     if its["errors"]:
