@@ -201,9 +201,12 @@ class Bench:
             sha, action, command = (rec.strip("\n").split("\x1f") + ["", ""])[:3]
             now = None
             try:
-                argv = json.loads(command.strip().splitlines()[0]) if command.strip() else []
-                now = argv[argv.index("--now") + 1] if "--now" in argv else None
-            except (ValueError, IndexError):
+                record = json.loads(command.strip().splitlines()[0]) if command.strip() else {}
+                if isinstance(record, dict):             # {"call", "args", "actor", "now"}
+                    now = record.get("now")
+                elif "--now" in record:                  # an older itsmctl's argv
+                    now = record[record.index("--now") + 1]
+            except (ValueError, IndexError, TypeError):
                 pass
             commits.append({"sha": sha, "action": action.strip(), "now": now})
         return fresh, commits
