@@ -282,3 +282,31 @@ def test_E1_hook_mail_runs_as_a_process_reading_bytes(desk: Path) -> None:
                           capture_output=True, env=env, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.decode().startswith("opened INC-")
+
+
+def test_G6_audit_and_validate_accept_what_the_gateway_did(desk: Path, tmp_path: Path) -> None:
+    import json
+
+    path = desk / "config" / "mail.yaml"
+    path.write_text(path.read_text().replace("reply_to_resolved: hold",
+                                             "reply_to_resolved: reopen"))
+    git(desk, "commit", "-qam", "mail: replies reopen")
+    tid = opened(desk, mb.gmail("计费出错", "账单金额不对", attachments=(("a.txt", b"a"),)))
+    resolve(desk, tid)
+    mail(desk, mb.gmail(f"Re: [{tid}] x", "还是不对", mid="<g-9@x>",
+                        attachments=(("b.txt", b"b"),)), LATER)
+    f = tmp_path / "c.txt"
+    f.write_text("c")
+    ok(itsm(desk, "attach", tid, str(f), now=LATER))
+    directory = tmp_path / "people.csv"
+    directory.write_text("id,name,email\nC1,李四,li.si@gmail.com\n")
+    ok(itsm(desk, "customers", "import", str(directory), now=LATER))
+    ok(itsm(desk, "audit", now=LATER))
+    ok(itsm(desk, "validate", now=LATER))
+    t = show(desk, tid, now=LATER)
+    assert [a["name"] for a in t["attachments"]] == ["a.txt", "b.txt", "c.txt"]
+    # every notice records the headers it was sent with, in the file outbox too
+    ack = t["notifications"][0]
+    out = json.loads((desk / ".git/itsmctl/outbox" / f"{ack['id']}.json").read_text())
+    assert out["headers"]["Message-ID"] == ack["headers"]["Message-ID"]
+    assert out["headers"]["Date"] and out["facts"]["status"] == "new"
