@@ -19,10 +19,11 @@ FILES = {
     "notify": "notify.yaml",
     "monitoring": "monitoring.yaml",
     "kpi": "kpi.yaml",
+    "mail": "mail.yaml",
     "views": "views.yaml",
 }
-# files a desk may leave out (their models have defaults): desks made before they existed
-OPTIONAL = frozenset({"views"})
+# files a desk made before they existed may lack: their model's defaults apply
+OPTIONAL = {"mail", "views"}
 SUPPORTED_VERSION = 1
 _CACHE_FORMAT = 1
 
@@ -50,7 +51,7 @@ def _model_for(key: str) -> Any:
     return {"desk": p.DeskConfig, "matrix": p.PriorityMatrix, "sla": p.SlaConfig,
             "categories": p.Categories, "teams": p.Teams, "codes": p.Codes,
             "notify": p.NotifyConfig, "monitoring": p.MonitoringConfig,
-            "kpi": p.KpiConfig, "views": p.Views}[key]
+            "kpi": p.KpiConfig, "mail": p.MailConfig, "views": p.Views}[key]
 
 
 def _stamp(root: Path) -> tuple[Any, ...]:

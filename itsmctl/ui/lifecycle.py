@@ -244,7 +244,11 @@ def wait_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str], code:
 @click.option("--subtype", help="Subtype.")
 @click.option("--symptom", help="Symptom (needed to dispatch, L3).")
 @click.option("--causation", help="Root cause (needed to transfer or resolve, L6/L8).")
-@_reason("Why it changes (required, P4).", "Why the classification changes")
+@long_text("reason", "Why it changes (required, P4; not with --verify alone).",
+           required=lambda kw: not kw.get("verify"), canned=True,
+           intro=ticket_intro("Why the classification changes"))
+@click.option("--verify", is_flag=True, help="Mark a ticket a user submitted (mail, web) as "
+              "checked by the desk (B2, IM1.2).")
 @pass_state
 def classify_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str],
                  **kw: Any) -> None:
@@ -253,6 +257,7 @@ def classify_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str],
     \b
     Examples:
       itsmctl classify INC-2611-7KQ3X --impact 2 --reason 'two branches affected'
+      itsmctl classify INC-2611-7KQ3X --verify
       itsmctl classify INC-2611-7KQ3X --category billing --subtype application \\
           --symptom billing-error --reason 'user confirmed'
     """

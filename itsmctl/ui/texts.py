@@ -13,7 +13,7 @@ import functools
 import os
 import shutil
 import sys
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar, Union
 
 import click
 
@@ -89,11 +89,13 @@ def edit(intro: list[str], start: str = "") -> Optional[str]:
     return text or None
 
 
-def long_text(name: str, help: str, required: bool = False, canned: bool = False,
+def long_text(name: str, help: str, required: Union[bool, Callable[[dict[str, Any]], bool]]
+              = False, canned: bool = False,
               intro: Optional[Intro] = None) -> Callable[[F], F]:
     """--NAME (a text, `-`: stdin) and --NAME-file F; with `canned`, --template NAME
     fills it from config/templates/; with `required`, $EDITOR opens on a terminal when
-    it is missing. The command receives the text as NAME."""
+    it is missing (`required` may decide from the other options). The command receives
+    the text as NAME."""
     flag = "--" + name.replace("_", "-")
 
     def wrap(fn: F) -> F:
@@ -108,7 +110,8 @@ def long_text(name: str, help: str, required: bool = False, canned: bool = False
                 value = read_file(path, f"{flag}-file")
             if value is None and template is not None:
                 value = canned_text(template)
-            if value is None and required and interactive():
+            needed = required(kw) if callable(required) else required
+            if value is None and needed and interactive():
                 value = edit(intro(kw) if intro else [f"Write the {flag[2:]}."])
             kw[name] = value
             return fn(*args, **kw)

@@ -59,7 +59,8 @@ def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any], width: int
         f"  priority   {ticket.priority} (impact {ticket.impact}, urgency {ticket.urgency})"
         + ("  MAJOR" if ticket.major else ""),
         f"  type       {ticket.type} via {ticket.source}, opened by {ticket.opened_by} "
-        f"{short_time(ticket.opened_at.isoformat())}",
+        f"{short_time(ticket.opened_at.isoformat())}"
+        + ("" if ticket.verified else "  UNVERIFIED (classify --verify)"),
         f"  group      {_labelled(ticket.group, _group_label(policy, ticket.group)) or '-'}"
         f"   assignee {ticket.assignee or '-'}",
         "  class      " + " / ".join(class_labels(policy, cls)),
@@ -88,6 +89,9 @@ def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any], width: int
     for link in ("problem", "change", "requirement"):
         if getattr(ticket.links, link):
             lines.append(f"  {link:<10} {getattr(ticket.links, link)}")
+    for i, a in enumerate(ticket.attachments):
+        lines.append(f"  {'attached' if i == 0 else '':<9}  attachments/{ticket.id}/{a.name}  "
+                     f"{a.size} bytes  sha256 {a.sha256[:12]}")
     if ticket.solution:
         lines.append(f"  solution   {ticket.solution}")
     if ticket.close_code:
@@ -103,8 +107,8 @@ def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any], width: int
     for task in ticket.tasks:
         lines.append("  task       " + words.item("tasks", task.model_dump(mode="json")))
     if ticket.announcement is not None:
-        a = ticket.announcement
-        lines.append(f"  announced  {a.kind}: {a.title} ({a.status})")
+        news = ticket.announcement
+        lines.append(f"  announced  {news.kind}: {news.title} ({news.status})")
     lines = [out for line in lines for out in wrap(line, width, indent="", hang=" " * 13)]
     if ticket.description:
         lines += [""] + wrap(ticket.description, width, indent="  ")

@@ -139,3 +139,14 @@ def test_W2_completion_offers_saved_views(desk):
     zsh = _protocol(desk, "zsh", "itsmctl list --view ", "3")
     assert "mine" in zsh.splitlines() and "inbox" in zsh.splitlines()
     assert "一线待核实 first-line inbox (B2)" in zsh
+
+
+@pytest.mark.slow
+def test_B1_completion_offers_customer_ids_by_id_and_by_name(desk, shim):
+    (desk / "config" / "customers.csv").write_text(
+        "id,name,phone\nC001,王五,1\nC002,王小明,2\nD003,李四,3\n")
+    subprocess.run(["git", "add", "-A"], cwd=desk, check=True)
+    subprocess.run(["git", "commit", "-qm", "customers"], cwd=desk, check=True)
+    assert bash_complete(desk, shim, "itsmctl open --reporter-id C") == ["C001", "C002"]
+    assert bash_complete(desk, shim, "itsmctl open --reporter-id 王") == ["C001", "C002"]
+    assert bash_complete(desk, shim, "itsmctl customers show D") == ["D003"]

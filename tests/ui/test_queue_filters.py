@@ -84,17 +84,14 @@ def test_W2_desk_without_views_file_still_works(desk):
 
 
 def test_W2_unverified_lists_tickets_the_desk_has_not_checked(desk):
-    """B2's field (`verified: false`, absent means checked), read from the cache."""
-    from tests.helpers import git
-
+    """B2: what users submit (the web form's account) opens unverified."""
     checked = open_ticket(desk, title="checked one")
-    submitted = open_ticket(desk, title="from the web form")
-    path = next(desk.glob(f"tickets/*/*/{submitted}.yaml"))
-    text = path.read_text()
-    path.write_text(text.replace("\nmajor: false\n", "\nmajor: false\nverified: false\n", 1))
-    git(desk, "commit", "-qam", "a web ticket (B2)")
-    out = ok(itsm(desk, "list", "--unverified")).out
-    assert submitted in out and checked not in out
+    submitted = open_ticket(desk, "--source", "web", title="from the web form", actor="web")
+    listed = ok(itsm(desk, "--json", "list", "--unverified")).json
+    assert [t["id"] for t in listed] == [submitted] and listed[0]["verified"] is False
+    assert checked not in ok(itsm(desk, "list", "--view", "inbox")).out
+    ok(itsm(desk, "classify", submitted, "--verify"))
+    assert ok(itsm(desk, "--json", "list", "--unverified")).json == []
 
 
 def test_W1_list_by_reporter_phone_ci_and_time(desk):
