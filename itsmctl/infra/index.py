@@ -151,10 +151,15 @@ class Index:
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
+        # the format first: an index written by another version of itsmctl is started
+        # again before the schema's indexes name columns its table may not have
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         if self._meta("format") not in (None, FORMAT):
-            # an index written by another version of itsmctl: start again
-            self.db.executescript("DROP TABLE tickets; DELETE FROM meta;" + _SCHEMA)
+            self.db.executescript("DROP TABLE IF EXISTS tickets; DELETE FROM meta;")
+        try:
+            self.db.executescript(_SCHEMA)
+        except sqlite3.OperationalError:        # a table from before formats were kept
+            self.db.executescript("DROP TABLE IF EXISTS tickets; DELETE FROM meta;" + _SCHEMA)
 
     def close(self) -> None:
         self.db.close()
