@@ -170,10 +170,10 @@ class Index:
 
     def refresh(self, progress: Optional[Callable[[int, int], None]] = None) -> int:
         """Catch up with HEAD; returns how many ticket files were (re)read."""
-        from itsmctl.infra import git
+        from itsmctl.infra.store import Desk
 
-        head = git.run(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
-        head_sha = head.decode()
+        # read from .git itself (no process) unless git must be asked (Desk.head)
+        head_sha = Desk(self.root).head() or ""
         cached = self._meta("commit")
         if self._meta("format") != FORMAT:
             cached = None
