@@ -73,6 +73,73 @@ def spawn_detached(root: Path, *args: str) -> None:
                      stderr=subprocess.DEVNULL, start_new_session=True)
 
 
+ZERO = "0" * 40
+
+
+@dataclass(frozen=True)
+class SignWith:
+    """git's own signing settings for one commit (I4): gpg.format and user.signingkey."""
+
+    format: str                 # ssh | openpgp | x509
+    key: str                    # a key file, "key::<ssh public key>" or an OpenPGP key id
+
+    def options(self) -> list[str]:
+        return ["-c", f"gpg.format={self.format}", "-c", f"user.signingkey={self.key}"]
+
+
+def signing_config(root: Path) -> dict[str, str]:
+    """The repository's (and user's) user.signingkey and gpg.format, one git process."""
+    res = call(root, "config", "--get-regexp", r"^(user\.signingkey|gpg\.format)$")
+    found = {}
+    for line in res.out.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(" ")
+        found[key.lower()] = value
+    return found
+
+
+def commit_tree(root: Path, tree: str, parent: Optional[str], message: bytes,
+                author: tuple[str, str, str], committer: tuple[str, str, str],
+                sign: SignWith) -> Result:
+    """A signed commit object made by git itself (`commit-tree -S`); not on any branch.
+
+    author and committer: (name, e-mail, date in git's raw form "SECONDS +HHMM")."""
+    env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
+           "GIT_AUTHOR_DATE": "@" + author[2], "GIT_COMMITTER_NAME": committer[0],
+           "GIT_COMMITTER_EMAIL": committer[1], "GIT_COMMITTER_DATE": "@" + committer[2]}
+    args = [*sign.options(), "commit-tree", "-S", tree]
+    if parent:
+        args += ["-p", parent]
+    return call(root, *args, input=message, env=env)
+
+
+def update_ref(root: Path, ref: str, new: str, old: Optional[str], reason: str) -> bool:
+    """Move ref to new only if it still points at old (None: only if it does not exist)."""
+    return call(root, "update-ref", "-m", reason, ref, new, old or ZERO).code == 0
+
+
+def signatures(root: Path, shas: list[str],
+               allowed_signers: Optional[Path]) -> dict[str, tuple[str, str, str]]:
+    """git's own verdict on commit signatures, one `git log` for them all: sha ->
+    (%G? status letter, %GK key (SSH: its fingerprint), %GP primary key fingerprint).
+
+    SSH signatures are checked against allowed_signers (gpg.ssh.allowedSignersFile);
+    OpenPGP ones against the keyring of whoever runs this."""
+    if not shas:
+        return {}
+    opts = ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}"] if allowed_signers else []
+    res = call(root, *opts, "log", "--no-walk=unsorted", "--stdin",
+               "--format=%H%x00%G?%x00%GK%x00%GP%x00",
+               input="".join(s + "\n" for s in shas).encode())
+    if res.code != 0:
+        raise GitError(f"git log (signatures) failed: {res.last_error()}")
+    found = {}
+    for line in res.out.decode("utf-8", "replace").splitlines():
+        parts = line.split("\x00")
+        if len(parts) >= 4 and len(parts[0]) >= 40:
+            found[parts[0]] = (parts[1], parts[2], parts[3])
+    return found
+
+
 class CatFile:
     """A `git cat-file --batch` process: many object reads for one process start."""
 
@@ -82,6 +149,11 @@ class CatFile:
 
     def get(self, spec: str) -> Optional[bytes]:
         """An object's content by any spec (`HEAD:path`, a sha); None when missing."""
+        found = self.lookup(spec)
+        return None if found is None else found[1]
+
+    def lookup(self, spec: str) -> Optional[tuple[str, bytes]]:
+        """(object id, content) by any spec; None when missing."""
         if self._proc is None:
             self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root,
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -92,7 +164,7 @@ class CatFile:
         header = stdout.readline().split()
         if len(header) < 3 or header[1] == b"missing":
             return None
-        return stdout.read(int(header[2]) + 1)[:-1]
+        return header[0].decode(), stdout.read(int(header[2]) + 1)[:-1]
 
     def close(self) -> None:
         if self._proc is not None:

@@ -39,6 +39,7 @@ class LogCommit:
     author_email: str
     message: str
     entries: list[Entry] = field(default_factory=list)
+    committed: int = 0            # committer time, seconds since the epoch
 
     def meta(self) -> "Commit":
         from itsmctl.core.audit import Commit
@@ -52,20 +53,26 @@ class LogCommit:
         return Commit(self.sha, self.author_name, self.author_email, trailers, subject)
 
 
+AUDITED = ("tickets/", "config/", "kb/", "attachments/")
+
+
 def log(root: Path, since: Optional[str], head: str = "HEAD",
-        paths: tuple[str, ...] = ("tickets/", "config/")) -> Iterator[LogCommit]:
-    """Commits touching `paths` after `since` up to head, oldest first, with their raw
-    changes (one `git log --raw`); a bad revision is a UsageError naming it."""
-    rng = f"{since}..{head}" if since else head
-    res = git.call(root, "log", "--reverse", "--raw", "-z", "--no-renames", "--no-abbrev",
-                   "-c", "--full-history",
-                   "--format=%x01%H%x02%P%x02%an%x02%ae%x02%B%x03", rng, "--", *paths)
+        paths: tuple[str, ...] = AUDITED,
+        revs: Optional[list[str]] = None) -> Iterator[LogCommit]:
+    """Commits touching `paths` after `since` up to head (or those `revs` name, e.g.
+    `NEW --not --all`), parents first, with their raw changes (one `git log --raw`); a
+    bad revision is a UsageError naming it."""
+    rng = revs or [f"{since}..{head}" if since else head]
+    res = git.call(root, "log", "--reverse", "--topo-order", "--raw", "-z", "--no-renames",
+                   "--no-abbrev", "-c", "--full-history",
+                   "--format=%x01%H%x02%P%x02%an%x02%ae%x02%ct%x02%B%x03", *rng, "--", *paths)
     if res.code != 0:
         raise UsageError(f"--since {since}: {res.last_error()}", rule="G6")
     for chunk in res.out.decode("utf-8", "replace").split("\x01")[1:]:
         head, _, raw = chunk.partition("\x03")
-        sha, parents, name, email, message = head.split("\x02", 4)
-        commit = LogCommit(sha, parents.split(), name, email, message.strip())
+        sha, parents, name, email, stamp, message = head.split("\x02", 5)
+        commit = LogCommit(sha, parents.split(), name, email, message.strip(),
+                           committed=int(stamp or 0))
         commit.entries = list(_entries(raw))
         yield commit
 
@@ -101,3 +108,48 @@ def policy_at(blobs: git.CatFile, rev: str) -> Optional["Policy"]:
         return Policy(**parts)
     except (ItsmError, ValueError, TypeError, UnicodeDecodeError):
         return None
+
+
+VERIFIED = "refs/itsmctl/verified"
+
+
+def commit_time(raw: bytes) -> Optional[int]:
+    """The committer time of a raw commit object (seconds since the epoch)."""
+    for line in raw.split(b"\n\n", 1)[0].split(b"\n"):
+        if line.startswith(b"committer "):
+            try:
+                return int(line.rsplit(b" ", 2)[-2])
+            except (ValueError, IndexError):
+                return None
+    return None
+
+
+def verified_tip(root: Path) -> Optional[str]:
+    """The tip the last clean audit verified (I5), if any."""
+    out = git.run(root, "rev-parse", "--verify", "-q", VERIFIED + "^{commit}", check=False)
+    return out.decode().strip() or None
+
+
+def record_verified(root: Path, sha: str) -> None:
+    git.run(root, "update-ref", "-m", "itsmctl audit: verified", VERIFIED, sha, check=False)
+
+
+def is_ancestor(root: Path, a: str, b: str) -> bool:
+    return git.call(root, "merge-base", "--is-ancestor", a, b).code == 0
+
+
+def rev(root: Path, spec: str) -> Optional[str]:
+    out = git.run(root, "rev-parse", "--verify", "-q", spec + "^{commit}", check=False)
+    return out.decode().strip() or None
+
+
+def new_commits(root: Path, new: str) -> list[str]:
+    """The commits a push brings: reachable from new and from no ref yet (pre-receive)."""
+    out = git.run(root, "rev-list", new, "--not", "--all", check=False)
+    return out.decode().split()
+
+
+def head_branch(root: Path) -> Optional[str]:
+    """The branch HEAD names (a bare remote's default branch)."""
+    out = git.run(root, "symbolic-ref", "-q", "HEAD", check=False)
+    return out.decode().strip() or None

@@ -18,7 +18,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
-from itsmctl.errors import ConcurrencyError, GitError, InvalidFile, NotFound, UsageError
+from itsmctl.errors import (
+    ConcurrencyError,
+    GitError,
+    InvalidFile,
+    NotFound,
+    NotPermitted,
+    UsageError,
+)
 from itsmctl.infra import git
 from itsmctl.infra.locking import flock_within
 
@@ -26,6 +33,8 @@ if TYPE_CHECKING:
     from itsmctl.core.model import Ticket
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+SCRATCH_REF = "refs/itsmctl/scratch"     # named in fast-import's stream, never written
+SIGN_FAILED = 77
 
 
 def new_id(prefix: str, opened: datetime, rng: Optional[random.Random] = None) -> str:
@@ -181,7 +190,8 @@ class Desk:
                 input=b"".join(p.encode() + b"\0" for p in paths))
 
     def commit(self, files: dict[str, Optional[bytes]], message: str, author: Author,
-               when: datetime, parent: Optional[str]) -> str:
+               when: datetime, parent: Optional[str],
+               sign: Optional[git.SignWith] = None) -> str:
         """One commit of exactly these paths on top of parent; then the work tree (G1, G2).
 
         fast-import builds the commit from the parent's trees and the changed paths and
@@ -189,13 +199,19 @@ class Desk:
         compare-and-swap on the branch. The journal names the paths until the work tree
         and index match the commit, so a process killed in between is finished by the
         next one (see _recover).
+
+        Signed (I4): git 2.39's fast-import cannot sign, so it only builds the tree (its
+        commit goes to no branch); `git commit-tree -S` makes the signed commit with
+        git's own gpg.format / user.signingkey machinery, and `update-ref` moves the
+        branch with the same compare-and-swap on parent.
         """
         ref = self.branch_ref()
         stamp = _git_time(when)
         committed = _git_time(datetime.now(timezone.utc))
         msg = message.encode()
         who = f"{author.name} <{author.email}>".encode()
-        out = [b"commit " + ref.encode() + b"\nmark :1\n",
+        target = ref if sign is None else SCRATCH_REF
+        out = [b"commit " + target.encode() + b"\nmark :1\n",
                b"author " + who + b" " + stamp + b"\n",
                b"committer " + who + b" " + committed + b"\n",
                b"data %d\n" % len(msg), msg, b"\n"]
@@ -207,7 +223,10 @@ class Desk:
             else:
                 out.append(b"M 100644 inline " + rel.encode() + b"\ndata %d\n" % len(data))
                 out += [data, b"\n"]
-        out.append(b"get-mark :1\ndone\n")
+        out.append(b"get-mark :1\n")
+        if sign is not None:          # the tree, and no branch left behind
+            out.append(b'ls :1 ""\nreset ' + SCRATCH_REF.encode() + b"\n")
+        out.append(b"done\n")
         self.state.mkdir(parents=True, exist_ok=True)
         journal = self.state / "journal"
         write_atomic(journal, json.dumps(sorted(files)).encode())
@@ -216,24 +235,44 @@ class Desk:
         proc = git.FastImport(self.root, b"".join(out))
         try:
             for rel, data in files.items():
-                target = self.root / rel
+                target_path = self.root / rel
                 if data is None:
-                    target.unlink(missing_ok=True)
+                    target_path.unlink(missing_ok=True)
                 else:
-                    write_atomic(target, data)
+                    write_atomic(target_path, data)
             self._update_index(sorted(files))
         finally:
             res = proc.finish()
+        if sign is not None and res.code == 0:
+            res = self._signed(res, ref, msg, author, stamp, committed, parent, sign)
         sha = res.out.strip().decode()
         if res.code != 0 or self.read_ref(ref) != sha:
             self._recover()                      # the work tree and index as HEAD has them
             if self.head() != parent:
                 raise ConcurrencyError(f"{ref} moved while committing (G3); try again",
                                        rule="G3")
+            if res.code == SIGN_FAILED:
+                raise NotPermitted(f"git could not sign the commit with {sign.key if sign else ''}"
+                                   f": {res.last_error()}", rule="I4")
             raise GitError(f"git fast-import failed: {res.last_error()}")
         journal.unlink(missing_ok=True)
         self._maybe_gc()
         return sha
+
+    def _signed(self, built: git.Result, ref: str, msg: bytes, author: Author, stamp: bytes,
+                committed: bytes, parent: Optional[str], sign: git.SignWith) -> git.Result:
+        """The signed commit of fast-import's tree, moved onto ref if ref is at parent."""
+        lines = built.out.decode().splitlines()
+        tree = lines[1].split()[2] if len(lines) > 1 and len(lines[1].split()) >= 3 else ""
+        who = (author.name, author.email)
+        made = git.commit_tree(self.root, tree, parent, msg, (*who, stamp.decode()),
+                               (*who, committed.decode()), sign)
+        if made.code != 0:
+            return git.Result(SIGN_FAILED, b"", made.err)
+        sha = made.out.strip().decode()
+        if not git.update_ref(self.root, ref, sha, parent, "itsmctl: signed commit"):
+            return git.Result(1, b"", b"the branch moved")
+        return git.Result(0, made.out, b"")
 
     def _maybe_gc(self) -> None:
         """fast-import writes a small pack per commit; let git's own gc fold them."""
@@ -365,12 +404,13 @@ class Transaction:
             out[ticket.path] = dump_ticket(ticket.to_doc())
         return out
 
-    def commit(self, message: str, author: Author, when: datetime) -> Optional[str]:
+    def commit(self, message: str, author: Author, when: datetime,
+               sign: Optional[git.SignWith] = None) -> Optional[str]:
         """The one commit of everything saved and written; None when nothing changed."""
         files = self.files()
         if not files:
             return None
-        self.committed = self.desk.commit(files, message, author, when, self.parent)
+        self.committed = self.desk.commit(files, message, author, when, self.parent, sign)
         return self.committed
 
 
