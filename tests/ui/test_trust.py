@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from itsmctl.core.model import ticket_path
-from tests.helpers import USER, itsm, ok
+from tests.helpers import USER, itsm
 from tests.signed import SignedDesk, git, make_signed, scratch_result
 
 
@@ -360,7 +360,6 @@ def test_I5_front_end_commits_are_signed_by_its_account(tmp_path):
     account's key and name the person; signed by anyone else they are a finding."""
     from itsmctl.app.lifecycle import note
     from itsmctl.app.session import Session
-
     from tests.servers import ssh_keypair
 
     sd = make_signed(tmp_path, ("mike", "alice", "carol", "sweep"))
