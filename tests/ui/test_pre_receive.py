@@ -61,7 +61,8 @@ def test_I6_legal_commits_are_accepted(pushed):
     assert remote_tip(bare) == sd.head()
     teams = sd.root / "config/teams.yaml"                  # a legal config change
     teams.write_text(teams.read_text().replace("label: 数据库组", "label: 数据库组 DBA", 1))
-    sd.commit("config: the dba group's label", signer="mike", author=("Mike 郑明", "mike@example.com"))
+    sd.commit("config: the dba group's label", signer="mike",
+              author=("Mike 郑明", "mike@example.com"))
     code, err = push(sd, "main")
     assert code == 0, err
     assert remote_tip(bare) == sd.head()
