@@ -36,12 +36,12 @@ _TICKET = re.compile(r"^tickets/\d{4}/\d{2}/[A-Z]{2,5}-\d{4}-[0-9A-Z]{5}\.yaml$"
 ZERO = "0" * 40
 
 
-def _doc(blobs: "CatFile", sha: Optional[str], path: str) -> Any:
+def _doc(book: "Book", sha: Optional[str], path: str) -> Any:
     from itsmctl.infra.yaml import load_ticket
 
     if sha is None:
         return None
-    data = blobs.get(sha)
+    data = book.object(sha)
     if data is None:
         return None
     return load_ticket(data, path)
@@ -89,15 +89,33 @@ def dropped(root: Path, verified: str, head: str) -> list["Finding"]:
 
 @dataclass
 class Book:
-    """The config in force at any commit, read once per config tree; and the config the
-    trust checks settled on (I7: an unauthorised change of keys or roles is not
-    honoured by later commits)."""
+    """What the audit of a range reads, read at once: the objects (commits, ticket
+    blobs) and config tree ids it needs; the config in force at any commit, loaded once
+    per config tree; and the config the trust checks settled on (I7: an unauthorised
+    change of keys or roles is not honoured by later commits)."""
 
+    root: Path
     blobs: "CatFile"
     fallback: "Policy"
+    objects: dict[str, bytes] = field(default_factory=dict)
+    trees: dict[str, Optional[str]] = field(default_factory=dict)
     raw: dict[str, "Policy"] = field(default_factory=dict)
     settled: dict[str, "Policy"] = field(default_factory=dict)
-    trees: dict[str, Optional[str]] = field(default_factory=dict)
+
+    def prefetch(self, commits: list["LogCommit"]) -> None:
+        from itsmctl.infra.git import cat_batch, object_ids
+
+        revs = {c.sha for c in commits} | {p for c in commits for p in c.parents[:1]}
+        self.trees.update({spec[:-len(":config")]: sha for spec, sha in object_ids(
+            self.root, sorted(f"{r}:config" for r in revs)).items()})
+        wanted = {c.sha for c in commits} | {sha for c in commits for e in c.entries
+                                             if e.path.startswith("tickets/")
+                                             for sha in (e.old, e.new) if sha}
+        self.objects.update(cat_batch(self.root, sorted(wanted)))
+
+    def object(self, sha: str) -> Optional[bytes]:
+        found = self.objects.get(sha)
+        return found if found is not None else self.blobs.get(sha)
 
     def tree(self, commit: str) -> Optional[str]:
         if commit not in self.trees:
@@ -107,12 +125,13 @@ class Book:
 
     def at(self, commit: str) -> "Policy":
         """The config as committed at commit (the fallback where it does not load)."""
-        from itsmctl.infra.history import policy_at
+        from itsmctl.infra.history import cached_policy_at
 
-        tree = self.tree(commit) or ""
-        if tree not in self.raw:
-            self.raw[tree] = policy_at(self.blobs, commit) or self.fallback
-        return self.raw[tree]
+        tree = self.tree(commit)
+        if (tree or "") not in self.raw:
+            self.raw[tree or ""] = cached_policy_at(self.root, self.blobs, commit, tree) \
+                or self.fallback
+        return self.raw[tree or ""]
 
     def trusted(self, commit: str) -> "Policy":
         """The config later commits are judged by, as of commit."""
@@ -140,12 +159,13 @@ def review(root: Path, revs: list[str], fallback: "Policy") -> tuple[int, list["
     findings: list[Finding] = []
     with CatFile(root) as blobs:
         commits = list(log(root, None, revs=revs))
-        book = Book(blobs, fallback)
+        book = Book(root, blobs, fallback)
+        book.prefetch(commits)
         signed = [c.sha for c in commits if _regime(book, c) or book.at(c.sha).desk.require_signed]
-        sigs = read_signatures(root, blobs, signed, book.keys()) if signed else {}
+        sigs = read_signatures(root, book.objects, signed, book.keys()) if signed else {}
         times = {c.sha: c.committed for c in commits}
         for commit in commits:
-            findings.extend(_review(commit, book, sigs, times, blobs))
+            findings.extend(_review(commit, book, sigs, times))
     return len(commits), findings
 
 
@@ -167,7 +187,7 @@ def _where(commit: "LogCommit") -> str:
 
 
 def _review(commit: "LogCommit", book: Book, sigs: dict[str, "Signature"],
-            times: dict[str, int], blobs: "CatFile") -> list["Finding"]:
+            times: dict[str, int]) -> list["Finding"]:
     from itsmctl.core import trust
     from itsmctl.core.trust import Signature
 
@@ -179,7 +199,7 @@ def _review(commit: "LogCommit", book: Book, sigs: dict[str, "Signature"],
     where = _where(commit)
     sig = sigs.get(commit.sha, Signature("none"))
     if before is None or not before.desk.require_signed:       # before the anchor: G6
-        out = _tickets(commit, own, blobs)
+        out = _tickets(commit, own, book)
         if own.desk.require_signed:
             out += trust.anchor(meta, sig, own, before, where)
         book.settle(commit.sha, own)
@@ -192,21 +212,21 @@ def _review(commit: "LogCommit", book: Book, sigs: dict[str, "Signature"],
         settled, changed = trust.config_change(meta, owner, before, own, where)
         out += changed
     book.settle(commit.sha, settled)
-    parent_time = _time(times.get(parent) if parent else None, blobs, parent)
+    parent_time = _time(times.get(parent) if parent else None, book, parent)
     committed = datetime.fromtimestamp(commit.committed, timezone.utc)
-    return out + _tickets(commit, before, blobs, (parent_time, committed, before))
+    return out + _tickets(commit, before, book, (parent_time, committed, before))
 
 
-def _time(known: Optional[int], blobs: "CatFile", sha: Optional[str]) -> Optional[datetime]:
+def _time(known: Optional[int], book: Book, sha: Optional[str]) -> Optional[datetime]:
     from itsmctl.infra.history import commit_time
 
     if known is None and sha is not None:
-        raw = blobs.get(sha)
+        raw = book.object(sha)
         known = commit_time(raw) if raw is not None else None
     return datetime.fromtimestamp(known, timezone.utc) if known is not None else None
 
 
-def _tickets(commit: "LogCommit", policy: "Policy", blobs: "CatFile",
+def _tickets(commit: "LogCommit", policy: "Policy", book: Book,
              clock: Optional[tuple[Optional[datetime], datetime, "Policy"]] = None
              ) -> list["Finding"]:
     """G6 for each ticket file the commit changed; with clock, I5's time checks too."""
@@ -229,8 +249,8 @@ def _tickets(commit: "LogCommit", policy: "Policy", blobs: "CatFile",
                                "ticket differently from every parent (resolved by hand?)"))
             continue
         try:
-            old = _doc(blobs, e.old, e.path)
-            new = _doc(blobs, e.new, e.path)
+            old = _doc(book, e.old, e.path)
+            new = _doc(book, e.new, e.path)
         except ItsmError as exc:
             out.append(finding(commit.sha, e.path, "invalid", exc.message))
             continue

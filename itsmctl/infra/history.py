@@ -110,6 +110,55 @@ def policy_at(blobs: git.CatFile, rev: str) -> Optional["Policy"]:
         return None
 
 
+def git_dir(root: Path) -> Path:
+    """root/.git, or root itself for a bare repository (a remote running the hook)."""
+    return root / ".git" if (root / ".git").is_dir() else root
+
+
+def _code_stamp() -> tuple[object, ...]:
+    from itsmctl import __version__
+
+    here = Path(__file__).resolve().parent.parent / "core" / "policy"
+    return (__version__, *((m.name, m.stat().st_mtime_ns, m.stat().st_size)
+                           for m in sorted(here.glob("*.py"))))
+
+
+def cached_policy_at(root: Path, blobs: git.CatFile, rev: str,
+                     tree: Optional[str]) -> Optional["Policy"]:
+    """policy_at, kept per config tree id (a tree id names its files' content exactly),
+    so an audit does not parse and validate the same config again and again."""
+    import os
+    import pickle
+
+    if tree is None:
+        return policy_at(blobs, rev)
+    folder = git_dir(root) / "itsmctl" / "policies"
+    path = folder / f"{tree}.pickle"
+    stamp = _code_stamp()
+    try:
+        with path.open("rb") as fh:
+            cached_stamp, policy = pickle.load(fh)
+        if cached_stamp == stamp:
+            return policy  # type: ignore[no-any-return]
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError,
+            ImportError, TypeError):
+        pass
+    policy = policy_at(blobs, rev)
+    if policy is not None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            kept = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime)
+            for old in kept[:-63]:
+                old.unlink(missing_ok=True)
+            tmp = folder / f".{tree}.{os.getpid()}.tmp"
+            with tmp.open("wb") as fh:
+                pickle.dump((stamp, policy), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass                          # a read-only repository: just not kept
+    return policy
+
+
 VERIFIED = "refs/itsmctl/verified"
 
 

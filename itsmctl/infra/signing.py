@@ -63,7 +63,8 @@ def signing_key(root: Path, account: Optional[str] = None) -> Optional[Key]:
     value = cfg.get("user.signingkey", "").strip()
     if not value:
         return None
-    return _key(root, git.SignWith(cfg.get("gpg.format", "openpgp"), value),
+    return _key(root, git.SignWith(cfg.get("gpg.format", "openpgp"), value,
+                                   cfg.get("gpg.ssh.program", "")),
                 "git config user.signingkey")
 
 
@@ -249,7 +250,7 @@ def allowed_signers(entries: dict[str, set[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def read_signatures(root: Path, blobs: git.CatFile, shas: list[str],
+def read_signatures(root: Path, raws: dict[str, bytes], shas: list[str],
                     known: dict[str, set[str]]) -> dict[str, Signature]:
     """The signature of each commit: checked here where possible (SSH), the rest by
     `git log %G?` at once with an allowed-signers file of the `known` owners' keys.
@@ -258,7 +259,7 @@ def read_signatures(root: Path, blobs: git.CatFile, shas: list[str],
     pending = []
     by_git = os.environ.get("ITSMCTL_VERIFY") == "git"
     for sha in shas:
-        raw = blobs.get(sha)
+        raw = raws.get(sha)
         if raw is None:
             out[sha] = Signature("none", None, "commit object missing")
             continue

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 SCRATCH_REF = "refs/itsmctl/scratch"     # named in fast-import's stream, never written
 SIGN_FAILED = 77
+SCRATCH_MESSAGE = b"itsmctl: the tree of a signed commit (never on a branch)\n"
 
 
 def new_id(prefix: str, opened: datetime, rng: Optional[random.Random] = None) -> str:
@@ -200,10 +201,12 @@ class Desk:
         and index match the commit, so a process killed in between is finished by the
         next one (see _recover).
 
-        Signed (I4): git 2.39's fast-import cannot sign, so it only builds the tree (its
-        commit goes to no branch); `git commit-tree -S` makes the signed commit with
-        git's own gpg.format / user.signingkey machinery, and `update-ref` moves the
-        branch with the same compare-and-swap on parent.
+        Signed (I4): git 2.39's fast-import cannot sign, so its commit goes to no branch
+        and it answers with that commit's tree; the signed commit of that tree is made
+        as git makes one (`ssh-keygen -Y sign -n git`, the gpgsig header) and stored,
+        and fast-import itself moves the branch to it, with the same fast-forward check
+        of parent. OpenPGP/x509 keys and agent-only literal keys go through
+        `git commit-tree -S` and a compare-and-swap `update-ref` instead.
         """
         ref = self.branch_ref()
         stamp = _git_time(when)
@@ -211,10 +214,11 @@ class Desk:
         msg = message.encode()
         who = f"{author.name} <{author.email}>".encode()
         target = ref if sign is None else SCRATCH_REF
+        text = msg if sign is None else SCRATCH_MESSAGE       # signed: only its tree counts
         out = [b"commit " + target.encode() + b"\nmark :1\n",
                b"author " + who + b" " + stamp + b"\n",
                b"committer " + who + b" " + committed + b"\n",
-               b"data %d\n" % len(msg), msg, b"\n"]
+               b"data %d\n" % len(text), text, b"\n"]
         if parent:
             out.append(b"from " + parent.encode() + b"\n")
         for rel, data in sorted(files.items()):
@@ -224,15 +228,16 @@ class Desk:
                 out.append(b"M 100644 inline " + rel.encode() + b"\ndata %d\n" % len(data))
                 out += [data, b"\n"]
         out.append(b"get-mark :1\n")
-        if sign is not None:          # the tree, and no branch left behind
+        if sign is None:
+            out.append(b"done\n")
+        else:                 # its tree, and no branch left behind; the rest comes later
             out.append(b'ls :1 ""\nreset ' + SCRATCH_REF.encode() + b"\n")
-        out.append(b"done\n")
         self.state.mkdir(parents=True, exist_ok=True)
         journal = self.state / "journal"
         write_atomic(journal, json.dumps(sorted(files)).encode())
         # fast-import builds the commit while the work tree and index are brought up to
         # date beside it; if the commit fails, the journal puts both back from HEAD
-        proc = git.FastImport(self.root, b"".join(out))
+        proc = git.FastImport(self.root, b"".join(out), more_to_come=sign is not None)
         try:
             for rel, data in files.items():
                 target_path = self.root / rel
@@ -242,31 +247,63 @@ class Desk:
                     write_atomic(target_path, data)
             self._update_index(sorted(files))
         finally:
-            res = proc.finish()
-        if sign is not None and res.code == 0:
-            res = self._signed(res, ref, msg, author, stamp, committed, parent, sign)
+            if sign is None:
+                res = proc.finish()
+            else:
+                header = (b"author " + who + b" " + stamp + b"\ncommitter " + who + b" "
+                          + committed + b"\n\n" + msg)
+                res = self._signed(proc, ref, header, parent, sign)
         sha = res.out.strip().decode()
         if res.code != 0 or self.read_ref(ref) != sha:
             self._recover()                      # the work tree and index as HEAD has them
             if self.head() != parent:
                 raise ConcurrencyError(f"{ref} moved while committing (G3); try again",
                                        rule="G3")
-            if res.code == SIGN_FAILED:
-                raise NotPermitted(f"git could not sign the commit with {sign.key if sign else ''}"
-                                   f": {res.last_error()}", rule="I4")
+            if res.code == SIGN_FAILED and sign is not None:
+                raise NotPermitted(f"could not sign the commit with {sign.key}: "
+                                   f"{res.last_error()} (I4)", rule="I4")
             raise GitError(f"git fast-import failed: {res.last_error()}")
         journal.unlink(missing_ok=True)
         self._maybe_gc()
         return sha
 
-    def _signed(self, built: git.Result, ref: str, msg: bytes, author: Author, stamp: bytes,
-                committed: bytes, parent: Optional[str], sign: git.SignWith) -> git.Result:
-        """The signed commit of fast-import's tree, moved onto ref if ref is at parent."""
-        lines = built.out.decode().splitlines()
-        tree = lines[1].split()[2] if len(lines) > 1 and len(lines[1].split()) >= 3 else ""
-        who = (author.name, author.email)
-        made = git.commit_tree(self.root, tree, parent, msg, (*who, stamp.decode()),
-                               (*who, committed.decode()), sign)
+    def _signed(self, proc: git.FastImport, ref: str, rest: bytes, parent: Optional[str],
+                sign: git.SignWith) -> git.Result:
+        """The signed commit of fast-import's tree on ref (if ref is still at parent)."""
+        answers = proc.answers(2)
+        fields = answers[1].split() if len(answers) > 1 else []
+        if len(fields) < 3 or fields[1] != b"tree":
+            return proc.finish()                 # fast-import failed: its error says why
+        payload = b"tree " + fields[2] + b"\n" + \
+            (b"parent " + parent.encode() + b"\n" if parent else b"") + rest
+        if not sign.by_ssh_keygen:
+            res = proc.finish()
+            if res.code != 0:
+                return res
+            return self._commit_tree(fields[2].decode(), ref, payload, parent, sign)
+        signature = git.ssh_sign(sign, payload)
+        if signature.code != 0 or b"BEGIN SSH SIGNATURE" not in signature.out:
+            proc.last(b"done\n")
+            proc.finish()
+            return git.Result(SIGN_FAILED, b"", signature.err)
+        sha = git.write_object(self.root, b"commit", git.with_signature(payload, signature.out))
+        proc.last(b"reset " + ref.encode() + b"\nfrom " + sha.encode() + b"\n\ndone\n")
+        res = proc.finish()
+        return git.Result(res.code, sha.encode() if res.code == 0 else b"", res.err)
+
+    def _commit_tree(self, tree: str, ref: str, payload: bytes, parent: Optional[str],
+                     sign: git.SignWith) -> git.Result:
+        """`git commit-tree -S` (OpenPGP, x509, agent literal keys), then update-ref."""
+        header, _, msg = payload.partition(b"\n\n")
+        people = {}
+        for line in header.split(b"\n"):
+            kind, _, value = line.partition(b" ")
+            if kind in (b"author", b"committer"):
+                name_email, _, date = value.decode().rpartition("> ")
+                name, _, email = name_email.partition(" <")
+                people[kind] = (name, email, date)
+        made = git.commit_tree(self.root, tree, parent, msg, people[b"author"],
+                               people[b"committer"], sign)
         if made.code != 0:
             return git.Result(SIGN_FAILED, b"", made.err)
         sha = made.out.strip().decode()
