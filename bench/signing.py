@@ -131,13 +131,17 @@ def main() -> None:
         # 100 signed transitions, then audit of exactly them as a fresh process
         base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=signed, capture_output=True,
                               text=True).stdout.strip()
-        from itsmctl.app.lifecycle import note as note_case
+        from itsmctl.app.lifecycle import assign, open_ticket
         from itsmctl.app.session import Session
+        from itsmctl.core.intake import Intake
 
         os.environ["ITSMCTL_SIGNING_KEY"] = str(keys["alice"])
         os.environ["ITSMCTL_NO_SYNC"] = "1"
-        for i in range(100):
-            note_case(Session(repo=str(signed)), tickets[signed], f"audit run {i}")
+        for i in range(50):                 # a pull request: 50 tickets opened, dispatched
+            t = open_ticket(Session(repo=str(signed)), Intake(
+                title=f"t{i}", reporter={"name": "王五", "phone": "1"}, category="billing",
+                subtype="application", symptom="billing-error"))
+            assign(Session(repo=str(signed)), t.id, "billing-app")
         audit = median_ms(lambda i: wall([*EXE, "--repo", str(signed), "--actor", "alice",
                                           "audit", "--since", base], signed, env), 5)
     finally:
