@@ -201,7 +201,7 @@ def _review(commit: "LogCommit", book: Book, sigs: dict[str, "Signature"],
     if before is None or not before.desk.require_signed:       # before the anchor: G6
         out = _tickets(commit, own, book)
         if own.desk.require_signed:
-            out += trust.anchor(meta, sig, own, before, where)
+            out += trust.anchor(meta, sig, own, before)
         book.settle(commit.sha, own)
         return out
     owner, out = trust.signer(meta, sig, before, where)
@@ -209,7 +209,7 @@ def _review(commit: "LogCommit", book: Book, sigs: dict[str, "Signature"],
         out += trust.identity(meta, owner, where, touches_config)
     settled = own
     if touches_config:
-        settled, changed = trust.config_change(meta, owner, before, own, where)
+        settled, changed = trust.config_change(meta, owner, before, own)
         out += changed
     book.settle(commit.sha, settled)
     parent_time = _time(times.get(parent) if parent else None, book, parent)

@@ -31,6 +31,8 @@ from itsmctl.core.model import Event
 from itsmctl.core.policy import Policy, Teams
 from itsmctl.core.transitions import MANAGER, SWEEP
 
+DESK, TEAMS = "config/desk.yaml", "config/teams.yaml"
+
 
 @dataclass(frozen=True)
 class Signature:
@@ -112,8 +114,8 @@ def is_manager(policy: Policy, who: Optional[str]) -> bool:
     return person is not None and MANAGER in person.roles
 
 
-def config_change(commit: Commit, owner: Optional[str], before: Policy, after: Policy,
-                  where: str) -> tuple[Policy, list[Finding]]:
+def config_change(commit: Commit, owner: Optional[str], before: Policy,
+                  after: Policy) -> tuple[Policy, list[Finding]]:
     """I7: keys, roles and signing itself change only by an incident manager's signed
     commit. Returns the config later commits are judged by: an unauthorised change of
     keys or roles is reported and not honoured (so a self-granted role grants nothing,
@@ -124,33 +126,33 @@ def config_change(commit: Commit, owner: Optional[str], before: Policy, after: P
     if changes and not is_manager(before, owner):
         roles = ", ".join(before.teams.people[owner].roles) if owner in before.teams.people \
             else "not a person of teams.yaml"
-        found.append(_f(commit, where, "teams", "I7", f"{owner or 'an unverified signer'} "
+        found.append(_f(commit, TEAMS, "teams", "I7", f"{owner or 'an unverified signer'} "
                         f"({roles}) changed {'; '.join(changes)}; only an incident manager's "
                         "signed commit may change keys and roles"))
         trusted = trusted.model_copy(update={"teams": before.teams})
     if before.desk.require_signed and not after.desk.require_signed \
             and not is_manager(before, owner):
-        found.append(_f(commit, where, "teams", "I7", f"{owner or 'an unverified signer'} "
+        found.append(_f(commit, DESK, "teams", "I7", f"{owner or 'an unverified signer'} "
                         "turned require_signed off; only an incident manager may"))
         trusted = trusted.model_copy(update={"desk": trusted.desk.model_copy(
             update={"require_signed": True})})
     return trusted, found
 
 
-def anchor(commit: Commit, sig: Signature, own: Policy, before: Optional[Policy],
-           where: str) -> list[Finding]:
+def anchor(commit: Commit, sig: Signature, own: Policy,
+           before: Optional[Policy]) -> list[Finding]:
     """I4: the commit that turns signing on is signed by an incident manager's key that
     the same commit lists (and who was an incident manager before it, if there was a
     before)."""
     if sig.status != "good":
-        return [_f(commit, where, "anchor", "I4", "turns require_signed on but is not "
+        return [_f(commit, DESK, "anchor", "I4", "turns require_signed on but is not "
                    "validly signed by an incident manager")]
     owner = own.teams.signers().get(sig.key or "")
     if owner is None:
-        return [_f(commit, where, "anchor", "I4", f"turns require_signed on, signed with key "
+        return [_f(commit, DESK, "anchor", "I4", f"turns require_signed on, signed with key "
                    f"{sig.key}, which the same commit does not list")]
     if not is_manager(own, owner) or (before is not None and not is_manager(before, owner)):
-        return [_f(commit, where, "anchor", "I4", f"turns require_signed on, signed by "
+        return [_f(commit, DESK, "anchor", "I4", f"turns require_signed on, signed by "
                    f"{owner}, who is no incident manager")]
     return []
 

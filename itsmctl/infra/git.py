@@ -281,8 +281,9 @@ class FastImport:
         self._open = False
 
     def finish(self) -> Result:
+        """Wait for fast-import (an open stream is ended with `done` first)."""
         if self._open:
-            self.last(b"")
+            self.last(b"done\n")
         self._feeder.join()
         self._proc.stdin = None                 # the feeder closed it
         out, err = self._proc.communicate()

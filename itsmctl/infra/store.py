@@ -283,7 +283,6 @@ class Desk:
             return self._commit_tree(fields[2].decode(), ref, payload, parent, sign)
         signature = git.ssh_sign(sign, payload)
         if signature.code != 0 or b"BEGIN SSH SIGNATURE" not in signature.out:
-            proc.last(b"done\n")
             proc.finish()
             return git.Result(SIGN_FAILED, b"", signature.err)
         sha = git.write_object(self.root, b"commit", git.with_signature(payload, signature.out))

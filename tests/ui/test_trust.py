@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from itsmctl.core.model import ticket_path
-from tests.helpers import USER, itsm
+from tests.helpers import USER, itsm, ok
 from tests.signed import SignedDesk, git, make_signed, scratch_result
 
 
@@ -417,3 +417,35 @@ def test_I5_audit_of_a_100_commit_pull_request_takes_under_2s(sd, monkeypatch):
         assert proc.returncode == 0, proc.stderr
         assert json.loads(proc.stdout)["commits"] == 100
     assert min(times) < 2.0, times
+
+
+def test_I4_a_desk_signing_with_openpgp_keys(tmp_path, monkeypatch):
+    """GPG where a desk uses it: teams.yaml lists the fingerprint, git signs with gpg."""
+    import shutil
+    import subprocess
+
+    if shutil.which("gpg") is None:
+        pytest.skip("gpg is not installed (Debian package gnupg)")
+    home = tmp_path / "gnupg"
+    home.mkdir(mode=0o700)
+    monkeypatch.setenv("GNUPGHOME", str(home))
+    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key",
+                    "Mike <mike@example.com>", "ed25519", "sign", "never"], check=True,
+                   capture_output=True, timeout=60)
+    listing = subprocess.run(["gpg", "--with-colons", "--fingerprint", "mike@example.com"],
+                             capture_output=True, text=True, check=True).stdout
+    fpr = next(line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:"))
+    desk = tmp_path / "desk"
+    as_mike = {"ITSMCTL_SIGNING_KEY": fpr}
+    ok(itsm(tmp_path, "init", str(desk), "--signed", actor="mike", now=None, env=as_mike))
+    assert fpr in (desk / "config/teams.yaml").read_text()
+    tid = ok(itsm(desk, "open", "--title", "gpg", *USER, actor=None, now=None,
+                  env=as_mike)).out.strip()
+    assert git(desk, "log", "--format=%G? %GP", "-1").split() == ["G", fpr]
+    r = itsm(desk, "--json", "audit", now=None)
+    assert r.code == 0 and r.json["findings"] == [], r.out
+    path = desk / ticket_path(tid)
+    path.write_text(path.read_text().replace("title: gpg", "title: forged"))
+    git(desk, "commit", "-qam", "forged")
+    r = itsm(desk, "--json", "audit", now=None)
+    assert ("unsigned", "I5") in kinds(r.json["findings"])
