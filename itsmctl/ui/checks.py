@@ -19,8 +19,9 @@ def validate_cmd(state: State, paths: tuple[str, ...], since: Optional[str]) -> 
     """Check every config and ticket file (G5); exit 4 with one line per problem.
 
     Schemas, cross-references (groups, people, codes, matrix, routing, delegates) and
-    derived values recomputed (priority, major, stored SLA). FILEs limit the ticket
-    files checked (pre-commit passes the staged ones).
+    derived values recomputed (priority, major, stored SLA); config values that look
+    like secrets (tokens in robot URLs, passwords, private keys) are refused (I8).
+    FILEs limit the ticket files checked (pre-commit passes the staged ones).
 
     \b
     Examples:
