@@ -190,3 +190,28 @@ def test_I6_over_the_network_git_daemon(pushed, tmp_path):
         code, err = push(sd, "main")
         assert code != 0 and remote_tip(bare) == before
         assert any("unsigned (I5)" in line for line in refusals(err))
+
+
+def test_I5_sync_replays_offline_work_signed_and_the_hook_accepts_it(pushed, tmp_path):
+    """A command made offline is replayed by `sync` on what arrived meanwhile: signed
+    again by its actor's key, keeping its time (Itsmctl-Replay-Of), accepted by the hook
+    and clean for audit."""
+    sd, bare = pushed
+    tid = sd.open("alice")
+    b = tmp_path / "b"
+    git(tmp_path, "clone", "-q", str(bare), str(b))
+    git(b, "config", "itsmctl.remote", "origin")
+    carol = {"ITSMCTL_SIGNING_KEY": str(sd.keys["carol"].private)}
+    git(b, "remote", "set-url", "origin", str(tmp_path / "unreachable.git"))
+    r = itsm(b, "note", tid, "--text", "made offline", actor=None, now=None, env=carol)
+    assert r.code == 0 and "offline" in r.err
+    offline = git(b, "rev-parse", "HEAD").strip()
+    sd.ok("alice", "note", tid, "--text", "meanwhile")                  # pushed
+    git(b, "remote", "set-url", "origin", str(bare))
+    r = itsm(b, "sync", actor=None, now=None, env=carol)
+    assert r.code == 0, r.err
+    message = git(b, "log", "-1", "--format=%B")
+    assert f"Itsmctl-Replay-Of: {offline}" in message and "note by carol" in message
+    assert git(bare, "rev-parse", "main") == git(b, "rev-parse", "HEAD")
+    r = itsm(b, "--json", "audit", actor="carol", now=None)
+    assert r.code == 0 and r.json["findings"] == [], r.out
