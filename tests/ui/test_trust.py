@@ -442,3 +442,19 @@ def test_I4_a_desk_signing_with_openpgp_keys(tmp_path, monkeypatch):
     git(desk, "commit", "-qam", "forged")
     r = itsm(desk, "--json", "audit", now=None)
     assert ("unsigned", "I5") in kinds(r.json["findings"])
+
+
+def test_I5_mail_gateway_commits_are_signed_by_the_mailgate_account(tmp_path):
+    """`hook mail` acts with `Itsmctl-Via: mail`: signed by the mail gateway's own key
+    (kept on the mail server, ITSMCTL_SIGNING_KEY_MAILGATE); another key is refused."""
+    from tests import mailbuild as mb
+
+    sd = make_signed(tmp_path, ("mike", "alice", "sweep", "mailgate"))
+    before = sd.head()
+    r = sd.run("alice", "hook", "mail", input=mb.gmail("打印机坏了", "三楼打印机卡纸"))
+    assert r.code == 6 and sd.head() == before
+    r = sd.run(None, "hook", "mail", input=mb.gmail("打印机坏了", "三楼打印机卡纸"),
+               env={"ITSMCTL_SIGNING_KEY_MAILGATE": str(sd.keys["mailgate"].private)})
+    assert r.code == 0, r.err
+    assert "Itsmctl-Via: mail" in git(sd.root, "log", "-1", "--format=%B")
+    assert sd.findings() == []
