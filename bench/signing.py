@@ -55,6 +55,18 @@ def median_ms(fn: Callable[[int], float], runs: int) -> float:
     return statistics.median(fn(i) for i in range(runs)) * 1000
 
 
+def paired_ms(a: Callable[[int], float], b: Callable[[int], float],
+              runs: int) -> tuple[float, float, float]:
+    """Medians of a and b run in turns (so a busy machine weighs on both alike), and the
+    median of their differences."""
+    a(-1)
+    b(-1)
+    pairs = [(a(i), b(i)) for i in range(runs)]
+    return (statistics.median(x for x, _ in pairs) * 1000,
+            statistics.median(y for _, y in pairs) * 1000,
+            statistics.median(y - x for x, y in pairs) * 1000)
+
+
 def keypair(directory: Path, name: str) -> Path:
     key = directory / name
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", str(key)],
@@ -124,8 +136,8 @@ def main() -> None:
                                    f"run {i}"], desk, e)
 
         py, fi, ur = floor_ms(tmp, env, args.runs)
-        unsigned = median_ms(note(plain, {**env, "ITSMCTL_ACTOR": "alice"}), args.runs)
-        signed_ms = median_ms(note(signed, as_alice), args.runs)
+        unsigned, signed_ms, extra = paired_ms(note(plain, {**env, "ITSMCTL_ACTOR": "alice"}),
+                                               note(signed, as_alice), args.runs)
         commit_plain = in_process_commit_ms(plain, None, args.runs)
         commit_signed = in_process_commit_ms(signed, keys["alice"], args.runs)
         # 100 signed transitions, then audit of exactly them as a fresh process
@@ -151,7 +163,7 @@ def main() -> None:
           f"{ur:.0f} ms = floor {floor:.0f} ms")
     print(f"transition (note), unsigned desk: {unsigned:.0f} ms ({unsigned / floor:.2f}x floor)")
     print(f"transition (note), signed desk:   {signed_ms:.0f} ms ({signed_ms / floor:.2f}x floor)"
-          f", +{signed_ms - unsigned:.0f} ms for signing")
+          f"; signing adds {extra:.0f} ms (median of paired runs)")
     print(f"the commit alone (in process): unsigned {commit_plain:.1f} ms, signed "
           f"{commit_signed:.1f} ms")
     print(f"audit --since over 100 signed commits (fresh process): {audit:.0f} ms")
