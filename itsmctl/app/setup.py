@@ -141,7 +141,10 @@ PRE_RECEIVE = """\
 # itsmctl (SPEC I6): refuse a push whose new commits fail the audit (I5, G6): unsigned,
 # wrongly signed, forged, or rewriting the desk's history. Installed by
 # `itsmctl init --gitops` on this bare repository.
-exec {python} -m itsmctl audit --pre-receive
+# (not `python -m itsmctl`: git runs the hook inside the bare repository, whose own
+# itsmctl/ state directory would shadow the package)
+exec {python} -c 'import sys; del sys.path[0]; from itsmctl.ui.main import main; main()' \\
+    audit --pre-receive
 """
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from itsmctl.app.session import Call, Session
-from itsmctl.errors import ConcurrencyError, PushRejected
+from itsmctl.errors import ConcurrencyError, PushRejected, RuleViolation
 
 if TYPE_CHECKING:
     from itsmctl.core.events import Ctx
@@ -253,6 +253,11 @@ def push(session: Session, remote: "Remote", parent: Optional[str]) -> None:
         session.say(f"offline: push to {remote.name} failed; committed locally, "
                     "run `itsmctl sync` to push")
         return
+    if outcome == "refused":        # the remote's own check (I6): not a race to retry
+        if parent is not None:
+            remote.move_to(parent)
+        raise RuleViolation(f"{remote.name} refused the commit: {remote.refusal}; nothing "
+                            "was applied", rule="I6")
     tip = fetch(session, remote)
     if parent is not None:
         remote.move_to(parent)
