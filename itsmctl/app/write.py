@@ -194,6 +194,8 @@ def _attempt(session: Session,
             if not inner.files():
                 return result, [], None
             sha = inner.commit(_message(tx), tx.author or session.author, session.now)
+            while desk.warnings:
+                session.say(desk.warnings.pop(0))
             if remote is not None:
                 push(session, remote, inner.parent)
             return result, list(inner.changed.values()), sha

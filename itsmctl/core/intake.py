@@ -65,13 +65,14 @@ def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str,
     alert = _alert(policy, ctx.actor, intake, source)
     cls = Classification(category=intake.category, subtype=intake.subtype, symptom=intake.symptom)
     if base is not None and intake.category is None:
+        # 5.1.11: the original's classification; its cause is for the new resolver to find
         cls = base.classification.model_copy(update={"causation": None})
-    validate_classification(policy, cls)
+    validate_classification(policy, cls, "L12" if base is not None else "L1")
     impact = _impact(policy, intake, base)
-    urgency = (prio.parse_urgency(matrix, intake.urgency) if intake.urgency
-               else prio.default_urgency(matrix, reporter.kind if reporter else None,
-                                         intake.type))
-    raised = 1 if base is not None else 0          # desktop standard 3.1.5
+    urgency = _urgency(policy, intake, reporter, base)
+    # L12 (desktop standard 3.1.5): the previous level, one step up. With the original's
+    # impact and urgency copied, its raises plus one give exactly that.
+    raised = base.priority_raise + 1 if base is not None else 0
     priority = prio.compute(matrix, impact, urgency, raised)
     links = Links(cis=list(intake.cis) or (list(base.links.cis) if base else []),
                   caused_by_change=intake.caused_by_change)
@@ -112,6 +113,17 @@ def _impact(policy: Policy, intake: Intake, base: Optional[Ticket]) -> Any:
     if base is not None:
         return base.impact
     return matrix.impact_levels[-1]
+
+
+def _urgency(policy: Policy, intake: Intake, reporter: Optional[Reporter],
+             base: Optional[Ticket]) -> str:
+    """Given, else the original's for a recurrence (L12), else the default (P2)."""
+    matrix = policy.matrix
+    if intake.urgency:
+        return prio.parse_urgency(matrix, intake.urgency)
+    if base is not None and base.urgency in matrix.urgency_levels:
+        return base.urgency
+    return prio.default_urgency(matrix, reporter.kind if reporter else None, intake.type)
 
 
 def _reporter(policy: Policy, actor: str, intake: Intake, source: str,

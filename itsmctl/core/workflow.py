@@ -65,7 +65,7 @@ def assign(ticket: Ticket, ctx: Ctx, group: str, person: Optional[str] = None,
     cls = ticket.classification
     if causation is not None:
         cls = cls.model_copy(update={"causation": causation})
-        validate_classification(policy, cls)
+        validate_classification(policy, cls, "L6")
     if not cls.causation:
         raise RuleViolation(
             f"a transfer needs the causation (5.1.3-4): itsmctl assign {ticket.id} "
@@ -173,7 +173,7 @@ def resolve(ticket: Ticket, ctx: Ctx, solution: Optional[str], causation: Option
             raise RuleViolation(f"classify {ticket.id} with --category and --subtype before "
                                 "giving a causation", rule="L8")
         cls = cls.model_copy(update={"causation": causation})
-        validate_classification(policy, cls)
+        validate_classification(policy, cls, "L8")
     first_line = ticket.status == "new"
     if not first_line and not cls.causation:
         raise RuleViolation(
@@ -260,15 +260,16 @@ def classify(ticket: Ticket, ctx: Ctx, reason: Optional[str], impact: Any = None
             cls = cls.model_copy(update={"symptom": None})
         if "causation" not in given:
             cls = cls.model_copy(update={"causation": None})
-    validate_classification(policy, cls)
+    validate_classification(policy, cls, "P4")
     new_priority = prio.compute(matrix, new_impact, new_urgency, ticket.priority_raise)
     fields.update(impact=new_impact, urgency=new_urgency, priority=new_priority,
                   major=prio.is_major(matrix, new_impact, new_priority),
                   classification=cls.model_dump())
     new = step(ticket, ctx, "classify", note=reason, **fields)
     if len(new.history) == len(ticket.history) + 1 and not new.history[-1].changes:
-        raise UsageError("classify changed nothing; give --impact, --urgency, --category, "
-                         "--subtype, --symptom or --causation", rule="P4")
+        # P4 records a change with its reason: without a change there is nothing to record
+        raise RuleViolation("classify changed nothing; give --impact, --urgency, --category, "
+                            "--subtype, --symptom or --causation with a new value", rule="P4")
     return new
 
 
@@ -286,7 +287,11 @@ def escalate(ticket: Ticket, ctx: Ctx, reason: Optional[str]) -> Ticket:
 def note(ticket: Ticket, ctx: Ctx, text: Optional[str]) -> Ticket:
     """A work note: no state change, allowed on any ticket."""
     require(ctx.policy, ctx.actor, "note")
-    text = _need(text, "--text", "L14", "the note itself")
+    if text is None or not str(text).strip():
+        # a usage error (SPEC 13 `note ID --text T`) under the rule for required texts
+        raise UsageError("--text is required: the note itself (itsmctl note ID --text T)",
+                         rule="W4")
+    text = str(text).strip()
     return step(ticket, ctx, "note", note=text)
 
 
