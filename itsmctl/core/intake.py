@@ -57,8 +57,9 @@ def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str,
         raise RuleViolation(f"{base.id} is {base.status}, not closed; a recurrence follows a "
                             f"closed ticket (5.1.11); link duplicates with: itsmctl link-master",
                             rule="L12")
-    title = intake.title or (base.title if base else None)
-    if not title or not title.strip():
+    # one line: a title is a subject line in lists, commit messages and mail (E1)
+    title = " ".join((intake.title or (base.title if base else None) or "").split())
+    if not title:
         raise RuleViolation("--title is required", rule="L1")
     source = intake.source or default_source(policy, ctx.actor, intake)
     reporter = _reporter(policy, ctx.actor, intake, source, base)
@@ -77,7 +78,7 @@ def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str,
     links = Links(cis=list(intake.cis) or (list(base.links.cis) if base else []),
                   caused_by_change=intake.caused_by_change)
     ticket = Ticket(
-        id=ticket_id, title=title.strip(), type=intake.type,  # type: ignore[arg-type]
+        id=ticket_id, title=title, type=intake.type,  # type: ignore[arg-type]
         source=source, status="new",  # type: ignore[arg-type]
         impact=impact, urgency=urgency, priority=priority, priority_raise=raised,
         major=prio.is_major(matrix, impact, priority), opened_by=ctx.actor,

@@ -105,6 +105,11 @@ TABLE: dict[str, Transition] = {
     "announce": _row("announce", "A1", LIVE, SAME, {DESK, MANAGER, LEADER}, by_group=True),
     "alert-fire": _row("hook", "H1", LIVE, SAME, NOTE_ROLES),
     "alert-clear": _row("hook", "H1", LIVE, SAME, NOTE_ROLES),
+    # the alert fires again while its ticket is resolved: back to the desk's queue or
+    # to the group that resolved it (monitoring.yaml on_refire: reopen)
+    "alert-reopen": _row("hook", "H1", {"resolved"}, {"new", "assigned"}, NOTE_ROLES),
+    # ... or a new ticket related to the resolved one (on_refire: link)
+    "alert-link": _row("hook", "H1", LIVE, SAME, NOTE_ROLES),
     "visit-due": _row("sweep", "V1", {"closed"}, SAME, None, system=(SWEEP,), closed_ok=True),
     "visit": _row("visit", "V1", {"closed"}, SAME, {DESK, MANAGER}, closed_ok=True),
     # permissions of commands that record no ticket event of their own name

@@ -30,6 +30,30 @@ def parse_duration(text: Any) -> timedelta:
     return timedelta(seconds=sum(float(n) * _UNIT[u] for n, u in _PART.findall(text)))
 
 
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)[bB]?\s*$")
+_SIZE_UNIT = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+def parse_size(text: Any) -> int:
+    """'64KB', '10MB', '1.5M', 4096 -> bytes (binary units)."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        if text < 0:
+            raise ValueError(f"a size cannot be negative: {text}")
+        return text
+    m = _SIZE.match(text) if isinstance(text, str) else None
+    if m is None:
+        raise ValueError(f"not a size: {text!r} (use e.g. 64KB, 10MB)")
+    return int(float(m.group(1)) * _SIZE_UNIT[m.group(2).lower()])
+
+
+def format_size(size: int) -> str:
+    """Inverse of parse_size for messages: 10MB, 64KB, 100B."""
+    for unit, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return f"{size}B"
+
+
 def format_duration(delta: timedelta) -> str:
     """Inverse of parse_duration for display: 1d2h, 30m, 45s."""
     seconds = int(delta.total_seconds())
