@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from itsmctl.app.session import Session
 from itsmctl.app.write import Tx, recorded, written
-from itsmctl.errors import ItsmError
+from itsmctl.errors import Findings, ItsmError
 
 if TYPE_CHECKING:
     from itsmctl.core.model import Ticket
@@ -30,23 +30,36 @@ class SweepOutcome:
     dry_run: bool
     now: str
     actions: list["Action"] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)    # ticket files it could not read
+    refused: list[str] = field(default_factory=list)    # actions a rule refused
     commit: Optional[str] = None
     retried: list[str] = field(default_factory=list)   # tickets with notifications redone
 
     def doc(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "now": self.now, "commit": self.commit,
                 "actions": [a.doc() for a in self.actions], "skipped": self.skipped,
-                "notifications": self.retried}
+                "refused": self.refused, "notifications": self.retried}
+
+    def complete(self) -> None:
+        """The rest is done (and committed); then exit 4 when ticket files were skipped,
+        1 when a rule refused an action: the sweep's work is incomplete (each said)."""
+        if self.skipped:
+            raise Findings(f"sweep: {len(self.skipped)} ticket file(s) skipped", exit_code=4)
+        if self.refused:
+            raise Findings(f"sweep: {len(self.refused)} action(s) refused", exit_code=1)
 
 
-def _ids(session: Session, pick: Callable[["Index"], list[str]]) -> list[str]:
-    """Ticket ids the index picks; every ticket's id when the index is unusable."""
+def _ids(session: Session, pick: Callable[["Index"], list[str]],
+         skipped: Optional[list[str]] = None) -> list[str]:
+    """Ticket ids the index picks (and, into `skipped`, the committed files it cannot
+    read); every ticket's id when the index is unusable."""
     from itsmctl.app.queue import open_index
 
     try:
         index = open_index(session)
         try:
+            if skipped is not None:
+                skipped += [x for x in index.invalid() if x not in skipped]
             return sorted(set(pick(index)))
         finally:
             index.close()
@@ -56,7 +69,7 @@ def _ids(session: Session, pick: Callable[["Index"], list[str]]) -> list[str]:
         return [p.stem for p in session.desk.ticket_files()]
 
 
-def candidate_ids(session: Session) -> list[str]:
+def candidate_ids(session: Session, skipped: Optional[list[str]] = None) -> list[str]:
     """Tickets the sweep may have something to do on (S4, L7, L11, V1, N3).
 
     The index's wake-up times narrow every ticket down to a superset of those due
@@ -64,7 +77,7 @@ def candidate_ids(session: Session) -> list[str]:
     policy, rule = session.policy, session.policy.sla.visit
     return _ids(session, lambda index: index.sweep_candidates(
         session.now.timestamp(), policy.sla.auto_close_after.total_seconds(),
-        list(rule.sources), list(rule.types), list(rule.skip_close_codes)))
+        list(rule.sources), list(rule.types), list(rule.skip_close_codes)), skipped)
 
 
 def unsent_ids(session: Session) -> list[str]:
@@ -79,7 +92,7 @@ def preview(session: Session) -> SweepOutcome:
 
     session = session.derive(system=SWEEP_ACTOR)
     outcome = SweepOutcome(dry_run=True, now=session.now.isoformat())
-    tickets = read_tickets(session, candidate_ids(session), outcome.skipped)
+    tickets = read_tickets(session, candidate_ids(session, outcome.skipped), outcome.skipped)
     outcome.actions = plan(tickets, session.policy, session.now)
     outcome.retried = [t.id for t in read_tickets(session, unsent_ids(session), outcome.skipped)
                        if any(n.status != "sent" for n in t.notifications)]
@@ -122,7 +135,7 @@ def _carry_out(session: Session, tx: Tx, outcome: SweepOutcome) -> list[str]:
 
     policy, now = session.policy, session.now
     ctx = sweep_ctx(policy, now)
-    queue = candidate_ids(session)
+    queue = candidate_ids(session, outcome.skipped)
     touched: list[str] = []
     seen: set[str] = set()
     while queue:
@@ -134,7 +147,7 @@ def _carry_out(session: Session, tx: Tx, outcome: SweepOutcome) -> list[str]:
         if ticket is None:
             continue
         done = settled(ticket, policy, now)
-        outcome.skipped += done.refused
+        outcome.refused += done.refused
         if not done.actions:
             continue
         tx.save(done.ticket)

@@ -57,7 +57,10 @@ def _scalar(text: str) -> Any:
         return _BOOL[text]
     if _INT.match(text):
         return int(text)
-    if (text[0] in _UNSAFE_START or text[0] in "[]#,?:-" and len(text) > 1 and text[1] == " "
+    # a plain scalar never starts with a flow indicator or a comment, nor with - ? :
+    # followed by a space (or alone): libyaml reads (or refuses) those otherwise
+    if (text[0] in _UNSAFE_START or text[0] in "[]},#"
+            or text[0] in "?:-" and (len(text) == 1 or text[1] == " ")
             or " #" in text or ": " in text or text.endswith(":") or _SPECIAL.match(text)):
         raise _Unsupported
     return text

@@ -302,11 +302,29 @@ def parse_ticket(doc: Any, where: str) -> Any:
     if not isinstance(doc, dict):
         raise InvalidFile(f"{where}: expected a mapping at the top")
     try:
-        return Ticket.from_doc(doc)
+        ticket = Ticket.from_doc(doc)
     except ValidationError as exc:
         err = exc.errors()[0]
         at = ".".join(str(x) for x in err["loc"]) or "(top)"
         raise InvalidFile(f"{where}: {at}: {err['msg'].removeprefix('Value error, ')}") from None
+    misplaced(ticket.id, where)
+    return ticket
+
+
+def misplaced(ticket_id: Any, where: str) -> None:
+    """A ticket file holds the ticket its path names: saving one whose `id:` was edited
+    would write a second file (G1). InvalidFile when they differ."""
+    from itsmctl.core.model import ticket_path
+
+    if not where.startswith("tickets/"):
+        return
+    try:
+        home = ticket_path(str(ticket_id))
+    except ValueError:
+        home = None
+    if home != where:
+        raise InvalidFile(f"{where}: id: {ticket_id} belongs at {home or 'no ticket path'}; "
+                          "restore the id (git log -p -- " + where + ") or move the file")
 
 
 Finalize = Callable[["Ticket"], "Ticket"]

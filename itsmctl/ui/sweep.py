@@ -39,8 +39,11 @@ def sweep_cmd(state: State, dry_run: bool, no_retry: bool, quiet: bool) -> None:
     outcome = sweep.preview(session) if dry_run else sweep.sweep(session, retry=not no_retry)
     for line in outcome.skipped:
         session.say(f"itsmctl sweep: skipped: {line}")
+    for line in outcome.refused:
+        session.say(f"itsmctl sweep: refused: {line}")
     idle = not (outcome.actions or outcome.retried or outcome.commit)
     emit(state, "" if quiet and idle else _human(outcome), outcome.doc())
+    outcome.complete()
 
 
 def _human(outcome: Any) -> str:

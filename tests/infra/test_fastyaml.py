@@ -50,6 +50,9 @@ def test_fast_reader_declines_hand_edited_line_endings():
         text, Loader=yaml.CSafeLoader)
     text = "title: plain with trailing spaces   \n"
     assert fastyaml.parse(text) in (None, yaml.load(text, Loader=yaml.CSafeLoader))
+    for bad in ("title: [unclosed\n", "title: ]x\n", "title: ,x\n", "title: }x\n",
+                "title: #x\n", "title: -\n", "title: ?\n"):
+        assert fastyaml.parse(bad) is None, bad         # libyaml decides (or refuses)
 
 
 def test_unicode_spaces_and_line_separators_survive_every_write(desk):

@@ -41,14 +41,15 @@ def test_G5_cross_references_of_config(desk):
     rewrite(desk, "config/kpi.yaml", "successful_close_codes: [solved, auto_closed]",
             "successful_close_codes: [solved, fixed]", commit=False)
     lines = problems(desk)
-    assert "config/teams.yaml: delegates.0: carol cannot delegate to themselves" in lines
-    assert "config/kpi.yaml: successful_close_codes: unknown close code 'fixed'" in lines
+    # file:line: key path: message (the line of the key the problem is about)
+    assert "config/teams.yaml:31: delegates.0: carol cannot delegate to themselves" in lines
+    assert "config/kpi.yaml:19: successful_close_codes: unknown close code 'fixed'" in lines
 
 
 def test_G5_routing_target_without_members(desk):
     rewrite(desk, "config/teams.yaml", "roles: [support], groups: [vendor-db]",
             "roles: [support], groups: [dba]", commit=False)
-    assert "config/teams.yaml: groups.vendor-db: a routing target with no members (L3, L4)" \
+    assert "config/teams.yaml:13: groups.vendor-db: a routing target with no members (L3, L4)" \
         in problems(desk)
 
 

@@ -54,6 +54,21 @@ def format_size(size: int) -> str:
     return f"{size}B"
 
 
+def check_zone(name: str) -> str:
+    """An IANA time zone name the system knows (UTC always); ValueError otherwise, so
+    `validate` refuses what would break every later command."""
+    if name.upper() == "UTC":
+        return name
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (an IANA name such as "
+                         "Asia/Shanghai)") from None
+    return name
+
+
 def format_duration(delta: timedelta) -> str:
     """Inverse of parse_duration for display: 1d2h, 30m, 45s."""
     seconds = int(delta.total_seconds())

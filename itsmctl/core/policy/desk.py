@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from itsmctl.core.policy.base import Model
+from itsmctl.core.policy.base import Model, check_zone
 
 
 class DeskConfig(Model):
@@ -18,8 +18,14 @@ class DeskConfig(Model):
     id_prefix: str = Field(default="INC", pattern=r"^[A-Z]{2,5}$")
     # L13: `link --requirement` closes the ticket or parks it waiting
     requirement_link: Literal["close", "wait"] = "close"
-    lock_timeout: float = 60.0  # seconds a command waits for the desk lock before exit 5 (G3)
+    # seconds a command waits for the desk lock before exit 5 (G3); 0: not at all
+    lock_timeout: float = Field(default=60.0, ge=0, le=86400)
     remote: Optional[str] = None  # git remote pulled before and pushed after every command (G4)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        return check_zone(v)
 
 
 class Codes(Model):
