@@ -75,6 +75,10 @@ def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str,
     # impact and urgency copied, its raises plus one give exactly that.
     raised = base.priority_raise + 1 if base is not None else 0
     priority = prio.compute(matrix, impact, urgency, raised)
+    if intake.caused_by_change:
+        from itsmctl.core.workflow import link_id
+
+        link_id(policy, "change", intake.caused_by_change, "L1")
     links = Links(cis=list(intake.cis) or (list(base.links.cis) if base else []),
                   caused_by_change=intake.caused_by_change)
     ticket = Ticket(

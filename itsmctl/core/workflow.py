@@ -298,9 +298,20 @@ def note(ticket: Ticket, ctx: Ctx, text: Optional[str]) -> Ticket:
     return step(ticket, ctx, "note", note=text)
 
 
+def link_id(policy: Policy, kind: str, value: str, rule: str) -> str:
+    """An id of the problem, change or requirement tracker, as desk.yaml `link_ids` says
+    it looks (a usage error otherwise: free text is not a record in another system)."""
+    if not policy.desk.link_ids.check(kind, value):
+        pattern = getattr(policy.desk.link_ids, kind)
+        raise UsageError(f"{value!r} is not a {kind} id: config/desk.yaml link_ids.{kind} "
+                         f"is {pattern!r}", rule=rule)
+    return value
+
+
 def link_problem(ticket: Ticket, ctx: Ctx, problem: str) -> Ticket:
     check_state(ticket, "link-problem")
     require(ctx.policy, ctx.actor, "link-problem")
+    link_id(ctx.policy, "problem", problem, "T2")
     links = ticket.links.model_copy(update={"problem": problem})
     return step(ticket, ctx, "link-problem", links=links.model_dump())
 
@@ -310,6 +321,7 @@ def link_change(ticket: Ticket, ctx: Ctx, change: str) -> Ticket:
     check_state(ticket, "link-change")
     check_not_slave(ticket, "link-change")
     require(ctx.policy, ctx.actor, "link-change")
+    link_id(ctx.policy, "change", change, "T2")
     linked = ticket.evolve(links=ticket.links.model_copy(update={"change": change}).model_dump())
     return fold(ticket, wait(linked, ctx, "change", reference=change, action="link-change",
                              note=f"waiting for change {change}"))
@@ -320,6 +332,7 @@ def link_requirement(ticket: Ticket, ctx: Ctx, requirement: str) -> Ticket:
     check_state(ticket, "link-requirement")
     check_not_slave(ticket, "link-requirement")
     require(ctx.policy, ctx.actor, "link-requirement")
+    link_id(ctx.policy, "requirement", requirement, "L13")
     links = ticket.links.model_copy(update={"requirement": requirement}).model_dump()
     linked = ticket.evolve(links=links)
     if ctx.policy.desk.requirement_link == "wait":

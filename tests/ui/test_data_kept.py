@@ -122,3 +122,52 @@ def test_G5_a_model_level_error_names_its_key_and_line_not_top(desk):
     assert r.code == 4 and "(top)" not in r.err
     assert r.err.startswith("config/priority_matrix.yaml:") and \
         r.err.split(":")[1].isdigit(), r.err
+
+
+SPOOF = "printer\rPASSWORD RESET: call 555\x1b[2J\x07\x9b31m\u202eevil"
+
+
+@pytest.mark.parametrize("command", ["show", "log", "list"])
+def test_W8_terminal_output_never_carries_raw_control_characters(desk, command):
+    tid = open_ticket(desk, "--description", SPOOF, title="ok")
+    ok(itsm(desk, "note", tid, "--text", SPOOF))
+    path = _rewrite(desk, tid, "title: ok", 'title: "' + SPOOF.replace("\x1b", "\\e")
+                    .replace("\r", "\\r").replace("\x07", "\\a").replace("\x9b", "\\x9b")
+                    + '"')
+    assert "\r" in show(desk, tid)["title"] and path.is_file()
+    r = ok(itsm(desk, command, *([] if command == "list" else [tid])))
+    for raw in ("\r", "\x1b", "\x07", "\x9b", "\u202e"):
+        assert raw not in r.out, (command, raw)
+    assert "\\r" in r.out or command == "log"
+    assert "PASSWORD RESET" in r.out or command == "log"
+
+
+def test_T2_link_problem_and_change_take_ids_of_the_configured_pattern(desk):
+    from tests.helpers import dispatched
+
+    tid = dispatched(desk)
+    n = commit_count(desk)
+    for option, value in (("--problem", "rm -rf /"), ("--problem", "PRB-1\nCHG-2"),
+                          ("--change", "whatever"), ("--requirement", "x y")):
+        r = itsm(desk, "--json", "link", tid, option, value)
+        assert r.code == 2 and "link_ids" in r.err_json["message"], (option, value)
+    assert commit_count(desk) == n
+    ok(itsm(desk, "link", tid, "--problem", "PRB-0042"))
+    path = desk / "config" / "desk.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert 'problem: "PRB-[0-9]+"' in text
+    path.write_text(text.replace('problem: "PRB-[0-9]+"', 'problem: "PB[0-9]{6}"'),
+                    encoding="utf-8")
+    git(desk, "commit", "-qam", "our problem tracker")
+    assert itsm(desk, "link", tid, "--problem", "PRB-0042").code == 2
+    ok(itsm(desk, "link", tid, "--problem", "PB000042"))
+    ok(itsm(desk, "validate"))
+
+
+def test_G5_validate_refuses_a_link_id_pattern_that_is_not_a_regular_expression(desk):
+    path = desk / "config" / "desk.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('change: "CHG-[0-9]+"', 'change: "CHG-[0-9"'),
+                    encoding="utf-8")
+    r = itsm(desk, "validate")
+    assert r.code == 4 and "link_ids.change" in r.err

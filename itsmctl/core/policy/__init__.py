@@ -18,7 +18,7 @@ from itsmctl.core.policy.base import (  # noqa: F401  (the names config users im
     parse_size,
 )
 from itsmctl.core.policy.categories import Categories, Category, Subtype  # noqa: F401
-from itsmctl.core.policy.desk import Codes, DeskConfig  # noqa: F401
+from itsmctl.core.policy.desk import Codes, DeskConfig, LinkIds  # noqa: F401
 from itsmctl.core.policy.kpi import KpiConfig, KpiTargets, Target  # noqa: F401
 from itsmctl.core.policy.matrix import AffectedUsers, PriorityMatrix, UrgencyDefaults  # noqa: F401
 from itsmctl.core.policy.monitoring import (  # noqa: F401

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal, Optional
 
 from pydantic import Field, field_validator
 
 from itsmctl.core.policy.base import Model, check_zone
+
+
+class LinkIds(Model):
+    """T2, L13: what an id in the problem, change and requirement trackers looks like."""
+
+    problem: str = "PRB-[0-9]+"  # `link --problem` (T2)
+    change: str = "CHG-[0-9]+"  # `link --change` (T2), `open --caused-by-change`
+    requirement: str = "REQ-[0-9]+"  # `link --requirement` (L13)
+
+    @field_validator("problem", "change", "requirement")
+    @classmethod
+    def _regex(cls, v: str) -> str:
+        try:
+            re.compile(v)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {v!r} ({exc})") from None
+        return v
+
+    def check(self, kind: str, value: str) -> bool:
+        """Does `value` match the `kind` pattern in full (no line breaks)?"""
+        return "\n" not in value and re.fullmatch(getattr(self, kind), value) is not None
 
 
 class DeskConfig(Model):
@@ -21,6 +43,7 @@ class DeskConfig(Model):
     # seconds a command waits for the desk lock before exit 5 (G3); 0: not at all
     lock_timeout: float = Field(default=60.0, ge=0, le=86400)
     remote: Optional[str] = None  # git remote pulled before and pushed after every command (G4)
+    link_ids: LinkIds = Field(default_factory=LinkIds)  # ids `link` accepts (T2, L13)
 
     @field_validator("timezone")
     @classmethod
