@@ -37,7 +37,7 @@ SECTIONS: dict[str, tuple[str, list[str]]] = {
     "Sweep": ("sweep", ["sweep"]),
     "Hooks": ("hooks", ["hook"]),
     "Sync": ("sync", ["sync"]),
-    "Setup": ("setup", ["init", "demo", "completion"]),
+    "Setup": ("setup", ["init", "demo", "completion", "contrib"]),
 }
 # command -> one-line summary for `itsmctl --help` without importing the command
 SUMMARIES = {
@@ -74,6 +74,7 @@ SUMMARIES = {
     "init": "Make a new desk repository (config, tickets/, kb/) with its first commit.",
     "demo": "Build a demo desk and play a morning at the service desk through real commands.",
     "completion": "Print the shell completion script for bash, zsh or fish.",
+    "contrib": "Print or install the integration files: cron, systemd, Nagios, Zabbix, CI.",
 }
 MODULE_OF = {name: module for module, names in SECTIONS.values() for name in names}
 
