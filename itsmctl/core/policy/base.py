@@ -9,8 +9,9 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel, ConfigDict
 
 Level = Union[int, str]
-ROLES = ("service_desk", "support", "incident_manager", "leader", "monitoring")
-Role = Literal["service_desk", "support", "incident_manager", "leader", "monitoring"]
+ROLES = ("service_desk", "support", "incident_manager", "leader", "monitoring", "intake")
+# intake: machine accounts for what users submit (mail gateway, web service)
+Role = Literal["service_desk", "support", "incident_manager", "leader", "monitoring", "intake"]
 PHASES = ("respond", "accept", "restore", "close")
 Duration = timedelta
 
@@ -28,22 +29,6 @@ def parse_duration(text: Any) -> timedelta:
     if not isinstance(text, str) or not _DURATION.match(text):
         raise ValueError(f"not a duration: {text!r} (use e.g. 10m, 8h, 1d, 0.5h)")
     return timedelta(seconds=sum(float(n) * _UNIT[u] for n, u in _PART.findall(text)))
-
-
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmMgG]?)[bB]?\s*$")
-_SIZE_UNIT = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
-
-
-def parse_size(text: Any) -> int:
-    """'64KB', '10MB', '1.5M', 4096 -> bytes (binary units)."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        if text < 0:
-            raise ValueError(f"a size cannot be negative: {text}")
-        return text
-    m = _SIZE.match(text) if isinstance(text, str) else None
-    if m is None:
-        raise ValueError(f"not a size: {text!r} (use e.g. 64KB, 10MB)")
-    return int(float(m.group(1)) * _SIZE_UNIT[m.group(2).lower()])
 
 
 def format_size(size: int) -> str:

@@ -7,7 +7,8 @@ from typing import Any, Literal, Optional
 
 from pydantic import Field, field_validator
 
-from itsmctl.core.policy.base import Duration, Level, Model, parse_duration, parse_size
+from itsmctl.core.policy.base import Duration, Level, Model, parse_duration
+from itsmctl.core.policy.mail import parse_size  # one size syntax for every file
 
 
 class SeverityRule(Model):
