@@ -111,6 +111,21 @@ class Desk:
             return out
         return ref
 
+    def home_branch(self, configured: Optional[str], remote: Optional[str]) -> Optional[str]:
+        """The branch tickets belong on: desk.yaml `branch:`, else the remote's default
+        branch, else `main` or `master` (the branch `itsmctl init` made the desk on)."""
+        if configured:
+            return configured
+        if remote:
+            out = git.run(self.root, "symbolic-ref", "-q", f"refs/remotes/{remote}/HEAD",
+                          check=False).strip().decode()
+            if out.startswith(f"refs/remotes/{remote}/"):
+                return out.removeprefix(f"refs/remotes/{remote}/")
+        for name in ("main", "master"):
+            if self.read_ref(f"refs/heads/{name}"):
+                return name
+        return None
+
     def _symbolic_head(self) -> Optional[str]:
         """refs/heads/<branch> from .git/HEAD; None when git must be asked."""
         gitdir = self.root / ".git"

@@ -44,6 +44,9 @@ class DeskConfig(Model):
     lock_timeout: float = Field(default=60.0, ge=0, le=86400)
     remote: Optional[str] = None  # git remote pulled before and pushed after every command (G4)
     link_ids: LinkIds = Field(default_factory=LinkIds)  # ids `link` accepts (T2, L13)
+    # the branch tickets are committed on; a command on another branch warns (default:
+    # the remote's default branch, else main, else master)
+    branch: Optional[str] = None
 
     @field_validator("timezone")
     @classmethod
