@@ -4,6 +4,8 @@ work on a branch other than the desk's, the desk-engineer tour's exit code."""
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import BILLING, dispatched, git, itsm, ok, open_ticket
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -60,3 +62,12 @@ def test_the_incident_manager_tour_goes_back_to_main_before_ticket_work():
     text = (DOCS / "tour-incident-manager.md").read_text(encoding="utf-8")
     branch, knowledge = text.index("git switch -q -c"), text.index("## Knowledge")
     assert "git switch -q main" in text[branch:knowledge]
+
+
+@pytest.mark.parametrize("args", [["list"], ["list", "--all"], ["show", "X"], ["contrib"],
+                                  ["kb", "search", "printer"], ["report"], ["validate"]])
+def test_S7_a_malformed_now_is_exit_2_everywhere(desk, args):
+    r = itsm(desk, *args, now="yesterday-ish")
+    assert r.code == 2 and "[S7]" in r.err and "ISO 8601" in r.err, (args, r.err)
+    r = itsm(desk, *args, now=None, env={"ITSMCTL_NOW": "next tuesday"})
+    assert r.code == 2 and "[S7]" in r.err and "ITSMCTL_NOW" in r.err, (args, r.err)
