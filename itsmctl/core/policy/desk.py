@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Literal, Optional
+from datetime import timedelta
+from typing import Any, Literal, Optional
 
 from pydantic import Field, field_validator
 
-from itsmctl.core.policy.base import Model, check_zone
+from itsmctl.core.policy.base import Duration, Model, check_zone, parse_duration
 
 
 class LinkIds(Model):
@@ -47,11 +48,24 @@ class DeskConfig(Model):
     # the branch tickets are committed on; a command on another branch warns (default:
     # the remote's default branch, else main, else master)
     branch: Optional[str] = None
+    # I4: every commit is signed by the person acting (git's own ssh or OpenPGP signing)
+    # with a key teams.yaml lists; the commit that turns this on is the signing anchor
+    require_signed: bool = False
+    # I5 on a signed desk: how far --now may be from the clock, and an event's time from
+    # its commit's, before the command is refused or audit reports it
+    clock_tolerance: Duration = timedelta(minutes=5)
+    # I5: how far back `sync` may replay a command made offline, keeping its original time
+    replay_window: Duration = timedelta(days=7)
 
     @field_validator("timezone")
     @classmethod
     def _zone(cls, v: str) -> str:
         return check_zone(v)
+
+    @field_validator("clock_tolerance", "replay_window", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> Any:
+        return parse_duration(v)
 
 
 class Codes(Model):
