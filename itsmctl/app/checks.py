@@ -24,8 +24,14 @@ def config_problems(session: Session) -> Iterator[str]:
 
     from itsmctl.core import integrity
     from itsmctl.core.policy import Policy
-    from itsmctl.infra.config import _model_for, read_documents, validate_doc
-    from itsmctl.infra.yaml import line_of, plain
+    from itsmctl.infra.config import (
+        _model_for,
+        problem_line,
+        read_documents,
+        schema_lines,
+        validate_doc,
+    )
+    from itsmctl.infra.yaml import plain
 
     try:
         docs = read_documents(session.root)
@@ -44,16 +50,14 @@ def config_problems(session: Session) -> Iterator[str]:
             try:
                 _model_for(key).model_validate(plain(doc))
             except ValidationError as full:
-                for err, text in zip(full.errors(), integrity.schema_errors(full)):
-                    line = line_of(doc, tuple(err["loc"]))
-                    yield f"{where}{':' + str(line) if line else ''}: {text}"
+                yield from schema_lines(where, doc, full)
             else:
                 yield exc.message
     if len(parts) != len(docs):
         return
     policy = Policy(**parts)
     for name, at, msg in [*policy.problems(), *integrity.config(policy)]:
-        yield f"config/{name}: {at}: {msg}"
+        yield problem_line(docs, name, at, msg)
 
 
 def secret_problems(docs: dict[str, tuple[str, Any]]) -> Iterator[str]:

@@ -326,7 +326,7 @@ class Reader:
                     parts[key] = parts[key] or piece or None
         cls = Classification(**self._known_classes(parts))
         try:
-            validate_classification(self.policy, cls)
+            validate_classification(self.policy, cls, "W7")
         except ItsmError as exc:
             shown = path or "/".join(v for v in parts.values() if v)
             self._unknown("classification", shown, exc.message)

@@ -46,8 +46,9 @@ def history_rows(ticket: "Ticket", policy: "Policy") -> list[list[Any]]:
 
 
 def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any], width: int = 100) -> str:
-    """`show` for people: the state on top, the clocks, the last events in words (W8)."""
-    from itsmctl.ui.output import table
+    """`show` for people: the state on top, the clocks, the last events in words (W8);
+    ticket text escaped (`printable`)."""
+    from itsmctl.ui.output import printable, table
     from itsmctl.ui.words import Words, wrap
 
     cls = ticket.classification
@@ -109,9 +110,10 @@ def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any], width: int
     if ticket.announcement is not None:
         news = ticket.announcement
         lines.append(f"  announced  {news.kind}: {news.title} ({news.status})")
-    lines = [out for line in lines for out in wrap(line, width, indent="", hang=" " * 13)]
+    lines = [out for line in lines
+             for out in wrap(printable(line), width, indent="", hang=" " * 13)]
     if ticket.description:
-        lines += [""] + wrap(ticket.description, width, indent="  ")
+        lines += [""] + wrap(printable(ticket.description), width, indent="  ")
     sla_rows = []
     for phase, clock in doc["sla"].items():
         if clock.get("start") is None:
@@ -119,6 +121,7 @@ def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any], width: int
         state = "BREACHED" if clock["breached"] else ("met" if clock["stop"] else "running")
         sla_rows.append([phase, short_time(clock["start"]), short_time(clock["deadline"]),
                          "" if clock["stop"] else clock["remaining"], state])
+    lines = [printable("\n".join(lines))]            # ticket text, before any colour
     if sla_rows:
         lines += ["", table(sla_rows, ["sla", "start", "deadline", "remaining", "state"])]
     shown = ticket.history[-8:]

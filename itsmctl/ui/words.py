@@ -171,14 +171,17 @@ class Words:
         return f"{short_time(e.at.isoformat())}  {e.actor}  {e.action}{via}{move}"
 
     def event(self, e: "Event", width: int) -> list[str]:
-        lines = wrap(self.header(e), width, indent="", hang=INDENT)
+        """One event's lines; its text escaped (`printable`: it may come from users)."""
+        from itsmctl.ui.output import printable
+
+        lines = wrap(printable(self.header(e)), width, indent="", hang=INDENT)
         if e.note:
-            lines += wrap(e.note, width, indent=INDENT)
+            lines += wrap(printable(e.note), width, indent=INDENT)
         for key, value in e.changes.items():
             if key == "status" or not (isinstance(value, list) and len(value) == 2):
                 continue
-            lines += wrap(self.change(key, value[0], value[1]), width, indent=INDENT,
-                          hang="  ")
+            lines += wrap(printable(self.change(key, value[0], value[1])), width,
+                          indent=INDENT, hang="  ")
         return lines
 
     def history(self, events: list["Event"], width: int) -> str:

@@ -93,6 +93,7 @@ def test_every_command_answers_json(desk, tmp_path):
     run("validate")
     run("audit")
     run("completion", "bash")
+    assert run("contrib", "cron")["file"] == "cron/itsmctl-sweep.cron"
     assert run("sync", code=2)["rule"] == "G4"      # no remote: a JSON error
     assert run("search", "计费")[0]["id"] == tid
     assert run("watch", dup, actor="mike")["watchers"] == ["mike"]

@@ -64,7 +64,7 @@ def test_W4_canned_texts_by_name(desk):
 def test_W4_no_editor_without_a_terminal(desk):
     tid = open_ticket(desk)
     r = itsm(desk, "note", tid, env={"EDITOR": "false"})
-    assert r.code == 1 and "[L14]" in r.err and "--text is required" in r.err
+    assert r.code == 2 and "[W4]" in r.err and "--text is required" in r.err
 
 
 # ---------------------------------------------------------------- a real terminal
