@@ -102,7 +102,7 @@ def _rows(path: Path, mapping: Optional["Mapping"]) -> tuple[list[str], list[tup
 
     fmt = (mapping.format if mapping else None) or (
         "json" if path.suffix.lower() == ".json" else "csv")
-    encoding = mapping.encoding if mapping else "utf-8-sig"
+    encoding = mapping.encodings if mapping else ["utf-8-sig"]
     if fmt == "json":
         rows = read_json(path, encoding)
         header = sorted({k for _, r in rows if isinstance(r, dict) for k in r})

@@ -7,8 +7,8 @@ Import reads two kinds of rows:
   ticket comes back as it was, ids kept, with one `import` event appended that says
   where it came from (audit accepts the history before an import event as the source
   desk's record, vouched for by whoever imported it);
-- another tool's export through a column mapping (`Mapping`: GLPI, iTop, OTRS ship
-  with itsmctl): each row becomes a ticket whose history is one `import` event, at
+- another tool's export through a column mapping (`Mapping`: GLPI, iTop, OTRS and
+  spreadsheets ship with itsmctl): each row becomes a ticket whose history is one `import` event, at
   the time the source says the ticket was opened, leading to the mapped status.
 
 Every row is checked; a problem is a `RowError` the app reports as `file:line`.
@@ -16,12 +16,13 @@ Every row is checked; a problem is a `RowError` the app reports as `file:line`.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Callable, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from itsmctl.core import priority as prio
 from itsmctl.core.classification import validate_classification
@@ -57,7 +58,9 @@ class Mapping(BaseModel):
     name: str  # the tool, as the import note names it
     format: Optional[Literal["csv", "json"]] = None  # default: from the file's suffix
     delimiter: Optional[str] = None  # CSV: the separator (default: guessed from the header)
-    encoding: str = "utf-8-sig"  # the file's encoding (utf-8-sig also reads plain UTF-8)
+    # the file's encoding, or several tried in turn (utf-8-sig also reads plain UTF-8;
+    # a spreadsheet saved as CSV on a Chinese Windows is GB18030)
+    encoding: Union[str, list[str]] = "utf-8-sig"
     # times without an offset are in the desk's time zone; ISO 8601 is always accepted
     date_formats: list[str] = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
     # ticket field -> the export's column names, any of them (case and spaces ignored)
@@ -72,6 +75,22 @@ class Mapping(BaseModel):
     # back to `new` for the desk to dispatch
     lenient: list[str] = []
     id_from_number: bool = True  # a numeric source id gives a stable ticket id
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encodings(cls, value: Union[str, list[str]]) -> Union[str, list[str]]:
+        for name in [value] if isinstance(value, str) else value:
+            try:
+                codecs.lookup(name)
+            except LookupError:
+                raise ValueError(f"unknown encoding {name!r}") from None
+        if not value:
+            raise ValueError("give at least one encoding")
+        return value
+
+    @property
+    def encodings(self) -> list[str]:
+        return [self.encoding] if isinstance(self.encoding, str) else list(self.encoding)
 
 
 def ticket_id_for(prefix: str, opened: datetime, number: str) -> Optional[str]:

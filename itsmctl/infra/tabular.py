@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence, Union
 
 from itsmctl.errors import InvalidFile
 
@@ -16,16 +16,27 @@ DELIMITERS = (",", ";", "\t", "|")
 csv.field_size_limit(2 ** 31 - 1)
 
 
-def read_text(path: Path, encoding: str) -> str:
+def read_text(path: Path, encoding: Union[str, Sequence[str]]) -> str:
+    """The file's text in the first of the encodings that reads it whole."""
+    names = [encoding] if isinstance(encoding, str) else list(encoding)
     try:
-        return path.read_bytes().decode(encoding)
+        data = path.read_bytes()
     except FileNotFoundError:
         raise InvalidFile(f"{path}: no such file", rule="W7") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidFile(f"{path}: unreadable as {encoding}: {exc}", rule="W7") from None
+    except OSError as exc:
+        raise InvalidFile(f"{path}: unreadable: {exc.strerror or exc}", rule="W7") from None
+    for name in names:
+        try:
+            return data.decode(name)
+        except UnicodeDecodeError as exc:
+            error = exc
+    line = 1 + data.count(b"\n", 0, error.start)
+    raise InvalidFile(f"{path}:{line}: not {' nor '.join(names)} ({error.reason} at byte "
+                      f"{error.start}); set `encoding:` in the mapping", rule="W7")
 
 
-def read_csv(path: Path, encoding: str, delimiter: Optional[str]) -> tuple[list[str], Rows]:
+def read_csv(path: Path, encoding: Union[str, Sequence[str]],
+             delimiter: Optional[str]) -> tuple[list[str], Rows]:
     """(header, rows with the line each starts on)."""
     text = read_text(path, encoding)
     first = text.split("\n", 1)[0]
@@ -58,7 +69,7 @@ def read_csv(path: Path, encoding: str, delimiter: Optional[str]) -> tuple[list[
     return header, rows
 
 
-def read_json(path: Path, encoding: str) -> Rows:
+def read_json(path: Path, encoding: Union[str, Sequence[str]]) -> Rows:
     """The objects of a JSON export with the line each starts on."""
     text = read_text(path, encoding)
     try:

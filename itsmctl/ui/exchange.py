@@ -76,8 +76,9 @@ def _csv(stream: IO[str], docs: object) -> None:
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--mapping", metavar="NAME|FILE", help="The columns of another tool's export: "
-              "glpi, itop, otrs (or the desk's config/mappings/NAME.yaml, or a mapping "
-              "file); not needed for itsmctl's own export.")
+              "glpi, itop, otrs, or spreadsheet (a sheet saved as CSV, English or Chinese "
+              "column names); the desk's config/mappings/NAME.yaml; or a mapping file. "
+              "Not needed for itsmctl's own export.")
 @click.option("--dry-run", is_flag=True, help="Check every row and print what would be "
               "created; commit nothing.")
 @pass_state
@@ -94,6 +95,7 @@ def import_cmd(state: State, file: str, mapping: Optional[str], dry_run: bool) -
       itsmctl import glpi-tickets.csv --mapping glpi --dry-run
       itsmctl import glpi-tickets.csv --mapping glpi
       itsmctl import itop-requests.csv --mapping itop
+      itsmctl import 工单台账.csv --mapping spreadsheet
       itsmctl import desk.json                     # an itsmctl export: ids and history kept
     """
     from itsmctl.app.exchange import import_file

@@ -172,3 +172,56 @@ def test_W7_export_json_of_a_ticket_equals_show_keys(desk):
     exported = ok(itsm(desk, "export")).json[0]
     shown = show(desk, tid)
     assert set(exported) == set(shown)
+
+
+def test_W7_spreadsheet_in_chinese_saved_by_excel_as_gb18030(desk, tmp_path):
+    sheet = tmp_path / "台账.csv"
+    sheet.write_bytes(
+        ("编号,标题,问题描述,状态,优先级,报障时间,报障人,联系电话,部门,处理组,处理人,"
+         "设备,备注\n"
+         "1024,打印机卡纸,三楼打印机卡纸,处理中,P2,2026/11/20 8:05,王五,13800000000,"
+         "财务部,数据库组,erin,PRN-301,已电话回访\n"
+         ",邮箱登不上,,新建,P4,2026年11月21日 9:30,赵六,,,,,,\n").encode("gb18030"))
+    before = commit_count(desk)
+    r = ok(itsm(desk, "--json", "import", str(sheet), "--mapping", "spreadsheet"))
+    assert commit_count(desk) == before + 1 and len(r.json["tickets"]) == 2
+    a, b = (show(desk, t["id"]) for t in r.json["tickets"])
+    assert a["title"] == "打印机卡纸" and a["status"] == "in_progress"
+    assert a["group"] == "dba" and a["assignee"] == "erin" and a["priority"] == "P2"
+    assert {k: v for k, v in a["reporter"].items() if v} == {
+        "name": "王五", "phone": "13800000000", "department": "财务部"}
+    assert a["links"]["cis"] == ["PRN-301"] and "已电话回访" in a["description"]
+    assert a["opened_at"].startswith("2026-11-20T08:05")
+    again = itsm(desk, "import", str(sheet), "--mapping", "spreadsheet", "--dry-run")
+    assert again.code == 4 and f"{sheet}:2: ticket {a['id']} already exists" in again.err
+    assert b["status"] == "new" and b["priority"] == "P4"
+    assert b["opened_at"].startswith("2026-11-21T09:30")
+    assert ok(itsm(desk, "audit")).code == 0
+
+
+def test_W7_spreadsheet_priorities_come_back_in_both_profiles(tmp_path):
+    rows = "Subject;Priority;Created\n" + "".join(
+        f"row {p};{p};2026-11-20 08:00\n" for p in ("P1", "P2", "P3", "P4"))
+    english = tmp_path / "sheet.csv"
+    english.write_text(rows, encoding="utf-8-sig")               # Excel's "CSV UTF-8"
+    desk = make_desk(tmp_path / "desk")
+    r = ok(itsm(desk, "--json", "import", str(english), "--mapping", "spreadsheet"))
+    assert [t["priority"] for t in r.json["tickets"]] == ["P1", "P2", "P3", "P4"]
+    desktop = make_desk(tmp_path / "desktop", profile="desktop")
+    words = tmp_path / "words.csv"
+    words.write_text("Title,Priority\n" + "".join(
+        f"row {p},{p}\n" for p in ("urgent", "high", "normal", "low")))
+    r = ok(itsm(desktop, "--json", "import", str(words), "--mapping", "spreadsheet"))
+    assert [t["priority"] for t in r.json["tickets"]] == ["urgent", "high", "normal", "low"]
+
+
+def test_W7_a_file_in_no_encoding_of_the_mapping_is_named_with_its_line(desk, tmp_path):
+    sheet = tmp_path / "broken.csv"
+    sheet.write_bytes(b"Title,Status\nok,new\n\xff\xfe,new\n")
+    r = itsm(desk, "import", str(sheet), "--mapping", "spreadsheet")
+    assert r.code == 4 and f"{sheet}:3: not utf-8-sig nor gb18030" in r.err
+    assert len(r.err.strip().splitlines()) == 1
+    bad = tmp_path / "bad-mapping.yaml"
+    bad.write_text("name: x\nencoding: klingon\ncolumns: {title: [Title]}\n")
+    r = itsm(desk, "import", str(sheet), "--mapping", str(bad))
+    assert r.code == 4 and "klingon" in r.err
