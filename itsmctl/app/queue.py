@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from itsmctl.app.session import Session
-from itsmctl.errors import Findings, ItsmError
+from itsmctl.errors import Findings, ItsmError, UsageError
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -139,7 +139,13 @@ def instant(session: Session, text: str, what: str) -> "datetime":
     try:
         return session.now - parse_duration(text)
     except ValueError:
+        pass
+    try:
         return session.parse_time(text, what)
+    except UsageError as exc:
+        raise UsageError(f"{what}: {text!r} is neither a time (ISO 8601, e.g. "
+                         f"2026-11-25T09:30:00+08:00, or 2026-11-25) nor a duration back "
+                         f"from now (7d, 12h, 30m)", rule=exc.rule or "W1") from None
 
 
 def open_text(session: Session, index: "Index") -> Any:

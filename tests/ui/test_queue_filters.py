@@ -112,6 +112,8 @@ def test_W1_list_by_reporter_phone_ci_and_time(desk):
     assert ids("--since", "3d") == [b]
     r = itsm(desk, "list", "--since", "last tuesday")
     assert r.code == 2 and "--since" in r.err
+    assert "ISO 8601" in r.err and "duration back from now (7d" in r.err    # both forms
+    assert len(r.err.strip().splitlines()) == 1
     r = itsm(desk, "list", "--phone", "abc")
     assert r.code == 2
 
