@@ -137,28 +137,76 @@ class Inbox:
 def inbox(session: Session, since: Optional[str] = None) -> Inbox:
     """W6: what others changed on tickets I own, watch or opened, since I last looked
     (or since `since`, which leaves the mark where it was). The mark is per person
-    and per clone, under .git/itsmctl/inbox/."""
-    from itsmctl.app.queue import instant, open_index, read_tickets
-    from itsmctl.infra.marks import last_seen, mark_seen
+    and per clone, under .git/itsmctl/inbox/: the time and the commit I looked at, so
+    work synced later with an earlier time (offline, a lagging clock) is still news."""
+    from itsmctl.app.queue import instant
+    from itsmctl.infra.marks import events_before, last_mark, mark_seen
 
     me = session.actor
-    start = instant(session, since, "--since") if since else (
-        last_seen(session.root, me) or session.now - FIRST_LOOK)
+    head = session.desk.head()
+    mark = last_mark(session.root, me) if since is None else None
+    counts = None
+    if mark is not None and mark.head and head:
+        counts = {} if mark.head == head else events_before(session.root, mark.head, head)
+    if counts is not None and mark is not None:
+        start = mark.seen
+        changes = _arrived(session, me, counts)
+    else:
+        start = instant(session, since, "--since") if since else (
+            mark.seen if mark is not None else session.now - FIRST_LOOK)
+        changes = _recorded_since(session, me, start)
+    changes.sort(key=lambda c: (c.event.at, c.ticket.id))
+    if since is None:
+        mark_seen(session.root, me, session.now, head)
+    return Inbox(start, changes)
+
+
+_MINE = "(assignee = ? OR opened_by = ? OR watchers LIKE ?)"
+
+
+def _why(ticket: "Ticket", me: str) -> list[str]:
+    return [w for w, yes in (("owner", ticket.assignee == me),
+                             ("watcher", me in ticket.watchers),
+                             ("opener", ticket.opened_by == me)) if yes]
+
+
+def _arrived(session: Session, me: str, counts: dict[str, int]) -> list[Change]:
+    """The events that arrived since the commit I looked at: each changed ticket of
+    mine, beyond the history it held then (history only grows, G6)."""
+    from itsmctl.app.queue import open_index, read_tickets
+
+    ids: list[str] = []
     index = open_index(session)
     try:
-        ids = [d["id"] for d in index.query(
-            None, "updated_epoch > ? AND (assignee = ? OR opened_by = ? OR watchers LIKE ?)",
-            (start.timestamp(), me, me, f"%|{me}|%"))]
+        changed = sorted(counts)
+        for at in range(0, len(changed), 500):
+            part = changed[at:at + 500]
+            ids += [d["id"] for d in index.query(
+                None, f"id IN ({','.join('?' * len(part))}) AND {_MINE}",
+                (*part, me, me, f"%|{me}|%"))]
     finally:
         index.close()
     changes = []
     for ticket in read_tickets(session, ids):
-        why = [w for w, yes in (("owner", ticket.assignee == me),
-                                ("watcher", me in ticket.watchers),
-                                ("opener", ticket.opened_by == me)) if yes]
+        why = _why(ticket, me)
+        changes += [Change(ticket, e, why) for e in ticket.history[counts[ticket.id]:]
+                    if e.actor != me]
+    return changes
+
+
+def _recorded_since(session: Session, me: str, start: "datetime") -> list[Change]:
+    """The events recorded after a time (--since, a first look, a mark without a commit)."""
+    from itsmctl.app.queue import open_index, read_tickets
+
+    index = open_index(session)
+    try:
+        ids = [d["id"] for d in index.query(
+            None, f"updated_epoch > ? AND {_MINE}", (start.timestamp(), me, me, f"%|{me}|%"))]
+    finally:
+        index.close()
+    changes = []
+    for ticket in read_tickets(session, ids):
+        why = _why(ticket, me)
         changes += [Change(ticket, e, why) for e in ticket.history
                     if e.at > start and e.actor != me]
-    changes.sort(key=lambda c: (c.event.at, c.ticket.id))
-    if since is None:
-        mark_seen(session.root, me, session.now)
-    return Inbox(start, changes)
+    return changes

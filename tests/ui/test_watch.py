@@ -90,3 +90,24 @@ def test_W6_inbox_shows_what_others_changed_since_i_looked(desk):
     assert mine in out and "accept" in out and "assignee: – → carol" in out
     assert "nothing new" in ok(itsm(desk, "inbox", actor="alice", now=LATER2)).out
     assert NOW
+
+
+def test_W6_inbox_counts_what_arrived_not_what_time_it_claims(desk):
+    """Work synced after I looked keeps its own, earlier time (offline, a lagging clock):
+    it is still news, because the mark is the commit I looked at."""
+    watched = open_ticket(desk, title="printer on 3F")
+    ok(itsm(desk, "watch", watched, actor="carol"))
+    ok(itsm(desk, "--json", "inbox", actor="carol", now=LATER2))         # carol looks
+    ok(itsm(desk, "note", watched, "--text", "written on the train", now=LATER))
+    box = ok(itsm(desk, "--json", "inbox", actor="carol", now=LATER2)).json
+    assert [(c["id"], c["note"]) for c in box["changes"]] == [
+        (watched, "written on the train")]
+    ok(itsm(desk, "note", watched, "--text", "same minute", now=LATER2))
+    ok(itsm(desk, "note", watched, "--text", "carol's own", actor="carol", now=LATER2))
+    box = ok(itsm(desk, "--json", "inbox", actor="carol", now=LATER2)).json
+    assert [c["note"] for c in box["changes"]] == ["same minute"]
+    assert ok(itsm(desk, "--json", "inbox", actor="carol", now=LATER2)).json["changes"] == []
+    mark = desk / ".git" / "itsmctl" / "inbox" / "carol.json"
+    mark.write_text(json.dumps({"seen": NOW, "head": "0" * 40}))     # a commit not here
+    box = ok(itsm(desk, "--json", "inbox", actor="carol", now=LATER2)).json
+    assert {c["note"] for c in box["changes"]} >= {"written on the train", "same minute"}
