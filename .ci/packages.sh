@@ -21,6 +21,7 @@ PYPI=(
   "playwright:playwright>=1.40"
   "wheel:wheel>=0.40"       # builds the wheel offline to check what it ships (contrib/)
   "cryptography:cryptography>=41"   # audit checks SSH signatures in process (I5)
+  "openpyxl:openpyxl>=3.1"  # import of .xlsx workbooks (W7)
 )
 
 missing=()

@@ -98,11 +98,14 @@ def load_mapping(session: Session, given: str) -> "Mapping":
 
 
 def _rows(path: Path, mapping: Optional["Mapping"]) -> tuple[list[str], list[tuple[int, Any]]]:
-    from itsmctl.infra.tabular import read_csv, read_json
+    from itsmctl.infra.tabular import read_csv, read_json, read_xlsx
 
-    fmt = (mapping.format if mapping else None) or (
-        "json" if path.suffix.lower() == ".json" else "csv")
+    suffix = path.suffix.lower()
+    fmt = "xlsx" if suffix in (".xlsx", ".xlsm") else (mapping.format if mapping else None) \
+        or ("json" if suffix == ".json" else "csv")
     encoding = mapping.encodings if mapping else ["utf-8-sig"]
+    if fmt == "xlsx":
+        return read_xlsx(path)
     if fmt == "json":
         rows = read_json(path, encoding)
         header = sorted({k for _, r in rows if isinstance(r, dict) for k in r})

@@ -56,7 +56,8 @@ class Mapping(BaseModel):
 
     version: int = 1
     name: str  # the tool, as the import note names it
-    format: Optional[Literal["csv", "json"]] = None  # default: from the file's suffix
+    # default: from the file's suffix; an .xlsx workbook is always read as one
+    format: Optional[Literal["csv", "json", "xlsx"]] = None
     delimiter: Optional[str] = None  # CSV: the separator (default: guessed from the header)
     # the file's encoding, or several tried in turn (utf-8-sig also reads plain UTF-8;
     # a spreadsheet saved as CSV on a Chinese Windows is GB18030)

@@ -1,6 +1,7 @@
-"""Reading another tool's export (W7): CSV with its delimiter guessed, or JSON (a list,
-or a list under `tickets`/`data`/`items`/`objects`, iTop's REST shape included), each
-row with the line it starts on, so every problem can be named `file:line`."""
+"""Reading another tool's export (W7): CSV with its delimiter guessed, JSON (a list,
+or a list under `tickets`/`data`/`items`/`objects`, iTop's REST shape included), or an
+Excel workbook's first sheet (.xlsx, through openpyxl when installed), each row with
+the line (or sheet row) it starts on, so every problem can be named `file:line`."""
 
 from __future__ import annotations
 
@@ -67,6 +68,66 @@ def read_csv(path: Path, encoding: Union[str, Sequence[str]],
                               f"{len(header)}", rule="W7")
         rows.append((start, dict(zip(header, values))))
     return header, rows
+
+
+def read_xlsx(path: Path) -> tuple[list[str], Rows]:
+    """(header, rows with their sheet row) of a workbook's first sheet: the first
+    non-empty row names the columns. Cells come back as the text a CSV would hold:
+    dates as ISO 8601, whole numbers without `.0` (phone numbers, ids)."""
+    try:
+        import openpyxl  # maintained reader of Excel 2010+ files; optional ([xlsx] extra)
+    except ImportError:
+        from itsmctl.errors import UsageError
+
+        raise UsageError(f"{path}: reading .xlsx needs openpyxl (pip install openpyxl, or "
+                         "the itsmctl[xlsx] extra); or save the sheet as CSV",
+                         rule="W7") from None
+    import zipfile
+
+    if not path.is_file():
+        raise InvalidFile(f"{path}: no such file", rule="W7")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise InvalidFile(f"{path}: not an Excel workbook (.xlsx): {exc}", rule="W7") from None
+    try:
+        sheet = book.worksheets[0]
+        header: list[str] = []
+        rows: Rows = []
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [_cell_text(v) for v in values]
+            if not any(c.strip() for c in cells):
+                continue
+            if not header:
+                header = [c.strip() for c in cells]
+                while header and not header[-1]:
+                    header.pop()
+                continue
+            if any(c.strip() for c in cells[len(header):]):
+                raise InvalidFile(f"{path}:{number}: a value right of the last named column "
+                                  f"({len(header)} columns)", rule="W7")
+            rows.append((number, dict(zip(header, cells))))
+    finally:
+        book.close()
+    if not header:
+        raise InvalidFile(f"{path}: empty sheet", rule="W7")
+    return header, rows
+
+
+def _cell_text(value: Any) -> str:
+    from datetime import date, datetime, time
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
 
 
 def read_json(path: Path, encoding: Union[str, Sequence[str]]) -> Rows:

@@ -85,10 +85,12 @@ def _csv(stream: IO[str], docs: object) -> None:
 def import_cmd(state: State, file: str, mapping: Optional[str], dry_run: bool) -> None:
     """Bring tickets in from a CSV or JSON export, in one commit (W7).
 
-    Every row is checked first; any problem is printed as FILE:LINE: message (exit 4)
-    and nothing is imported. Ids are kept when the file gives them (this desk's own
-    ids, or a numeric id of the other tool, which gives the same ticket id every
-    time). Each ticket's history records where it came from.
+    An Excel workbook (.xlsx) is read too: its first sheet, the first row naming
+    the columns (needs openpyxl). Every row is checked first; any problem is
+    printed as FILE:LINE: message (exit 4) and nothing is imported. Ids are kept
+    when the file gives them (this desk's own ids, or a numeric id of the other
+    tool, which gives the same ticket id every time). Each ticket's history
+    records where it came from.
 
     \b
     Examples:
@@ -96,6 +98,7 @@ def import_cmd(state: State, file: str, mapping: Optional[str], dry_run: bool) -
       itsmctl import glpi-tickets.csv --mapping glpi
       itsmctl import itop-requests.csv --mapping itop
       itsmctl import 工单台账.csv --mapping spreadsheet
+      itsmctl import 工单台账.xlsx --mapping spreadsheet  # first sheet; needs openpyxl
       itsmctl import desk.json                     # an itsmctl export: ids and history kept
     """
     from itsmctl.app.exchange import import_file

@@ -225,3 +225,45 @@ def test_W7_a_file_in_no_encoding_of_the_mapping_is_named_with_its_line(desk, tm
     bad.write_text("name: x\nencoding: klingon\ncolumns: {title: [Title]}\n")
     r = itsm(desk, "import", str(sheet), "--mapping", str(bad))
     assert r.code == 4 and "klingon" in r.err
+
+
+def test_W7_an_excel_workbook_imports_like_its_csv(desk, tmp_path):
+    import pytest
+
+    openpyxl = pytest.importorskip("openpyxl", reason="openpyxl (the [xlsx] extra) absent")
+    from datetime import datetime
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([])                                             # a blank first row
+    sheet.append(["编号", "标题", "优先级", "报障时间", "报障人", "联系电话", "处理组"])
+    sheet.append([2048, "VPN 连不上", "P1", datetime(2026, 11, 20, 8, 5), "王五",
+                  13800000000, "ops"])
+    sheet.append([None, "工资条打印不出来", "P3", "2026-11-21 09:30", "赵六", None, None])
+    path = tmp_path / "台账.xlsx"
+    book.save(path)
+    r = ok(itsm(desk, "--json", "import", str(path), "--mapping", "spreadsheet"))
+    a, b = (show(desk, t["id"]) for t in r.json["tickets"])
+    assert a["title"] == "VPN 连不上" and a["priority"] == "P1" and a["group"] == "ops"
+    assert a["reporter"]["phone"] == "13800000000"               # a number cell, no ".0"
+    assert a["opened_at"].startswith("2026-11-20T08:05")         # a date cell
+    assert a["id"] == r.json["tickets"][0]["id"] and b["priority"] == "P3"
+    sheet.append(["x", None, "P9", None, None, None, None])      # sheet row 5
+    bad = tmp_path / "bad.xlsx"
+    book.save(bad)
+    r = itsm(desk, "import", str(bad), "--mapping", "spreadsheet", "--dry-run")
+    assert r.code == 4 and f"{bad}:5: no title" in r.err
+    (tmp_path / "fake.xlsx").write_text("title\nnot a workbook\n")
+    r = itsm(desk, "import", str(tmp_path / "fake.xlsx"), "--mapping", "spreadsheet")
+    assert r.code == 4 and "not an Excel workbook" in r.err
+    assert len(r.err.strip().splitlines()) == 1
+
+
+def test_W7_without_openpyxl_an_xlsx_is_a_usage_error_saying_what_to_do(desk, tmp_path,
+                                                                         monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "openpyxl", None)          # as if not installed
+    (tmp_path / "sheet.xlsx").write_bytes(b"PK")
+    r = itsm(desk, "import", str(tmp_path / "sheet.xlsx"), "--mapping", "spreadsheet")
+    assert r.code == 2 and "needs openpyxl" in r.err and "save the sheet as CSV" in r.err
