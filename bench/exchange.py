@@ -1,7 +1,9 @@
 """Time `import` of a GLPI-style CSV export of N tickets into a new desk (W7 goal: 10,000
 rows in 60 s or less, one commit), and `export` back.
 
-    python bench/exchange.py [N] [--keep DIR]
+    python bench/exchange.py [N] [--keep DIR] [--xlsx]
+
+--xlsx: the same rows as an Excel workbook (written by openpyxl), imported only.
 
 The CSV has GLPI's column names, separator, date format and status/urgency/impact
 vocabulary, with varied titles (Chinese and English), requesters, technicians, groups,
@@ -80,6 +82,20 @@ def glpi_csv(path: Path, n: int, seed: int = 7) -> None:
                 "重启服务后恢复 restarted the service" if done else "", caller[1], caller[2]])
 
 
+def as_xlsx(rows: Path) -> Path:
+    """The CSV's rows as a workbook's first sheet (openpyxl's streaming writer)."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet()
+    with rows.open(encoding="utf-8", newline="") as fh:
+        for values in csv.reader(fh, delimiter=";"):
+            sheet.append(values)
+    out = rows.with_suffix(".xlsx")
+    book.save(out)
+    return out
+
+
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else 10_000
     keep = sys.argv[sys.argv.index("--keep") + 1] if "--keep" in sys.argv else None
@@ -87,19 +103,22 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     desk, rows = work / "desk", work / f"glpi-{n}.csv"
     glpi_csv(rows, n)
+    xlsx = "--xlsx" in sys.argv
+    if xlsx:
+        rows = as_xlsx(rows)
     exe = [sys.executable, "-m", "itsmctl", "--repo", str(desk), "--actor", "alice",
            "--now", NOW]
     subprocess.run([sys.executable, "-m", "itsmctl", "init", str(desk)], check=True,
                    capture_output=True)
     before = int(subprocess.run(["git", "rev-list", "--count", "HEAD"], cwd=desk,
                                 capture_output=True, text=True).stdout)
-    for label, args in (("import --dry-run", ["import", str(rows), "--mapping", "glpi",
-                                              "--dry-run"]),
-                        ("import", ["import", str(rows), "--mapping", "glpi"]),
-                        ("export --format json", ["export", "--out", str(work / "out.json")]),
-                        ("export --format csv", ["export", "--format", "csv", "--out",
-                                                 str(work / "out.csv")]),
-                        ("audit (the import commit)", ["audit", "--since", "HEAD~1"])):
+    steps = [("import --dry-run", ["import", str(rows), "--mapping", "glpi", "--dry-run"]),
+             ("import", ["import", str(rows), "--mapping", "glpi"]),
+             ("export --format json", ["export", "--out", str(work / "out.json")]),
+             ("export --format csv", ["export", "--format", "csv", "--out",
+                                      str(work / "out.csv")]),
+             ("audit (the import commit)", ["audit", "--since", "HEAD~1"])]
+    for label, args in steps[:2] if xlsx else steps:
         r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         proc = subprocess.run(exe + args, capture_output=True, text=True)
