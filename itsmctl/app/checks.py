@@ -51,7 +51,15 @@ def config_problems(session: Session) -> Iterator[str]:
     if len(parts) != len(docs):
         return
     policy = Policy(**parts)
-    for name, at, msg in [*policy.problems(), *integrity.config(policy)]:
+    from itsmctl.core.rota import coverage, zone_of
+    from itsmctl.infra.clock import now
+
+    # the session's policy may not load (that is what is being reported): its zone
+    # comes from the documents just validated
+    zone = zone_of(policy)
+    today = now(session.now_given, zone).astimezone(zone).date()
+    for name, at, msg in [*policy.problems(), *integrity.config(policy),
+                          *coverage(policy, today)]:
         yield f"config/{name}: {at}: {msg}"
 
 

@@ -33,11 +33,12 @@ class SweepOutcome:
     skipped: list[str] = field(default_factory=list)
     commit: Optional[str] = None
     retried: list[str] = field(default_factory=list)   # tickets with notifications redone
+    reminder: Optional[dict[str, Any]] = None          # R3: a handover not acknowledged
 
     def doc(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "now": self.now, "commit": self.commit,
                 "actions": [a.doc() for a in self.actions], "skipped": self.skipped,
-                "notifications": self.retried}
+                "notifications": self.retried, "handover_reminder": self.reminder}
 
 
 def _ids(session: Session, pick: Callable[["Index"], list[str]]) -> list[str]:
@@ -83,7 +84,25 @@ def preview(session: Session) -> SweepOutcome:
     outcome.actions = plan(tickets, session.policy, session.now)
     outcome.retried = [t.id for t in read_tickets(session, unsent_ids(session), outcome.skipped)
                        if any(n.status != "sent" for n in t.notifications)]
+    outcome.reminder = _remind(session, send=False)
     return outcome
+
+
+def _remind(session: Session, send: bool) -> Optional[dict[str, Any]]:
+    """R3: the handover reminder due now, sent once (the delivery ledger remembers it; no
+    commit); a broken diary file or channel is said, never fatal to the sweep."""
+    from itsmctl.app.shifts import reminder, send_reminder
+
+    try:
+        due = reminder(session)
+        if due is not None and send:
+            already = due["sent"]
+            due["sent"] = send_reminder(session, due)
+            due["new"] = due["sent"] and not already
+        return due
+    except Exception as exc:  # noqa: BLE001 - N3: a reminder never fails the sweep
+        session.say(f"itsmctl sweep: handover reminder skipped ({getattr(exc, 'message', exc)})")
+        return None
 
 
 @recorded()
@@ -103,6 +122,7 @@ def sweep(session: Session, retry: bool = True) -> SweepOutcome:
 
     outcome, sha = written(session, decide)
     outcome.commit = sha
+    outcome.reminder = _remind(session, send=not session.in_replay)
     return outcome
 
 

@@ -111,6 +111,8 @@ TABLE: dict[str, Transition] = {
     "hook": _row("hook", "H1", (), (), {MONITOR, MANAGER}),
     "kb-add": _row("kb", "K1", (), (), {DESK, SUPPORT, MANAGER}),
     "kb-publish": _row("kb", "K3", (), (), {DESK, MANAGER}),
+    "diary-add": _row("diary", "R4", (), (), {DESK, SUPPORT, MANAGER, LEADER}),
+    "handover-ack": _row("handover", "R3", (), (), {DESK, MANAGER}),
 }
 
 # Consequences a command records on the same ticket after its own event (automatic

@@ -39,7 +39,9 @@ def sweep_cmd(state: State, dry_run: bool, no_retry: bool, quiet: bool) -> None:
     outcome = sweep.preview(session) if dry_run else sweep.sweep(session, retry=not no_retry)
     for line in outcome.skipped:
         session.say(f"itsmctl sweep: skipped: {line}")
-    idle = not (outcome.actions or outcome.retried or outcome.commit)
+    due = outcome.reminder
+    idle = not (outcome.actions or outcome.retried or outcome.commit
+                or (due and (dry_run or due.get("new"))))
     emit(state, "" if quiet and idle else _human(outcome), outcome.doc())
 
 
@@ -54,6 +56,11 @@ def _human(outcome: Any) -> str:
     if outcome.retried:
         verb = "to retry" if outcome.dry_run else "retried or recorded"
         lines.append(f"  notifications {verb}: {', '.join(outcome.retried)}")
+    due = outcome.reminder
+    if due and (outcome.dry_run or due.get("new")):
+        verb = "would remind" if outcome.dry_run and not due["sent"] else "reminded"
+        lines.append(f"  handover of {due['shift']} not acknowledged by {due['due'][:16]}: "
+                     f"{verb} {', '.join(due['remind'])} (R3)")
     return "\n".join(lines)
 
 
