@@ -36,6 +36,7 @@ class Intake:
     alert: dict[str, Optional[str]] = field(default_factory=dict)
     recurrence_of: Optional[str] = None         # the id given; the app loads it
     out_of_scope: bool = False
+    duplicate_of: Optional[str] = None          # M6: linked as a slave of this at once
 
 
 def default_source(policy: Policy, actor: str, intake: Intake) -> str:
