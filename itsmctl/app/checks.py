@@ -146,6 +146,10 @@ def validate(session: Session, paths: Sequence[str] = (), since: Optional[str] =
         progress(len(files), len(files))
     for where, links in checked:
         problems.extend(f"{where}: {p}" for p in integrity.across(links, find))
+    if since is not None:
+        from itsmctl.app.governance import problems as governance
+
+        problems.extend(governance(session, since))         # C1: approvals and windows
     return problems
 
 

@@ -101,3 +101,86 @@ def policy_at(blobs: git.CatFile, rev: str) -> Optional["Policy"]:
         return Policy(**parts)
     except (ItsmError, ValueError, TypeError, UnicodeDecodeError):
         return None
+
+
+@dataclass
+class Summary:
+    """A commit's metadata and, when asked for, the paths it changed."""
+
+    sha: str
+    parents: list[str]
+    at: int                       # author time, Unix seconds
+    offset: str                   # author time zone, +0800
+    email: str
+    message: str
+    paths: list[str] = field(default_factory=list)
+
+
+def summaries(root: Path, revs: list[str], paths: tuple[str, ...] = (),
+              merges: bool = True, names: bool = False) -> list[Summary]:
+    """Commits of `revs` (oldest first, parents before children) with their messages;
+    with `names`, the paths each changed (merges then excluded). A bad revision is a
+    UsageError naming it."""
+    args = ["log", "--reverse", "--topo-order", "-z",
+            "--format=%x01%H%x02%P%x02%at%x02%ai%x02%ae%x02%B%x03"]
+    if not merges or names:
+        args.append("--no-merges")
+    if names:
+        args.append("--name-only")
+    res = git.call(root, *args, *revs, "--", *paths)
+    if res.code != 0:
+        raise UsageError(f"--since {' '.join(revs)}: {res.last_error()}", rule="C1")
+    out = []
+    for chunk in res.out.decode("utf-8", "replace").split("\x01")[1:]:
+        head, _, rest = chunk.partition("\x03")
+        sha, parents, at, iso, email, message = head.split("\x02", 5)
+        changed = [p for p in rest.strip("\x00\n").split("\x00") if p.strip()] if names else []
+        out.append(Summary(sha, parents.split(), int(at), iso.rsplit(" ", 1)[-1], email,
+                           message.strip(), [p.strip("\n") for p in changed]))
+    return out
+
+
+def policy_before(root: Path, rev: str) -> Optional["Policy"]:
+    """The config in force at a revision (policy_at with its own blob reader)."""
+    with git.CatFile(root) as blobs:
+        return policy_at(blobs, rev)
+
+
+def config_at(root: Path, rev: str) -> "Policy":
+    """The config of a revision as a Policy; a bad revision is a UsageError, a config
+    that does not load an InvalidFile naming the file (C2)."""
+    from itsmctl.core.policy import Policy
+    from itsmctl.errors import InvalidFile
+    from itsmctl.infra.config import FILES, OPTIONAL, validate_doc
+    from itsmctl.infra.yaml import load_config
+
+    res = git.call(root, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}")
+    if res.code != 0:
+        raise UsageError(f"{rev!r} is not a revision of this desk", rule="C2")
+    sha = res.out.decode().strip()
+    parts = {}
+    with git.CatFile(root) as blobs:
+        for key, name in FILES.items():
+            data = blobs.get(f"{sha}:config/{name}")
+            if data is None:
+                if key in OPTIONAL:
+                    continue
+                raise InvalidFile(f"{rev}: config/{name}: missing", rule="C2")
+            doc = load_config(data.decode("utf-8", "replace"), f"{rev}:config/{name}")
+            parts[key] = validate_doc(key, f"{rev}:config/{name}", doc)
+    try:
+        policy = Policy(**parts)
+    except ValueError as exc:
+        raise InvalidFile(f"{rev}: config: {exc}", rule="C2") from None
+    problems = policy.problems()
+    if problems:
+        name, at, msg = problems[0]
+        raise InvalidFile(f"{rev}: config/{name}: {at}: {msg}", rule="C2")
+    return policy
+
+
+def changed_config(root: Path, base: str, head: Optional[str]) -> list[str]:
+    """Config files that differ between two revisions (head None: the work tree)."""
+    res = git.call(root, "diff", "--name-only", "--no-renames", base, *([head] if head else []),
+                   "--", "config/")
+    return res.out.decode().split() if res.code == 0 else []
