@@ -60,6 +60,7 @@ class _Side:
         self.policy = policy
         self.add = _adder(policy)
         self.impacts = {str(x): x for x in policy.matrix.impact_levels}
+        self._told: dict[tuple[Any, ...], list[str]] = {}
 
     def priority(self, doc: Doc) -> tuple[str, bool]:
         impact = self.impacts.get(str(doc.get("impact")))
@@ -96,6 +97,17 @@ class _Side:
         return list(sub.groups)
 
     def recipients(self, doc: Doc, trigger: str, priority: str, major: bool) -> list[str]:
+        """N1 for the ticket's next notice of this trigger, memoised on what decides it
+        (most open tickets share their answer)."""
+        rep = doc.get("reporter") or {}
+        key = (trigger, priority, major, doc.get("group"), doc.get("assignee"),
+               doc.get("opened_by"), rep.get("id"), bool(rep.get("email") or rep.get("phone")))
+        found = self._told.get(key)
+        if found is None:
+            found = self._told[key] = self._recipients(doc, trigger, priority, major)
+        return found
+
+    def _recipients(self, doc: Doc, trigger: str, priority: str, major: bool) -> list[str]:
         from itsmctl.core.notices import recipients_for
 
         conf = self.policy.notify
@@ -134,11 +146,15 @@ def compare(docs: list[Doc], base: "Policy", head: "Policy", now: datetime) -> d
             out["invalid"].append({"id": doc["id"], "title": doc.get("title"),
                                    "problem": str(exc.args[0] if exc.args else exc)})
     for rows in out.values():
-        rows.sort(key=lambda r: (r["id"], r.get("phase") or r.get("trigger") or ""))
+        rows.sort(key=_order)
     summary = {k: len({r["id"] for r in rows}) for k, rows in out.items()}
     return {"now": now.isoformat(), "open_tickets": evaluated, "summary": summary,
             "exact": base.sla.calendar == head.sla.calendar
             and base.desk.timezone == head.desk.timezone, **out}
+
+
+def _order(row: dict[str, Any]) -> tuple[str, str]:
+    return row["id"], row.get("phase") or row.get("trigger") or ""
 
 
 def _one(doc: Doc, old: _Side, new: _Side, triggers: list[str], now: datetime,

@@ -56,8 +56,8 @@ def _model_for(key: str) -> Any:
             "duplicates": p.DuplicatesConfig}[key]
 
 
-def _stamp(root: Path) -> tuple[Any, ...]:
-    """What the cached policy depends on: the config files and the code of its models."""
+def code_stamp() -> list[Any]:
+    """What a cached policy depends on besides its files: the code of its models."""
     from itsmctl import __version__
 
     out: list[Any] = [__version__]
@@ -65,6 +65,12 @@ def _stamp(root: Path) -> tuple[Any, ...]:
     for module in sorted(here.glob("*.py")):
         st = module.stat()
         out.append((module.name, st.st_mtime_ns, st.st_size))
+    return out
+
+
+def _stamp(root: Path) -> tuple[Any, ...]:
+    """What the cached policy depends on: the config files and the code of its models."""
+    out = code_stamp()
     for name in FILES.values():
         try:
             st = (root / "config" / name).stat()

@@ -149,15 +149,62 @@ def policy_before(root: Path, rev: str) -> Optional["Policy"]:
 def config_at(root: Path, rev: str) -> "Policy":
     """The config of a revision as a Policy; a bad revision is a UsageError, a config
     that does not load an InvalidFile naming the file (C2)."""
+    res = git.call(root, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}")
+    if res.code != 0:
+        raise UsageError(f"{rev!r} is not a revision of this desk", rule="C2")
+    sha = res.out.decode().strip()
+    tree = git.call(root, "rev-parse", "-q", f"{sha}:config").out.decode().strip()
+    cached = _cached_policy(root, tree)
+    if cached is not None:
+        return cached
+    policy = _parse_at(root, rev, sha)
+    _cache_policy(root, tree, policy)
+    return policy
+
+
+def _cache_file(root: Path, tree: str) -> Optional[Path]:
+    return root / ".git" / "itsmctl" / f"policy-{tree}.pickle" if tree else None
+
+
+def _cached_policy(root: Path, tree: str) -> Optional["Policy"]:
+    """A config tree validated before (its id names its content): not parsed again."""
+    import pickle
+
+    from itsmctl.infra.config import code_stamp
+
+    path = _cache_file(root, tree)
+    try:
+        with open(path, "rb") as fh:              # type: ignore[arg-type]
+            stamp, policy = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - no cache, or a stale one: parse the files
+        return None
+    return policy if stamp == code_stamp() else None
+
+
+def _cache_policy(root: Path, tree: str, policy: "Policy") -> None:
+    import os
+    import pickle
+
+    from itsmctl.infra.config import code_stamp
+
+    path = _cache_file(root, tree)
+    if path is None or not path.parent.is_dir():
+        return
+    try:
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump((code_stamp(), policy), fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _parse_at(root: Path, rev: str, sha: str) -> "Policy":
     from itsmctl.core.policy import Policy
     from itsmctl.errors import InvalidFile
     from itsmctl.infra.config import FILES, OPTIONAL, validate_doc
     from itsmctl.infra.yaml import load_config
 
-    res = git.call(root, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}")
-    if res.code != 0:
-        raise UsageError(f"{rev!r} is not a revision of this desk", rule="C2")
-    sha = res.out.decode().strip()
     parts = {}
     with git.CatFile(root) as blobs:
         for key, name in FILES.items():

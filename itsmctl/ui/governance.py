@@ -136,8 +136,11 @@ def what_if_cmd(state: State, base: str, head: Optional[str], fmt: str) -> None:
 
     data = what_if(state.session, base, head)
     if state.json or fmt == "json":
-        state.json = True
-        emit(state, "", data)
+        import json
+
+        # compact: ten thousand tickets make megabytes, which indenting would slow
+        state.json = False
+        emit(state, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
     else:
         emit(state, as_markdown(data) if fmt == "markdown" else as_table(data))
 
