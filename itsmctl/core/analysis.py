@@ -127,7 +127,7 @@ def _rows(docs: list[Doc], facts: dict[str, "Fact"], keys: Callable[[Doc], Itera
         for key in keys(doc) or [UNSET]:
             grouped.setdefault(key, []).append(doc)
             labels.setdefault(key, UNSET if key == UNSET else label(key, doc))
-    out = []
+    out: list[dict[str, Any]] = []
     for key, mine in grouped.items():
         misses = [d["id"] for d in mine if any(facts[d["id"]].breached.values())]
         again = [d["id"] for d in mine if d.get("recurrence_of")]
@@ -198,7 +198,7 @@ def workload(docs: list[Doc], facts: dict[str, "Fact"], names: _Labels) -> list[
     for doc in docs:
         if doc.get("assignee"):
             found.setdefault(doc["assignee"], []).append(doc)
-    out = []
+    out: list[dict[str, Any]] = []
     for pid, mine in found.items():
         open_ = [d["id"] for d in mine if d.get("status") not in ("resolved", "closed")]
         done = [d["id"] for d in mine if d.get("status") in ("resolved", "closed")]

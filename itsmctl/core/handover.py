@@ -154,7 +154,12 @@ def checklist(policy: "Policy", duty: "Duty", following: "Duty", docs: list[dict
         at = _at(value)
         return at is not None and slot.start <= at < slot.end
 
-    major, breaches, escalations, waits, notices, tasks = [], [], [], [], [], []
+    major: list[dict[str, Any]] = []
+    breaches: list[dict[str, Any]] = []
+    escalations: list[dict[str, Any]] = []
+    waits: list[dict[str, Any]] = []
+    notices: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
     for doc in sorted(docs, key=lambda d: str(d.get("id"))):
         status = doc.get("status")
         opened_here = inside(doc.get("opened_at"))
