@@ -22,9 +22,10 @@ FILES = {
     "rota": "rota.yaml",
     "governance": "governance.yaml",
     "duplicates": "duplicates.yaml",
+    "mail": "mail.yaml",
 }
-# files a desk made before they existed may lack: their defaults apply
-OPTIONAL = frozenset({"rota", "governance", "duplicates"})
+# files a desk made before they existed may lack: their model's defaults apply
+OPTIONAL = frozenset({"rota", "governance", "duplicates", "mail"})
 SUPPORTED_VERSION = 1
 _CACHE_FORMAT = 1
 
@@ -53,7 +54,7 @@ def _model_for(key: str) -> Any:
             "categories": p.Categories, "teams": p.Teams, "codes": p.Codes,
             "notify": p.NotifyConfig, "monitoring": p.MonitoringConfig,
             "kpi": p.KpiConfig, "rota": p.RotaConfig, "governance": p.GovernanceConfig,
-            "duplicates": p.DuplicatesConfig}[key]
+            "duplicates": p.DuplicatesConfig, "mail": p.MailConfig}[key]
 
 
 def code_stamp() -> list[Any]:

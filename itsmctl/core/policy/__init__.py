@@ -20,6 +20,7 @@ from itsmctl.core.policy.desk import Codes, DeskConfig  # noqa: F401
 from itsmctl.core.policy.duplicates import Condition, DuplicatesConfig  # noqa: F401
 from itsmctl.core.policy.governance import ChangeClass, GovernanceConfig  # noqa: F401
 from itsmctl.core.policy.kpi import KpiConfig, KpiTargets, Target  # noqa: F401
+from itsmctl.core.policy.mail import MailConfig, parse_size  # noqa: F401
 from itsmctl.core.policy.matrix import AffectedUsers, PriorityMatrix, UrgencyDefaults  # noqa: F401
 from itsmctl.core.policy.monitoring import MonitoringConfig, SeverityRule, Storm  # noqa: F401
 from itsmctl.core.policy.notify import Channel, NotifyConfig  # noqa: F401
@@ -49,6 +50,7 @@ class Policy(Model):
     rota: RotaConfig = Field(default_factory=RotaConfig)
     governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
     duplicates: DuplicatesConfig = Field(default_factory=DuplicatesConfig)
+    mail: MailConfig = Field(default_factory=MailConfig)
 
     def problems(self) -> list[tuple[str, str, str]]:
         """Cross-file references that do not resolve: (file, key path, message)."""
@@ -79,6 +81,7 @@ class Policy(Model):
         for group in self.kpi.local_desks:
             if group not in self.teams.groups:
                 found.append(("kpi.yaml", "local_desks", f"unknown group {group!r}"))
+        found.extend(self._mail_problems())
         for key in ("successful_close_codes", "unsuccessful_close_codes"):
             for code in getattr(self.kpi, key):
                 if code not in self.codes.close:
@@ -107,6 +110,14 @@ class Policy(Model):
             if group not in teams.groups:
                 found.append(("rota.yaml", "core_groups", f"unknown group {group!r}"))
         return found
+    def _mail_problems(self) -> list[tuple[str, str, str]]:
+        if not self.mail.address:          # no gateway configured: nothing to act as
+            return []
+        person = self.teams.people.get(self.mail.actor)
+        if person is None or "intake" not in person.roles:
+            return [("mail.yaml", "actor",
+                     f"{self.mail.actor!r} is not a person with the intake role")]
+        return []
 
     def _monitoring_problems(self) -> list[tuple[str, str, str]]:
         mon, found = self.monitoring, []
