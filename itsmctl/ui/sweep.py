@@ -25,8 +25,8 @@ def sweep_cmd(state: State, dry_run: bool, no_retry: bool, quiet: bool) -> None:
     each ticket's history records its own events. Outside working hours an accept
     breach calls the group's on-call backup, and later the incident manager (R2); a
     handover the incoming supervisor has not acknowledged in time is reminded (R3).
-    Two sweeps at once never escalate twice: they take the desk lock in turn. Every time comparison uses --now /
-    ITSMCTL_NOW when given (S7).
+    Two sweeps at once never escalate twice: they take the desk lock in turn. Every
+    time comparison uses --now / ITSMCTL_NOW when given (S7).
 
     \b
     Examples:
