@@ -26,7 +26,8 @@ SECTIONS: list[tuple[str, str, list[tuple[str, str]]]] = [
     ("announcements", "Open announcements",
      [("id", "id"), ("kind", "kind"), ("announcement", "announcement"), ("since", "since")]),
     ("tasks", "Open tasks",
-     [("id", "id"), ("task", "task"), ("task group", "task_group"), ("task", "task_title")]),
+     [("id", "id"), ("task", "task"), ("task group", "task_group"),
+      ("task title", "task_title")]),
 ]
 
 
