@@ -69,7 +69,8 @@ def test_index_of_an_older_format_with_fewer_columns_is_rebuilt(desk):
 
     tid = open_ticket(desk, *BILLING)
     path = desk / ".git" / "itsmctl" / "index.sqlite"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob("index.sqlite*"):
+        stale.unlink()
     db = sqlite3.connect(path)
     db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
                      "INSERT INTO meta VALUES ('format', '6');"
