@@ -56,7 +56,15 @@ def config_problems(session: Session) -> Iterator[str]:
     if len(parts) != len(docs):
         return
     policy = Policy(**parts)
-    for name, at, msg in [*policy.problems(), *integrity.config(policy)]:
+    from itsmctl.core.rota import coverage, zone_of
+    from itsmctl.infra.clock import now
+
+    # the session's policy may not load (that is what is being reported): its zone
+    # comes from the documents just validated
+    zone = zone_of(policy)
+    today = now(session.now_given, zone).astimezone(zone).date()
+    for name, at, msg in [*policy.problems(), *integrity.config(policy),
+                          *coverage(policy, today)]:
         yield problem_line(docs, name, at, msg)
 
 
@@ -158,6 +166,10 @@ def validate(session: Session, paths: Sequence[str] = (), since: Optional[str] =
         progress(len(files), len(files))
     for where, links in checked:
         problems.extend(f"{where}: {p}" for p in integrity.across(links, find))
+    if since is not None:
+        from itsmctl.app.governance import problems as governance
+
+        problems.extend(governance(session, since))         # C1: approvals and windows
     return problems
 
 

@@ -12,15 +12,25 @@ from itsmctl.errors import NotFound, UsageError
 
 FORMATS = ("table", "json", "csv", "html")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_WEEK = re.compile(r"^(\d{4})-[Ww](0[1-9]|[1-4]\d|5[0-3])$")
 
 
 def period_of(session: Session, month: Optional[str], start: Optional[str],
-              end: Optional[str]) -> Any:
-    """--month YYYY-MM, or --from/--to dates (inclusive); default the month of 'now'."""
+              end: Optional[str], week: Optional[str] = None) -> Any:
+    """--month YYYY-MM, --week YYYY-Www (Q4), or --from/--to dates (inclusive); default
+    the month of 'now'."""
     from itsmctl.core import report
 
-    if month and (start or end):
-        raise UsageError("give --month or --from/--to, not both", rule="Q1")
+    if sum(bool(x) for x in (month, week, start or end)) > 1:
+        raise UsageError("give one of --month, --week or --from/--to", rule="Q4")
+    if week:
+        if not _WEEK.match(week.strip()):
+            raise UsageError(f"--week {week!r} is not YYYY-Www (e.g. 2026-W48)", rule="Q4")
+        try:
+            return report.week(week.strip(), session.tz)
+        except ValueError:
+            raise UsageError(f"--week {week!r}: {week[:4]} has no such week", rule="Q4") \
+                from None
     if start or end:
         if not start:
             raise UsageError("--to needs --from", rule="Q1")
@@ -112,9 +122,25 @@ def gather(session: Session, first: Any, period: Any) -> tuple[list[dict[str, An
     return docs, find, full
 
 
+def firings(session: Session) -> Any:
+    """id -> how many firings a monitoring ticket's alert recorded: its own and each
+    later `alert-fire` event (Q4 告警工单生成率), from the file's text."""
+    from itsmctl.core.model import ticket_path
+
+    def count(ticket_id: str) -> int:
+        try:
+            data = (session.root / ticket_path(ticket_id)).read_bytes()
+        except (OSError, ValueError):
+            return 1
+        return 1 + data.count(b"\n  action: alert-fire\n")
+
+    return count
+
+
 def build(session: Session, month: Optional[str] = None, start: Optional[str] = None,
           end: Optional[str] = None, group: Optional[str] = None,
-          trend: Optional[int] = None) -> dict[str, Any]:
+          trend: Optional[int] = None, week: Optional[str] = None,
+          analysis: bool = False) -> dict[str, Any]:
     """The report as plain data (core/report.py says what each figure means)."""
     from itsmctl.core import report
 
@@ -122,18 +148,40 @@ def build(session: Session, month: Optional[str] = None, start: Optional[str] = 
     if group is not None and group not in policy.teams.groups:
         raise NotFound(f"unknown group {group!r} (config/teams.yaml); known: "
                        f"{', '.join(policy.teams.groups)}", rule="Q1")
-    period = period_of(session, month, start, end)
+    period = period_of(session, month, start, end, week)
     if trend is not None and trend < 0:
         raise UsageError("--trend must be 0 or more", rule="Q1")
     earlier = report.earlier(period, policy.kpi.trend_months if trend is None else trend,
                              session.tz)
     docs, find, full = gather(session, earlier[0] if earlier else period, period)
     data = report.build(docs, policy, period, session.now, session.tz, group=group,
-                        trend=earlier, find=find, full=full)
-    # Q6: the desk's own names for what the figures are keyed by (teams.yaml, desk.yaml)
-    data["labels"] = {"desk": policy.desk.name,
-                      "groups": {g: v.label for g, v in policy.teams.groups.items() if v.label}}
+                        trend=earlier, find=find, full=full, firings=firings(session),
+                        analysis=analysis)
+    data["labels"] = labels(session)
     return data
+
+
+def labels(session: Session) -> dict[str, Any]:
+    """Q6: the desk's own names for what the figures are keyed by (teams.yaml, desk.yaml,
+    codes.yaml, categories.yaml, priority_matrix.yaml)."""
+    policy = session.policy
+    cats: dict[str, str] = {}
+    symptoms: dict[str, str] = {}
+    causations: dict[str, str] = {}
+    for cid, cat in policy.categories.categories.items():
+        if cat.label:
+            cats[cid] = cat.label
+        for sid, sub in cat.subtypes.items():
+            if sub.label:
+                cats[f"{cid}/{sid}"] = sub.label
+            symptoms.update({k: v for k, v in sub.symptoms.items() if v})
+            causations.update({k: v for k, v in sub.causations.items() if v})
+    return {"desk": policy.desk.name,
+            "groups": {g: v.label for g, v in policy.teams.groups.items() if v.label},
+            "people": {p: v.name for p, v in policy.teams.people.items()},
+            "close_codes": dict(policy.codes.close), "wait_codes": dict(policy.codes.wait),
+            "categories": cats, "symptoms": symptoms, "causations": causations,
+            "impacts": {str(k): v for k, v in policy.matrix.impact_labels.items()}}
 
 
 def write_report(text: str, out: str) -> Path:
