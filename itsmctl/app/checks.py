@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence
 
 from itsmctl.app.session import Session
 from itsmctl.errors import ItsmError, UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.core.qa import QualityFinding
 
 _TICKET = re.compile(r"(^|/)tickets/\d{4}/\d{2}/[^/]+\.yaml$")
 
@@ -202,7 +205,8 @@ def _links(ticket: Any) -> Any:
 
 
 
-def qa(session: Session, month: Optional[str] = None, open_only: bool = False) -> list[Any]:
+def qa(session: Session, month: Optional[str] = None,
+       open_only: bool = False) -> list["QualityFinding"]:
     """Findings over every ticket (or those opened in `month`, or the open ones)."""
     from itsmctl.app.reports import load_tickets, period_of
     from itsmctl.core.qa import check

@@ -38,7 +38,8 @@ def report_cmd(state: State, month: Optional[str], week: Optional[str], start: O
     Figures, KPI table with targets, trend (Q1, Q2); weekly reports and the local-desk
     and monitoring KPIs (Q4); with --analysis the fault analysis of handbook 6.3 (Q5).
     Every figure names the tickets behind it: `tickets` lists in --format json, links
-    in the HTML page (Q6).
+    in the HTML page (Q6). A ticket file that cannot be read is named on stderr and
+    left out of the figures; the report is still written, and the exit code is 4.
 
     \b
     Examples:
@@ -57,8 +58,24 @@ def report_cmd(state: State, month: Optional[str], week: Optional[str], start: O
     if out:
         path = write_report(text, out)
         click.echo(f"report written to {path}", err=state.json)
+    else:
+        click.echo(text, nl=False)
+    _incomplete(state, data["skipped"])
+
+
+def _incomplete(state: State, skipped: list[str]) -> None:
+    """G5: a report that left ticket files out says which and exits 4 (it is printed,
+    so a cron mail still carries it, but it does not pass for complete)."""
+    from itsmctl.errors import Findings
+
+    if not skipped:
         return
-    click.echo(text, nl=False)
+    for line in skipped:
+        click.echo(f"itsmctl report: skipped: {line}", err=True)
+    message = (f"{len(skipped)} ticket file(s) skipped: the figures leave them out "
+               "(G5; itsmctl validate names each problem)")
+    click.echo(f"itsmctl report: {message}", err=True)
+    raise Findings(message, exit_code=4, rule="G5")
 
 
 def _pct(value: Optional[float]) -> str:
