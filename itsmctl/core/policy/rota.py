@@ -61,7 +61,7 @@ class _Days(Model):
     @field_validator("days")
     @classmethod
     def _weekdays(cls, v: list[Union[int, str]]) -> list[Union[int, str]]:
-        from itsmctl.core.calendar import weekday_number
+        from itsmctl.core.policy.workweek import weekday_number
 
         return [weekday_number(d) for d in v]
 
