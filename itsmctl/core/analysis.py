@@ -26,6 +26,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
+from itsmctl.core.model import as_time
 from itsmctl.core.policy import format_duration
 
 if TYPE_CHECKING:
@@ -37,23 +38,14 @@ TOP = 10
 UNSET = "(none)"
 
 
-def _time(value: Any) -> Optional[datetime]:
-    if value is None or isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-
-
 def respond_seconds(doc: Doc) -> Optional[float]:
     rec = (doc.get("sla") or {}).get("respond") or {}
-    start, stop = _time(rec.get("start")), _time(rec.get("stop"))
+    start, stop = as_time(rec.get("start")), as_time(rec.get("stop"))
     return (stop - start).total_seconds() if start and stop else None
 
 
 def restore_seconds(doc: Doc) -> Optional[float]:
-    opened, resolved = _time(doc.get("opened_at")), _time(doc.get("resolved_at"))
+    opened, resolved = as_time(doc.get("opened_at")), as_time(doc.get("resolved_at"))
     return (resolved - opened).total_seconds() if opened and resolved else None
 
 

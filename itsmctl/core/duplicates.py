@@ -15,20 +15,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
+from itsmctl.core.model import as_time
+
 if TYPE_CHECKING:
     from itsmctl.core.policy import Condition, DuplicatesConfig
 
 Doc = dict[str, Any]
 OPEN = ("new", "assigned", "in_progress", "waiting")
-
-
-def _time(value: Any) -> Optional[datetime]:
-    if value is None or isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def keys(doc: Doc) -> dict[str, set[str]]:
@@ -66,14 +59,14 @@ def _candidate(doc: Doc, met: list[str], config: "DuplicatesConfig") -> dict[str
 
 
 def _iso(value: Any) -> Optional[str]:
-    at = _time(value)
+    at = as_time(value)
     return at.isoformat() if at else None
 
 
 def _rank(found: list[tuple[Doc, list[str]]], key: str, config: "DuplicatesConfig",
           ) -> list[dict[str, Any]]:
     def order(item: tuple[Doc, list[str]]) -> tuple[int, float, str]:
-        at = _time(item[0].get(key))
+        at = as_time(item[0].get(key))
         return -len(item[1]), -(at.timestamp() if at else 0.0), item[0]["id"]
 
     found.sort(key=order)
@@ -85,7 +78,7 @@ def candidates(new: Doc, others: Iterable[Doc], config: "DuplicatesConfig",
     """{"duplicates": open tickets meeting a condition (M6), "recurrences": closed ones
     within the recurrence window (L16)}."""
     mine = keys(new)
-    opened = _time(new.get("opened_at")) or now
+    opened = as_time(new.get("opened_at")) or now
     conds = config.conditions
     recurring = config.recurrence.conditions or list(conds)
     dups: list[tuple[Doc, list[str]]] = []
@@ -95,14 +88,14 @@ def candidates(new: Doc, others: Iterable[Doc], config: "DuplicatesConfig",
             continue
         status = doc.get("status")
         if status in OPEN:
-            at = _time(doc.get("opened_at"))
+            at = as_time(doc.get("opened_at"))
             met = [name for name, c in conds.items()
                    if (c.within is None or (at is not None and opened - c.within <= at))
                    and meets(c, mine, keys(doc))]
             if met:
                 dups.append((doc, met))
         elif status == "closed":
-            closed = _time(doc.get("closed_at"))
+            closed = as_time(doc.get("closed_at"))
             if closed is None or closed < now - config.recurrence.within:
                 continue
             met = [name for name in recurring if meets(conds[name], mine, keys(doc))]

@@ -27,6 +27,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from itsmctl.core import priority as prio
+from itsmctl.core.model import as_time
 
 if TYPE_CHECKING:
     from itsmctl.core.policy import Policy
@@ -34,15 +35,6 @@ if TYPE_CHECKING:
 Doc = dict[str, Any]
 OPEN = ("new", "assigned", "in_progress", "waiting")
 Add = Callable[[datetime, timedelta], datetime]
-
-
-def _time(value: Any) -> Optional[datetime]:
-    if value is None or isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
 
 
 def _adder(policy: "Policy") -> Add:
@@ -74,7 +66,7 @@ class _Side:
 
     def deadline(self, rec: dict[str, Any], phase: str, priority: str) -> Optional[datetime]:
         targets = self.policy.sla.targets.get(priority)
-        start = _time(rec.get("start"))
+        start = as_time(rec.get("start"))
         if targets is None:
             raise KeyError(f"priority {priority!r} has no SLA targets")
         if start is None:
