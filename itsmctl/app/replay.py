@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from itsmctl.infra.remote import LocalCommit, Remote
 
 # the app modules whose recorded use cases may be run again
-MODULES = frozenset({"lifecycle", "relations", "work", "knowledge", "sweep", "batch", "desk"})
+MODULES = frozenset({"lifecycle", "relations", "work", "knowledge", "sweep", "shifts", "batch",
+                     "desk"})
 
 
 def recorded_call(commit: "LocalCommit") -> Optional[dict[str, Any]]:

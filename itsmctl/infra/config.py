@@ -19,11 +19,14 @@ FILES = {
     "notify": "notify.yaml",
     "monitoring": "monitoring.yaml",
     "kpi": "kpi.yaml",
+    "rota": "rota.yaml",
+    "governance": "governance.yaml",
+    "duplicates": "duplicates.yaml",
     "mail": "mail.yaml",
     "views": "views.yaml",
 }
 # files a desk made before they existed may lack: their model's defaults apply
-OPTIONAL = {"mail", "views"}
+OPTIONAL = frozenset({"rota", "governance", "duplicates", "mail", "views"})
 SUPPORTED_VERSION = 1
 _CACHE_FORMAT = 1
 
@@ -51,11 +54,12 @@ def _model_for(key: str) -> Any:
     return {"desk": p.DeskConfig, "matrix": p.PriorityMatrix, "sla": p.SlaConfig,
             "categories": p.Categories, "teams": p.Teams, "codes": p.Codes,
             "notify": p.NotifyConfig, "monitoring": p.MonitoringConfig,
-            "kpi": p.KpiConfig, "mail": p.MailConfig, "views": p.Views}[key]
+            "kpi": p.KpiConfig, "rota": p.RotaConfig, "governance": p.GovernanceConfig,
+            "duplicates": p.DuplicatesConfig, "mail": p.MailConfig, "views": p.Views}[key]
 
 
-def _stamp(root: Path) -> tuple[Any, ...]:
-    """What the cached policy depends on: the config files and the code of its models."""
+def code_stamp() -> list[Any]:
+    """What a cached policy depends on besides its files: the code of its models."""
     from itsmctl import __version__
 
     out: list[Any] = [__version__]
@@ -63,6 +67,12 @@ def _stamp(root: Path) -> tuple[Any, ...]:
     for module in sorted(here.glob("*.py")):
         st = module.stat()
         out.append((module.name, st.st_mtime_ns, st.st_size))
+    return out
+
+
+def _stamp(root: Path) -> tuple[Any, ...]:
+    """What the cached policy depends on: the config files and the code of its models."""
+    out = code_stamp()
     for name in FILES.values():
         try:
             st = (root / "config" / name).stat()
