@@ -126,3 +126,22 @@ def test_W1_list_text_uses_the_search_index(desk):
     assert ids("--text", "intranet") == [b]
     assert ids("--text", "vpn intranet") == [b]
     assert ids("--text", "nothing-like-this") == []
+
+
+def test_W2_a_bad_filter_value_is_one_line_exit_2_for_every_filter(desk):
+    """Issue 11's cases (`list --priority P9`, `list --status nope`) and the other
+    filters: exit 2, one line naming the value, nothing on stdout."""
+    open_ticket(desk)
+    for args, said in ((("--priority", "P9"), "unknown priority 'P9'; known: P1, P2, P3, P4"),
+                       (("--status", "nope"), "unknown status 'nope'; known: new,"),
+                       (("--group", "nog"), "unknown group 'nog'; known: billing-app"),
+                       (("--assignee", "nobody"), "unknown assignee 'nobody'; known:"),
+                       (("--view", "nov"), "unknown view 'nov'; known:"),
+                       (("--phone", "abc"), "--phone 'abc' has no digits"),
+                       (("--since", "someday"), "--since: 'someday' is neither a time"),
+                       (("--priority", "P1", "--priority", "P0"), "unknown priority 'P0'")):
+        r = itsm(desk, "list", *args)
+        assert r.code == 2 and r.out == "", args
+        assert len(r.err.strip().splitlines()) == 1 and said in r.err, (args, r.err)
+    r = itsm(desk, "export", "--status", "nope")
+    assert r.code == 2 and len(r.err.strip().splitlines()) == 1 and "nope" in r.err
