@@ -73,9 +73,18 @@ def view_filters(policy: Policy, name: str) -> Filters:
     return from_view(views[name])
 
 
-def _known(kind: str, value: str, known: list[str]) -> None:
-    if value not in known:
-        raise UsageError(f"unknown {kind} {value!r}; known: {', '.join(known)}", rule="W2")
+def _known(kind: str, value: str, known: list[str],
+           labels: Optional[dict[str, str]] = None) -> str:
+    """The known value meant: as given, else the one equal but for case (`p1`, `NEW`),
+    else the one whose label it is (a group's 数据库组)."""
+    if value in known:
+        return value
+    folded = value.strip().casefold()
+    for k in known:
+        if k.casefold() == folded or (labels and (labels.get(k) or "").casefold() == folded
+                                      and folded):
+            return k
+    raise UsageError(f"unknown {kind} {value!r}; known: {', '.join(known)}", rule="W2")
 
 
 def person(policy: Policy, given: str, actor: Optional[str], what: str = "person") -> str:
@@ -92,12 +101,14 @@ def person(policy: Policy, given: str, actor: Optional[str], what: str = "person
 
 def check(f: Filters, policy: Policy, actor: Optional[str]) -> Filters:
     """Every value known to the desk's config; `@me` and e-mails made person ids."""
-    for status in f.status:
-        _known("status", status, list(STATUSES))
-    if f.group is not None:
-        _known("group", f.group, sorted(policy.teams.groups))
-    for prio in f.priority:
-        _known("priority", prio, list(policy.matrix.priority_levels))
+    status = tuple(_known("status", x, list(STATUSES)) for x in f.status)
+    group = f.group
+    if group is not None:
+        groups = policy.teams.groups
+        group = _known("group", group, sorted(groups),
+                       {k: g.label or "" for k, g in groups.items()})
+    priority = tuple(_known("priority", x, list(policy.matrix.priority_levels))
+                     for x in f.priority)
     assignee = person(policy, f.assignee, actor, "assignee") if f.assignee else None
     if f.unassigned and (assignee or f.mine):
         raise UsageError("--unassigned cannot go with --mine or --assignee", rule="W2")
@@ -110,7 +121,7 @@ def check(f: Filters, policy: Policy, actor: Optional[str]) -> Filters:
         value = getattr(f, name)
         if value is not None and not value.strip():
             raise UsageError(f"--{name} is empty", rule="W2")
-    return replace(f, assignee=assignee)
+    return replace(f, assignee=assignee, status=status, group=group, priority=priority)
 
 
 def view_problems(policy: Policy) -> list[tuple[str, str, str]]:

@@ -33,7 +33,7 @@ def export_cmd(state: State, fmt: str, status: tuple[str, ...], out: Optional[st
     from itsmctl.core.filters import Filters, check
 
     session = state.session
-    check(Filters.of(status=status), session.policy, None)
+    status = check(Filters.of(status=status), session.policy, None).status
     docs = export_docs(session, status)
     stream: IO[str] = open(out, "w", encoding="utf-8", newline="") if out else \
         click.get_text_stream("stdout")

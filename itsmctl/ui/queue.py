@@ -73,7 +73,8 @@ def list_cmd(state: State, fmt: str, **kw: Any) -> None:
     """List the queue (open tickets by priority), filtered.
 
     Every filter value is checked: an unknown status, group, priority or person is
-    exit 2 naming the known ones (W2). Words, reporter, phone, CI and time filters
+    exit 2 naming the known ones (W2); case is ignored (p1, NEW), and a group may be
+    named by its label (数据库组). Words, reporter, phone, CI and time filters
     come from the search index (W1); saved views from config/views.yaml (W2).
 
     \b

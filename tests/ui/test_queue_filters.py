@@ -145,3 +145,16 @@ def test_W2_a_bad_filter_value_is_one_line_exit_2_for_every_filter(desk):
         assert len(r.err.strip().splitlines()) == 1 and said in r.err, (args, r.err)
     r = itsm(desk, "export", "--status", "nope")
     assert r.code == 2 and len(r.err.strip().splitlines()) == 1 and "nope" in r.err
+
+
+def test_W2_a_value_equal_but_for_case_or_a_groups_label_is_taken(desk):
+    mine = in_progress(desk)                                    # billing-app, P4
+    listed = ok(itsm(desk, "--json", "list", "--priority", "p4", "--status", "IN_PROGRESS",
+                     "--group", "Billing-App")).json
+    assert [t["id"] for t in listed] == [mine]
+    assert [t["id"] for t in ok(itsm(desk, "--json", "list", "--group", "计费应用组")).json] \
+        == [mine]
+    assert [t["id"] for t in ok(itsm(desk, "--json", "export", "--status", "In_Progress")).json] \
+        == [mine]
+    r = itsm(desk, "list", "--group", "计费")                     # a label's part is not one
+    assert r.code == 2 and "unknown group '计费'" in r.err
