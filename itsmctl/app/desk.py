@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from itsmctl.core.edit import Changes
     from itsmctl.core.model import Event, Ticket
+    from itsmctl.infra.marks import Before
 
 # `search` and `inbox` stay light: the models and the write path load with the writes
 
@@ -145,12 +146,12 @@ def inbox(session: Session, since: Optional[str] = None) -> Inbox:
     me = session.actor
     head = session.desk.head()
     mark = last_mark(session.root, me) if since is None else None
-    counts = None
+    before = None
     if mark is not None and mark.head and head:
-        counts = {} if mark.head == head else events_before(session.root, mark.head, head)
-    if counts is not None and mark is not None:
+        before = {} if mark.head == head else events_before(session.root, mark.head, head)
+    if before is not None and mark is not None:
         start = mark.seen
-        changes = _arrived(session, me, counts)
+        changes = _arrived(session, me, before)
     else:
         start = instant(session, since, "--since") if since else (
             mark.seen if mark is not None else session.now - FIRST_LOOK)
@@ -170,26 +171,30 @@ def _why(ticket: "Ticket", me: str) -> list[str]:
                              ("opener", ticket.opened_by == me)) if yes]
 
 
-def _arrived(session: Session, me: str, counts: dict[str, int]) -> list[Change]:
-    """The events that arrived since the commit I looked at: each changed ticket of
-    mine, beyond the history it held then (history only grows, G6)."""
+def _arrived(session: Session, me: str, before: dict[str, "Before"]) -> list[Change]:
+    """The events that arrived since the commit I looked at: each changed ticket that is
+    mine now or was then (a ticket moved away from me is news too), beyond the history
+    it held then (history only grows, G6)."""
     from itsmctl.app.queue import open_index, read_tickets
 
-    ids: list[str] = []
+    ids = {i for i, b in before.items() if me in b.people}
     index = open_index(session)
     try:
-        changed = sorted(counts)
+        changed = sorted(before)
         for at in range(0, len(changed), 500):
             part = changed[at:at + 500]
-            ids += [d["id"] for d in index.query(
+            ids.update(d["id"] for d in index.query(
                 None, f"id IN ({','.join('?' * len(part))}) AND {_MINE}",
-                (*part, me, me, f"%|{me}|%"))]
+                (*part, me, me, f"%|{me}|%")))
     finally:
         index.close()
     changes = []
-    for ticket in read_tickets(session, ids):
+    for ticket in read_tickets(session, sorted(ids)):
+        then = before[ticket.id]
         why = _why(ticket, me)
-        changes += [Change(ticket, e, why) for e in ticket.history[counts[ticket.id]:]
+        if not why and me in then.people:
+            why = [f"was {then.people[me]}"]              # moved away from me since
+        changes += [Change(ticket, e, why) for e in ticket.history[then.events:]
                     if e.actor != me]
     return changes
 

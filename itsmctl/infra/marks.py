@@ -10,7 +10,7 @@ they have seen: every event a ticket holds beyond its history at that commit is 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Optional
@@ -51,10 +51,18 @@ def mark_seen(root: Path, person: str, when: datetime, head: Optional[str] = Non
                  json.dumps({"seen": when.isoformat(), "head": head}).encode())
 
 
-def events_before(root: Path, old: str, new: str) -> Optional[dict[str, int]]:
-    """Ticket id -> how many history events it held at commit `old`, for every ticket
-    file changed from `old` to `new` (0: the ticket is new since). None when `old` is
-    not a commit here any more (history rewritten, or another clone's mark)."""
+@dataclass
+class Before:
+    """A ticket as it was at the commit a person looked at."""
+
+    events: int = 0                           # how many history events it held
+    people: dict[str, str] = field(default_factory=dict)    # person -> owner/watcher/opener
+
+
+def events_before(root: Path, old: str, new: str) -> Optional[dict[str, Before]]:
+    """Ticket id -> what it was at commit `old`, for every ticket file changed from `old`
+    to `new` (no events: the ticket is new since). None when `old` is not a commit here
+    any more (history rewritten, or another clone's mark)."""
     from itsmctl.infra import git
     from itsmctl.infra.yaml import load_ticket
 
@@ -62,25 +70,31 @@ def events_before(root: Path, old: str, new: str) -> Optional[dict[str, int]]:
     if res.code != 0:
         return None
     fields = res.out.split(b"\0")
-    before: dict[str, str] = {}                        # id -> old blob ("" when none)
+    blob_of: dict[str, str] = {}                       # id -> old blob ("" when none)
     for meta, path in zip(fields[0::2], fields[1::2]):
         if not meta.startswith(b":") or not path.endswith(b".yaml"):
             continue
         parts = meta[1:].split()
         if len(parts) >= 5 and parts[4] != b"D":
             blob = parts[2].decode()
-            before[Path(path.decode()).stem] = "" if set(blob) == {"0"} else blob
-    wanted = sorted({b for b in before.values() if b})
+            blob_of[Path(path.decode()).stem] = "" if set(blob) == {"0"} else blob
+    wanted = sorted({b for b in blob_of.values() if b})
     blobs = git.cat_batch(root, wanted) if wanted else {}
-    counts: dict[str, int] = {}
-    for ticket_id, blob in before.items():
-        count = 0
+    out: dict[str, Before] = {}
+    for ticket_id, blob in blob_of.items():
+        before = Before()
         if blob and blob in blobs:
             try:
                 doc = load_ticket(blobs[blob], ticket_id)
-                history = doc.get("history") if isinstance(doc, dict) else None
-                count = len(history) if isinstance(history, list) else 0
             except ItsmError:          # an unreadable old version: all its events are new
-                count = 0
-        counts[ticket_id] = count
-    return counts
+                doc = None
+            if isinstance(doc, dict):
+                history = doc.get("history")
+                before.events = len(history) if isinstance(history, list) else 0
+                for who in doc.get("watchers") or ():
+                    before.people.setdefault(str(who), "watcher")
+                for key, why in (("opened_by", "opener"), ("assignee", "owner")):
+                    if doc.get(key):
+                        before.people[str(doc[key])] = why
+        out[ticket_id] = before
+    return out

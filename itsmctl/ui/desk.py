@@ -138,8 +138,10 @@ def unwatch_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str],
 def inbox_cmd(state: State, since: Optional[str], no_pager: bool) -> None:
     """What others changed on tickets you own, watch or opened, since you last looked (W6).
 
-    The first look shows the last 7 days. When you last looked is kept per person in
-    this clone (.git/itsmctl/inbox/), never committed.
+    The first look shows the last 7 days. When you last looked, and at which commit,
+    is kept per person in this clone (.git/itsmctl/inbox/), never committed: what
+    arrived since is shown whatever time it carries (work synced from offline), and
+    a ticket moved away from you since is shown too ("was owner").
 
     \b
     Examples:

@@ -111,3 +111,13 @@ def test_W6_inbox_counts_what_arrived_not_what_time_it_claims(desk):
     mark.write_text(json.dumps({"seen": NOW, "head": "0" * 40}))     # a commit not here
     box = ok(itsm(desk, "--json", "inbox", actor="carol", now=LATER2)).json
     assert {c["note"] for c in box["changes"]} >= {"written on the train", "same minute"}
+
+
+def test_W6_a_ticket_moved_away_from_me_is_news(desk):
+    tid = in_progress(desk)                                     # carol owns it
+    ok(itsm(desk, "--json", "inbox", actor="carol", now=LATER))  # carol looks
+    ok(itsm(desk, "assign", tid, "--group", "dba", "--causation", "data-error",
+            actor="carol", now=LATER))
+    ok(itsm(desk, "accept", tid, actor="erin", now=LATER))
+    box = ok(itsm(desk, "--json", "inbox", actor="carol", now=LATER2)).json
+    assert [(c["action"], c["why"]) for c in box["changes"]] == [("accept", ["was owner"])]
