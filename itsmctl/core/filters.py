@@ -14,6 +14,7 @@ from typing import Any, Optional
 from itsmctl.core.policy import Policy
 from itsmctl.core.policy.views import View
 from itsmctl.core.states import STATUSES
+from itsmctl.core.tokens import fold
 from itsmctl.errors import UsageError
 
 ME = "@me"
@@ -147,8 +148,8 @@ def matches(doc: dict[str, Any], f: Filters) -> bool:
         return False
     reporter: dict[str, Any] = doc["reporter"] if isinstance(doc.get("reporter"), dict) else {}
     if f.reporter is not None:
-        wanted = f.reporter.casefold().strip()
-        if not any(wanted in str(reporter.get(k) or "").casefold()
+        wanted = fold(f.reporter).strip()
+        if not any(wanted in fold(str(reporter.get(k) or ""))
                    for k in ("name", "email", "id")):
             return False
     if f.phone is not None:
@@ -157,7 +158,7 @@ def matches(doc: dict[str, Any], f: Filters) -> bool:
             return False
     if f.ci is not None:
         links: dict[str, Any] = doc["links"] if isinstance(doc.get("links"), dict) else {}
-        wanted = f.ci.casefold().strip()
-        if not any(wanted in str(ci).casefold() for ci in links.get("cis") or ()):
+        wanted = fold(f.ci).strip()
+        if not any(wanted in fold(str(ci)) for ci in links.get("cis") or ()):
             return False
     return True

@@ -1,15 +1,23 @@
-"""Search words of a text in Chinese, English or both (K2, W1): Latin words lower-cased
-and lightly stemmed, and for Chinese every character plus every pair of neighbouring
-characters (see core/kb.py for why pairs rather than a dictionary). Kept apart from the
+"""Search words of a text in Chinese, English or both (K2, W1): other words (Latin,
+accents dropped; any other script) lower-cased and lightly stemmed, and for Chinese
+every character plus every pair of neighbouring characters (see core/kb.py for why
+pairs rather than a dictionary). Kept apart from the
 KB's models so that `search` loads no pydantic."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Optional
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]+|[a-z0-9]+")
+# a Chinese run, or a word of letters and digits in any other script (Müller, Ольга)
+_TOKEN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+# accents on Latin letters are dropped (Müller = Muller, réseau = reseau); marks on other
+# scripts (Japanese dakuten) are kept
+_LATIN_MARKED = re.compile(r"[\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]")
+_LATIN_MARKS = re.compile(r"(?<=[A-Za-z])[\u0300-\u036f]+")
 _STOP = frozenset("a after an and are as at be but by can cannot do for from has have in "
                   "is it its my no not of on or our so the to was we were will with you "
                   "your".split()) | \
@@ -23,11 +31,20 @@ def _stem(word: str) -> str:
     return word
 
 
+def fold(text: Optional[str]) -> str:
+    """Text as words compare: NFKC, lower case, accents of Latin letters dropped."""
+    text = text or ""
+    if _LATIN_MARKED.search(text):
+        text = unicodedata.normalize("NFC", _LATIN_MARKS.sub(
+            "", unicodedata.normalize("NFKD", text)))
+    return unicodedata.normalize("NFKC", text).lower()
+
+
 def tokens(text: str) -> list[str]:
     """Search terms of a text in Chinese, English or both (see the module docstring)."""
     out: list[str] = []
-    for run in _TOKEN.findall(unicodedata.normalize("NFKC", text or "").lower()):
-        if run[0].isascii():
+    for run in _TOKEN.findall(fold(text)):
+        if not _IS_CJK.match(run):
             if run not in _STOP:
                 out.append(_stem(run))
             continue

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
     from itsmctl.infra.index import Index
 
-FORMAT = "1"
+FORMAT = "2"      # 2: words of every script, Latin accents dropped
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS text_paths (
     rowid INTEGER PRIMARY KEY, path TEXT UNIQUE NOT NULL, id TEXT NOT NULL);

@@ -45,3 +45,14 @@ def test_W1_in_column_prefixes_every_word():
     assert in_column("who", "13800000000") == 'who : ("13800000000"*)'
     assert in_column("things", "billing-db01") == 'things : ("bill"* AND "db01"*)'
     assert in_column("who", "的") is None
+
+
+def test_W1_words_of_every_script_latin_accents_dropped():
+    from itsmctl.core.tokens import tokens
+
+    assert tokens("Müller") == tokens("Muller") == tokens("Mu\u0308ller") == ["muller"]
+    assert tokens("Réseau lent à l'étage") == ["reseau", "lent", "l", "etage"]  # à: a stop word
+    assert tokens("Ольга Петрова") == ["ольга", "петрова"]
+    assert tokens("abc计费") == ["abc", "计", "费", "计费"]          # Chinese as before
+    assert tokens("プリンター が") == ["プリンター", "が"]         # marks of kana kept
+    assert expression("Müller 1380") == '"muller" AND "1380"*'

@@ -67,3 +67,15 @@ def test_W1_search_usage_errors(desk):
     assert r.code == 2 and "[W1]" in r.err
     r = itsm(desk, "search", "x", "--limit", "0")
     assert r.code == 2
+
+
+def test_W1_names_with_accents_or_in_other_scripts_are_found(desk):
+    franz = ok(itsm(desk, "open", "--title", "Réseau lent au 3e étage",
+                    "--reporter-name", "Zoë Müller", "--reporter-phone", "0612345678")).out.strip()
+    olga = ok(itsm(desk, "open", "--title", "VPN", "--reporter-name", "Ольга Петрова",
+                   "--reporter-phone", "0711111111")).out.strip()
+    assert _ids(desk, "Müller") == _ids(desk, "muller") == _ids(desk, "zoe") == [franz]
+    assert _ids(desk, "reseau") == _ids(desk, "étage") == [franz]
+    assert _ids(desk, "Ольга") == [olga]
+    assert [t["id"] for t in ok(itsm(desk, "--json", "list", "--reporter", "Muller")).json] \
+        == [franz]
