@@ -71,6 +71,13 @@ def _reporter(ticket: Ticket, given: dict[str, Optional[str]]) -> Optional[dict[
     doc.update({k: (v.strip() or None) for k, v in wanted.items()})
     if ticket.reporter is not None and ticket.reporter.name and not doc.get("name"):
         raise UsageError("the reporter's name cannot be cleared", rule="W3")
+    before = ticket.reporter
+    if before is not None and (before.phone or before.email) and not (
+            doc.get("phone") or doc.get("email")):
+        # L1 (4.3.1): a reporter the desk can reach; a wrong number is replaced, not removed
+        raise RuleViolation("the reporter needs a phone or an e-mail to be reached back: give "
+                            "the right one (--reporter-phone/--reporter-email) instead of "
+                            "clearing it (4.3.1)", rule="L1")
     return Reporter(**doc).model_dump()
 
 

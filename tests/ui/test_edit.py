@@ -44,6 +44,16 @@ def test_W3_reason_required_and_something_must_change(desk):
     assert r.code == 2 and "nosuch" in r.err
 
 
+def test_W3_the_reporter_stays_reachable_L1(desk):
+    tid = open_ticket(desk)                                       # phone 13800000000
+    r = itsm(desk, "edit", tid, "--reporter-phone", "", "--reason", "wrong number")
+    assert r.code == 1 and "[L1]" in r.err and "--reporter-phone" in r.err
+    ok(itsm(desk, "edit", tid, "--reporter-phone", "", "--reporter-email", "w5@example.com",
+            "--reason", "no phone, mail instead"))
+    reporter = show(desk, tid)["reporter"]
+    assert reporter["phone"] is None and reporter["email"] == "w5@example.com"
+
+
 def test_W3_refused_on_closed_tickets(desk):
     tid = resolved(desk)
     ok(itsm(desk, "close", tid, "--code", "solved"))
