@@ -201,6 +201,24 @@ def views(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
 
 
 @_safe
+def mappings(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
+    """Column mappings for `import` by name, with the tool they read (W7); a path is
+    completed as a file."""
+    from itsmctl.app.exchange import OWN, mapping_names
+    from itsmctl.app.session import Session
+
+    if "/" in incomplete or incomplete.startswith("."):
+        return [CompletionItem(incomplete, type="file")]
+    pairs = [(OWN, "this desk's own export")]
+    for name, path in mapping_names(Session(repo=_repo(ctx))).items():
+        tool = next((line.split(":", 1)[1].strip() for line in
+                     path.read_text(encoding="utf-8").splitlines()
+                     if line.startswith("name:")), "")
+        pairs.append((name, tool))
+    return _items(pairs, incomplete)
+
+
+@_safe
 def statuses(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
     return _items(((s, "") for s in STATUSES), incomplete)
 
@@ -252,7 +270,7 @@ COMPLETERS: dict[str, Completer] = {
     "symptom": _classes("symptoms"), "symptoms": _classes("symptoms"),
     "causation": _classes("causations"),
     "impact": impacts, "urgency": urgencies, "priority": priorities, "status": statuses,
-    "view": views, "template": templates,
+    "view": views, "template": templates, "mapping": mappings,
     "article": articles, "task": tasks,
     "reporter_id": customers, "customer": customers,
 }

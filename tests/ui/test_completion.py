@@ -142,6 +142,14 @@ def test_W2_completion_offers_saved_views(desk):
 
 
 @pytest.mark.slow
+def test_W7_completion_offers_the_mappings(desk):
+    zsh = _protocol(desk, "zsh", "itsmctl import x.csv --mapping ", "4").splitlines()
+    for name in ("itsmctl", "glpi", "itop", "otrs", "spreadsheet"):
+        assert name in zsh
+    assert "GLPI" in zsh and "spreadsheet" in zsh
+
+
+@pytest.mark.slow
 def test_B1_completion_offers_customer_ids_by_id_and_by_name(desk, shim):
     (desk / "config" / "customers.csv").write_text(
         "id,name,phone\nC001,王五,1\nC002,王小明,2\nD003,李四,3\n")
