@@ -45,84 +45,63 @@ Piece = tuple[str, bytes]      # (repr of the value, its YAML)
 
 
 class Dumps:
-    """itsmctl's dump_ticket, in pieces. A ticket file is a block mapping; it is the
-    concatenation of its keys dumped one by one, a mapping value (sla, counters…) that of
-    its fields, and a list of mappings (history, notifications) that of its items' fields.
-    Each piece is dumped once and reused while its value is unchanged; the pieces that
-    changed are dumped in one call per container and cut apart at their first lines (or,
-    should a cut not come out, one by one). PyYAML's representer is pure Python and was
-    most of the generator's time. tests/test_bench_generate.py checks every file
-    against dump_ticket byte for byte."""
+    """itsmctl's dump_ticket, in pieces. A ticket file is a block mapping: it is the
+    concatenation of its keys dumped one by one, and a list of mappings (history,
+    notifications) that of its items. Each piece is dumped once and reused while its
+    value is unchanged; the pieces that changed are dumped in one call (one for the keys,
+    one per list) and cut apart at their first lines, or one by one should a cut not come
+    out. PyYAML's representer is pure Python and was two thirds of the generator's time.
+    tests/test_bench_generate.py checks every file against dump_ticket byte for byte."""
 
     def __init__(self) -> None:
         self.cache: dict[str, dict[Any, Piece]] = {}
 
     def __call__(self, ticket: Any) -> bytes:
         mine = self.cache.setdefault(ticket.id, {})
-        parts: list[Any] = []
-        todo: dict[Any, list[tuple[Any, str, Any, str]]] = {}
-
-        def want(container: Any, ck: Any, name: str, value: Any) -> None:
-            text = repr(value)
-            hit = mine.get(ck)
-            if hit is None or hit[0] != text:
-                todo.setdefault(container, []).append((ck, name, value, text))
-
+        order: list[Any] = []
+        todo: dict[Optional[str], list[tuple[Any, Any, str]]] = {}
         for key, value in ticket.to_doc().items():
-            if isinstance(value, dict) and value:
-                parts.append(f"{key}:\n".encode())
-                for name, v in value.items():
-                    parts.append((key, name))
-                    want(key, (key, name), name, v)
-            elif isinstance(value, list) and value and \
-                    all(isinstance(x, dict) and x for x in value):
-                parts.append(f"{key}:\n".encode())
-                for i, item in enumerate(value):
-                    for j, (name, v) in enumerate(item.items()):
-                        parts.append(("-", (key, i, name)) if j == 0 else (key, i, name))
-                        want(("items", key, i), (key, i, name), name, v)
+            if isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
+                order.append(f"{key}:\n".encode())
+                pieces = [((key, i), item) for i, item in enumerate(value)]
+                container: Optional[str] = key
             else:
-                parts.append(key)
-                want(None, key, key, value)
-        for container, pieces in todo.items():
-            self._fill(mine, container, pieces)
-        out = []
-        for p in parts:
-            if isinstance(p, bytes):
-                out.append(p)
-            elif p[0] == "-" and isinstance(p, tuple) and len(p) == 2 and \
-                    isinstance(p[1], tuple):
-                out += [b"- ", mine[p[1]][1][2:]]
-            else:
-                out.append(mine[p][1])
-        return b"".join(out)
+                pieces, container = [(key, value)], None
+            for ck, v in pieces:
+                order.append(ck)
+                text = repr(v)
+                hit = mine.get(ck)
+                if hit is None or hit[0] != text:
+                    todo.setdefault(container, []).append((ck, v, text))
+        for container, changed in todo.items():
+            self._fill(mine, container, changed)
+        return b"".join(p if isinstance(p, bytes) else mine[p][1] for p in order)
 
     @staticmethod
-    def _dump(container: Any, fields: dict[str, Any]) -> tuple[bytes, bytes]:
-        """The YAML of some fields of one container, and the prefix of their lines."""
+    def _dump(container: Optional[str], values: list[tuple[Any, Any, str]]) -> bytes:
         if container is None:
-            return itsm.dump_ticket(fields), b""
-        if isinstance(container, str):
-            return itsm.dump_ticket({container: fields})[len(container) + 2:], b"  "
-        key = container[1]
-        body = itsm.dump_ticket({key: [fields]})[len(key) + 2:]
-        return b"  " + body[2:], b"  "           # the item's "- " as plain indentation
+            return itsm.dump_ticket({ck: v for ck, v, _ in values})
+        return itsm.dump_ticket({container: [v for _, v, _ in values]})[len(container) + 2:]
 
-    def _fill(self, mine: dict[Any, Piece], container: Any,
-              pieces: list[tuple[Any, str, Any, str]]) -> None:
-        out, prefix = self._dump(container, {name: v for _, name, v, _ in pieces})
-        cuts, at = [], 0
-        for n, (_, name, _, _) in enumerate(pieces):
-            mark = prefix + name.encode() + b":"
-            at = (0 if out.startswith(mark) else -1) if n == 0 else out.find(b"\n" + mark, at)
+    def _fill(self, mine: dict[Any, Piece], container: Optional[str],
+              changed: list[tuple[Any, Any, str]]) -> None:
+        out = self._dump(container, changed)
+        cuts: list[int] = []
+        for ck, _, _ in changed:
+            mark = f"{ck}:".encode() if container is None else b"- "
+            if not cuts:
+                at = 0 if out.startswith(mark) else -1
+            else:
+                at = out.find(b"\n" + mark, cuts[-1]) + 1 or -1
             if at < 0:
                 break
-            cuts.append(at + (1 if n else 0))
-        if len(cuts) != len(pieces):                 # not cut cleanly: one by one
-            for ck, name, v, text in pieces:
-                mine[ck] = (text, self._dump(container, {name: v})[0])
+            cuts.append(at)
+        if len(cuts) != len(changed) or (container is not None and
+                                         out.find(b"\n- ", cuts[-1]) != -1):
+            for piece in changed:                       # not cut cleanly: one by one
+                mine[piece[0]] = (piece[2], self._dump(container, [piece]))
             return
-        for (ck, _, _, text), a, b in zip(pieces, cuts, [*cuts[1:], len(out)]):
+        for (ck, _, text), a, b in zip(changed, cuts, [*cuts[1:], len(out)]):
             mine[ck] = (text, out[a:b])
 
     def forget(self, tid: str) -> None:
