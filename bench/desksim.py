@@ -15,15 +15,16 @@ from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from typing import Any, Callable, Generator, Optional
+from typing import Any, Callable, Optional
 
 from bench import generate as itsm
+from bench.dumps import Dumps
+from bench.steps import Story
 
 STEP, SWEEP = 0, 1
 MINUTE = timedelta(minutes=1)
 RECENT = 3000               # finished tickets kept in memory for links and recurrences
 Decide = Callable[[Any, Any], Any]          # (ticket, ctx) -> ticket
-Story = Generator[tuple[timedelta, Callable[[datetime], Any]], Any, None]
 
 
 class Tx:
@@ -39,73 +40,6 @@ class Tx:
 
     def save(self, ticket: Any) -> None:
         self.changed[ticket.id] = self.sim.finalize(ticket, self.now)
-
-
-Piece = tuple[str, bytes]      # (repr of the value, its YAML)
-
-
-class Dumps:
-    """itsmctl's dump_ticket, in pieces. A ticket file is a block mapping: it is the
-    concatenation of its keys dumped one by one, and a list of mappings (history,
-    notifications) that of its items. Each piece is dumped once and reused while its
-    value is unchanged; the pieces that changed are dumped in one call (one for the keys,
-    one per list) and cut apart at their first lines, or one by one should a cut not come
-    out. PyYAML's representer is pure Python and was two thirds of the generator's time.
-    tests/test_bench_generate.py checks every file against dump_ticket byte for byte."""
-
-    def __init__(self) -> None:
-        self.cache: dict[str, dict[Any, Piece]] = {}
-
-    def __call__(self, ticket: Any) -> bytes:
-        mine = self.cache.setdefault(ticket.id, {})
-        order: list[Any] = []
-        todo: dict[Optional[str], list[tuple[Any, Any, str]]] = {}
-        for key, value in ticket.to_doc().items():
-            if isinstance(value, list) and value and all(isinstance(x, dict) for x in value):
-                order.append(f"{key}:\n".encode())
-                pieces = [((key, i), item) for i, item in enumerate(value)]
-                container: Optional[str] = key
-            else:
-                pieces, container = [(key, value)], None
-            for ck, v in pieces:
-                order.append(ck)
-                text = repr(v)
-                hit = mine.get(ck)
-                if hit is None or hit[0] != text:
-                    todo.setdefault(container, []).append((ck, v, text))
-        for container, changed in todo.items():
-            self._fill(mine, container, changed)
-        return b"".join(p if isinstance(p, bytes) else mine[p][1] for p in order)
-
-    @staticmethod
-    def _dump(container: Optional[str], values: list[tuple[Any, Any, str]]) -> bytes:
-        if container is None:
-            return itsm.dump_ticket({ck: v for ck, v, _ in values})
-        return itsm.dump_ticket({container: [v for _, v, _ in values]})[len(container) + 2:]
-
-    def _fill(self, mine: dict[Any, Piece], container: Optional[str],
-              changed: list[tuple[Any, Any, str]]) -> None:
-        out = self._dump(container, changed)
-        cuts: list[int] = []
-        for ck, _, _ in changed:
-            mark = f"{ck}:".encode() if container is None else b"- "
-            if not cuts:
-                at = 0 if out.startswith(mark) else -1
-            else:
-                at = out.find(b"\n" + mark, cuts[-1]) + 1 or -1
-            if at < 0:
-                break
-            cuts.append(at)
-        if len(cuts) != len(changed) or (container is not None and
-                                         out.find(b"\n- ", cuts[-1]) != -1):
-            for piece in changed:                       # not cut cleanly: one by one
-                mine[piece[0]] = (piece[2], self._dump(container, [piece]))
-            return
-        for (ck, _, text), a, b in zip(changed, cuts, [*cuts[1:], len(out)]):
-            mine[ck] = (text, out[a:b])
-
-    def forget(self, tid: str) -> None:
-        self.cache.pop(tid, None)
 
 
 @dataclass
@@ -144,7 +78,7 @@ class Sim:
         self.desk = teams.with_role("service_desk")
         self.lines = [g for g, info in teams.groups.items()
                       if info.line in (2, 3) and teams.members(g)]
-        self.app = SimpleNamespace(policy=policy)
+        self.app: Any = SimpleNamespace(policy=policy)   # what apply_severity reads
         self.dump = Dumps()
 
     # ---- bookkeeping -------------------------------------------------------------
@@ -280,121 +214,36 @@ class Sim:
         ticket = itsm.open_ticket(intake, ctx, self.new_id(now, rng))
         tx.save(ticket)
         if ticket.alert is not None:
-            self._index(ticket)
+            self.index_alert(ticket)
         if ticket.source in ("phone", "email", "web"):
             self.recent_user.append(ticket.id)
         action = "open-out-of-scope" if intake.out_of_scope else "open"
         self.commit(tx, itsm.commit_message(action, [ticket], actor, ticket.title), actor,
                     argv)
-        self._own(ticket.id)
+        self.own(ticket.id)
         self.stats[action] += 1
         return ticket.id
 
-    def _own(self, tid: str) -> None:
+    def own(self, tid: str) -> None:
         if self.current is not None:
             self.current.tids.append(tid)
             self.storied.add(tid)
 
-    def _index(self, ticket: Any) -> None:
+    def index_alert(self, ticket: Any) -> None:
         a = ticket.alert
         if a.fingerprint and ticket.id not in self.by_fp.setdefault(a.fingerprint, []):
             self.by_fp[a.fingerprint].append(ticket.id)
         if a.group and ticket.id not in self.by_group.setdefault(a.group, []):
             self.by_group[a.group].append(ticket.id)
 
-    def _by_fp(self, tx: Tx, fp: str) -> list[Any]:
-        found = [tx.load(t) for t in self.by_fp.get(fp, []) if t in self.tickets]
-        return sorted(found, key=lambda t: t.opened_at)
-
-    def hook(self, now: datetime, alerts: list[dict[str, Any]], rng: random.Random) -> list[str]:
-        """commands/hook.py run(): one Alertmanager payload, one commit; the ids opened."""
-        policy, actor = self.policy, self.policy.monitoring.actor
-        incs = [itsm.incoming(itsm.AlertIn.model_validate(a), "alertmanager",
-                              policy.monitoring) for a in alerts]
-        ctx, tx = itsm.Ctx(policy, actor, now), Tx(self, now)
-        out: dict[str, list[str]] = {"opened": [], "fired again": [], "cleared": [],
-                                     "resolved": []}
-        for inc in incs:
-            if inc.status == "firing":
-                self._firing(tx, ctx, inc, rng, out)
-            else:
-                self._clearing(tx, ctx, inc, out)
-        if not tx.changed:
-            return []
-        note = "; ".join(f"{k} {t}" for k, ids in out.items() for t in ids)
-        self.commit(tx, itsm.commit_message("hook-alertmanager", list(tx.changed.values()),
-                                            actor, note), actor, ["hook", "alertmanager"])
-        for tid in out["opened"]:
-            self._own(tid)
-        self.stats["hook-alertmanager"] += 1
-        self.stats["alerts"] += len(incs)
-        return out["opened"]
-
-    def _firing(self, tx: Tx, ctx: Any, inc: Any, rng: random.Random,
-                out: dict[str, list[str]]) -> None:
-        live = [t for t in self._by_fp(tx, inc.fingerprint) if t.is_open]
-        if live:
-            tx.save(itsm.record_firing(live[0], inc, ctx))
-            out["fired again"].append(live[0].id)
-            return
-        master = self._storm_master(tx, inc)
-        intake = itsm.Intake(title=inc.title, description=inc.description, source="monitoring",
-                             alert={"id": inc.alert_id, "severity": inc.severity,
-                                    "message": inc.message, "fingerprint": inc.fingerprint})
-        itsm.apply_severity(self.app, intake)
-        ticket = itsm.open_ticket(intake, ctx, self.new_id(ctx.now, rng))
-        tx.save(ticket)
-        ticket = tx.load(ticket.id).evolve(
-            alert=itsm.alert_record(inc, ctx.actor).model_dump())
-        tx.save(ticket)
-        self._index(ticket)
-        out["opened"].append(ticket.id)
-        if master is not None:
-            slave, new_master = itsm.relations.link_master(tx.load(ticket.id), master, ctx)
-            tx.save(slave)
-            tx.save(new_master)
-
-    def _storm_master(self, tx: Tx, inc: Any) -> Any:
-        if not inc.group:
-            return None
-        window = self.policy.monitoring.storm.window
-        for tid in sorted(self.by_group.get(inc.group, [])):
-            t = tx.load(tid) if tid in self.tickets else None
-            if t is not None and t.is_open and not t.master and t.alert and itsm.within(
-                    window, t.alert.started_at or t.opened_at, inc.started_at or t.opened_at):
-                return t
-        return None
-
-    def _clearing(self, tx: Tx, ctx: Any, inc: Any, out: dict[str, list[str]]) -> None:
-        live = [t for t in self._by_fp(tx, inc.fingerprint) if t.status != "closed"]
-        target = next((t for t in live if itsm.clears(t, inc)), None)
-        if target is None:
-            return
-        tx.save(itsm.record_clearing(target, inc, ctx))
-        out["cleared"].append(target.id)
-        if self.policy.monitoring.on_clear == "record":
-            return
-        master = tx.load(target.master or target.id)
-        if not itsm.group_cleared(master, [tx.load(s) for s in master.slaves]):
-            return
-        done = itsm.resolve_cleared(master, ctx)
-        if done is None:
-            return
-        tx.save(done)
-        itsm.mirror_slaves(tx, master, tx.load(master.id), ctx)
-        if self.policy.monitoring.on_clear == "close":
-            before = tx.load(master.id)
-            tx.save(itsm.workflow.close(before, ctx, "solved", check_actor=False,
-                                        note="monitoring ticket: closed without user "
-                                             "confirmation (L10)"))
-            itsm.mirror_slaves(tx, before, tx.load(master.id), ctx)
-        out["resolved"].append(master.id)
-
     def sweep(self, now: datetime, due: list[str]) -> None:
         """commands/sweep.py run(): everything due, then the deliveries since the last
         sweep recorded (N3, a lone desk that delivered each notice after its commit)."""
         ctx, tx = itsm.sweep_ctx(self.policy, now), Tx(self, now)
-        queue, seen, touched, actions, skipped = sorted(set(due)), set(), [], [], []
+        queue, seen = sorted(set(due)), set()
+        touched: list[str] = []
+        actions: list[Any] = []
+        skipped: list[str] = []
         while queue:
             tid = queue.pop(0)
             if tid in seen:

@@ -1,0 +1,230 @@
+"""Monitoring tickets of the benchmark desk: Alertmanager payloads (H1) with storms of
+duplicates (M1), other monitors' scripts (H2), and the hook carried out as
+itsmctl/commands/hook.py does it."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from bench import corpus
+from bench import generate as itsm
+from bench.desksim import Tx
+from bench.steps import (
+    ZERO,
+    Fate,
+    Story,
+    accept,
+    act,
+    classify,
+    dispatch,
+    intake_argv,
+    later,
+    note,
+    resolve,
+)
+
+
+def _alert_docs(rng: random.Random, alert: tuple, cluster: str, hosts: list[str],
+                at: datetime) -> list[dict[str, Any]]:
+    out = []
+    for host in hosts:
+        labels, notes = corpus.alert_labels(rng, alert, cluster, host)
+        starts = at - timedelta(seconds=rng.randrange(30, 300))
+        out.append({"status": "firing", "labels": labels, "annotations": notes,
+                    "startsAt": starts.isoformat(), "fingerprint": itsm.alerts.fingerprint(labels),
+                    "generatorURL": "http://prometheus.example.com/graph?g0.expr="
+                                    f"{labels['alertname']}"})
+    return out
+
+def _hook(sim: Any, docs: list[dict[str, Any]], rng: random.Random
+          ) -> Callable[[datetime], Any]:
+    return lambda now: hook(sim, now, docs, rng)
+
+def _cleared(docs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    return [{**d, "status": "resolved", "endsAt": now.isoformat()} for d in docs]
+
+def monitor(sim: Any, rng: random.Random, fate: Fate) -> Story:
+    """H1: Alertmanager opens it; a storm opens its duplicates as slaves (M1)."""
+    alert = rng.choice(corpus.ALERTS)
+    cluster = rng.choice(corpus.CLUSTERS)
+    hosts = [f"{h}-{rng.randrange(40):02d}" for h in rng.sample(corpus.HOSTS, fate.size)]
+    docs: list[dict[str, Any]] = []
+    batches = [hosts[:rng.randint(1, min(3, len(hosts)))]] if fate.size > 1 else [hosts]
+    while sum(map(len, batches)) < len(hosts):
+        done = sum(map(len, batches))
+        batches.append(hosts[done:done + rng.randint(1, 3)])
+    tid = None
+    for k, batch in enumerate(batches):
+        delay = ZERO if k == 0 else later(sim, rng, 1, 6)
+        new = _alert_docs(rng, alert, cluster, batch, sim.now + delay)
+        docs += new
+        opened = yield delay, _hook(sim, new, rng)
+        if k == 0:
+            if not opened:
+                return
+            tid = opened[0]
+    if tid is None or sim.get(tid).master:
+        return                  # joined another storm's master: it follows that one (M2)
+    w = corpus.Words(rng, alert[1], rng.random() < 0.4)
+    desk = rng.choice(sim.desk)
+
+    def clear(now: datetime) -> Any:
+        return hook(sim, now, _cleared(docs, now), rng)
+
+    if not fate.stop and rng.random() < 0.35:
+        yield later(sim, rng, 2, 45), clear       # gone before anyone looked: H1 resolves
+        yield from close_monitoring(sim, rng, tid)
+        return
+    triple = alert[1:4]
+    yield later(sim, rng, 2, 25), classify(sim, rng, tid, desk, w, triple)
+    if fate.stop == "new":
+        return
+    yield from dispatch(sim, rng, tid, desk, w)
+    if fate.stop == "assigned":
+        return
+    yield later(sim, rng, 3, 90, hours=rng.random() < 0.5), accept(sim, rng, tid)
+    if rng.random() < 0.1:
+        again = [{**docs[0], "startsAt": (sim.now + timedelta(minutes=1)).isoformat()}]
+        docs[0] = again[0]
+        yield later(sim, rng, 10, 300), lambda now: hook(sim, now, again, rng)
+    if rng.random() < 0.2:
+        yield later(sim, rng, 10, 300), note(sim, rng, tid, w)
+    if fate.stop:
+        return
+    if rng.random() < 0.65:
+        yield later(sim, rng, 10, 900), clear
+    else:
+        yield later(sim, rng, 20, 1440, hours=True), resolve(sim, rng, tid, w, False)
+        yield later(sim, rng, 1, 120), clear
+    yield from close_monitoring(sim, rng, tid)
+
+def close_monitoring(sim: Any, rng: random.Random, tid: str) -> Story:
+    if rng.random() < 0.15:
+        return                                   # left to the sweep's auto-close
+    desk = rng.choice(sim.desk)
+    yield later(sim, rng, 10, 1440), act(
+        sim, tid, desk, "close", lambda t, c: itsm.workflow.close(t, c, "solved"),
+        ["close", tid, "--code", "solved"])
+
+def monitor_script(sim: Any, rng: random.Random, fate: Fate) -> Story:
+    """H2: another monitor's script runs `open --source monitoring --alert-…`."""
+    alert = rng.choice(corpus.ALERTS)
+    labels, notes = corpus.alert_labels(rng, alert)
+    severity = rng.choice(["high", "average", "disaster", "warning", "information"])
+    host = labels["instance"].split(":")[0]
+    i = itsm.Intake(title=f"{alert[0]} on {host}: {notes['summary']}", source="monitoring",
+                    alert={"id": f"zbx-{rng.randrange(10**7)}", "severity": severity,
+                           "message": notes["summary"]})
+    actor = sim.policy.monitoring.actor
+    tid = yield ZERO, lambda now: sim.open(now, actor, i, rng, intake_argv(i))
+    if tid is None:
+        return
+    w = corpus.Words(rng, alert[1], rng.random() < 0.4)
+    desk = rng.choice(sim.desk)
+    yield later(sim, rng, 2, 25), classify(sim, rng, tid, desk, w, alert[1:4])
+    if fate.stop == "new":
+        return
+    yield from dispatch(sim, rng, tid, desk, w)
+    if fate.stop == "assigned":
+        return
+    yield later(sim, rng, 3, 120, hours=True), accept(sim, rng, tid)
+    if fate.stop:
+        return
+    yield later(sim, rng, 20, 2880, hours=True), resolve(sim, rng, tid, w, False)
+    yield from close_monitoring(sim, rng, tid)
+
+
+# ---- the hook, as itsmctl/commands/hook.py carries out a payload ---------------------
+def _by_fp(sim: Any, tx: Tx, fp: str) -> list[Any]:
+    found = [tx.load(t) for t in sim.by_fp.get(fp, []) if t in sim.tickets]
+    return sorted(found, key=lambda t: t.opened_at)
+
+
+def hook(sim: Any, now: datetime, alerts: list[dict[str, Any]], rng: random.Random) -> list[str]:
+    """commands/hook.py run(): one Alertmanager payload, one commit; the ids opened."""
+    policy, actor = sim.policy, sim.policy.monitoring.actor
+    incs = [itsm.alerts.incoming(itsm.alerts.AlertIn.model_validate(a), "alertmanager",
+                          policy.monitoring) for a in alerts]
+    ctx, tx = itsm.Ctx(policy, actor, now), Tx(sim, now)
+    out: dict[str, list[str]] = {"opened": [], "fired again": [], "cleared": [],
+                                 "resolved": []}
+    for inc in incs:
+        if inc.status == "firing":
+            _firing(sim, tx, ctx, inc, rng, out)
+        else:
+            _clearing(sim, tx, ctx, inc, out)
+    if not tx.changed:
+        return []
+    note = "; ".join(f"{k} {t}" for k, ids in out.items() for t in ids)
+    sim.commit(tx, itsm.commit_message("hook-alertmanager", list(tx.changed.values()),
+                                        actor, note), actor, ["hook", "alertmanager"])
+    for tid in out["opened"]:
+        sim.own(tid)
+    sim.stats["hook-alertmanager"] += 1
+    sim.stats["alerts"] += len(incs)
+    return out["opened"]
+
+
+def _firing(sim: Any, tx: Tx, ctx: Any, inc: Any, rng: random.Random,
+            out: dict[str, list[str]]) -> None:
+    live = [t for t in _by_fp(sim, tx, inc.fingerprint) if t.is_open]
+    if live:
+        tx.save(itsm.alerts.record_firing(live[0], inc, ctx))
+        out["fired again"].append(live[0].id)
+        return
+    master = _storm_master(sim, tx, inc)
+    intake = itsm.Intake(title=inc.title, description=inc.description, source="monitoring",
+                         alert={"id": inc.alert_id, "severity": inc.severity,
+                                "message": inc.message, "fingerprint": inc.fingerprint})
+    itsm.apply_severity(sim.app, intake)
+    ticket = itsm.open_ticket(intake, ctx, sim.new_id(ctx.now, rng))
+    tx.save(ticket)
+    ticket = tx.load(ticket.id).evolve(
+        alert=itsm.alerts.alert_record(inc, ctx.actor).model_dump())
+    tx.save(ticket)
+    sim.index_alert(ticket)
+    out["opened"].append(ticket.id)
+    if master is not None:
+        slave, new_master = itsm.relations.link_master(tx.load(ticket.id), master, ctx)
+        tx.save(slave)
+        tx.save(new_master)
+
+
+def _storm_master(sim: Any, tx: Tx, inc: Any) -> Any:
+    if not inc.group:
+        return None
+    window = sim.policy.monitoring.storm.window
+    for tid in sorted(sim.by_group.get(inc.group, [])):
+        t = tx.load(tid) if tid in sim.tickets else None
+        if t is not None and t.is_open and not t.master and t.alert and itsm.alerts.within(
+                window, t.alert.started_at or t.opened_at, inc.started_at or t.opened_at):
+            return t
+    return None
+
+
+def _clearing(sim: Any, tx: Tx, ctx: Any, inc: Any, out: dict[str, list[str]]) -> None:
+    live = [t for t in _by_fp(sim, tx, inc.fingerprint) if t.status != "closed"]
+    target = next((t for t in live if itsm.alerts.clears(t, inc)), None)
+    if target is None:
+        return
+    tx.save(itsm.alerts.record_clearing(target, inc, ctx))
+    out["cleared"].append(target.id)
+    if sim.policy.monitoring.on_clear == "record":
+        return
+    master = tx.load(target.master or target.id)
+    if not itsm.alerts.group_cleared(master, [tx.load(s) for s in master.slaves]):
+        return
+    done = itsm.alerts.resolve_cleared(master, ctx)
+    if done is None:
+        return
+    tx.save(done)
+    itsm.mirror_slaves(tx, master, tx.load(master.id), ctx)
+    if sim.policy.monitoring.on_clear == "close":
+        before = tx.load(master.id)
+        tx.save(itsm.workflow.close(before, ctx, "solved", check_actor=False,
+                                    note="monitoring ticket: closed without user "
+                                         "confirmation (L10)"))
+        itsm.mirror_slaves(tx, before, tx.load(master.id), ctx)
+    out["resolved"].append(master.id)
