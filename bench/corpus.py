@@ -178,7 +178,7 @@ ALERTS = [  # alertname, category, subtype, symptom, message (zh, en), severitie
      ("出账任务失败 job={n}", "billing job {n} failed"), ["error", "high"]),
     ("LinkDown", "office", "network", "unavailable", ("{host} 端口 down",
                                                       "{host} uplink down"),
-     ["critical", "disaster", "unreachable"]),
+     ["disaster", "critical", "unreachable"]),
     ("SlowResponse", "billing", "application", "slow",
      ("接口平均响应 {n}ms", "API latency {n}ms"), ["warning", "minor", "info"]),
 ]
@@ -269,7 +269,7 @@ def alert_labels(rng: random.Random, alert: tuple, cluster: Optional[str] = None
     english = rng.random() < 0.5
     labels = {"alertname": name, "cluster": cluster or rng.choice(CLUSTERS),
               "instance": f"{host}:9100", "job": "node" if "Host" in name else "app",
-              "severity": rng.choice(severities)}
+              "severity": rng.choices(severities, [1, 2, 4][-len(severities):])[0]}
     notes = {"summary": message[1 if english else 0].format(host=host, n=n)}
     if rng.random() < 0.4:
         notes["runbook_url"] = f"https://wiki.example.com/runbooks/{name.lower()}"

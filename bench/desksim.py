@@ -93,9 +93,12 @@ class Sim:
         return self.policy.teams.members(group) if group else []
 
     def finalize(self, ticket: Any, now: datetime) -> Any:
-        """App.transaction's finalize: stored SLA values and the pending notifications."""
-        return itsm.plan_notices(ticket.evolve(sla=itsm.stored(ticket, self.policy)),
-                                 self.policy, now, self.origin)
+        """App.transaction's finalize: stored SLA values and the pending notifications
+        (no copy when the values stored are still right: the same ticket either way)."""
+        fresh = itsm.stored(ticket, self.policy)
+        if fresh != ticket.sla:
+            ticket = ticket.evolve(sla=fresh)
+        return itsm.plan_notices(ticket, self.policy, now, self.origin)
 
     def new_id(self, now: datetime, rng: random.Random) -> str:
         while True:

@@ -1,22 +1,59 @@
-"""Ticket files as itsmctl's dump_ticket writes them, dumped in pieces (bench/desksim.py)."""
+"""Ticket files as itsmctl's dump_ticket writes them, dumped in pieces (bench/desksim.py).
+
+PyYAML's representer is pure Python and was two thirds of the generator's time. A ticket
+file is a block mapping: it is the concatenation of its keys dumped one by one, and a
+list of mappings (history, notifications) that of its items. So each piece is dumped
+once and reused while its value is unchanged. A mapping whose change is only in
+one-line scalars with the same keys (a notification marked sent, the SLA clocks of
+`sla`) has just those lines re-dumped and put in place, each found by its key at its
+exact indentation under its parents' keys. The other pieces that changed are dumped in
+one call (one for the keys, one per list) and cut apart at their first lines, or one by
+one should a cut not come out. tests/test_bench_generate.py checks every file against
+dump_ticket byte for byte.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 from bench import generate as itsm
 
-Piece = tuple[str, bytes]      # (repr of the value, its YAML)
+Piece = tuple[str, bytes, Any]      # (repr of the value, its YAML, the value)
+Leaf = tuple[tuple[str, ...], Any]  # path of keys under the piece, new value
+_KEY = re.compile(r"^[a-z_]+$")
+
+
+def _scalar(value: Any) -> bool:
+    """A value PyYAML writes on the line of its key."""
+    return value is None or isinstance(value, (bool, int, float)) or (
+        isinstance(value, str) and "\n" not in value and "\r" not in value)
+
+
+def _leaves(old: Any, new: Any, path: tuple[str, ...], out: list[Leaf]) -> bool:
+    """The changed one-line leaves of `new`; False unless that is all that changed."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        if list(old) != list(new) or not all(_KEY.match(k) for k in new):
+            return False
+        return all(_leaves(old[k], new[k], (*path, k), out) for k in new if old[k] != new[k])
+    if _scalar(old) and _scalar(new) and path:
+        out.append((path, new))
+        return True
+    return False
+
+
+def _nest(leaves: list[Leaf]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for path, value in leaves:
+        node = doc
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+    return doc
 
 
 class Dumps:
-    """itsmctl's dump_ticket, in pieces. A ticket file is a block mapping: it is the
-    concatenation of its keys dumped one by one, and a list of mappings (history,
-    notifications) that of its items. Each piece is dumped once and reused while its
-    value is unchanged; the pieces that changed are dumped in one call (one for the keys,
-    one per list) and cut apart at their first lines, or one by one should a cut not come
-    out. PyYAML's representer is pure Python and was two thirds of the generator's time.
-    tests/test_bench_generate.py checks every file against dump_ticket byte for byte."""
+    """itsmctl's dump_ticket, in pieces (see the module's docstring)."""
 
     def __init__(self) -> None:
         self.cache: dict[str, dict[Any, Piece]] = {}
@@ -36,11 +73,58 @@ class Dumps:
                 order.append(ck)
                 text = repr(v)
                 hit = mine.get(ck)
-                if hit is None or hit[0] != text:
+                if hit is not None and hit[0] == text:
+                    continue
+                patched = self._patch(hit, v, container, ck) if hit is not None else None
+                if patched is not None:
+                    mine[ck] = (text, patched, v)
+                else:
                     todo.setdefault(container, []).append((ck, v, text))
         for container, changed in todo.items():
             self._fill(mine, container, changed)
         return b"".join(p if isinstance(p, bytes) else mine[p][1] for p in order)
+
+    @staticmethod
+    def _patch(hit: Piece, new: Any, container: Optional[str], ck: Any) -> Optional[bytes]:
+        """The cached YAML with the changed one-line leaves re-dumped, or None."""
+        leaves: list[Leaf] = []
+        if not isinstance(new, dict) or not _leaves(hit[2], new, (), leaves):
+            return None
+        if container is None:               # a key of the file: its lines start at 2
+            lines = itsm.dump_ticket({ck: _nest(leaves)}).split(b"\n")[1:]
+        else:                               # an item of a list: "- " is its indentation
+            body = itsm.dump_ticket({container: [_nest(leaves)]})[len(container) + 2:]
+            lines = (b"  " + body[2:]).split(b"\n")
+        old, at = hit[1], 0
+        seen: tuple[str, ...] = ()
+        edits: list[tuple[int, int, bytes]] = []
+        for path, _ in leaves:
+            shared = next(i for i in range(len(path)) if path[:i + 1] != seen[:i + 1])
+            at += len(path) - 1 - shared                 # header lines of new parent keys
+            line = lines[at]
+            at += 1
+            seen, pos = path, 0
+            for d, key in enumerate(path):
+                mark = b" " * (2 * d + 2) + key.encode() + b":"
+                if container is not None and d == 0 and old.startswith(b"- " + mark[2:]):
+                    pos = 0
+                    continue
+                found = old.find(b"\n" + mark, pos)
+                if found < 0:
+                    return None
+                pos = found + 1
+            end = old.find(b"\n", pos)
+            if not line.startswith(b" " * (2 * len(path)) + path[-1].encode() + b":") \
+                    or end < 0:
+                return None
+            if pos == 0 and container is not None:
+                line = b"- " + line[2:]
+            edits.append((pos, end, line))
+        out, last = [], 0
+        for a, b, line in sorted(edits):
+            out += [old[last:a], line]
+            last = b
+        return b"".join(out) + old[last:]
 
     @staticmethod
     def _dump(container: Optional[str], values: list[tuple[Any, Any, str]]) -> bytes:
@@ -64,10 +148,10 @@ class Dumps:
         if len(cuts) != len(changed) or (container is not None and
                                          out.find(b"\n- ", cuts[-1]) != -1):
             for piece in changed:                       # not cut cleanly: one by one
-                mine[piece[0]] = (piece[2], self._dump(container, [piece]))
+                mine[piece[0]] = (piece[2], self._dump(container, [piece]), piece[1])
             return
-        for (ck, _, text), a, b in zip(changed, cuts, [*cuts[1:], len(out)]):
-            mine[ck] = (text, out[a:b])
+        for (ck, v, text), a, b in zip(changed, cuts, [*cuts[1:], len(out)]):
+            mine[ck] = (text, out[a:b], v)
 
     def forget(self, tid: str) -> None:
         self.cache.pop(tid, None)

@@ -19,6 +19,7 @@ from bench.steps import (
     act,
     classify,
     dispatch,
+    in_time,
     intake_argv,
     later,
     note,
@@ -74,17 +75,17 @@ def monitor(sim: Any, rng: random.Random, fate: Fate) -> Story:
         return hook(sim, now, _cleared(docs, now), rng)
 
     if not fate.stop and rng.random() < 0.35:
-        yield later(sim, rng, 2, 45), clear       # gone before anyone looked: H1 resolves
+        yield later(sim, rng, 2, 30), clear       # gone before anyone looked: H1 resolves
         yield from close_monitoring(sim, rng, tid)
         return
     triple = alert[1:4]
-    yield later(sim, rng, 2, 25), classify(sim, rng, tid, desk, w, triple)
+    yield later(sim, rng, 1, 8), classify(sim, rng, tid, desk, w, triple)
     if fate.stop == "new":
         return
     yield from dispatch(sim, rng, tid, desk, w)
     if fate.stop == "assigned":
         return
-    yield later(sim, rng, 3, 90, hours=rng.random() < 0.5), accept(sim, rng, tid)
+    yield in_time(sim, rng, tid, "accept", lo=2), accept(sim, rng, tid)
     if rng.random() < 0.1:
         again = [{**docs[0], "startsAt": (sim.now + timedelta(minutes=1)).isoformat()}]
         docs[0] = again[0]
@@ -94,17 +95,17 @@ def monitor(sim: Any, rng: random.Random, fate: Fate) -> Story:
     if fate.stop:
         return
     if rng.random() < 0.65:
-        yield later(sim, rng, 10, 900), clear
+        yield in_time(sim, rng, tid, "restore", lo=10), clear
     else:
-        yield later(sim, rng, 20, 1440, hours=True), resolve(sim, rng, tid, w, False)
+        yield in_time(sim, rng, tid, "restore", lo=20), resolve(sim, rng, tid, w, False)
         yield later(sim, rng, 1, 120), clear
     yield from close_monitoring(sim, rng, tid)
 
 def close_monitoring(sim: Any, rng: random.Random, tid: str) -> Story:
-    if rng.random() < 0.15:
+    if rng.random() < 0.08:
         return                                   # left to the sweep's auto-close
     desk = rng.choice(sim.desk)
-    yield later(sim, rng, 10, 1440), act(
+    yield in_time(sim, rng, tid, "close", lo=10), act(
         sim, tid, desk, "close", lambda t, c: itsm.workflow.close(t, c, "solved"),
         ["close", tid, "--code", "solved"])
 
@@ -112,7 +113,8 @@ def monitor_script(sim: Any, rng: random.Random, fate: Fate) -> Story:
     """H2: another monitor's script runs `open --source monitoring --alert-…`."""
     alert = rng.choice(corpus.ALERTS)
     labels, notes = corpus.alert_labels(rng, alert)
-    severity = rng.choice(["high", "average", "disaster", "warning", "information"])
+    severity = rng.choices(["disaster", "high", "average", "warning", "information"],
+                           [1, 2, 3, 6, 3])[0]
     host = labels["instance"].split(":")[0]
     i = itsm.Intake(title=f"{alert[0]} on {host}: {notes['summary']}", source="monitoring",
                     alert={"id": f"zbx-{rng.randrange(10**7)}", "severity": severity,
@@ -123,16 +125,16 @@ def monitor_script(sim: Any, rng: random.Random, fate: Fate) -> Story:
         return
     w = corpus.Words(rng, alert[1], rng.random() < 0.4)
     desk = rng.choice(sim.desk)
-    yield later(sim, rng, 2, 25), classify(sim, rng, tid, desk, w, alert[1:4])
+    yield later(sim, rng, 1, 8), classify(sim, rng, tid, desk, w, alert[1:4])
     if fate.stop == "new":
         return
     yield from dispatch(sim, rng, tid, desk, w)
     if fate.stop == "assigned":
         return
-    yield later(sim, rng, 3, 120, hours=True), accept(sim, rng, tid)
+    yield in_time(sim, rng, tid, "accept", lo=2), accept(sim, rng, tid)
     if fate.stop:
         return
-    yield later(sim, rng, 20, 2880, hours=True), resolve(sim, rng, tid, w, False)
+    yield in_time(sim, rng, tid, "restore", lo=20), resolve(sim, rng, tid, w, False)
     yield from close_monitoring(sim, rng, tid)
 
 

@@ -47,6 +47,46 @@ def later(sim: Any, rng: random.Random, lo: float, hi: float, hours: bool = Fals
     return delay
 
 
+def in_time(sim: Any, rng: random.Random, tid: str, phase: str, lo: float = 1.0,
+            late: float = 0.05) -> timedelta:
+    """The delay before the step that stops `phase` of the ticket's SLA clock: within the
+    target of its priority mostly, late now and then; low-priority work arriving at night
+    sometimes waits for the morning (others are on call)."""
+    t = sim.get(tid)
+    target = getattr(sim.policy.sla.targets[t.priority], phase).total_seconds() / 60
+    if rng.random() < late:
+        delay = later(sim, rng, target * 1.05, target * 3)
+    else:
+        delay = later(sim, rng, min(lo, target / 4), target * 0.85)
+    if t.priority in sim.policy.matrix.priority_levels[-2:] and rng.random() < 0.2:
+        delay = max(delay, office(sim, sim.now + delay, rng) - sim.now)
+    return delay
+
+
+@dataclass
+class Budget:
+    """Until when a ticket's work in progress runs (its restore time, waits excluded)."""
+
+    end: datetime
+
+    @classmethod
+    def restore(cls, sim: Any, rng: random.Random, tid: str, late: float = 0.06) -> "Budget":
+        t = sim.get(tid)
+        target = sim.policy.sla.targets[t.priority].restore
+        share = rng.uniform(1.05, 2.5) if rng.random() < late else rng.uniform(0.05, 0.85)
+        return cls(sim.now + target * share)
+
+    def part(self, sim: Any, rng: random.Random, lo: float = 0.05, hi: float = 0.3
+             ) -> timedelta:
+        """Some of what is left: for a step on the way."""
+        left = max(self.end - sim.now, timedelta(minutes=2))
+        return timedelta(seconds=int(left.total_seconds() * rng.uniform(lo, hi)) + 30)
+
+    def rest(self, sim: Any, rng: random.Random) -> timedelta:
+        return max(self.end - sim.now, timedelta(minutes=1)) + \
+            timedelta(seconds=rng.randrange(60))
+
+
 # ---- people and commands -------------------------------------------------------------
 def act(sim: Any, tid: str, actor: str, action: str, decide: Any, argv: list[str],
         note: Optional[str] = None) -> Callable[[datetime], Any]:
@@ -78,11 +118,11 @@ def dispatch(sim: Any, rng: random.Random, tid: str, desk: str,
              w: corpus.Words) -> Story:
     """L3, with the occasional return (L5) and a second try."""
     for attempt in range(3):
-        yield later(sim, rng, 1, 35), dispatch_step(sim, rng, tid, desk)
-        if attempt == 2 or rng.random() >= 0.03:
+        yield in_time(sim, rng, tid, "respond"), dispatch_step(sim, rng, tid, desk)
+        if attempt == 2 or rng.random() >= 0.01:
             return
         reason, suggest = w.pick(corpus.REJECT), rng.choice(sim.lines)
-        yield later(sim, rng, 5, 180, hours=True), by_group(
+        yield in_time(sim, rng, tid, "accept"), by_group(
             sim, rng, tid, "reject", lambda t, c: itsm.workflow.reject(t, c, reason, suggest),
             ["reject", tid, "--reason", reason, "--suggest", suggest])
 
@@ -159,7 +199,7 @@ def user_intake(sim: Any, rng: random.Random, kind: str, p: corpus.Person,
         i.category, i.subtype = triple[0], triple[1]
         i.symptom = triple[2] if rng.random() < 0.9 else None
     if rng.random() < 0.25:
-        i.affected_users = rng.choice([1, 2, 3, 5, 12, 40, 150])
+        i.affected_users = rng.choices([1, 2, 3, 5, 12, 40, 150], [30, 20, 15, 15, 10, 7, 3])[0]
     else:
         i.impact = rng.choices(*zip(*IMPACTS))[0]
     if rng.random() < 0.15:

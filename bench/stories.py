@@ -8,14 +8,16 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime, time, timedelta
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Generator, Optional
 
 from bench import corpus, monitoring
 from bench import generate as itsm
 from bench.steps import (
     IMPACTS,
     ZERO,
+    Budget,
     Fate,
+    Step,
     Story,
     accept,
     act,
@@ -23,6 +25,7 @@ from bench.steps import (
     causation,
     classify,
     dispatch,
+    in_time,
     intake_argv,
     later,
     member,
@@ -39,7 +42,7 @@ KINDS = [("incident", 50), ("request", 8), ("consultation", 5), ("complaint", 1)
          ("storm", 1), ("recurrence", 1), ("duplicate", 2)]
 HOURS = [.2, .1, .1, .1, .1, .2, .3, .8, 3, 8, 9, 7, 3, 4, 8, 8, 7, 5, 2, 1, 1, .6, .4, .3]
 BACKLOG_SHARE = 0.098        # left open at the end on purpose; recent ones open anyway
-BACKLOG_DAYS = 240           # how fast the backlog thins out with age
+BACKLOG_DAYS = 720           # how slowly the backlog thins out with age
 MONITOR_KINDS = ("monitor", "monitor_script", "storm")
 
 
@@ -161,7 +164,7 @@ def consultation(sim: Any, rng: random.Random, fate: Fate) -> Story:
     if tid is None:
         return
     answer = w.pick(corpus.SOLUTIONS[None])
-    yield later(sim, rng, 2, 20), act(sim, tid, desk, "resolve",
+    yield in_time(sim, rng, tid, "respond"), act(sim, tid, desk, "resolve",
                                      lambda t, c: itsm.workflow.resolve(t, c, answer),
                                      ["resolve", tid, "--solution", answer])
 
@@ -182,7 +185,7 @@ def handle(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
         yield from _relate(sim, rng, tid, desk)
     t = sim.get(tid)
     if not t.classification.symptom:
-        yield later(sim, rng, 2, 30), classify(sim, rng, tid, desk, w)
+        yield later(sim, rng, 1, 8), classify(sim, rng, tid, desk, w)
     if rng.random() < 0.04:
         impact = rng.choice([x for x in ("1", "2", "3", "4") if x != str(t.impact)])
         reason = w.pick(corpus.CLASSIFY)
@@ -196,7 +199,7 @@ def handle(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
         return
     if first_line:
         solution = w.pick(corpus.SOLUTIONS[None])
-        yield later(sim, rng, 3, 30), act(sim, tid, desk, "resolve",
+        yield in_time(sim, rng, tid, "respond"), act(sim, tid, desk, "resolve",
                                          lambda t, c: itsm.workflow.resolve(t, c, solution),
                                          ["resolve", tid, "--solution", solution])
         yield from closing(sim, rng, tid, w)
@@ -204,27 +207,29 @@ def handle(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
     yield from dispatch(sim, rng, tid, desk, w)
     if fate.stop == "assigned":
         return
-    yield later(sim, rng, 3, 150, hours=True), accept(sim, rng, tid)
-    yield from work(sim, rng, fate, tid, w, desk)
+    yield in_time(sim, rng, tid, "accept", lo=2), accept(sim, rng, tid)
+    budget = Budget.restore(sim, rng, tid)
+    yield from work(sim, rng, fate, tid, w, desk, budget)
     if fate.stop:
         return
     problem = sim.get(tid).links.problem
     workaround = bool(problem) and rng.random() < 0.5
-    yield later(sim, rng, 20, 3000, hours=True), resolve(sim, rng, tid, w, workaround)
+    yield budget.rest(sim, rng), resolve(sim, rng, tid, w, workaround)
     if rng.random() < 0.04:
         reason = w.pick(corpus.REOPEN)
         yield later(sim, rng, 60, 2880), act(
             sim, tid, desk, "reopen", lambda t, c: itsm.workflow.reopen(t, c, reason),
             ["reopen", tid, "--reason", reason])
-        yield later(sim, rng, 5, 120, hours=True), accept(sim, rng, tid)
-        yield later(sim, rng, 30, 1440, hours=True), resolve(sim, rng, tid, w, workaround)
+        yield in_time(sim, rng, tid, "accept", lo=2), accept(sim, rng, tid)
+        again = Budget.restore(sim, rng, tid)
+        yield again.part(sim, rng, 0.1, 0.4), resolve(sim, rng, tid, w, workaround)
     yield from closing(sim, rng, tid, w, workaround)
 
 def work(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
-         desk: str) -> Story:
+         desk: str, budget: Budget) -> Story:
     """In progress: notes, announcements, escalations, transfers, tasks, problems, waits."""
     if rng.random() < 0.3:
-        yield later(sim, rng, 10, 240, hours=True), note(sim, rng, tid, w)
+        yield budget.part(sim, rng), note(sim, rng, tid, w)
     t = sim.get(tid)
     if str(t.impact) in ("1", "2") and rng.random() < 0.4:
         kind = rng.choice(["outage", "maintenance", "info"])
@@ -235,39 +240,40 @@ def work(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
             ["announce", tid, "--kind", kind, "--title", title, "--body", body])
     if rng.random() < 0.02:
         who, reason = rng.choice([desk, "mike", "leo"]), w.pick(corpus.ESCALATE)
-        yield later(sim, rng, 10, 600), act(
+        yield budget.part(sim, rng), act(
             sim, tid, who, "escalate", lambda t, c: itsm.workflow.escalate(t, c, reason),
             ["escalate", tid, "--reason", reason])
     if rng.random() < 0.04:
-        yield later(sim, rng, 10, 600, hours=True), _transfer(sim, rng, tid)
-        yield later(sim, rng, 3, 150, hours=True), accept(sim, rng, tid)
+        yield budget.part(sim, rng), _transfer(sim, rng, tid)
+        yield in_time(sim, rng, tid, "accept", lo=2), accept(sim, rng, tid)
     if rng.random() < 0.03:
         group = rng.choice(sim.lines)
         title = w.pick(corpus.TASKS)
-        yield later(sim, rng, 10, 240, hours=True), by_group(
+        yield budget.part(sim, rng), by_group(
             sim, rng, tid, "task-add", lambda t, c: itsm.tasks.add_task(t, c, title, group),
             ["task", "add", tid, "--title", title, "--group", group])
         result = w.pick(corpus.TASK_RESULTS)
-        yield later(sim, rng, 30, 2880, hours=True), lambda now: sim.act(
+        yield budget.part(sim, rng, 0.2, 0.6), lambda now: sim.act(
             now, tid, rng.choice(sim.members(group)), "task-done",
             lambda t, c: itsm.tasks.finish_task(t, c, "T1", result),
             ["task", "done", tid, "T1", "--result", result])
     if rng.random() < 0.06:
         prb = f"PRB-{rng.randrange(2023, 2027)}-{rng.randrange(1, 400):04d}"
-        yield later(sim, rng, 30, 1440, hours=True), by_group(
+        yield budget.part(sim, rng), by_group(
             sim, rng, tid, "link-problem", lambda t, c: itsm.workflow.link_problem(t, c, prb),
             ["link", tid, "--problem", prb])
     if fate.stop == "in_progress":
         return
     if fate.stop == "waiting" or rng.random() < 0.15:
-        yield from waiting(sim, rng, fate, tid, w, desk)
+        paused = yield from waiting(sim, rng, fate, tid, w, desk, budget)
         if fate.stop:
             return
+        budget.end += paused                       # the restore clock stood still
     if rng.random() < 0.2:
-        yield later(sim, rng, 10, 480, hours=True), note(sim, rng, tid, w)
+        yield budget.part(sim, rng), note(sim, rng, tid, w)
 
 def waiting(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
-            desk: str) -> Story:
+            desk: str, budget: Budget) -> Generator[Step, Any, timedelta]:
     """L7 (and T2's change): park the ticket; the sweep or a person resumes it."""
     code = rng.choices(["user-info", "vendor", "scheduled", "change", "requirement"],
                        [40, 25, 18, 12, 5])[0]
@@ -290,18 +296,20 @@ def waiting(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
             who = desk if rng.random() < 0.3 else member(sim, rng, tid)
             return sim.act(now, tid, who, "wait", lambda t, c: itsm.workflow.wait(
                 t, c, code, until), argv)
-    yield later(sim, rng, 10, 600, hours=True), step
+    yield budget.part(sim, rng), step
+    since = sim.now
     if fate.stop:
-        return
+        return ZERO
     if until is not None:
         yield until - sim.now + later(sim, rng, 5, 240, hours=True), lambda now: None
-        return
+        return sim.now - since
     long = {"vendor": (1440, 20160), "change": (1440, 10080), "requirement": (2880, 30000)}
     lo, hi = long.get(code, (30, 4320))
     who = desk if rng.random() < 0.3 else None
     yield later(sim, rng, lo, hi, hours=True), lambda now: sim.act(
         now, tid, who or member(sim, rng, tid), "resume", itsm.workflow.resume,
         ["resume", tid])
+    return sim.now - since
 
 def _transfer(sim: Any, rng: random.Random, tid: str) -> Callable[[datetime], Any]:
     def run(now: datetime) -> Any:
@@ -316,7 +324,7 @@ def _transfer(sim: Any, rng: random.Random, tid: str) -> Callable[[datetime], An
 def closing(sim: Any, rng: random.Random, tid: str, w: corpus.Words,
             workaround: bool = False) -> Story:
     """L10 by the side that opened it, or L11 by the sweep; then the return visit (V1)."""
-    if rng.random() < 0.12:
+    if rng.random() < 0.06:
         return                                   # nobody confirms: sweep auto-closes
     t = sim.get(tid)
     user = t.source in ("phone", "email", "web", "transfer")
@@ -327,7 +335,7 @@ def closing(sim: Any, rng: random.Random, tid: str, w: corpus.Words,
     score = rng.choices([5, 4, 3, 2, 1], [50, 30, 12, 5, 3])[0] if user and \
         rng.random() < 0.7 else None
     argv = ["close", tid, "--code", code] + (["--satisfaction", str(score)] if score else [])
-    yield later(sim, rng, 15, 2880, hours=True), act(
+    yield in_time(sim, rng, tid, "close", lo=10), act(
         sim, tid, closer, "close", lambda t, c: itsm.workflow.close(t, c, code, score), argv)
     t = sim.get(tid)
     if t.status != "closed" or not itsm.visit.applies(t, sim.policy) or rng.random() > 0.65:
