@@ -168,7 +168,7 @@ def make_realistic(desk: Path, n: int, seed: int, day: str, quiet: bool) -> dict
     stream = FastImport(root)
     try:
         sim = Sim(policy, tz, start, end, seed, stream, clone_id(root, rng))
-        sim.run(n, None if quiet else print)
+        sim.run(n, None if quiet else lambda line: print(line, file=sys.stderr, flush=True))
     finally:
         stream.close()
     subprocess.run(["git", "reset", "-q", "--hard", "main"], cwd=root, check=True)
