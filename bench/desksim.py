@@ -288,9 +288,9 @@ class Sim:
 
     # ---- the clock ----------------------------------------------------------------
     def run(self, n: int, progress: Optional[Callable[[str], None]] = None) -> None:
-        from bench import stories
+        from bench.arrivals import arrivals
 
-        for when, make in stories.arrivals(self, n):
+        for when, make in arrivals(self, n):
             self.push(when, STEP, Run(make))
         # Millions of short-lived models and no reference cycles worth collecting: the
         # collector's default thresholds cost a sixth of the time. Restored afterwards.

@@ -39,12 +39,15 @@ def _alert_docs(rng: random.Random, alert: tuple, cluster: str, hosts: list[str]
                                     f"{labels['alertname']}"})
     return out
 
+
 def _hook(sim: Any, docs: list[dict[str, Any]], rng: random.Random
           ) -> Callable[[datetime], Any]:
     return lambda now: hook(sim, now, docs, rng)
 
+
 def _cleared(docs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
     return [{**d, "status": "resolved", "endsAt": now.isoformat()} for d in docs]
+
 
 def monitor(sim: Any, rng: random.Random, fate: Fate) -> Story:
     """H1: Alertmanager opens it; a storm opens its duplicates as slaves (M1)."""
@@ -101,6 +104,7 @@ def monitor(sim: Any, rng: random.Random, fate: Fate) -> Story:
         yield later(sim, rng, 1, 120), clear
     yield from close_monitoring(sim, rng, tid)
 
+
 def close_monitoring(sim: Any, rng: random.Random, tid: str) -> Story:
     if rng.random() < 0.08:
         return                                   # left to the sweep's auto-close
@@ -108,6 +112,7 @@ def close_monitoring(sim: Any, rng: random.Random, tid: str) -> Story:
     yield in_time(sim, rng, tid, "close", lo=10), act(
         sim, tid, desk, "close", lambda t, c: itsm.workflow.close(t, c, "solved"),
         ["close", tid, "--code", "solved"])
+
 
 def monitor_script(sim: Any, rng: random.Random, fate: Fate) -> Story:
     """H2: another monitor's script runs `open --source monitoring --alert-…`."""

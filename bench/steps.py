@@ -39,6 +39,7 @@ def office(sim: Any, when: datetime, rng: random.Random) -> datetime:
         day += timedelta(1)
     return datetime.combine(day, time(8, 30), sim.tz) + timedelta(seconds=rng.randrange(7200))
 
+
 def later(sim: Any, rng: random.Random, lo: float, hi: float, hours: bool = False) -> timedelta:
     """A delay of lo..hi minutes (log-uniform), kept to working hours when `hours`."""
     delay = timedelta(seconds=int(60 * lo * (hi / lo) ** rng.random()) + rng.randrange(60))
@@ -92,16 +93,19 @@ def act(sim: Any, tid: str, actor: str, action: str, decide: Any, argv: list[str
         note: Optional[str] = None) -> Callable[[datetime], Any]:
     return lambda now: sim.act(now, tid, actor, action, decide, argv, note)
 
+
 def member(sim: Any, rng: random.Random, tid: str) -> str:
     """The ticket's assignee if any, else someone of its group."""
     t = sim.get(tid)
     people = sim.members(t.group)
     return t.assignee if t.assignee in people else rng.choice(people)
 
+
 def by_group(sim: Any, rng: random.Random, tid: str, action: str, decide: Any,
              argv: list[str]) -> Callable[[datetime], Any]:
     """A step done by the assignee (or a member of the ticket's group at that time)."""
     return lambda now: sim.act(now, tid, member(sim, rng, tid), action, decide, argv)
+
 
 def note(sim: Any, rng: random.Random, tid: str, w: corpus.Words,
          desk: Optional[str] = None) -> Callable[[datetime], Any]:
@@ -114,6 +118,7 @@ def note(sim: Any, rng: random.Random, tid: str, w: corpus.Words,
                        ["note", tid, "--text", text])
     return run
 
+
 def dispatch(sim: Any, rng: random.Random, tid: str, desk: str,
              w: corpus.Words) -> Story:
     """L3, with the occasional return (L5) and a second try."""
@@ -125,6 +130,7 @@ def dispatch(sim: Any, rng: random.Random, tid: str, desk: str,
         yield in_time(sim, rng, tid, "accept"), by_group(
             sim, rng, tid, "reject", lambda t, c: itsm.workflow.reject(t, c, reason, suggest),
             ["reject", tid, "--reason", reason, "--suggest", suggest])
+
 
 def dispatch_step(sim: Any, rng: random.Random, tid: str, desk: str) -> Callable[[datetime], Any]:
     def run(now: datetime) -> Any:
@@ -142,8 +148,10 @@ def dispatch_step(sim: Any, rng: random.Random, tid: str, desk: str) -> Callable
             t, c, group, person, None, False, delegate_of=away), argv)
     return run
 
+
 def accept(sim: Any, rng: random.Random, tid: str) -> Callable[[datetime], Any]:
     return by_group(sim, rng, tid, "accept", itsm.workflow.accept, ["accept", tid])
+
 
 def causation(sim: Any, rng: random.Random, t: Any) -> str:
     cls = t.classification
@@ -151,6 +159,7 @@ def causation(sim: Any, rng: random.Random, t: Any) -> str:
         return str(cls.causation)
     sub = sim.policy.categories.subtype(cls.category, cls.subtype)
     return rng.choice(list(sub.causations))
+
 
 def resolve(sim: Any, rng: random.Random, tid: str, w: corpus.Words,
              workaround: bool) -> Callable[[datetime], Any]:
@@ -163,6 +172,7 @@ def resolve(sim: Any, rng: random.Random, tid: str, w: corpus.Words,
                        lambda t, c: itsm.workflow.resolve(t, c, solution, cause, workaround),
                        argv + (["--workaround"] if workaround else []))
     return run
+
 
 def classify(sim: Any, rng: random.Random, tid: str, desk: str,
                       w: corpus.Words, triple: Optional[tuple[str, str, str]] = None
@@ -184,6 +194,7 @@ def classify(sim: Any, rng: random.Random, tid: str, desk: str,
 def person(sim: Any, rng: random.Random) -> corpus.Person:
     """Reporters call again and again: a few often, most now and then."""
     return sim.people[int(len(sim.people) * rng.random() ** 2)]
+
 
 def user_intake(sim: Any, rng: random.Random, kind: str, p: corpus.Person,
                 triple: Optional[tuple[str, str, str]], title: str,
@@ -212,6 +223,7 @@ def user_intake(sim: Any, rng: random.Random, kind: str, p: corpus.Person,
     if rng.random() < 0.03:
         i.caused_by_change = f"CHG-{rng.randrange(2023, 2027)}-{rng.randrange(1, 999):04d}"
     return i
+
 
 def intake_argv(i: Any, recurrence: Optional[str] = None) -> list[str]:
     """The `open` command line that gives this intake (for the Itsmctl-Command trailer)."""

@@ -5,9 +5,8 @@ itsmctl's core; a step the rules refuse is counted (and should not happen)."""
 
 from __future__ import annotations
 
-import math
 import random
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Callable, Generator, Optional
 
 from bench import corpus, monitoring
@@ -36,68 +35,6 @@ from bench.steps import (
     user_intake,
 )
 
-# kind, share of arrivals; a storm arrival opens 3-9 tickets
-KINDS = [("incident", 50), ("request", 8), ("consultation", 5), ("complaint", 1),
-         ("out_of_scope", 1), ("staff", 5), ("monitor", 16), ("monitor_script", 4),
-         ("storm", 1), ("recurrence", 1), ("duplicate", 2)]
-HOURS = [.2, .1, .1, .1, .1, .2, .3, .8, 3, 8, 9, 7, 3, 4, 8, 8, 7, 5, 2, 1, 1, .6, .4, .3]
-BACKLOG_SHARE = 0.098        # left open at the end on purpose; recent ones open anyway
-BACKLOG_DAYS = 720           # how slowly the backlog thins out with age
-MONITOR_KINDS = ("monitor", "monitor_script", "storm")
-
-
-def arrivals(sim: Any, n: int) -> list[tuple[datetime, Callable[[], Story]]]:
-    """N tickets' arrival times and stories, spread over the desk's months."""
-    rng = random.Random(sim.seed)
-    sim.people = corpus.people(rng, max(50, min(900, n // 40)))
-    sim.triples = _triples(sim.policy)
-    events: list[tuple[str, int]] = []
-    names, weights = [k for k, _ in KINDS], [w for _, w in KINDS]
-    total = 0
-    while total < n:
-        kind = rng.choices(names, weights)[0]
-        size = min(rng.randint(3, 9), n - total) if kind == "storm" else 1
-        events.append((kind if size > 1 or kind != "storm" else "monitor", size))
-        total += size
-    days = (sim.end - sim.start).days
-    growth = [1 + 0.6 * d / days for d in range(days)]
-    first = sim.start.date()
-    user_w = [g * (0.3 if (first + timedelta(d)).weekday() >= 5 else 1.0)
-              for d, g in enumerate(growth)]
-    times = []
-    for kind, _ in events:
-        monitor = kind in MONITOR_KINDS
-        day = rng.choices(range(days), growth if monitor else user_w)[0]
-        hour = rng.randrange(24) if monitor else rng.choices(range(24), HOURS)[0]
-        when = datetime.combine(first + timedelta(day), time(hour), sim.tz) + \
-            timedelta(seconds=rng.randrange(3600))
-        times.append(min(when, sim.end - timedelta(seconds=rng.randrange(1, 3600))))
-    order = sorted(range(len(events)), key=lambda i: times[i])
-    open_kinds = {"incident", "request", "complaint", "staff", "monitor", "monitor_script",
-                  "recurrence"}
-    weight = [math.exp(-(sim.end - times[i]).days / BACKLOG_DAYS) if events[i][0] in open_kinds
-              else 0.0 for i in range(len(events))]
-    scale = min(0.95, BACKLOG_SHARE * n / max(sum(weight), 1e-9))
-    out = []
-    for i in order:
-        kind, size = events[i]
-        stop = None
-        if rng.random() < scale * weight[i]:
-            states = ["new", "assigned", "in_progress"] if kind.startswith("monitor") else \
-                ["new", "assigned", "in_progress", "waiting"]
-            stop = rng.choices(states, [12, 18, 35, 35][:len(states)])[0]
-        fate = Fate(kind, stop, size)
-        base = sim.seed * 1_000_003 + i
-        out.append((times[i], _maker(sim, base, fate)))
-    return out
-
-def _maker(sim: Any, base: int, fate: Fate) -> Callable[[], Story]:
-    return lambda: STORIES[fate.kind](sim, random.Random(base), fate)
-
-def _triples(policy: Any) -> list[tuple[str, str, str]]:
-    """Every (category, subtype, symptom) of categories.yaml."""
-    return [(c, s, y) for c, cat in policy.categories.categories.items()
-            for s, sub in cat.subtypes.items() for y in sub.symptoms]
 
 def incident(sim: Any, rng: random.Random, fate: Fate) -> Story:
     kind = {"request": "service_request", "complaint": "complaint"}.get(fate.kind, "incident")
@@ -125,6 +62,7 @@ def incident(sim: Any, rng: random.Random, fate: Fate) -> Story:
     first_line = not fate.stop and rng.random() < (0.55 if kind == "service_request" else 0.12)
     yield from handle(sim, rng, fate, tid, w, first_line)
 
+
 def recurrence(sim: Any, rng: random.Random, fate: Fate) -> Story:
     base = _recent(sim, rng, lambda t: t.source in ("phone", "email", "web") and
                    t.type == "incident" and t.close_code == "solved" and not t.master)
@@ -140,6 +78,7 @@ def recurrence(sim: Any, rng: random.Random, fate: Fate) -> Story:
     w = corpus.Words(rng, base.classification.category or "billing", rng.random() < 0.3)
     yield from handle(sim, rng, fate, tid, w, False)
 
+
 def staff(sim: Any, rng: random.Random, fate: Fate) -> Story:
     opener = rng.choice(sim.members(rng.choice(sim.lines)))
     triple = rng.choice(sim.triples)
@@ -151,6 +90,7 @@ def staff(sim: Any, rng: random.Random, fate: Fate) -> Story:
     tid = yield ZERO, lambda now: sim.open(now, opener, i, rng, intake_argv(i))
     if tid is not None:
         yield from handle(sim, rng, fate, tid, w, False)
+
 
 def consultation(sim: Any, rng: random.Random, fate: Fate) -> Story:
     p = person(sim, rng)
@@ -168,6 +108,7 @@ def consultation(sim: Any, rng: random.Random, fate: Fate) -> Story:
                                      lambda t, c: itsm.workflow.resolve(t, c, answer),
                                      ["resolve", tid, "--solution", answer])
 
+
 def out_of_scope(sim: Any, rng: random.Random, fate: Fate) -> Story:
     p = person(sim, rng)
     w = corpus.Words(rng, "office", p.english)
@@ -176,6 +117,7 @@ def out_of_scope(sim: Any, rng: random.Random, fate: Fate) -> Story:
     i.out_of_scope = True
     desk = rng.choice(sim.desk)
     yield ZERO, lambda now: sim.open(now, desk, i, rng, intake_argv(i))
+
 
 def handle(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
            first_line: bool) -> Story:
@@ -225,6 +167,7 @@ def handle(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
         yield again.part(sim, rng, 0.1, 0.4), resolve(sim, rng, tid, w, workaround)
     yield from closing(sim, rng, tid, w, workaround)
 
+
 def work(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
          desk: str, budget: Budget) -> Story:
     """In progress: notes, announcements, escalations, transfers, tasks, problems, waits."""
@@ -272,6 +215,7 @@ def work(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
     if rng.random() < 0.2:
         yield budget.part(sim, rng), note(sim, rng, tid, w)
 
+
 def waiting(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
             desk: str, budget: Budget) -> Generator[Step, Any, timedelta]:
     """L7 (and T2's change): park the ticket; the sweep or a person resumes it."""
@@ -311,6 +255,7 @@ def waiting(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
         ["resume", tid])
     return sim.now - since
 
+
 def _transfer(sim: Any, rng: random.Random, tid: str) -> Callable[[datetime], Any]:
     def run(now: datetime) -> Any:
         t = sim.get(tid)
@@ -320,6 +265,7 @@ def _transfer(sim: Any, rng: random.Random, tid: str) -> Callable[[datetime], An
                        lambda t, c: itsm.workflow.assign(t, c, group, None, cause),
                        ["assign", tid, "--group", group, "--causation", cause])
     return run
+
 
 def closing(sim: Any, rng: random.Random, tid: str, w: corpus.Words,
             workaround: bool = False) -> Story:
@@ -347,12 +293,14 @@ def closing(sim: Any, rng: random.Random, tid: str, w: corpus.Words,
         sim, tid, desk, "visit", lambda t, c: itsm.visit.record(t, c, result, again),
         ["visit", tid, "--result", result] + (["--satisfaction", str(again)] if again else []))
 
+
 def _relate(sim: Any, rng: random.Random, tid: str, desk: str) -> Story:
     other = _recent(sim, rng, lambda t: t.id != tid and tid not in t.related)
     if other is not None:
         yield later(sim, rng, 1, 60), lambda now: sim.pair(
             now, desk, "link-related", tid, other.id, itsm.relations.link_related,
             ["link", tid, "--related", other.id])
+
 
 def _recent(sim: Any, rng: random.Random, ok: Callable[[Any], bool]) -> Any:
     """A recently finished ticket that fits, or None."""
@@ -364,6 +312,7 @@ def _recent(sim: Any, rng: random.Random, ok: Callable[[Any], bool]) -> Any:
         if t is not None and ok(t):
             return t
     return None
+
 
 def _open_twin(sim: Any, tid: str) -> Optional[str]:
     """An open user ticket of the same classification, from the last day (M1 candidates)."""
