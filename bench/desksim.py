@@ -347,7 +347,8 @@ class Sim:
         except StopIteration:
             self.release(run)
             return
-        self.push(self.now + max(delay, timedelta(seconds=1)), STEP, run)
+        # whole seconds, as itsmctl's clock gives them
+        self.push((self.now + max(delay, timedelta(seconds=1))).replace(microsecond=0), STEP, run)
 
     def summary(self) -> dict[str, Any]:
         by_status: Counter[str] = Counter()

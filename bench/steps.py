@@ -75,7 +75,7 @@ class Budget:
         t = sim.get(tid)
         target = sim.policy.sla.targets[t.priority].restore
         share = rng.uniform(1.05, 2.5) if rng.random() < late else rng.uniform(0.05, 0.85)
-        return cls(sim.now + target * share)
+        return cls(sim.now + timedelta(seconds=int(target.total_seconds() * share)))
 
     def part(self, sim: Any, rng: random.Random, lo: float = 0.05, hi: float = 0.3
              ) -> timedelta:

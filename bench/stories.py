@@ -231,7 +231,8 @@ def waiting(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
                         ["link", tid, "--change", chg])
     else:
         if not fate.stop and (code == "scheduled" or code == "user-info" and rng.random() < .5):
-            until = office(sim, sim.now + later(sim, rng, 120, 4320), rng).replace(second=0)
+            until = office(sim, sim.now + later(sim, rng, 120, 4320), rng).replace(
+                second=0, microsecond=0)
         argv = ["wait", tid, "--code", code] + (["--until", until.isoformat()] if until else [])
 
         def step(now: datetime) -> Any:
