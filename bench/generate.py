@@ -280,6 +280,10 @@ def main(argv: Optional[list[str]] = None) -> None:
     args = parser.parse_args(argv)
     if args.tickets < 1:
         parser.error("--tickets must be 1 or more")
+    try:
+        date.fromisoformat(args.end)
+    except ValueError:
+        parser.error(f"--end {args.end!r}: give a date as YYYY-MM-DD")
     if (Path(args.dir) / "config").exists():
         parser.error(f"{args.dir} already holds a desk; give an empty directory")
     stats = generate(Path(args.dir), args.tickets, args.seed, args.uniform, args.end,
