@@ -26,6 +26,8 @@ from bench.steps import (
     resolve,
 )
 
+INSTANCES = 400             # instances of each host name: alerts of one label set are rare
+
 
 def _alert_docs(rng: random.Random, alert: tuple, cluster: str, hosts: list[str],
                 at: datetime) -> list[dict[str, Any]]:
@@ -45,15 +47,26 @@ def _hook(sim: Any, docs: list[dict[str, Any]], rng: random.Random
     return lambda now: hook(sim, now, docs, rng)
 
 
-def _cleared(docs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    return [{**d, "status": "resolved", "endsAt": now.isoformat()} for d in docs]
+def _cleared(sim: Any, docs: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """Alertmanager's resolved notice for these alerts: for the firing a ticket holds
+    (another alert of the same labels may have fired again onto it since)."""
+    out = []
+    for d in docs:
+        start = d["startsAt"]
+        for tid in sim.by_fp.get(d["fingerprint"], ()):
+            t = sim.tickets.get(tid)
+            if t is not None and t.status != "closed" and t.alert and \
+                    t.alert.status == "firing" and t.alert.started_at:
+                start = t.alert.started_at.isoformat()
+        out.append({**d, "status": "resolved", "startsAt": start, "endsAt": now.isoformat()})
+    return out
 
 
 def monitor(sim: Any, rng: random.Random, fate: Fate) -> Story:
     """H1: Alertmanager opens it; a storm opens its duplicates as slaves (M1)."""
     alert = rng.choice(corpus.ALERTS)
     cluster = rng.choice(corpus.CLUSTERS)
-    hosts = [f"{h}-{rng.randrange(40):02d}" for h in rng.sample(corpus.HOSTS, fate.size)]
+    hosts = [f"{h}-{rng.randrange(INSTANCES):03d}" for h in rng.sample(corpus.HOSTS, fate.size)]
     docs: list[dict[str, Any]] = []
     batches = [hosts[:rng.randint(1, min(3, len(hosts)))]] if fate.size > 1 else [hosts]
     while sum(map(len, batches)) < len(hosts):
@@ -69,13 +82,17 @@ def monitor(sim: Any, rng: random.Random, fate: Fate) -> Story:
             if not opened:
                 return
             tid = opened[0]
-    if tid is None or sim.get(tid).master:
-        return                  # joined another storm's master: it follows that one (M2)
-    w = corpus.Words(rng, alert[1], rng.random() < 0.4)
-    desk = rng.choice(sim.desk)
+    if tid is None:
+        return
 
     def clear(now: datetime) -> Any:
-        return hook(sim, now, _cleared(docs, now), rng)
+        return hook(sim, now, _cleared(sim, docs, now), rng)
+
+    if sim.get(tid).master:     # joined another story's storm (H1): follows its master
+        yield later(sim, rng, 5, 120), clear      # (M2) until its own alert clears too
+        return
+    w = corpus.Words(rng, alert[1], rng.random() < 0.4)
+    desk = rng.choice(sim.desk)
 
     if not fate.stop and rng.random() < 0.35:
         yield later(sim, rng, 2, 30), clear       # gone before anyone looked: H1 resolves
@@ -106,6 +123,14 @@ def monitor(sim: Any, rng: random.Random, fate: Fate) -> Story:
 
 
 def close_monitoring(sim: Any, rng: random.Random, tid: str) -> Story:
+    """L10 once the ticket is resolved: H1 resolves it when every alert of its storm has
+    cleared, which may take a while; the desk looks again now and then."""
+    for _ in range(8):
+        if sim.get(tid).status == "resolved":
+            break
+        yield later(sim, rng, 30, 180), lambda now: None
+    else:
+        return                                   # still firing somewhere: stays open
     if rng.random() < 0.08:
         return                                   # left to the sweep's auto-close
     desk = rng.choice(sim.desk)

@@ -55,9 +55,7 @@ def incident(sim: Any, rng: random.Random, fate: Fate) -> Story:
     if fate.kind == "duplicate":
         master = _open_twin(sim, tid)
         if master is not None:
-            yield later(sim, rng, 2, 30), lambda now: sim.pair(
-                now, desk, "link-master", tid, master, itsm.relations.link_master,
-                ["link-master", tid, "--master", master])
+            yield later(sim, rng, 2, 30), _link_twin(sim, desk, tid, master)
             return
     first_line = not fate.stop and rng.random() < (0.55 if kind == "service_request" else 0.12)
     yield from handle(sim, rng, fate, tid, w, first_line)
@@ -313,6 +311,18 @@ def _recent(sim: Any, rng: random.Random, ok: Callable[[Any], bool]) -> Any:
         if t is not None and ok(t):
             return t
     return None
+
+
+def _link_twin(sim: Any, desk: str, tid: str, master: str) -> Callable[[datetime], Any]:
+    """M1, unless the master was closed or linked meanwhile (the desk sees it and
+    leaves the duplicate to be worked on its own)."""
+    def run(now: datetime) -> Any:
+        m = sim.tickets.get(master)
+        if m is None or m.master or m.status == "closed":
+            return None
+        return sim.pair(now, desk, "link-master", tid, master, itsm.relations.link_master,
+                        ["link-master", tid, "--master", master])
+    return run
 
 
 def _open_twin(sim: Any, tid: str) -> Optional[str]:
