@@ -26,10 +26,16 @@ STEP, SWEEP = 0, 1
 MINUTE = timedelta(minutes=1)
 RECENT = 3000               # finished tickets kept in memory for links and recurrences
 Decide = Callable[[Any, Any], Any]          # (ticket, ctx) -> ticket
+SETTLED = ("sent", "refused")
+
+
+def unsettled(ticket: Any) -> bool:
+    """A notification still to deliver (app/sweep.py's test)."""
+    return any(n.status not in SETTLED for n in ticket.notifications)
 
 
 class Tx:
-    """What the project's helpers (mirror_slaves, Mirror) use of a store transaction."""
+    """What the project's helpers (mirror_slaves) use of a store transaction."""
 
     def __init__(self, sim: "Sim", now: datetime) -> None:
         self.sim, self.now = sim, now
@@ -39,8 +45,9 @@ class Tx:
         got = self.changed.get(tid)
         return got if got is not None else self.sim.tickets[tid]
 
-    def save(self, ticket: Any) -> None:
-        self.changed[ticket.id] = self.sim.finalize(ticket, self.now)
+    def save(self, ticket: Any) -> Any:
+        saved = self.changed[ticket.id] = self.sim.finalize(ticket, self.now)
+        return saved
 
 
 @dataclass
@@ -125,7 +132,7 @@ class Sim:
         for tid, ticket in tx.changed.items():
             self.tickets[tid] = ticket
             version = self.version[tid] = self.version.get(tid, 0) + 1
-            if any(n.status != "sent" for n in ticket.notifications):
+            if unsettled(ticket):
                 self.unsent.add(tid)
             else:
                 self.unsent.discard(tid)
@@ -184,7 +191,7 @@ class Sim:
     # ---- commands, as the command layer carries them out ---------------------------
     def act(self, now: datetime, tid: str, actor: str, action: str, decide: Decide,
             argv: list[str], note: Optional[str] = None) -> Any:
-        """commands/app.py transition(): one command on a ticket and its slaves."""
+        """app/lifecycle.py transition(): one command on a ticket and its slaves."""
         ctx, tx = itsm.Ctx(self.policy, actor, now), Tx(self, now)
         before = tx.load(tid)
         after = decide(before, ctx)
@@ -198,7 +205,7 @@ class Sim:
 
     def pair(self, now: datetime, actor: str, action: str, first: str, second: str,
              decide: Callable[[Any, Any, Any], tuple[Any, Any]], argv: list[str]) -> Any:
-        """commands/links.py _pair(): one command changing two tickets."""
+        """app/relations.py pairs: one command changing two tickets."""
         ctx, tx = itsm.Ctx(self.policy, actor, now), Tx(self, now)
         a, b = tx.load(first), tx.load(second)
         new_a, new_b = decide(a, b, ctx)
@@ -211,11 +218,12 @@ class Sim:
 
     def open(self, now: datetime, actor: str, intake: Any, rng: random.Random,
              argv: list[str]) -> str:
-        """commands/lifecycle.py open_ticket() (and H2's open_alert for a new alert)."""
+        """app/lifecycle.py open_ticket() (and H2's open_alert for a new alert)."""
         ctx, tx = itsm.Ctx(self.policy, actor, now), Tx(self, now)
         if intake.alert.get("id"):
             itsm.apply_severity(self.app, intake)
-        ticket = itsm.open_ticket(intake, ctx, self.new_id(now, rng))
+        base = tx.load(intake.recurrence_of) if intake.recurrence_of else None
+        ticket = itsm.open_ticket(intake, ctx, self.new_id(now, rng), base)
         tx.save(ticket)
         if ticket.alert is not None:
             self.index_alert(ticket)
@@ -241,44 +249,49 @@ class Sim:
             self.by_group[a.group].append(ticket.id)
 
     def sweep(self, now: datetime, due: list[str]) -> None:
-        """commands/sweep.py run(): everything due, then the deliveries since the last
+        """app/sweep.py sweep(): everything due, then the deliveries since the last
         sweep recorded (N3, a lone desk that delivered each notice after its commit)."""
         ctx, tx = itsm.sweep_ctx(self.policy, now), Tx(self, now)
         queue, seen = sorted(set(due)), set()
         touched: list[str] = []
         actions: list[Any] = []
-        skipped: list[str] = []
         while queue:
             tid = queue.pop(0)
             if tid in seen:
                 continue
             seen.add(tid)
-            mirror = itsm.Mirror(tx, ctx, skipped)
-            new, done, refused = itsm.settle(tx.load(tid), self.policy, now, on_step=mirror)
-            self.refusals += refused
-            for sid, slave in mirror.slaves.items():
-                tx.save(slave)
-                touched.append(sid)
-                queue.append(sid)
-                seen.discard(sid)
-            if done:
-                tx.save(new)
-                actions += done
-                touched.append(tid)
+            done = itsm.settled(tx.load(tid), self.policy, now)
+            self.refusals += done.refused
+            if not done.actions:
+                continue
+            tx.save(done.ticket)
+            actions += done.actions
+            touched.append(tid)
+            for before, after in done.steps:
+                for sid in after.slaves:
+                    slave = tx.load(sid)
+                    new = itsm.relations.propagate(after, slave, ctx, len(before.history))
+                    if new is not slave:
+                        tx.save(new)
+                        touched.append(sid)
+                        queue.append(sid)       # a slave closed with its master is owed a visit
+                        seen.discard(sid)
         if not tx.changed:
             self.stats["sweep found nothing"] += 1
             return
         retried = []
-        todo = [t for t in tx.changed.values() if any(n.status != "sent"
-                                                      for n in t.notifications)]
+        todo = [t for t in tx.changed.values() if unsettled(t)]
         todo += [tx.load(t) for t in sorted(self.unsent) if t not in tx.changed]
         for ticket in todo:
-            entries = {n.id: [{"attempt": 1, "outcome": "sent", "at": n.at.isoformat()}]
-                       for n in ticket.notifications if n.status != "sent"}
+            # the outbox channel's ledger entry, written right after the command's commit
+            entries = {n.id: [{"attempt": 1, "outcome": "sent", "at": n.at.isoformat(),
+                               "date": n.at.isoformat()}]
+                       for n in ticket.notifications if n.status not in SETTLED}
             new = itsm.fold_deliveries(ticket, entries, self.origin)
             if new != ticket:
                 tx.save(new)
                 retried.append(ticket.id)
+        touched = list(dict.fromkeys(touched))
         tickets = list(dict.fromkeys([*touched, *retried, *tx.changed]))
         self.commit(tx, itsm.sweep_message(actions, tickets, retried), "sweep",
                     ["sweep", "--quiet"])

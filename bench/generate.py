@@ -30,40 +30,50 @@ import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Iterator, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 # ---- itsmctl internals: the one place the benchmark names the project's modules ----
-# (they are being moved, issue 10: re-point these lines; the other bench modules,
-# desksim, dumps, arrivals, steps, stories and monitoring, take every internal from here)
-from itsmctl.clock import zone  # noqa: E402
-from itsmctl.commands.app import commit_message, mirror_slaves  # noqa: E402
-from itsmctl.commands.hook import apply_severity  # noqa: E402
-from itsmctl.commands.init import init as init_desk  # noqa: E402
-from itsmctl.commands.sweep import SWEEP_EMAIL, SWEEP_NAME, Mirror  # noqa: E402
-from itsmctl.commands.sweep import message as sweep_message  # noqa: E402
-from itsmctl.config import load_policy  # noqa: E402
+# (re-point these lines when modules move; the other bench modules, desksim, dumps,
+# arrivals, steps, stories and monitoring, take every internal from here)
+from itsmctl.app.hooks import apply_severity  # noqa: E402
+from itsmctl.app.session import SYSTEM_AUTHORS  # noqa: E402
+from itsmctl.app.setup import init as init_desk  # noqa: E402
+from itsmctl.app.sweep import message as sweep_message  # noqa: E402
+from itsmctl.app.write import Tx as _WriteTx  # noqa: E402
+from itsmctl.app.write import commit_message  # noqa: E402
 from itsmctl.core import alerts, relations, tasks, visit, workflow  # noqa: E402
 from itsmctl.core.delegation import delegate_for  # noqa: E402
 from itsmctl.core.escalation import fired  # noqa: E402
+from itsmctl.core.events import Ctx  # noqa: E402
 from itsmctl.core.intake import Intake, open_ticket  # noqa: E402
 from itsmctl.core.model import Ticket  # noqa: E402
+from itsmctl.core.notices import fold as fold_deliveries  # noqa: E402
 from itsmctl.core.notices import plan as plan_notices  # noqa: E402
 from itsmctl.core.sla import clocks, stored  # noqa: E402
-from itsmctl.core.sweep import settle, sweep_ctx  # noqa: E402
-from itsmctl.core.workflow import Ctx  # noqa: E402
+from itsmctl.core.sweep import settled, sweep_ctx  # noqa: E402
 from itsmctl.errors import ItsmError  # noqa: E402
-from itsmctl.notify import fold as fold_deliveries  # noqa: E402
-from itsmctl.store import ID_ALPHABET, new_id  # noqa: E402
-from itsmctl.yamlio import dump_ticket  # noqa: E402
+from itsmctl.infra.clock import zone  # noqa: E402
+from itsmctl.infra.config import load_policy  # noqa: E402
+from itsmctl.infra.store import ID_ALPHABET, new_id  # noqa: E402
+from itsmctl.infra.yaml import dump_ticket  # noqa: E402
+
+SWEEP_NAME, SWEEP_EMAIL = SYSTEM_AUTHORS["sweep"]
+
+
+def mirror_slaves(tx: Any, before: Any, after: Any, ctx: Any) -> list[Any]:
+    """M2 as the write path's Tx.mirror does it, on the simulator's transaction."""
+    return _WriteTx.mirror(SimpleNamespace(load=tx.load, save=tx.save, ctx=ctx),  # type: ignore[arg-type]
+                           before, after)
 
 # ---- end of itsmctl internals ----------------------------------------------------
 
-__all__ = ["Ctx", "DAY", "Intake", "ItsmError", "Mirror", "SWEEP_EMAIL", "SWEEP_NAME",
+__all__ = ["Ctx", "DAY", "Intake", "ItsmError", "SWEEP_EMAIL", "SWEEP_NAME",
            "Ticket", "alerts", "apply_severity", "clocks", "commit_message", "delegate_for",
            "dump_ticket", "fired", "fold_deliveries", "generate", "mirror_slaves", "new_id",
-           "open_ticket", "plan_notices", "relations", "settle", "stored", "sweep_ctx",
+           "open_ticket", "plan_notices", "relations", "settled", "stored", "sweep_ctx",
            "sweep_message", "tasks", "visit", "workflow"]
 
 DAY = "2026-11-25"           # the benchmark's "today": the history ends that morning

@@ -1,6 +1,6 @@
 """Monitoring tickets of the benchmark desk: Alertmanager payloads (H1) with storms of
 duplicates (M1), other monitors' scripts (H2), and the hook carried out as
-itsmctl/commands/hook.py does it."""
+itsmctl/app/hooks.py does it."""
 
 from __future__ import annotations
 
@@ -168,80 +168,103 @@ def monitor_script(sim: Any, rng: random.Random, fate: Fate) -> Story:
     yield from close_monitoring(sim, rng, tid)
 
 
-# ---- the hook, as itsmctl/commands/hook.py carries out a payload ---------------------
-def _by_fp(sim: Any, tx: Tx, fp: str) -> list[Any]:
-    found = [tx.load(t) for t in sim.by_fp.get(fp, []) if t in sim.tickets]
-    return sorted(found, key=lambda t: t.opened_at)
+# ---- the hook, as itsmctl/app/hooks.py receive() carries out a payload --------------
+class Known:
+    """app/hooks.py AlertTickets: tickets by fingerprint and storm group (the simulator's
+    index of the tickets it holds; the closed ones it let go decide nothing)."""
+
+    def __init__(self, sim: Any, tx: Tx) -> None:
+        self.sim, self.tx = sim, tx
+
+    def holding(self, fp: str) -> list[Any]:
+        found = [self.tx.load(t) for t in self.sim.by_fp.get(fp, []) if t in self.sim.tickets]
+        return sorted(found, key=lambda t: t.opened_at)
+
+    def storm(self, group: Any) -> list[Any]:
+        return [self.tx.load(t) for t in sorted(self.sim.by_group.get(group or "", []))
+                if t in self.sim.tickets]
 
 
 def hook(sim: Any, now: datetime, alerts: list[dict[str, Any]], rng: random.Random) -> list[str]:
-    """commands/hook.py run(): one Alertmanager payload, one commit; the ids opened."""
+    """app/hooks.py receive(): one Alertmanager payload, one commit; the ids opened."""
     policy, actor = sim.policy, sim.policy.monitoring.actor
     incs = [itsm.alerts.incoming(itsm.alerts.AlertIn.model_validate(a), "alertmanager",
-                          policy.monitoring) for a in alerts]
+                                 policy.monitoring) for a in alerts]
     ctx, tx = itsm.Ctx(policy, actor, now), Tx(sim, now)
-    out: dict[str, list[str]] = {"opened": [], "fired again": [], "cleared": [],
-                                 "resolved": []}
+    known = Known(sim, tx)
+    before = {tid: tx.load(tid).status for i in incs for tid in sim.by_fp.get(i.fingerprint, [])
+              if tid in sim.tickets}
+    out: dict[str, list[str]] = {"opened": [], "fired again": [], "reopened": [],
+                                 "cleared": [], "resolved": [], "unchanged": []}
     for inc in incs:
         if inc.status == "firing":
-            _firing(sim, tx, ctx, inc, rng, out)
+            _firing(sim, tx, ctx, known, inc, rng, out)
         else:
-            _clearing(sim, tx, ctx, inc, out)
+            _clearing(sim, tx, ctx, known, inc, out)
     if not tx.changed:
         return []
     note = "; ".join(f"{k} {t}" for k, ids in out.items() for t in ids)
+    main = next(iter(tx.changed))
     sim.commit(tx, itsm.commit_message("hook-alertmanager", list(tx.changed.values()),
-                                        actor, note), actor, ["hook", "alertmanager"])
+                                        actor, note, before=before.get(main)),
+               actor, ["hook", "alertmanager"])
     for tid in out["opened"]:
         sim.own(tid)
     sim.stats["hook-alertmanager"] += 1
     sim.stats["alerts"] += len(incs)
+    if out["reopened"]:
+        sim.stats["alert reopened"] += len(out["reopened"])
     return out["opened"]
 
 
-def _firing(sim: Any, tx: Tx, ctx: Any, inc: Any, rng: random.Random,
+def _firing(sim: Any, tx: Tx, ctx: Any, known: Known, inc: Any, rng: random.Random,
             out: dict[str, list[str]]) -> None:
-    live = [t for t in _by_fp(sim, tx, inc.fingerprint) if t.is_open]
-    if live:
-        tx.save(itsm.alerts.record_firing(live[0], inc, ctx))
-        out["fired again"].append(live[0].id)
+    conf = sim.policy.monitoring
+    decision = itsm.alerts.decide_firing(inc, known.holding(inc.fingerprint),
+                                         known.storm(inc.group), conf.storm.window,
+                                         conf.on_refire)
+    if decision.kind == "unchanged":
+        out["unchanged"].append(inc.fingerprint)
         return
-    master = _storm_master(sim, tx, inc)
+    if decision.kind == "fire":
+        tx.save(itsm.alerts.record_firing(tx.load(str(decision.ticket)), inc, ctx))
+        out["fired again"].append(str(decision.ticket))
+        return
+    if decision.kind == "reopen":
+        holder = tx.load(str(decision.ticket))
+        target = tx.load(decision.master) if decision.master else holder
+        reopened = tx.save(itsm.alerts.reopen_firing(target, inc, ctx,
+                                                     holder=decision.master is None))
+        itsm.mirror_slaves(tx, target, reopened, ctx)
+        out["reopened"].append(reopened.id)
+        if decision.master is not None:
+            tx.save(itsm.alerts.record_firing(tx.load(holder.id), inc, ctx))
+        return
     intake = itsm.Intake(title=inc.title, description=inc.description, source="monitoring",
                          alert={"id": inc.alert_id, "severity": inc.severity,
                                 "message": inc.message, "fingerprint": inc.fingerprint})
     itsm.apply_severity(sim.app, intake)
-    ticket = itsm.open_ticket(intake, ctx, sim.new_id(ctx.now, rng))
-    tx.save(ticket)
-    ticket = tx.load(ticket.id).evolve(
-        alert=itsm.alerts.alert_record(inc, ctx.actor).model_dump())
-    tx.save(ticket)
+    ticket = tx.save(itsm.open_ticket(intake, ctx, sim.new_id(ctx.now, rng)))
+    ticket = tx.save(ticket.evolve(alert=itsm.alerts.alert_record(inc, ctx.actor).model_dump()))
     sim.index_alert(ticket)
     out["opened"].append(ticket.id)
-    if master is not None:
-        slave, new_master = itsm.relations.link_master(tx.load(ticket.id), master, ctx)
+    if decision.related is not None:
+        old, ticket = itsm.alerts.link_firing(tx.load(decision.related), ticket, inc, ctx)
+        tx.save(old)
+        ticket = tx.save(ticket)
+    if decision.master is not None:
+        slave, master = itsm.relations.link_master(ticket, tx.load(decision.master), ctx)
         tx.save(slave)
-        tx.save(new_master)
+        tx.save(master)
 
 
-def _storm_master(sim: Any, tx: Tx, inc: Any) -> Any:
-    if not inc.group:
-        return None
-    window = sim.policy.monitoring.storm.window
-    for tid in sorted(sim.by_group.get(inc.group, [])):
-        t = tx.load(tid) if tid in sim.tickets else None
-        if t is not None and t.is_open and not t.master and t.alert and itsm.alerts.within(
-                window, t.alert.started_at or t.opened_at, inc.started_at or t.opened_at):
-            return t
-    return None
-
-
-def _clearing(sim: Any, tx: Tx, ctx: Any, inc: Any, out: dict[str, list[str]]) -> None:
-    live = [t for t in _by_fp(sim, tx, inc.fingerprint) if t.status != "closed"]
-    target = next((t for t in live if itsm.alerts.clears(t, inc)), None)
-    if target is None:
+def _clearing(sim: Any, tx: Tx, ctx: Any, known: Known, inc: Any,
+              out: dict[str, list[str]]) -> None:
+    decision = itsm.alerts.decide_clearing(inc, known.holding(inc.fingerprint))
+    if decision.kind == "unchanged":
+        out["unchanged"].append(inc.fingerprint)
         return
-    tx.save(itsm.alerts.record_clearing(target, inc, ctx))
+    target = tx.save(itsm.alerts.record_clearing(tx.load(str(decision.ticket)), inc, ctx))
     out["cleared"].append(target.id)
     if sim.policy.monitoring.on_clear == "record":
         return
@@ -251,12 +274,10 @@ def _clearing(sim: Any, tx: Tx, ctx: Any, inc: Any, out: dict[str, list[str]]) -
     done = itsm.alerts.resolve_cleared(master, ctx)
     if done is None:
         return
-    tx.save(done)
-    itsm.mirror_slaves(tx, master, tx.load(master.id), ctx)
+    itsm.mirror_slaves(tx, master, tx.save(done), ctx)
     if sim.policy.monitoring.on_clear == "close":
         before = tx.load(master.id)
-        tx.save(itsm.workflow.close(before, ctx, "solved", check_actor=False,
-                                    note="monitoring ticket: closed without user "
-                                         "confirmation (L10)"))
-        itsm.mirror_slaves(tx, before, tx.load(master.id), ctx)
+        itsm.mirror_slaves(tx, before, tx.save(itsm.workflow.close(
+            before, ctx, "solved", check_actor=False,
+            note="monitoring ticket: closed without user confirmation (L10)")), ctx)
     out["resolved"].append(master.id)

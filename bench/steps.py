@@ -221,7 +221,7 @@ def user_intake(sim: Any, rng: random.Random, kind: str, p: corpus.Person,
     if rng.random() < 0.3:
         i.cis = [rng.choice(corpus.HOSTS)]
     if rng.random() < 0.03:
-        i.caused_by_change = f"CHG-{rng.randrange(2023, 2027)}-{rng.randrange(1, 999):04d}"
+        i.caused_by_change = f"CHG-{rng.randrange(1, 9999):04d}"
     return i
 
 

@@ -68,7 +68,7 @@ def recurrence(sim: Any, rng: random.Random, fate: Fate) -> Story:
         yield from incident(sim, rng, Fate("incident", fate.stop))
         return
     desk = rng.choice(sim.desk)
-    i = itsm.Intake(recurrence_of=base, description="")
+    i = itsm.Intake(recurrence_of=base.id, description="")
     argv = ["open", "--recurrence-of", base.id]
     tid = yield ZERO, lambda now: sim.open(now, desk, i, rng, argv)
     if tid is None:
@@ -199,7 +199,7 @@ def work(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
             lambda t, c: itsm.tasks.finish_task(t, c, "T1", result),
             ["task", "done", tid, "T1", "--result", result])
     if rng.random() < 0.06:
-        prb = f"PRB-{rng.randrange(2023, 2027)}-{rng.randrange(1, 400):04d}"
+        prb = f"PRB-{rng.randrange(1, 1200):04d}"
         yield budget.part(sim, rng), by_group(
             sim, rng, tid, "link-problem", lambda t, c: itsm.workflow.link_problem(t, c, prb),
             ["link", tid, "--problem", prb])
@@ -223,7 +223,7 @@ def waiting(sim: Any, rng: random.Random, fate: Fate, tid: str, w: corpus.Words,
         code = "vendor"
     until = None
     if code == "change":
-        chg = f"CHG-{rng.randrange(2023, 2027)}-{rng.randrange(1, 999):04d}"
+        chg = f"CHG-{rng.randrange(1, 9999):04d}"
         step = by_group(sim, rng, tid, "link-change",
                         lambda t, c: itsm.workflow.link_change(t, c, chg),
                         ["link", tid, "--change", chg])
@@ -276,7 +276,8 @@ def closing(sim: Any, rng: random.Random, tid: str, w: corpus.Words,
     code = "solved"
     if t.links.problem and (workaround or rng.random() < 0.3):
         code = "workaround" if workaround or rng.random() < 0.7 else "failed"
-    closer = t.opened_by if t.source == "staff" and rng.random() < 0.7 else rng.choice(sim.desk)
+    # 5.1.12-1: the desk closes a user's ticket, the opener a staff ticket
+    closer = rng.choice(sim.desk) if user else t.opened_by
     score = rng.choices([5, 4, 3, 2, 1], [50, 30, 12, 5, 3])[0] if user and \
         rng.random() < 0.7 else None
     argv = ["close", tid, "--code", code] + (["--satisfaction", str(score)] if score else [])

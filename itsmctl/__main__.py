@@ -1,4 +1,4 @@
 """`python -m itsmctl` runs the CLI."""
-from itsmctl.cli import main
+from itsmctl.ui.main import main
 
 main()

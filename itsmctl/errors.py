@@ -1,10 +1,29 @@
-"""One error tree: every user-facing failure carries its exit code (SPEC 13)."""
+"""One error tree: every expected failure carries its exit code and the SPEC rule (SPEC 13).
+
+Every exit code the program can end with:
+
+    0    done
+    1    refused by a rule (RuleViolation); also findings of qa/audit, replays not applied
+    2    usage: a bad option value, a malformed time, an unknown filter value (UsageError)
+    3    not found: ticket, person, group, article, desk (NotFound)
+    4    invalid file or config, malformed input, git failed (InvalidFile, GitError)
+    5    concurrency: the desk lock or the push retries ran out (ConcurrencyError)
+    6    actor not permitted (NotPermitted)
+    70   internal error: a bug; one line, the traceback written to a file (`--debug` shows it)
+    130  interrupted (Ctrl-C)
+"""
 
 from __future__ import annotations
 
+EXIT_CODES = {0: "done", 1: "refused by a rule", 2: "usage", 3: "not found",
+              4: "invalid file or config", 5: "concurrency", 6: "actor not permitted",
+              70: "internal error", 130: "interrupted"}
+INTERNAL = 70
+INTERRUPTED = 130
+
 
 class ItsmError(Exception):
-    """Base of all expected failures; `cli.main` turns them into one line."""
+    """Base of all expected failures; the ui's one funnel turns them into one line."""
 
     exit_code = 1
     rule: str | None = None
@@ -44,10 +63,27 @@ class InvalidFile(ItsmError):
     exit_code = 4
 
 
+class GitError(InvalidFile):
+    """A git command failed in a way the desk cannot explain (exit 4)."""
+
+
 class ConcurrencyError(ItsmError):
     """The desk lock could not be had, or push retries ran out (exit 5)."""
 
     exit_code = 5
+
+
+class PushRejected(ConcurrencyError):
+    """The remote moved while we committed; the write path runs the use case again (G4)."""
+
+
+class Findings(ItsmError):
+    """A check found problems (qa, audit: exit 1; validate: exit 4) or a sync left work
+    unapplied (exit 1); the command printed them, so the funnel adds nothing."""
+
+    def __init__(self, message: str, exit_code: int = 1, rule: str | None = None) -> None:
+        super().__init__(message, rule)
+        self.exit_code = exit_code
 
 
 class NotPermitted(ItsmError):

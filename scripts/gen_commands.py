@@ -26,7 +26,7 @@ def walk() -> Iterator[tuple[str, object, object]]:
     """(path, command, context) of every command, groups before their subcommands."""
     import click
 
-    from itsmctl.cli import cli
+    from itsmctl.ui.main import cli
 
     Entry = tuple[str, object, object]
 
@@ -45,7 +45,7 @@ def walk() -> Iterator[tuple[str, object, object]]:
 
 def render() -> str:
     _english()
-    from itsmctl.cli import SECTIONS
+    from itsmctl.ui.main import SECTIONS
 
     entries = list(walk())
     lines = ["# Command reference", "",
@@ -53,7 +53,7 @@ def render() -> str:
              "edit by hand (a test checks it matches). Global options (`--repo`, `--actor`,",
              "`--now`, `--json`, `--debug`) go before or after the command.", "",
              "| section | commands |", "|---|---|"]
-    for section, names in SECTIONS.items():
+    for section, (_module, names) in SECTIONS.items():
         links = ", ".join(f"[`{n}`](#{_anchor('itsmctl ' + n)})" for n in names)
         lines.append(f"| {section} | {links} |")
     lines.append("")

@@ -1,4 +1,4 @@
-"""Write docs/config-reference.md from the pydantic models of config/ (core/policy.py).
+"""Write docs/config-reference.md from the pydantic models of config/ (core/policy/).
 
 Usage: python scripts/gen_config_reference.py [--check]
 --check exits 1 when docs/config-reference.md differs from what the schemas say (the
@@ -113,7 +113,7 @@ def _doc(cls: type) -> list[str]:
 
 
 def render() -> str:
-    from itsmctl.config import FILES, _model_for
+    from itsmctl.infra.config import FILES, _model_for
 
     lines = ["# Configuration reference", "",
              "Every file under `config/`, generated from the models in `itsmctl/core/` by",

@@ -81,7 +81,7 @@ def expand(text: str) -> set[str]:
 def commands() -> dict[str, set[str]]:
     import click
 
-    from itsmctl.cli import cli
+    from itsmctl.ui.main import cli
 
     found: dict[str, set[str]] = {}
 

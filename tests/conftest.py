@@ -6,10 +6,18 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.helpers import make_desk
 
 os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+
+# Property tests are derandomized (the same examples every run) so a failure cannot come
+# and go between CI runs; every failure hypothesis ever found stays as an @example.
+# HYPOTHESIS_PROFILE=explore searches afresh on a developer's machine.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

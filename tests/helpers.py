@@ -33,7 +33,7 @@ class Result:
 
 
 def make_desk(path: Path, profile: str = "default") -> Path:
-    from itsmctl.commands.init import init
+    from itsmctl.app.setup import init
 
     return init(str(path), profile)
 
@@ -41,7 +41,7 @@ def make_desk(path: Path, profile: str = "default") -> Path:
 def itsm(desk: Path, *args: str, actor: Optional[str] = "alice", now: Optional[str] = NOW,
          input: Optional[str] = None, env: Optional[dict[str, str]] = None) -> Result:
     """Run the CLI in-process through its real entry point (error funnel included)."""
-    from itsmctl.cli import main
+    from itsmctl.ui.main import main
 
     full = ["--repo", str(desk)]
     if actor:

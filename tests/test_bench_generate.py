@@ -52,7 +52,7 @@ def test_G5_G6_generated_desk_passes_validate_and_audit(made):
 
 
 def test_G1_one_commit_per_command_in_time_order(made):
-    from itsmctl.store import Desk
+    from itsmctl.infra.store import Desk
 
     desk, stats = made
     log = git(desk, "log", "--reverse", "--format=%at %ae %(trailers:key=Itsmctl-Action,"
@@ -71,8 +71,8 @@ def test_G1_one_commit_per_command_in_time_order(made):
 
 
 def test_generated_files_are_what_itsmctl_writes(made):
-    from itsmctl.store import parse_ticket
-    from itsmctl.yamlio import dump_ticket, load_ticket
+    from itsmctl.infra.store import parse_ticket
+    from itsmctl.infra.yaml import dump_ticket, load_ticket
 
     desk, stats = made
     files = sorted(desk.glob("tickets/*/*/*.yaml"))

@@ -9,7 +9,7 @@ A change is legal when every one of these holds (each failure is one finding kin
                  it, with the value the file now holds (QUIET fields excepted)
 - status         the status is where the last history event leads
 - illegal-step   each new event starts where the previous one ended and its
-                 (from, action, to) is a row of core/legal.py TABLE
+                 (from, action, to) is a row of core/transitions.py TABLE
 - unknown-action an action the table does not know (add a row there)
 - closed         a closed ticket only takes the closed_ok actions (L14)
 - actor          the event's actor is a person of teams.yaml (or the sweep for
@@ -25,11 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from itsmctl.core import legal
+from itsmctl.core import transitions as table
+from itsmctl.core.events import diff
 from itsmctl.core.model import Event, Ticket, ticket_path
 from itsmctl.core.permissions import in_group, may, roles_of
 from itsmctl.core.policy import Policy
-from itsmctl.core.workflow import diff
+from itsmctl.core.transitions import Transition
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,15 @@ class Finding:
     path: str
     kind: str
     message: str
+    rule: str = "G6"            # the SPEC rule it breaks: G6 here, I4-I7 from core/trust
 
     def line(self) -> str:
-        return f"{self.commit[:10]} {self.path}: {self.kind}: {self.message}"
+        rule = "" if self.rule == "G6" else f" ({self.rule})"
+        return f"{self.commit[:10]} {self.path}: {self.kind}{rule}: {self.message}"
 
     def doc(self) -> dict[str, str]:
         return {"commit": self.commit, "path": self.path, "kind": self.kind,
-                "message": self.message}
+                "rule": self.rule, "message": self.message}
 
 
 class _Out:
@@ -165,7 +168,7 @@ def _explained(out: _Out, before: Optional[Ticket], after: Ticket,
     if before is None:
         return
     changed = {k: v for k, v in diff(before.to_doc(), after.to_doc()).items()
-               if k.split(".")[0] not in legal.QUIET}
+               if k.split(".")[0] not in table.QUIET}
     if not changed:
         return
     if not events:
@@ -220,18 +223,20 @@ def _steps(out: _Out, before: Optional[Ticket], after: Ticket, events: list[Even
     author = author_person(policy, out.commit)
     trailer = out.commit.trailers.get("Itsmctl-Actor")
     for i, e in enumerate(events):
-        rule = legal.TABLE.get(e.action)
+        rule = table.TABLE.get(e.action)
+        if rule is not None and not rule.records_event:
+            rule = None                 # a permission only (hook, kb-add): never an event
         if e.from_ != state:
             out.add("illegal-step", f"event {e.action} at {e.at.isoformat()} starts from "
                     f"{e.from_} but the ticket was {state}")
         if rule is None:
             out.add("unknown-action", f"action {e.action!r} at {e.at.isoformat()} is not in "
-                    "the audit table (itsmctl/core/legal.py); not accepted until it is")
+                    "the transition table (itsmctl/core/transitions.py); not accepted until it is")
         else:
             _legal_step(out, rule, e, state, before, events[:i], after)
         _actor(out, rule, e, i, policy, base.model_copy(update={"status": state,
                                                                 "group": group}), also)
-        if author != e.actor and not (e.actor == legal.SWEEP and trailer == legal.SWEEP):
+        if author != e.actor and not (e.actor == table.SWEEP and trailer == table.SWEEP):
             out.add("author", f"event {e.action} by {e.actor} was committed by "
                     f"{out.commit.author_name} <{out.commit.author_email}>")
         elif trailer is not None and trailer != e.actor:
@@ -242,15 +247,15 @@ def _steps(out: _Out, before: Optional[Ticket], after: Ticket, events: list[Even
         state = e.to
 
 
-def _legal_step(out: _Out, rule: legal.Legal, e: Event, state: Optional[str],
+def _legal_step(out: _Out, rule: Transition, e: Event, state: Optional[str],
                 before: Optional[Ticket], earlier: list[Event], after: Ticket) -> None:
     if state == "closed" and not rule.closed_ok:
         out.add("closed", f"{e.action} at {e.at.isoformat()} on a closed ticket: closed is "
                 "final (L14); only notes, visits and related links may follow")
         return
     targets = rule.targets
-    want = {e.from_} if targets == legal.SAME else (
-        legal.ACTIVE if targets == legal.RESUME else targets)
+    want = {e.from_} if targets == table.SAME else (
+        table.ACTIVE if targets == table.RESUME else targets)
     sources = rule.sources
     if e.action == "close" and earlier and earlier[-1].action == "open" \
             and after.close_code == "out_of_scope":
@@ -260,29 +265,29 @@ def _legal_step(out: _Out, rule: legal.Legal, e: Event, state: Optional[str],
                 f"is not a legal transition ({rule.rule})")
 
 
-def _actor(out: _Out, rule: Optional[legal.Legal], e: Event, index: int, policy: Policy,
+def _actor(out: _Out, rule: Optional[Transition], e: Event, index: int, policy: Policy,
            ticket: Ticket, also: frozenset[str]) -> None:
-    if e.actor == legal.SWEEP:
-        if rule is not None and legal.SWEEP not in rule.system:
+    if e.actor == table.SWEEP:
+        if rule is not None and table.SWEEP not in rule.system:
             out.add("actor", f"{e.action} at {e.at.isoformat()} is not a sweep action")
         return
     if e.actor not in policy.teams.people:
         out.add("actor", f"{e.actor!r} ({e.action} at {e.at.isoformat()}) is not a person in "
                 "teams.yaml (I1)")
         return
-    if rule is None or (index > 0 and e.action in legal.CONSEQUENCES):
+    if rule is None or (index > 0 and e.action in table.CONSEQUENCES):
         return
     if e.via:                      # mirrored from its master (M2): checked on the master
         if e.via not in also:
             out.add("actor", f"{e.action} at {e.at.isoformat()} claims to mirror {e.via}, "
                     "which the commit does not change")
         return
-    if rule.command is None:
+    if rule.roles is None:
         if not also:
             out.add("actor", f"{e.action} at {e.at.isoformat()} is the other half of a "
                     "two-ticket command, but the commit changes no other ticket")
         return
-    if not _may(policy, e, rule.command, ticket):
+    if not _may(policy, e, e.action, ticket):
         roles = ", ".join(sorted(roles_of(policy, e.actor))) or "no role"
         out.add("actor", f"{e.actor} ({roles}) may not {e.action} at {e.at.isoformat()} "
                 f"(I2, {rule.rule})")

@@ -7,11 +7,14 @@ from typing import Any, Optional
 
 from itsmctl.core import escalation
 from itsmctl.core import priority as prio
+from itsmctl.core.classification import validate_classification
+from itsmctl.core.events import Ctx, diff, record
 from itsmctl.core.model import USER_SOURCES, Alert, Classification, Event, Links, Reporter, Ticket
 from itsmctl.core.permissions import require
 from itsmctl.core.policy import Policy
-from itsmctl.core.workflow import Ctx, diff, record, validate_classification
 from itsmctl.errors import RuleViolation, UsageError
+
+SUBMITTED = ("email", "web")        # sources of tickets users submit themselves (B2)
 
 
 @dataclass
@@ -33,8 +36,9 @@ class Intake:
     cis: list[str] = field(default_factory=list)
     caused_by_change: Optional[str] = None
     alert: dict[str, Optional[str]] = field(default_factory=dict)
-    recurrence_of: Optional[Ticket] = None
+    recurrence_of: Optional[str] = None         # the id given; the app loads it
     out_of_scope: bool = False
+    verified: bool = True                       # B2: what users submit is checked later
 
 
 def default_source(policy: Policy, actor: str, intake: Intake) -> str:
@@ -46,35 +50,46 @@ def default_source(policy: Policy, actor: str, intake: Intake) -> str:
     return "staff"
 
 
-def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str) -> Ticket:
-    """L1: a new ticket, priority from the matrix (P1-P5)."""
+def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str,
+                base: Optional[Ticket] = None) -> Ticket:
+    """L1: a new ticket, priority from the matrix (P1-P5); `base` is the closed ticket a
+    recurrence repeats (L12)."""
     policy, matrix = ctx.policy, ctx.policy.matrix
-    require(policy, ctx.actor, "open_out_of_scope" if intake.out_of_scope else "open")
-    base = intake.recurrence_of
+    require(policy, ctx.actor, "open-out-of-scope" if intake.out_of_scope else "open")
     if base is not None and base.status != "closed":
         raise RuleViolation(f"{base.id} is {base.status}, not closed; a recurrence follows a "
                             f"closed ticket (5.1.11); link duplicates with: itsmctl link-master",
                             rule="L12")
-    title = intake.title or (base.title if base else None)
-    if not title or not title.strip():
+    submitted = "intake" in policy.teams.people[ctx.actor].roles
+    if submitted and (intake.source not in SUBMITTED or intake.out_of_scope):
+        raise RuleViolation(f"{ctx.actor} takes in what users submit: source email or web "
+                            "only (B2)", rule="B2")
+    # one line: a title is a subject line in lists, commit messages and mail (E1)
+    title = " ".join((intake.title or (base.title if base else None) or "").split())
+    if not title:
         raise RuleViolation("--title is required", rule="L1")
     source = intake.source or default_source(policy, ctx.actor, intake)
     reporter = _reporter(policy, ctx.actor, intake, source, base)
     alert = _alert(policy, ctx.actor, intake, source)
     cls = Classification(category=intake.category, subtype=intake.subtype, symptom=intake.symptom)
     if base is not None and intake.category is None:
+        # 5.1.11: the original's classification; its cause is for the new resolver to find
         cls = base.classification.model_copy(update={"causation": None})
-    validate_classification(policy, cls)
+    validate_classification(policy, cls, "L12" if base is not None else "L1")
     impact = _impact(policy, intake, base)
-    urgency = (prio.parse_urgency(matrix, intake.urgency) if intake.urgency
-               else prio.default_urgency(matrix, reporter.kind if reporter else None,
-                                         intake.type))
-    raised = 1 if base is not None else 0          # desktop standard 3.1.5
+    urgency = _urgency(policy, intake, reporter, base)
+    # L12 (desktop standard 3.1.5): the previous level, one step up. With the original's
+    # impact and urgency copied, its raises plus one give exactly that.
+    raised = base.priority_raise + 1 if base is not None else 0
     priority = prio.compute(matrix, impact, urgency, raised)
+    if intake.caused_by_change:
+        from itsmctl.core.workflow import link_id
+
+        link_id(policy, "change", intake.caused_by_change, "L1")
     links = Links(cis=list(intake.cis) or (list(base.links.cis) if base else []),
                   caused_by_change=intake.caused_by_change)
     ticket = Ticket(
-        id=ticket_id, title=title.strip(), type=intake.type,  # type: ignore[arg-type]
+        id=ticket_id, title=title, type=intake.type,  # type: ignore[arg-type]
         source=source, status="new",  # type: ignore[arg-type]
         impact=impact, urgency=urgency, priority=priority, priority_raise=raised,
         major=prio.is_major(matrix, impact, priority), opened_by=ctx.actor,
@@ -82,7 +97,8 @@ def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str) -> Ticket:
         description=intake.description or (base.description if base else ""),
         reporter=reporter, alert=alert, location=intake.location,
         affected_users=intake.affected_users, classification=cls, links=links,
-        recurrence_of=base.id if base else None)
+        recurrence_of=base.id if base else None,
+        verified=intake.verified and not submitted)     # B2: checked by the desk (IM1.2)
     note = f"recurrence of {base.id} (5.1.11); priority one level up" if base else None
     ticket = ticket.evolve(history=[Event(
         at=ctx.now, actor=ctx.actor, action="open", to="new", note=note,
@@ -110,6 +126,17 @@ def _impact(policy: Policy, intake: Intake, base: Optional[Ticket]) -> Any:
     if base is not None:
         return base.impact
     return matrix.impact_levels[-1]
+
+
+def _urgency(policy: Policy, intake: Intake, reporter: Optional[Reporter],
+             base: Optional[Ticket]) -> str:
+    """Given, else the original's for a recurrence (L12), else the default (P2)."""
+    matrix = policy.matrix
+    if intake.urgency:
+        return prio.parse_urgency(matrix, intake.urgency)
+    if base is not None and base.urgency in matrix.urgency_levels:
+        return base.urgency
+    return prio.default_urgency(matrix, reporter.kind if reporter else None, intake.type)
 
 
 def _reporter(policy: Policy, actor: str, intake: Intake, source: str,

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any, Callable, Iterator, Optional
 
 from itsmctl.core import priority as prio
-from itsmctl.core.legal import SWEEP
 from itsmctl.core.model import Ticket, ticket_path
 from itsmctl.core.policy import Policy
 from itsmctl.core.sla import stored
+from itsmctl.core.transitions import SWEEP
 
 Lookup = Callable[[str], Optional[Ticket]]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Optional
 
+from itsmctl.core.events import Ctx, check_state, step
 from itsmctl.core.model import Ticket
 from itsmctl.core.permissions import require
-from itsmctl.core.workflow import Ctx, check_state, step
 from itsmctl.errors import RuleViolation
 
 # what a slave copies from its master (2.3/2.4: status and owner are the master's)
@@ -16,6 +16,7 @@ CARRIED = {"resolve": ("solution", "workaround", "resolved_at", "resolved_group"
             "close": ("close_code", "closed_at"),
             "auto-close": ("close_code", "closed_at"),     # L11 by sweep
             "reopen": ("solution", "resolved_at"),
+            "alert-reopen": ("solution", "resolved_at", "workaround"),
             "wait": ("wait",), "resume": ("wait",), "link-change": ("wait",),
             "link-requirement": ("wait", "close_code", "closed_at", "solution", "resolved_at")}
 
@@ -79,7 +80,7 @@ def propagate(master: Ticket, slave: Ticket, ctx: Ctx, since: Optional[int] = No
 
 def link_related(a: Ticket, b: Ticket, ctx: Ctx) -> tuple[Ticket, Ticket]:
     """M3: related, not bound; allowed with closed tickets (5.1.10)."""
-    require(ctx.policy, ctx.actor, "link")
+    require(ctx.policy, ctx.actor, "link-related")
     if a.id == b.id:
         raise RuleViolation(f"{a.id} cannot be related to itself", rule="M3")
     if b.id in a.related:

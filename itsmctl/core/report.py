@@ -2,7 +2,7 @@
 
 Pure: takes ticket documents (the mapping of a ticket file; `history` is not needed),
 the policy, the period and `now`; returns plain JSON-ready data that render.py /
-render_html.py present. Phase clocks come from the SLA values stored in each file
+ui/html.py present. Phase clocks come from the SLA values stored in each file
 (recomputed from the history on every save, S1-S3; `validate` checks them): a
 stopped phase is breached when it stopped after its deadline, a running one when
 `now` is past it (for a waiting ticket: when its last update was), or when sweep

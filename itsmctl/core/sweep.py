@@ -12,21 +12,21 @@ that id), and every action is recorded in the ticket's own history under that na
 - visit-due   a closed user ticket is owed a return visit by visit.due (V1); history
               `visit-due` (once: it sets `visit`)
 
-Slaves follow their master (M2, M5): only visit-due is planned for them; the shell
-mirrors a master's resume and auto-close onto its slaves.
+Slaves follow their master (M2, M5): only visit-due is planned for them; `settled`
+lists a master's status changes and the app mirrors them onto its slaves.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from itsmctl.core import escalation, visit, workflow
+from itsmctl.core.events import Ctx, record
 from itsmctl.core.model import Ticket
 from itsmctl.core.policy import Policy, format_duration
 from itsmctl.core.sla import clocks
-from itsmctl.core.workflow import Ctx
 from itsmctl.errors import ItsmError
 
 SWEEP_ACTOR = "sweep"
@@ -62,17 +62,6 @@ def sweep_ctx(policy: Policy, now: datetime) -> Ctx:
     return Ctx(policy=policy, actor=SWEEP_ACTOR, now=now)
 
 
-def might_act(doc: dict[str, Any], policy: Policy) -> bool:
-    """Cheap test on a raw ticket mapping: could the sweep have anything to do here?"""
-    status = doc.get("status")
-    if status in ("new", "assigned", "in_progress", "waiting", "resolved"):
-        return True
-    rule = policy.sla.visit
-    return (status == "closed" and doc.get("visit") is None and rule.within_working_days > 0
-            and doc.get("source") in rule.sources and doc.get("type", "incident") in rule.types
-            and doc.get("close_code") not in rule.skip_close_codes)
-
-
 def due_actions(ticket: Ticket, policy: Policy, now: datetime) -> list[Action]:
     """What is due on this ticket now, in the order it is carried out."""
     out: list[Action] = []
@@ -106,7 +95,7 @@ def carry_out(ticket: Ticket, action: Action, ctx: Ctx) -> Ticket:
                 "escalated by sweep (S4)")
         escalated = escalation.apply(ticket, ctx.policy, "breach", ctx.now,
                                      phase=action.phase, reason=note)
-        return workflow.record(before, escalated, ctx, "escalate", note=note)
+        return record(before, escalated, ctx, "escalate", note=note)
     if action.kind == "auto-close":
         after = ctx.policy.sla.auto_close_after
         return workflow.close(ticket, ctx, "auto_closed", check_actor=False,
@@ -118,44 +107,55 @@ def carry_out(ticket: Ticket, action: Action, ctx: Ctx) -> Ticket:
     raise ValueError(f"unknown sweep action {action.kind!r}")
 
 
-Step = Callable[[Ticket, Ticket], None]
+@dataclass
+class Settled:
+    """One ticket after the sweep: what was done, what was refused, and the status
+    changes its slaves must mirror (M2: the app applies them, core has no slaves here)."""
+
+    ticket: Ticket
+    actions: list[Action] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    steps: list[tuple[Ticket, Ticket]] = field(default_factory=list)
 
 
-def settle(ticket: Ticket, policy: Policy, now: datetime,
-           on_step: Optional[Step] = None) -> tuple[Ticket, list[Action], list[str]]:
-    """Carry out everything due until nothing more is: (ticket, actions, refusals).
+def settled(ticket: Ticket, policy: Policy, now: datetime) -> Settled:
+    """Carry out everything due until nothing more is.
 
-    `on_step(before, after)` lets the shell mirror a master's step onto its slaves.
     A refused action (a hand-edited file, say) is reported, and the rest goes on.
     """
     ctx = sweep_ctx(policy, now)
-    done: list[Action] = []
-    refused: list[str] = []
+    out = Settled(ticket)
     failed: set[tuple[str, Optional[str]]] = set()
     for _ in range(MAX_ROUNDS):
-        todo = [a for a in due_actions(ticket, policy, now) if (a.kind, a.phase) not in failed]
+        todo = [a for a in due_actions(out.ticket, policy, now)
+                if (a.kind, a.phase) not in failed]
         if not todo:
             break
         action = todo[0]
         try:
-            after = carry_out(ticket, action, ctx)
+            after = carry_out(out.ticket, action, ctx)
         except ItsmError as exc:
             failed.add((action.kind, action.phase))
-            refused.append(f"{ticket.id}: {action.kind}: [{exc.rule or '-'}] {exc.message}")
+            out.refused.append(f"{ticket.id}: {action.kind}: [{exc.rule or '-'}] "
+                               f"{exc.message}")
             continue
-        if on_step is not None:
-            on_step(ticket, after)
-        ticket = after
-        done.append(action)
-    return ticket, done, refused
+        if after.slaves and after.status != out.ticket.status:
+            out.steps.append((out.ticket, after))
+        out.ticket = after
+        out.actions.append(action)
+    return out
+
+
+def settle(ticket: Ticket, policy: Policy,
+           now: datetime) -> tuple[Ticket, list[Action], list[str]]:
+    """(ticket, actions, refusals) of `settled`."""
+    s = settled(ticket, policy, now)
+    return s.ticket, s.actions, s.refused
 
 
 def plan(tickets: Iterable[Ticket], policy: Policy, now: datetime) -> list[Action]:
     """Everything one sweep at `now` would do, in order (what `sweep --dry-run` prints)."""
-    out: list[Action] = []
-    for ticket in tickets:
-        out += settle(ticket, policy, now)[1]
-    return out
+    return [a for s in (settled(t, policy, now) for t in tickets) for a in s.actions]
 
 
 def summary(actions: list[Action]) -> str:

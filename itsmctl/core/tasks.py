@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Optional
 
+from itsmctl.core.events import Ctx, check_not_slave, check_state, step
 from itsmctl.core.model import OPEN_STATUSES, Announcement, Task, Ticket
 from itsmctl.core.permissions import in_group, may, require
 from itsmctl.core.policy import Policy
-from itsmctl.core.workflow import Ctx, check_not_slave, check_state, step
 from itsmctl.errors import NotFound, NotPermitted, RuleViolation, UsageError
 
 KINDS = ("outage", "maintenance", "info")
 # A1: an announcement may still be posted or updated once the service is restored
-ANNOUNCE_STATES = frozenset({*OPEN_STATUSES, "resolved"})
 
 
 def _text(value: Optional[str], option: str, rule: str, why: str) -> str:
@@ -23,7 +22,7 @@ def _text(value: Optional[str], option: str, rule: str, why: str) -> str:
 
 def _open_only(ticket: Ticket, command: str) -> None:
     if ticket.status == "closed":
-        check_state(ticket, "assign")       # L14's message: closed is final
+        check_state(ticket, "task")         # L14: closed is final
     if ticket.status not in OPEN_STATUSES:
         raise RuleViolation(f"{ticket.id} is {ticket.status}; tasks belong to open tickets "
                             f"(4.4): reopen it first", rule="T1")
@@ -34,7 +33,7 @@ def add_task(ticket: Ticket, ctx: Ctx, title: Optional[str],
              group: Optional[str] = None) -> Ticket:
     """T1 (4.4-1): split off a task for a group; the ticket cannot resolve until it is done."""
     _open_only(ticket, "task")
-    require(ctx.policy, ctx.actor, "task", ticket)
+    require(ctx.policy, ctx.actor, "task-add", ticket)
     title = _text(title, "--title", "T1", "say what the task is")
     group = group or ticket.group
     if group is None:
@@ -63,7 +62,7 @@ def find_task(ticket: Ticket, ref: str) -> Task:
 
 def may_finish(policy: Policy, actor: str, ticket: Ticket, task: Task) -> bool:
     """The task's own group reports back (4.4-2), as do those who may manage the ticket."""
-    return in_group(policy, actor, task.group) or may(policy, actor, "task", ticket)
+    return in_group(policy, actor, task.group) or may(policy, actor, "task-done", ticket)
 
 
 def finish_task(ticket: Ticket, ctx: Ctx, ref: str, result: Optional[str]) -> Ticket:
@@ -90,8 +89,7 @@ def finish_task(ticket: Ticket, ctx: Ctx, ref: str, result: Optional[str]) -> Ti
 def announce(ticket: Ticket, ctx: Ctx, kind: str, title: Optional[str],
              body: Optional[str]) -> Ticket:
     """A1 (1.6): post, or replace, the ticket's announcement; closing the ticket closes it."""
-    if ticket.status not in ANNOUNCE_STATES:
-        check_state(ticket, "assign")
+    check_state(ticket, "announce")
     check_not_slave(ticket, "announce")
     require(ctx.policy, ctx.actor, "announce", ticket)
     if kind not in KINDS:

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any, Optional
 
 from itsmctl.core.calendar import working_days
+from itsmctl.core.events import Ctx, step
 from itsmctl.core.model import Ticket, Visit
 from itsmctl.core.permissions import require
 from itsmctl.core.policy import Policy
-from itsmctl.core.workflow import Ctx, step
 from itsmctl.errors import RuleViolation, UsageError
 
 

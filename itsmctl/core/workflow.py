@@ -1,4 +1,5 @@
-"""The transition table (SPEC 3): each command takes a ticket and returns the next one.
+"""The commands of the lifecycle (SPEC 3) as functions: each takes a ticket and returns
+the next one, as core/transitions.py allows.
 
 Pure: the caller passes `now`, the actor and the policy; nothing here reads a
 clock, a file or git. Every refusal raises before anything is built.
@@ -6,110 +7,17 @@ clock, a file or git. Every refusal raises before anything is built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
 from itsmctl.core import escalation
 from itsmctl.core import priority as prio
-from itsmctl.core.model import Classification, Event, Ticket, Wait
+from itsmctl.core.classification import routed_groups, validate_classification
+from itsmctl.core.events import Ctx, check_not_slave, check_state, fold, record, step
+from itsmctl.core.model import Ticket, Wait
 from itsmctl.core.permissions import require
 from itsmctl.core.policy import Policy
 from itsmctl.errors import NotFound, RuleViolation, UsageError
-
-# state x command -> allowed (the table tests walk it exhaustively)
-ALLOWED: dict[str, frozenset[str]] = {
-    "assign": frozenset({"new", "assigned", "in_progress"}),
-    "accept": frozenset({"assigned"}),
-    "reject": frozenset({"assigned", "in_progress"}),
-    "wait": frozenset({"new", "assigned", "in_progress"}),
-    "resume": frozenset({"waiting"}),
-    "resolve": frozenset({"new", "assigned", "in_progress"}),
-    "reopen": frozenset({"resolved"}),
-    "close": frozenset({"resolved"}),
-    "classify": frozenset({"new", "assigned", "in_progress", "waiting", "resolved"}),
-    "escalate": frozenset({"new", "assigned", "in_progress", "waiting", "resolved"}),
-    "note": frozenset({"new", "assigned", "in_progress", "waiting", "resolved", "closed"}),
-    "link-master": frozenset({"new", "assigned", "in_progress", "waiting", "resolved"}),
-    "unlink": frozenset({"new", "assigned", "in_progress", "waiting", "resolved", "closed"}),
-    "link-problem": frozenset({"new", "assigned", "in_progress", "waiting", "resolved"}),
-    "link-related": frozenset({"new", "assigned", "in_progress", "waiting", "resolved",
-                               "closed"}),
-    "link-change": frozenset({"new", "assigned", "in_progress"}),
-    "link-requirement": frozenset({"new", "assigned", "in_progress"}),
-}
-RULE_OF = {"assign": "L3", "accept": "L4", "reject": "L5", "wait": "L7", "resume": "L7",
-           "resolve": "L8", "reopen": "L9", "close": "L10", "classify": "P4",
-           "escalate": "S5", "link-master": "M1", "link-change": "T2",
-           "link-requirement": "L13", "link-problem": "T2", "note": "L14",
-           "unlink": "M4", "link-related": "M3"}
-# fields whose changes are not worth repeating in every history event
-_QUIET = {"history", "updated_at", "sla", "notifications"}
-
-
-@dataclass(frozen=True)
-class Ctx:
-    """Who acts, when, under which rules."""
-
-    policy: Policy
-    actor: str
-    now: datetime
-
-
-def check_state(ticket: Ticket, command: str) -> None:
-    """L14 for closed tickets, then the from-states of the L table."""
-    if ticket.status == "closed" and "closed" not in ALLOWED[command]:
-        raise RuleViolation(
-            f"{ticket.id} is closed and closed is final (5.1.12-7); "
-            f"open a new ticket with: itsmctl open --recurrence-of {ticket.id}", rule="L14")
-    if ticket.status not in ALLOWED[command]:
-        wanted = "/".join(sorted(ALLOWED[command]))
-        hint = " (resume it first)" if ticket.status == "waiting" else ""
-        raise RuleViolation(f"{ticket.id} is {ticket.status}; {command} needs {wanted}{hint}",
-                            rule=RULE_OF.get(command, "L14"))
-
-
-def check_not_slave(ticket: Ticket, command: str) -> None:
-    """M5: a slave follows its master; only unlink and note act on it."""
-    if ticket.master and command not in ("unlink", "note", "link-related"):
-        raise RuleViolation(
-            f"{ticket.id} is a slave of {ticket.master}; act on {ticket.master} "
-            f"or run: itsmctl unlink {ticket.id}", rule="M5")
-
-
-def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """Changed fields as {'a' or 'a.b': [old, new]}."""
-    out: dict[str, Any] = {}
-    for key, value in new.items():
-        if key in _QUIET:
-            continue
-        before = old.get(key)
-        if before == value:
-            continue
-        if isinstance(value, dict) and isinstance(before, dict):
-            for sub, v in value.items():
-                if before.get(sub) != v:
-                    out[f"{key}.{sub}"] = [before.get(sub), v]
-        else:
-            out[key] = [before, value]
-    return out
-
-
-def step(ticket: Ticket, ctx: Ctx, action: str, note: Optional[str] = None,
-         via: Optional[str] = None, **fields: Any) -> Ticket:
-    """Apply field changes and append the history event that explains them."""
-    before = ticket.to_doc()
-    changed = ticket.evolve(**fields) if fields else ticket
-    return record(before, changed, ctx, action, note=note, via=via)
-
-
-def record(before: dict[str, Any], ticket: Ticket, ctx: Ctx, action: str,
-           note: Optional[str] = None, via: Optional[str] = None) -> Ticket:
-    after = ticket.to_doc()
-    event = Event(at=ctx.now, actor=ctx.actor, action=action,
-                  **{"from": before.get("status")}, to=after["status"],
-                  changes=diff(before, after), note=note, via=via)
-    return ticket.evolve(history=[*ticket.history, event], updated_at=ctx.now)
 
 
 def _need(text: Optional[str], what: str, rule: str, hint: str) -> str:
@@ -126,36 +34,6 @@ def _group(policy: Policy, group: str) -> str:
     return group
 
 
-def validate_classification(policy: Policy, cls: Classification) -> None:
-    """Category/subtype/symptom/causation must exist in categories.yaml."""
-    if cls.category is None and cls.subtype is None:
-        if cls.symptom or cls.causation:
-            raise UsageError("--symptom/--causation need --category and --subtype", rule="L3")
-        return
-    if cls.category is None or cls.subtype is None:
-        raise UsageError("--category and --subtype go together", rule="L3")
-    try:
-        sub = policy.categories.subtype(cls.category, cls.subtype)
-    except KeyError as exc:
-        raise NotFound(f"unknown {exc.args[0]} (config/categories.yaml)", rule="L3") from None
-    if cls.symptom is not None and cls.symptom not in sub.symptoms:
-        raise NotFound(f"unknown symptom {cls.symptom!r} for {cls.category}/{cls.subtype}; "
-                       f"known: {', '.join(sub.symptoms)}", rule="L3")
-    if cls.causation is not None and cls.causation not in sub.causations:
-        raise NotFound(f"unknown causation {cls.causation!r} for {cls.category}/{cls.subtype}; "
-                       f"known: {', '.join(sub.causations)}", rule="L6")
-
-
-def routed_groups(policy: Policy, ticket: Ticket) -> list[str]:
-    """L3: the groups the desk may dispatch to for the ticket's subtype and location."""
-    cls = ticket.classification
-    sub = policy.categories.subtype(cls.category or "", cls.subtype or "")
-    location = ticket.location or (ticket.reporter.location if ticket.reporter else None)
-    if location and location in sub.by_location:
-        return list(sub.by_location[location])
-    return list(sub.groups)
-
-
 def _escalate_due(ticket: Ticket, ctx: Ctx) -> Ticket:
     """S5: handoff and reopen triggers fire at the moment of the transition."""
     for trigger in escalation.due_triggers(ticket, ctx.policy):
@@ -164,6 +42,9 @@ def _escalate_due(ticket: Ticket, ctx: Ctx) -> Ticket:
         ticket = record(before, ticket, ctx, "escalate",
                         note=f"automatic escalation: {trigger} reached its threshold")
     return ticket
+
+
+escalate_due = _escalate_due        # for transitions recorded elsewhere (core/alerts.py)
 
 
 def assign(ticket: Ticket, ctx: Ctx, group: str, person: Optional[str] = None,
@@ -187,7 +68,7 @@ def assign(ticket: Ticket, ctx: Ctx, group: str, person: Optional[str] = None,
     cls = ticket.classification
     if causation is not None:
         cls = cls.model_copy(update={"causation": causation})
-        validate_classification(policy, cls)
+        validate_classification(policy, cls, "L6")
     if not cls.causation:
         raise RuleViolation(
             f"a transfer needs the causation (5.1.3-4): itsmctl assign {ticket.id} "
@@ -225,8 +106,9 @@ def _dispatch(ticket: Ticket, ctx: Ctx, group: str, person: Optional[str], force
             raise RuleViolation("--force off the routing is for incident managers", rule="L3")
         note = "; ".join(filter(None, [note, f"forced off routing ({', '.join(routed)})"]))
     counters = ticket.counters.model_copy(update={"dispatches": ticket.counters.dispatches + 1})
+    # B2: a dispatch is the desk's check of what a user submitted (IM1.2)
     ticket = step(ticket, ctx, "dispatch", note=note, status="assigned", group=group,
-                  assignee=person, counters=counters.model_dump())
+                  assignee=person, counters=counters.model_dump(), verified=True)
     return _escalate_due(ticket, ctx)
 
 
@@ -295,7 +177,7 @@ def resolve(ticket: Ticket, ctx: Ctx, solution: Optional[str], causation: Option
             raise RuleViolation(f"classify {ticket.id} with --category and --subtype before "
                                 "giving a causation", rule="L8")
         cls = cls.model_copy(update={"causation": causation})
-        validate_classification(policy, cls)
+        validate_classification(policy, cls, "L8")
     first_line = ticket.status == "new"
     if not first_line and not cls.causation:
         raise RuleViolation(
@@ -359,12 +241,17 @@ def close(ticket: Ticket, ctx: Ctx, code: str, satisfaction: Optional[int] = Non
 
 def classify(ticket: Ticket, ctx: Ctx, reason: Optional[str], impact: Any = None,
              urgency: Optional[str] = None, affected_users: Optional[int] = None,
-             **cls_fields: Optional[str]) -> Ticket:
-    """P4: change impact/urgency/classification with the reason in history."""
+             verify: bool = False, **cls_fields: Optional[str]) -> Ticket:
+    """P4: change impact/urgency/classification with the reason in history; B2 `verify`
+    marks a ticket a user submitted as checked by the desk (IM1.2)."""
     check_state(ticket, "classify")
     check_not_slave(ticket, "classify")
     policy = ctx.policy
     require(policy, ctx.actor, "classify", ticket)
+    only_verify = verify and impact is None and urgency is None and affected_users is None \
+        and not any(v is not None for v in cls_fields.values())
+    if only_verify and not reason:
+        reason = "checked complete (IM1.2)"
     reason = _need(reason, "--reason", "P4", "every priority or classification change "
                    "records why (5.1.5)")
     matrix = policy.matrix
@@ -382,15 +269,19 @@ def classify(ticket: Ticket, ctx: Ctx, reason: Optional[str], impact: Any = None
             cls = cls.model_copy(update={"symptom": None})
         if "causation" not in given:
             cls = cls.model_copy(update={"causation": None})
-    validate_classification(policy, cls)
+    validate_classification(policy, cls, "P4")
     new_priority = prio.compute(matrix, new_impact, new_urgency, ticket.priority_raise)
     fields.update(impact=new_impact, urgency=new_urgency, priority=new_priority,
                   major=prio.is_major(matrix, new_impact, new_priority),
                   classification=cls.model_dump())
+    if verify:
+        fields["verified"] = True
     new = step(ticket, ctx, "classify", note=reason, **fields)
     if len(new.history) == len(ticket.history) + 1 and not new.history[-1].changes:
-        raise UsageError("classify changed nothing; give --impact, --urgency, --category, "
-                         "--subtype, --symptom or --causation", rule="P4")
+        # P4 records a change with its reason: without a change there is nothing to record
+        raise RuleViolation("classify changed nothing; give --impact, --urgency, --category, "
+                            "--subtype, --symptom, --causation or --verify with a new value",
+                            rule="P4")
     return new
 
 
@@ -408,13 +299,28 @@ def escalate(ticket: Ticket, ctx: Ctx, reason: Optional[str]) -> Ticket:
 def note(ticket: Ticket, ctx: Ctx, text: Optional[str]) -> Ticket:
     """A work note: no state change, allowed on any ticket."""
     require(ctx.policy, ctx.actor, "note")
-    text = _need(text, "--text", "L14", "the note itself")
+    if text is None or not str(text).strip():
+        # a usage error (SPEC 13 `note ID --text T`) under the rule for required texts
+        raise UsageError("--text is required: the note itself (itsmctl note ID --text T)",
+                         rule="W4")
+    text = str(text).strip()
     return step(ticket, ctx, "note", note=text)
+
+
+def link_id(policy: Policy, kind: str, value: str, rule: str) -> str:
+    """An id of the problem, change or requirement tracker, as desk.yaml `link_ids` says
+    it looks (a usage error otherwise: free text is not a record in another system)."""
+    if not policy.desk.link_ids.check(kind, value):
+        pattern = getattr(policy.desk.link_ids, kind)
+        raise UsageError(f"{value!r} is not a {kind} id: config/desk.yaml link_ids.{kind} "
+                         f"is {pattern!r}", rule=rule)
+    return value
 
 
 def link_problem(ticket: Ticket, ctx: Ctx, problem: str) -> Ticket:
     check_state(ticket, "link-problem")
-    require(ctx.policy, ctx.actor, "link")
+    require(ctx.policy, ctx.actor, "link-problem")
+    link_id(ctx.policy, "problem", problem, "T2")
     links = ticket.links.model_copy(update={"problem": problem})
     return step(ticket, ctx, "link-problem", links=links.model_dump())
 
@@ -423,7 +329,8 @@ def link_change(ticket: Ticket, ctx: Ctx, change: str) -> Ticket:
     """T2: a change puts the ticket into waiting with code `change` (5.1.7-3)."""
     check_state(ticket, "link-change")
     check_not_slave(ticket, "link-change")
-    require(ctx.policy, ctx.actor, "link")
+    require(ctx.policy, ctx.actor, "link-change")
+    link_id(ctx.policy, "change", change, "T2")
     linked = ticket.evolve(links=ticket.links.model_copy(update={"change": change}).model_dump())
     return fold(ticket, wait(linked, ctx, "change", reference=change, action="link-change",
                              note=f"waiting for change {change}"))
@@ -433,7 +340,8 @@ def link_requirement(ticket: Ticket, ctx: Ctx, requirement: str) -> Ticket:
     """L13: a requirement closes or parks the ticket, as desk.yaml chooses."""
     check_state(ticket, "link-requirement")
     check_not_slave(ticket, "link-requirement")
-    require(ctx.policy, ctx.actor, "link")
+    require(ctx.policy, ctx.actor, "link-requirement")
+    link_id(ctx.policy, "requirement", requirement, "L13")
     links = ticket.links.model_copy(update={"requirement": requirement}).model_dump()
     linked = ticket.evolve(links=links)
     if ctx.policy.desk.requirement_link == "wait":
@@ -447,11 +355,3 @@ def link_requirement(ticket: Ticket, ctx: Ctx, requirement: str) -> Ticket:
     return fold(ticket, close(linked, ctx, "requirement", check_actor=False,
                               action="link-requirement",
                               note=f"closed into requirement {requirement} (5.1.12-3)"))
-
-
-def fold(before: Ticket, after: Ticket) -> Ticket:
-    """Make the last event describe everything since `before` (one event per command)."""
-    old = before.to_doc()
-    last = after.history[-1]
-    event = last.model_copy(update={"from_": old["status"], "changes": diff(old, after.to_doc())})
-    return after.evolve(history=[*after.history[:-1], event.model_dump(by_alias=True)])

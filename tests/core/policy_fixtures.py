@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from itsmctl.config import parse_policy
+from itsmctl.core.events import Ctx
 from itsmctl.core.intake import Intake, open_ticket
-from itsmctl.core.workflow import Ctx
+from itsmctl.infra.config import parse_policy
 
 PROFILES = Path(__file__).resolve().parents[2] / "itsmctl" / "profiles"
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone(timedelta(hours=8)))

@@ -6,10 +6,10 @@ import copy
 
 import pytest
 
-from itsmctl.core import legal
+from itsmctl.core import transitions as legal
 from itsmctl.core import workflow as wf
 from itsmctl.core.audit import Commit, check
-from itsmctl.core.permissions import TABLE as PERMISSIONS
+from itsmctl.core.permissions import TABLE as PERMISSIONS  # one table, re-exported
 from itsmctl.core.sla import stored
 from tests.core.policy_fixtures import ctx, new_ticket, policy
 
@@ -130,16 +130,19 @@ def test_G6_deleted_and_misplaced_files():
     assert [f.kind for f in found] == ["invalid"]
 
 
-def test_G6_every_legal_action_names_a_known_command():
+def test_G6_one_table_serves_workflow_permissions_and_audit():
+    """Every command the workflow checks states for is in the table; permission rows
+    record no event (tests/ui/test_contract.py: every row's command is a CLI command)."""
     for action, row in legal.TABLE.items():
-        assert row.command is None or row.command in PERMISSIONS, action
-    for action in wf.ALLOWED:
-        if action.startswith("link-") or action in ("assign",):
-            continue
-        assert action in legal.TABLE, action
+        assert row.rule, action
+    for command in legal.ALLOWED:
+        assert command in legal.TABLE or command in {r.command for r in legal.TABLE.values()}
+    assert not legal.TABLE["hook"].records_event and not legal.TABLE["kb-add"].records_event
+    assert legal.ALLOWED["assign"] == {"new", "assigned", "in_progress"}
+    assert PERMISSIONS is legal.TABLE
 
 
-@pytest.mark.parametrize("action", sorted(legal.TABLE))
+@pytest.mark.parametrize("action", sorted(a for a, r in legal.TABLE.items() if r.records_event))
 def test_G6_table_rows_are_well_formed(action):
     row = legal.TABLE[action]
     assert row.sources and row.rule
@@ -160,3 +163,34 @@ def test_G6_stored_sla_and_notification_records_are_not_edited_quietly():
     found = check(PATH, with_notice, gone, by("alice"), policy())
     assert [f.kind for f in found] == ["hand-edit"] and "INC-2611-AAAAA-2-1" in found[0].message
     assert check(PATH, old, with_notice, by("alice"), policy()) == []
+
+
+def test_I5_times_backdated_post_dated_and_replays():
+    """core/trust.times: an event before the previous event or the parent commit, or
+    after its own commit, is a finding; a sync replay may lie back up to its window."""
+    from datetime import datetime, timedelta, timezone
+
+    from itsmctl.core.audit import Commit
+    from itsmctl.core.model import Event
+    from itsmctl.core.trust import times
+
+    t0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+    commit = Commit("c" * 40, "Carol", "carol@example.com")
+    opened = Event(at=t0, actor="alice", action="open", to="new")
+
+    def ev(minutes: float) -> Event:
+        return Event(at=t0 + timedelta(minutes=minutes), actor="carol", action="accept",
+                     **{"from": "assigned"}, to="in_progress")
+
+    tol, window = timedelta(minutes=5), timedelta(days=7)
+    kinds = lambda found: [f.message.split(": ")[-1] for f in found]  # noqa: E731
+    assert times(commit, "p", [opened], [ev(10)], t0, t0 + timedelta(minutes=10), tol,
+                 None) == []
+    assert kinds(times(commit, "p", [opened], [ev(-60)], None, t0, tol, None)) == ["backdated"]
+    assert kinds(times(commit, "p", [], [ev(-60)], t0, t0, tol, None)) == ["backdated"]
+    assert kinds(times(commit, "p", [opened], [ev(60)], t0, t0 + timedelta(minutes=10), tol,
+                       None)) == ["post-dated"]
+    assert times(commit, "p", [opened], [ev(3)], t0 + timedelta(hours=5),
+                 t0 + timedelta(hours=5), tol, window) == []          # replayed: kept time
+    assert kinds(times(commit, "p", [opened], [ev(3)], t0 + timedelta(days=9),
+                       t0 + timedelta(days=9), tol, window)) == ["backdated"]

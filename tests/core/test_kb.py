@@ -21,7 +21,7 @@ QUERIES = {
 
 
 def shipped() -> list[Article]:
-    from itsmctl.yamlio import load_config, plain
+    from itsmctl.infra.yaml import load_config, plain
 
     out = []
     for path in sorted(KB.glob("*.md")):

@@ -145,7 +145,7 @@ def test_N1_escalation_without_notify_action_tells_no_one():
     base = policy()
     quiet = base.model_copy(update={"sla": base.sla.model_copy(update={
         "escalation": base.sla.escalation.model_copy(update={"actions": ["urgency_high"]})})})
-    from itsmctl.core.workflow import Ctx
+    from itsmctl.core.events import Ctx
 
     t = workflow.assign(ticket_at("P4"), ctx(minutes=1), "billing-app")
     t = workflow.escalate(t, Ctx(policy=quiet, actor="mike", now=T0), reason="慢")
@@ -204,7 +204,7 @@ def test_N2_restoration_is_estimated_before_accept_and_stated_after_resolve():
 
 
 def test_N3_routes_choose_channels_and_smtp_needs_an_address():
-    from itsmctl.core.notifyconf import NotifyConfig
+    from itsmctl.core.policy.notify import NotifyConfig
 
     base = policy()
     doc = base.notify.model_dump(by_alias=True)

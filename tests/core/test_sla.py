@@ -254,7 +254,7 @@ def test_S2_pauses_never_add_elapsed_time(steps, minutes):
 @SETTINGS
 @given(STEPS)
 def test_S2_recomputing_from_history_gives_the_stored_values(steps):
-    from itsmctl.yamlio import dump_ticket, load_ticket
+    from itsmctl.infra.yaml import dump_ticket, load_ticket
 
     t = build(steps, pauses=True)
     reread = Ticket.from_doc(load_ticket(dump_ticket(t.to_doc()), "t.yaml"))

@@ -7,7 +7,7 @@ from datetime import timedelta
 from itsmctl.core import relations
 from itsmctl.core import workflow as wf
 from itsmctl.core.intake import Intake, open_ticket
-from itsmctl.core.sweep import SWEEP_ACTOR, due_actions, might_act, plan, settle, summary
+from itsmctl.core.sweep import SWEEP_ACTOR, due_actions, plan, settle, summary
 from itsmctl.core.visit import applies, pending
 from tests.core.policy_fixtures import T0, ctx, new_ticket, policy
 
@@ -139,7 +139,7 @@ def test_V1_no_visit_for_monitoring_or_out_of_scope_tickets():
                       ctx("monitor"), "INC-2611-CCCCC")
     mon = wf.resolve(mon, ctx("alice", 5), "restarted")
     mon = wf.close(mon, ctx("alice", 6), "solved")
-    assert not applies(mon, POLICY) and not might_act(mon.to_doc(), POLICY)
+    assert not applies(mon, POLICY) and plan([mon], POLICY, at(99999)) == []
     oos = open_ticket(Intake(title="printer at home", reporter={"name": "王五", "phone": "1"},
                              out_of_scope=True), ctx("alice"), "INC-2611-DDDDD")
     assert oos.status == "closed" and plan([oos], POLICY, at(10)) == []

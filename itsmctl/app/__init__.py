@@ -1,0 +1,1 @@
+"""Use cases: typed functions over a Session, no click and no printing."""

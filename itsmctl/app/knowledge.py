@@ -1,0 +1,213 @@
+"""The knowledge base in kb/ (K1-K3): read, search, add, publish, and the candidate
+article `close --kb` writes in the close commit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from itsmctl.app.session import Session
+from itsmctl.app.write import Tx, recorded, write
+from itsmctl.errors import InvalidFile, ItsmError, NotFound, RuleViolation, UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.core.events import Ctx
+    from itsmctl.core.kb import Article
+    from itsmctl.core.model import Ticket
+
+KB_DIR = "kb"
+
+
+def labels(session: Session) -> dict[str, str]:
+    """Symptom and causation keys -> their labels (计费出错…), for matching either."""
+    out: dict[str, str] = {}
+    for cat in session.policy.categories.categories.values():
+        for sub in cat.subtypes.values():
+            out.update(sub.symptoms)
+            out.update(sub.causations)
+    return out
+
+
+def parse(text: str, where: str) -> Any:
+    """One article file -> Article; errors name the file (and line where known)."""
+    from pydantic import ValidationError
+
+    from itsmctl.core.kb import Article, split_front_matter
+    from itsmctl.infra.yaml import load_config, plain
+
+    try:
+        front, body = split_front_matter(text)
+    except ValueError as exc:
+        raise InvalidFile(f"{where}: {exc}", rule="K1") from None
+    doc = load_config(front, where)
+    if not isinstance(doc, dict):
+        raise InvalidFile(f"{where}: front matter must be a mapping", rule="K1")
+    try:
+        return Article.model_validate({**plain(doc), "body": body, "path": where})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        at = ".".join(str(x) for x in err["loc"]) or "(top)"
+        raise InvalidFile(f"{where}: {at}: {err['msg']}", rule="K1") from None
+
+
+def articles(session: Session, strict: bool = True) -> list[Any]:
+    """Every article under kb/; with strict=False a broken one is skipped, not fatal."""
+    out = []
+    for path in sorted((session.root / KB_DIR).glob("*.md")):
+        where = path.relative_to(session.root).as_posix()
+        try:
+            out.append(parse(path.read_text(encoding="utf-8"), where))
+        except (ItsmError, UnicodeDecodeError) as exc:
+            if strict:
+                raise InvalidFile(getattr(exc, "message", f"{where}: {exc}"), rule="K1") \
+                    from None
+    return out
+
+
+def find(session: Session, ref: str) -> Any:
+    """An article by id (or unique id prefix, any case) or by file name."""
+    wanted = ref.strip()
+    found = articles(session)
+    exact = [a for a in found if a.id.upper() == wanted.upper() or Path(a.path).stem == wanted]
+    if exact:
+        return exact[0]
+    prefix = [a for a in found if a.id.upper().startswith(wanted.upper())]
+    if len(prefix) == 1:
+        return prefix[0]
+    if prefix:
+        raise UsageError(f"{ref!r} is ambiguous: {', '.join(a.id for a in prefix[:5])}",
+                         rule="K1")
+    raise NotFound(f"no knowledge article {ref!r} in {KB_DIR}/", rule="K1")
+
+
+def search(session: Session, query: Optional[str] = None, ticket: Optional[str] = None,
+           published_only: bool = False, limit: int = 5) -> list[Any]:
+    """K2: rank articles for free text, or for a ticket (words and classification)."""
+    from itsmctl.core.kb import rank, ticket_query
+
+    names = labels(session)
+    where: dict[str, Optional[str]] = {}
+    text = query or ""
+    if ticket:
+        from itsmctl.app.queue import load
+
+        ticket_text, where = ticket_query(load(session, ticket), names)
+        text = f"{text}\n{ticket_text}"
+    if not text.strip():
+        raise UsageError("give a query or --ticket ID", rule="K2")
+    pool = [a for a in articles(session, strict=False)
+            if a.status == "published" or not published_only]
+    return rank(pool, text, names, where, limit=limit)
+
+
+def suggest(session: Session, ticket: Any, limit: int = 3) -> None:
+    """K2 (2.5 initial support): the best published matches for a new ticket, on stderr."""
+    from itsmctl.core.kb import rank, ticket_query
+
+    names = labels(session)
+    text, where = ticket_query(ticket, names)
+    pool = [a for a in articles(session, strict=False) if a.status == "published"]
+    for hit in rank(pool, text, names, where, limit=limit):
+        session.say(f"knowledge: {hit.article.id} {hit.article.title} (itsmctl kb show "
+                f"{hit.article.id})")
+
+
+def _file_name(article_id: str, title: str) -> str:
+    from itsmctl.core.kb import slug
+
+    name = "-".join(x for x in (article_id.lower(), slug(title)) if x)
+    return f"{KB_DIR}/{name}.md"
+
+
+def render(front: dict[str, Any], body: str) -> bytes:
+    from itsmctl.infra.yaml import dump_config
+
+    clean = {k: v for k, v in front.items() if v not in (None, "")}
+    return ("---\n" + dump_config(clean) + "---\n\n" + body.lstrip("\n")).encode("utf-8")
+
+
+def _commit(session: Session, rel: str, data: bytes, action: str, article: "Article") -> None:
+    """One commit of one article file (G1: refused over uncommitted edits to it)."""
+
+    def decide(tx: Tx) -> None:
+        tx.read(rel)                    # refuses a file with uncommitted edits
+        tx.write(rel, data)
+        tx.message = (f"{article.id}: {action} by {session.actor}\n\n{article.title}\n\n"
+                      f"Itsmctl-Article: {article.id}\nItsmctl-Action: {action}\n"
+                      f"Itsmctl-Actor: {session.actor}\n")
+
+    write(session, decide)
+
+
+@recorded(symptoms=tuple, tags=tuple)
+def add(session: Session, title: str, body: str, category: Optional[str] = None,
+        subtype: Optional[str] = None, symptoms: tuple[str, ...] = (),
+        causation: Optional[str] = None, tags: tuple[str, ...] = (),
+        publish: bool = False) -> "Article":
+    """K1: a new article file in its own commit (candidate unless --publish)."""
+    from itsmctl.core.permissions import require
+    from itsmctl.infra.store import new_id
+
+    require(session.policy, session.actor, "kb-publish" if publish else "kb-add")
+    _check_classification(session, category, subtype, symptoms, causation)
+    if not title.strip() or not body.strip():
+        raise RuleViolation("an article needs --title and a body with the solution", rule="K1")
+    existing = {a.id for a in articles(session, strict=False)}
+    article_id = next(i for i in (new_id("KB", session.now) for _ in range(50))
+                      if i not in existing)
+    front = {"id": article_id, "title": title.strip(), "category": category,
+             "subtype": subtype, "symptoms": list(symptoms), "causation": causation,
+             "tags": list(tags), "status": "published" if publish else "candidate",
+             "created": session.now.isoformat(), "created_by": session.actor}
+    rel = _file_name(article_id, title)
+    data = render(front, body.strip() + "\n")
+    article = parse(data.decode(), rel)
+    _commit(session, rel, data, "kb-add", article)
+    return article
+
+
+def _check_classification(session: Session, category: Optional[str], subtype: Optional[str],
+                          symptoms: tuple[str, ...], causation: Optional[str]) -> None:
+    from itsmctl.core.classification import validate_classification
+    from itsmctl.core.model import Classification
+
+    for symptom in symptoms or (None,):
+        validate_classification(session.policy, Classification(
+            category=category, subtype=subtype, symptom=symptom, causation=causation), "K1")
+
+
+@recorded()
+def publish(session: Session, ref: str) -> "Article":
+    """K3: a reviewed candidate becomes published; the file keeps its comments and order."""
+    from itsmctl.core.kb import split_front_matter
+    from itsmctl.core.permissions import require
+    from itsmctl.infra.yaml import dump_config, load_config
+
+    require(session.policy, session.actor, "kb-publish")
+    article = find(session, ref)
+    if article.status == "published":
+        raise RuleViolation(f"{article.id} is already published", rule="K3")
+    text = (session.root / article.path).read_text(encoding="utf-8")
+    front, body = split_front_matter(text)
+    doc = load_config(front, article.path)
+    doc["status"] = "published"
+    data = ("---\n" + dump_config(doc) + "---\n" + body).encode("utf-8")
+    _commit(session, article.path, data, "kb-publish", article)
+    return parse(data.decode(), article.path)
+
+
+def close_with_candidate(ticket: "Ticket", ctx: "Ctx", tx: Tx, names: dict[str, str],
+                         code: str, satisfaction: Optional[int] = None) -> "Ticket":
+    """K3 (IM5.4): close, and write a candidate article from the causation and solution
+    in the same commit."""
+    from itsmctl.core import workflow
+    from itsmctl.core.kb import candidate_from
+
+    front, body = candidate_from(ticket, names, ctx.now, ctx.actor)
+    rel = _file_name(front["id"], ticket.title)
+    if (tx.session.root / rel).exists():
+        raise RuleViolation(f"{rel} exists already", rule="K3")
+    closed = workflow.close(ticket, ctx, code, satisfaction,
+                            note=f"knowledge candidate {front['id']} written to {rel} (K3)")
+    tx.write(rel, render(front, body))
+    return closed

@@ -1,0 +1,148 @@
+"""`itsmctl report` (Q1, Q2): load the tickets, pick the period, build and render the report."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Optional
+
+from itsmctl.app.session import Session
+from itsmctl.errors import NotFound, UsageError
+
+FORMATS = ("table", "json", "csv", "html")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def period_of(session: Session, month: Optional[str], start: Optional[str],
+              end: Optional[str]) -> Any:
+    """--month YYYY-MM, or --from/--to dates (inclusive); default the month of 'now'."""
+    from itsmctl.core import report
+
+    if month and (start or end):
+        raise UsageError("give --month or --from/--to, not both", rule="Q1")
+    if start or end:
+        if not start:
+            raise UsageError("--to needs --from", rule="Q1")
+        first = _date(start, "--from")
+        last = _date(end, "--to") if end else session.now.date()
+        if last < first:
+            raise UsageError(f"--to {last} is before --from {first}", rule="Q1")
+        return report.days(first, last, session.tz)
+    text = month or f"{session.now:%Y-%m}"
+    if not _MONTH.match(text):
+        raise UsageError(f"--month {text!r} is not YYYY-MM (e.g. 2026-11)", rule="Q1")
+    return report.month(text, session.tz)
+
+
+def _date(text: str, what: str) -> date:
+    try:
+        return date.fromisoformat(text.strip()[:10])
+    except ValueError:
+        raise UsageError(f"{what} {text!r} is not a date (YYYY-MM-DD)", rule="Q1") from None
+
+
+def load_tickets(session: Session, until: Any = None) -> list[Any]:
+    """Every ticket on disk as a model (shards later than the month after `until` are
+    skipped: tickets are filed by the month they were opened)."""
+    from itsmctl.infra.store import parse_ticket
+    from itsmctl.infra.yaml import load_ticket
+
+    return [parse_ticket(load_ticket(path.read_bytes(), rel), rel)
+            for path, rel in _files(session, until)]
+
+
+def _files(session: Session, until: Any) -> list[tuple[Path, str]]:
+    limit = None
+    if until is not None:
+        y, m = until.year, until.month
+        limit = f"{y + m // 12:04d}/{m % 12 + 1:02d}"
+    out = []
+    for path in session.desk.ticket_files():
+        rel = path.relative_to(session.root).as_posix()
+        if not (limit and rel[8:15] > limit):
+            out.append((path, rel))
+    return out
+
+
+# of those, the ones whose state part is needed (the rest are open, unchanged since
+# before the period and opened before its trend: the backlog needs only the columns)
+_HEADS = ("(opened_epoch >= ? AND opened_epoch < ?) OR (opened_epoch < ? AND "
+          "substr(updated_at, 1, 10) >= ?)")
+_LIGHT = ("SELECT id, status, priority, opened_at, updated_at FROM tickets WHERE "
+          "opened_epoch < ? AND status IN ('new', 'assigned', 'in_progress', 'waiting') "
+          "AND substr(updated_at, 1, 10) < ?")
+
+
+def gather(session: Session, first: Any, period: Any) -> tuple[list[dict[str, Any]], Any, Any]:
+    """(documents, find, full) for core.report.build: from the ticket index when it can
+    be had (only the tickets the report may need), else from every file."""
+    from itsmctl.core.model import ticket_path
+    from itsmctl.infra.store import parse_ticket
+    from itsmctl.infra.yaml import load_ticket
+
+    def full(ticket_id: str) -> Any:
+        path = session.root / ticket_path(ticket_id)
+        if not path.is_file():
+            return None
+        rel = ticket_path(ticket_id)
+        return parse_ticket(load_ticket(path.read_bytes(), rel), rel)
+
+    try:
+        from itsmctl.app.queue import open_index
+
+        index = open_index(session)
+    except Exception:  # no index (an old desk, a read-only clone): read the files
+        index = None
+    if index is None:
+        docs = [load_ticket(path.read_bytes(), rel) for path, rel in _files(session, period.end)]
+        docs = [d for d in docs if isinstance(d, dict) and d.get("id")]
+        return docs, None, None
+    at = min(session.now, period.end)
+    day = (period.start - timedelta(days=1)).date().isoformat()
+    lo, hi = first.start.timestamp(), period.end.timestamp()
+    docs = list(index.query(where=_HEADS, params=(lo, hi, at.timestamp(), day)))
+    light = index.db.execute(_LIGHT, (lo, day))
+    docs += [dict(zip(("id", "status", "priority", "opened_at", "updated_at"), row))
+             for row in light]
+
+    def find(ticket_id: str) -> Any:
+        return next(iter(index.query(where="id = ?", params=(ticket_id,))), None)
+
+    return docs, find, full
+
+
+def build(session: Session, month: Optional[str] = None, start: Optional[str] = None,
+          end: Optional[str] = None, group: Optional[str] = None,
+          trend: Optional[int] = None) -> dict[str, Any]:
+    """The report as plain data (core/report.py says what each figure means)."""
+    from itsmctl.core import report
+
+    policy = session.policy
+    if group is not None and group not in policy.teams.groups:
+        raise NotFound(f"unknown group {group!r} (config/teams.yaml); known: "
+                       f"{', '.join(policy.teams.groups)}", rule="Q1")
+    period = period_of(session, month, start, end)
+    if trend is not None and trend < 0:
+        raise UsageError("--trend must be 0 or more", rule="Q1")
+    earlier = report.earlier(period, policy.kpi.trend_months if trend is None else trend,
+                             session.tz)
+    docs, find, full = gather(session, earlier[0] if earlier else period, period)
+    data = report.build(docs, policy, period, session.now, session.tz, group=group,
+                        trend=earlier, find=find, full=full)
+    # Q6: the desk's own names for what the figures are keyed by (teams.yaml, desk.yaml)
+    data["labels"] = {"desk": policy.desk.name,
+                      "groups": {g: v.label for g, v in policy.teams.groups.items() if v.label}}
+    return data
+
+
+def write_report(text: str, out: str) -> Path:
+    """The rendered report to a file, whole or not at all (Q2 --out)."""
+    from itsmctl.infra.store import write_atomic
+
+    path = Path(out)
+    try:
+        write_atomic(path.resolve(), text.encode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"--out {out}: {exc.strerror}", rule="Q2") from None
+    return path

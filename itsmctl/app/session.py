@@ -1,0 +1,170 @@
+"""Who acts, where and when: one typed object every use case receives.
+
+A Session is made by a front end (the CLI, the web service, a replay) from what it
+was given: the desk directory, the actor, 'now'. Everything else is resolved lazily
+and once, so a read-only command never pays for what it does not use.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, tzinfo
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator, Optional
+
+from itsmctl.errors import NotPermitted
+
+if TYPE_CHECKING:
+    from itsmctl.core.events import Ctx
+    from itsmctl.core.policy import Policy
+    from itsmctl.infra.remote import Remote
+    from itsmctl.infra.store import Author, Desk
+
+Progress = Callable[[int, int], None]
+ProgressFactory = Callable[[str], ContextManager[Progress]]
+# the pseudo-actors of the machine's own work, with the commit author they use
+SYSTEM_AUTHORS = {"sweep": ("itsmctl sweep", "sweep@itsmctl.invalid")}
+
+
+@contextmanager
+def no_progress(label: str) -> Iterator[Progress]:
+    yield lambda done, total: None
+
+
+@dataclass
+class Call:
+    """A use case as it was called, recorded in its commit so `sync` can run it again."""
+
+    name: str                       # "lifecycle.assign": module under itsmctl.app, function
+    args: dict[str, Any]
+
+
+@dataclass
+class Session:
+    """The desk, its policy, the actor and 'now' for one command (or one web request)."""
+
+    repo: Optional[str] = None
+    actor_given: Optional[str] = None
+    now_given: Optional[str] = None
+    messages: list[str] = field(default_factory=list)
+    progress: ProgressFactory = no_progress
+    default_actor: Optional[str] = None     # who acts when nobody is named (hooks: monitor)
+    system: Optional[str] = None            # a pseudo-actor (the sweep), not a person
+    in_replay: bool = False                 # run again by sync, which holds lock and remote
+    call: Optional[Call] = None             # the use case being run, for its commit
+    via: Optional[str] = None               # the front end acting for the actor (web, mail)
+    replay_of: Optional[str] = None         # sync: the local commit this run replays (I5)
+
+    def derive(self, **changes: Any) -> "Session":
+        """A session like this one with some fields changed; the desk and policy are kept."""
+        new = replace(self, **changes)
+        for key in ("root", "desk", "policy", "tz"):
+            if key in self.__dict__:
+                new.__dict__[key] = self.__dict__[key]
+        return new
+
+    def say(self, text: str) -> None:
+        """A message for people (stderr in the CLI), kept out of what scripts read."""
+        self.messages.append(text)
+
+    @cached_property
+    def root(self) -> Path:
+        from itsmctl.infra.config import find_root
+
+        return find_root(self.repo)
+
+    @cached_property
+    def desk(self) -> "Desk":
+        from itsmctl.infra.store import Desk
+
+        return Desk(self.root)
+
+    @cached_property
+    def policy(self) -> "Policy":
+        from itsmctl.infra.config import load_policy
+        from itsmctl.infra.startup import quick_pydantic
+
+        quick_pydantic()
+        return load_policy(self.root)
+
+    @cached_property
+    def tz(self) -> tzinfo:
+        from itsmctl.infra.clock import zone
+
+        return zone(self.policy.desk.timezone)
+
+    @cached_property
+    def now(self) -> datetime:
+        from itsmctl.infra.clock import now
+
+        return now(self.now_given, self.tz)
+
+    def parse_time(self, text: str, what: str) -> datetime:
+        from itsmctl.infra.clock import parse_time
+
+        return parse_time(text, self.tz, what)
+
+    def named_actor(self) -> Optional[str]:
+        """The actor as named by --actor or ITSMCTL_ACTOR, if anybody was."""
+        return self.actor_given or os.environ.get("ITSMCTL_ACTOR") or None
+
+    @cached_property
+    def actor(self) -> str:
+        """I1: --actor, ITSMCTL_ACTOR, git user.email; must be a person in teams.yaml.
+        On a signed desk the signing key's owner comes before the defaults (I4)."""
+        if self.system is not None:
+            return self.system
+        given = self.named_actor()
+        source = "--actor" if self.actor_given else "ITSMCTL_ACTOR"
+        if not given and self.policy.desk.require_signed and self.via is None:
+            from itsmctl.app.trust import key_owner
+
+            given, source = key_owner(self), "the signing key"
+        if not given and self.default_actor:
+            given, source = self.default_actor, "the configured default"
+        if not given:
+            from itsmctl.infra import git
+
+            given = git.config(self.root, "user.email") or ""
+            source = "git user.email"
+        if not given:
+            raise NotPermitted("no actor: give --actor, set ITSMCTL_ACTOR or git user.email",
+                               rule="I1")
+        person = self.policy.teams.find(given)
+        if person is None:
+            raise NotPermitted(f"unknown actor {given!r} (from {source}); add them to "
+                               "config/teams.yaml", rule="I1")
+        return person
+
+    @property
+    def ctx(self) -> "Ctx":
+        from itsmctl.core.events import Ctx
+
+        return Ctx(policy=self.policy, actor=self.actor, now=self.now)
+
+    @property
+    def author(self) -> "Author":
+        from itsmctl.infra.store import Author
+
+        if self.system is not None:
+            name, email = SYSTEM_AUTHORS[self.system]
+            return Author(name=name, email=email)
+        person = self.policy.teams.people[self.actor]
+        return Author(name=person.name, email=person.email or f"{self.actor}@itsmctl.invalid")
+
+    @cached_property
+    def remote(self) -> Optional["Remote"]:
+        """The remote to pull from and push to (G4); None without one, and in a replay."""
+        if self.in_replay:
+            return None
+        from itsmctl.infra.remote import Remote, remote_name
+
+        name = remote_name(self.desk, self.policy.desk.remote)
+        return Remote(self.desk, name) if name else None
+
+    def resolve(self, ref: str) -> str:
+        """A ticket id from a full id or a unique prefix."""
+        return self.desk.resolve_id(ref)

@@ -1,0 +1,90 @@
+"""How a transition is recorded: who acts when (Ctx), the state checks every command
+makes first (L14, M5, the from-states of the transition table), and the history event
+that explains a change (SPEC 2: at, actor, action, from, to, changes, note)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Optional
+
+from itsmctl.core.model import Event, Ticket
+from itsmctl.core.policy import Policy
+from itsmctl.core.transitions import ALLOWED, RULE_OF
+from itsmctl.errors import RuleViolation
+
+# fields whose changes are not worth repeating in every history event
+_QUIET = {"history", "updated_at", "sla", "notifications", "mail"}
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Who acts, when, under which rules."""
+
+    policy: Policy
+    actor: str
+    now: datetime
+
+
+def check_state(ticket: Ticket, command: str) -> None:
+    """L14 for closed tickets, then the from-states of the L table."""
+    if ticket.status == "closed" and "closed" not in ALLOWED[command]:
+        raise RuleViolation(
+            f"{ticket.id} is closed and closed is final (5.1.12-7); "
+            f"open a new ticket with: itsmctl open --recurrence-of {ticket.id}", rule="L14")
+    if ticket.status not in ALLOWED[command]:
+        wanted = "/".join(sorted(ALLOWED[command]))
+        hint = " (resume it first)" if ticket.status == "waiting" else ""
+        raise RuleViolation(f"{ticket.id} is {ticket.status}; {command} needs {wanted}{hint}",
+                            rule=RULE_OF.get(command, "L14"))
+
+
+def check_not_slave(ticket: Ticket, command: str) -> None:
+    """M5: a slave follows its master; only unlink and note act on it."""
+    if ticket.master and command not in ("unlink", "note", "link-related"):
+        raise RuleViolation(
+            f"{ticket.id} is a slave of {ticket.master}; act on {ticket.master} "
+            f"or run: itsmctl unlink {ticket.id}", rule="M5")
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Changed fields as {'a' or 'a.b': [old, new]}."""
+    out: dict[str, Any] = {}
+    for key, value in new.items():
+        if key in _QUIET:
+            continue
+        before = old.get(key)
+        if before == value:
+            continue
+        if isinstance(value, dict) and isinstance(before, dict):
+            for sub, v in value.items():
+                if before.get(sub) != v:
+                    out[f"{key}.{sub}"] = [before.get(sub), v]
+        else:
+            out[key] = [before, value]
+    return out
+
+
+def step(ticket: Ticket, ctx: Ctx, action: str, note: Optional[str] = None,
+         via: Optional[str] = None, **fields: Any) -> Ticket:
+    """Apply field changes and append the history event that explains them."""
+    before = ticket.to_doc()
+    changed = ticket.evolve(**fields) if fields else ticket
+    return record(before, changed, ctx, action, note=note, via=via)
+
+
+def record(before: dict[str, Any], ticket: Ticket, ctx: Ctx, action: str,
+           note: Optional[str] = None, via: Optional[str] = None) -> Ticket:
+    after = ticket.to_doc()
+    event = Event(at=ctx.now, actor=ctx.actor, action=action,
+                  **{"from": before.get("status")}, to=after["status"],
+                  changes=diff(before, after), note=note, via=via)
+    return ticket.evolve(history=[*ticket.history, event], updated_at=ctx.now)
+
+
+def fold(before: Ticket, after: Ticket) -> Ticket:
+    """Make the last event describe everything since `before` (one event per command)."""
+    old = before.to_doc()
+    last = after.history[-1]
+    event = last.model_copy(update={"from_": old["status"], "changes": diff(old, after.to_doc())})
+    return after.evolve(history=[*after.history[:-1], event.model_dump(by_alias=True)])

@@ -1,0 +1,75 @@
+"""kpi.yaml (Q1, handbook 6.2): KPI targets and what counts as resolved."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from itsmctl.core.policy.base import Model
+
+_TARGET = re.compile(r"^\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+class Target(Model):
+    """A KPI target such as '< 1%' or '> 95%' (handbook 6.2)."""
+
+    op: Literal["<", "<=", ">", ">="]  # comparison
+    percent: float  # limit in percent
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            m = _TARGET.match(v)
+            if not m:
+                raise ValueError(f"not a target: {v!r} (use e.g. '< 1%' or '> 95%')")
+            return {"op": m.group(1), "percent": float(m.group(2))}
+        return v
+
+    def met(self, ratio: float) -> bool:
+        value, limit = round(ratio * 100, 9), self.percent
+        return {"<": value < limit, "<=": value <= limit, ">": value > limit,
+                ">=": value >= limit}[self.op]
+
+    def __str__(self) -> str:
+        return f"{self.op} {self.percent:g}%"
+
+
+class KpiTargets(Model):
+    # 派单准确率: returns / tickets
+    dispatch_accuracy: Target = Target.model_validate("< 1%")
+    # 派单及时率: dispatched within the respond target
+    dispatch_timeliness: Target = Target.model_validate(">= 99%")
+    # 受理及时率: accepted within the accept target
+    accept_timeliness: Target = Target.model_validate("> 95%")
+    # 处理完成及时率: resolved within the restore target
+    restore_timeliness: Target = Target.model_validate("> 95%")
+    # 关单确认率: reopens / tickets
+    close_confirmation: Target = Target.model_validate("< 1%")
+    # 问题单覆盖率: workaround/failed closes with a problem
+    problem_coverage: Target = Target.model_validate("> 90%")
+    # 处理完成率: closed with a successful code
+    resolution_rate: Target = Target.model_validate("> 80%")
+    # 重发故障率: recurrences / tickets
+    recurrence_rate: Target = Target.model_validate("< 5%")
+    # 客户满意度: dissatisfied / rated
+    satisfaction: Target = Target.model_validate("< 10%")
+    # 投诉率: complaints / tickets
+    complaint_rate: Target = Target.model_validate("< 1%")
+
+
+class KpiConfig(Model):
+    """Monthly report and KPI table (Q1, handbook 6.2, ISO procedure 5.15)."""
+
+    version: int = 1
+    # the target of each KPI (handbook 6.2)
+    targets: KpiTargets = Field(default_factory=KpiTargets)
+    # close codes counted as resolved
+    successful_close_codes: list[str] = ["solved", "auto_closed"]
+    # close codes counted as not resolved
+    unsuccessful_close_codes: list[str] = ["workaround", "failed"]
+    # satisfaction at or below this counts as dissatisfied
+    dissatisfied_at_most: int = Field(default=2, ge=1, le=5)
+    trend_months: int = Field(default=3, ge=0, le=24)  # earlier months compared in the trend

@@ -1,0 +1,1 @@
+"""Plumbing: the only code that touches disk, git, sqlite and the network."""

@@ -1,0 +1,177 @@
+"""Find the desk and load config/ into a Policy; every schema error as 'file:line: a.b: msg'."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+from typing import Any, Optional
+
+from itsmctl.errors import InvalidFile, NotFound
+
+FILES = {
+    "desk": "desk.yaml",
+    "matrix": "priority_matrix.yaml",
+    "sla": "sla.yaml",
+    "categories": "categories.yaml",
+    "teams": "teams.yaml",
+    "codes": "codes.yaml",
+    "notify": "notify.yaml",
+    "monitoring": "monitoring.yaml",
+    "kpi": "kpi.yaml",
+    "mail": "mail.yaml",
+}
+# files a desk made before they existed may lack: their model's defaults apply
+OPTIONAL = {"mail"}
+SUPPORTED_VERSION = 1
+_CACHE_FORMAT = 1
+
+
+def find_root(given: Optional[str]) -> Path:
+    """--repo, then ITSMCTL_REPO, then walk up from the current directory."""
+    start = given or os.environ.get("ITSMCTL_REPO")
+    if start:
+        root = Path(start).resolve()
+        if not (root / "config" / FILES["matrix"]).is_file():
+            raise NotFound(f"{root} is not an itsmctl desk (no config/{FILES['matrix']}); "
+                           "make one with: itsmctl init DIR")
+        return root
+    here = Path.cwd().resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / "config" / FILES["matrix"]).is_file():
+            return candidate
+    raise NotFound("not inside an itsmctl desk (no config/priority_matrix.yaml here or above); "
+                   "use --repo DIR or make one with: itsmctl init DIR")
+
+
+def _model_for(key: str) -> Any:
+    from itsmctl.core import policy as p
+
+    return {"desk": p.DeskConfig, "matrix": p.PriorityMatrix, "sla": p.SlaConfig,
+            "categories": p.Categories, "teams": p.Teams, "codes": p.Codes,
+            "notify": p.NotifyConfig, "monitoring": p.MonitoringConfig,
+            "kpi": p.KpiConfig, "mail": p.MailConfig}[key]
+
+
+def _stamp(root: Path) -> tuple[Any, ...]:
+    """What the cached policy depends on: the config files and the code of its models."""
+    from itsmctl import __version__
+
+    out: list[Any] = [__version__]
+    here = Path(__file__).resolve().parent.parent / "core" / "policy"
+    for module in sorted(here.glob("*.py")):
+        st = module.stat()
+        out.append((module.name, st.st_mtime_ns, st.st_size))
+    for name in FILES.values():
+        try:
+            st = (root / "config" / name).stat()
+            out.append((name, st.st_mtime_ns, st.st_size, st.st_ino))
+        except FileNotFoundError:
+            out.append((name, None, None, None))
+    return tuple(out)
+
+
+def _cache_file(root: Path) -> Optional[Path]:
+    git = root / ".git"
+    return git / "itsmctl" / "policy.pickle" if git.is_dir() else None
+
+
+def load_policy(root: Path) -> Any:
+    """The validated Policy, from a pickle keyed by the files' stat when it is fresh."""
+    stamp = _stamp(root)
+    cache = _cache_file(root)
+    if cache is not None and cache.is_file():
+        try:
+            with cache.open("rb") as fh:
+                fmt, cached_stamp, policy = pickle.load(fh)
+            if fmt == _CACHE_FORMAT and cached_stamp == stamp:
+                return policy
+        except Exception:  # a stale or foreign cache is simply rebuilt
+            pass
+    policy = parse_policy(root)
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as fh:
+                pickle.dump((_CACHE_FORMAT, stamp, policy), fh)
+            os.replace(tmp, cache)
+        except OSError:
+            pass
+    return policy
+
+
+def read_documents(root: Path) -> dict[str, tuple[str, Any]]:
+    """Each config file parsed (ruamel), keyed as in FILES; missing files are errors."""
+    from itsmctl.infra.yaml import load_config
+
+    docs = {}
+    for key, name in FILES.items():
+        path = root / "config" / name
+        where = f"config/{name}"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            if key in OPTIONAL:
+                continue
+            raise InvalidFile(f"{where}: missing") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InvalidFile(f"{where}: unreadable: {exc}") from None
+        docs[key] = (where, load_config(text, where))
+    return docs
+
+
+def validate_doc(key: str, where: str, doc: Any) -> Any:
+    """One file against its schema; the first error names file, line and key path."""
+    from pydantic import ValidationError
+
+    from itsmctl.infra.yaml import plain
+
+    if not isinstance(doc, dict):
+        raise InvalidFile(f"{where}:1: expected a mapping at the top")
+    version = doc.get("version")
+    if version != SUPPORTED_VERSION:
+        raise InvalidFile(f"{where}:{where_is(doc, ('version',))}: version: expected "
+                          f"{SUPPORTED_VERSION}, found {version!r}")
+    try:
+        return _model_for(key).model_validate(plain(doc))
+    except ValidationError as exc:
+        raise InvalidFile(schema_lines(where, doc, exc)[0]) from None
+
+
+def where_is(doc: Any, path: tuple[Any, ...]) -> int:
+    from itsmctl.infra.yaml import locate
+
+    return locate(doc, path, "")[0]
+
+
+def schema_lines(where: str, doc: Any, exc: Any) -> list[str]:
+    """Every error of a config file's ValidationError as 'file:line: key.path: message'."""
+    from itsmctl.infra.yaml import locate
+
+    out = []
+    for err in exc.errors():
+        line, at, msg = locate(doc, tuple(err["loc"]), err["msg"].removeprefix("Value error, "))
+        out.append(f"{where}:{line}: {at}: {msg}")
+    return out
+
+
+def problem_line(docs: dict[str, tuple[str, Any]], name: str, at: str, msg: str) -> str:
+    """A cross-file problem (file name, key path, message) as 'file:line: path: message'."""
+    from itsmctl.infra.yaml import locate
+
+    doc = next((d for w, d in docs.values() if w == f"config/{name}"), None)
+    line, at, msg = locate(doc, tuple(at.split(".")) if at else (), msg)
+    return f"config/{name}:{line}: {at}: {msg}"
+
+
+def parse_policy(root: Path) -> Any:
+    from itsmctl.core.policy import Policy
+
+    docs = read_documents(root)
+    parts = {key: validate_doc(key, where, doc) for key, (where, doc) in docs.items()}
+    policy = Policy(**parts)
+    problems = policy.problems()
+    if problems:
+        raise InvalidFile(problem_line(docs, *problems[0]))
+    return policy

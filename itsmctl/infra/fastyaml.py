@@ -1,0 +1,208 @@
+"""A fast reader for the YAML that infra/yaml.dump_ticket writes, falling back to libyaml.
+
+libyaml through PyYAML costs ~0.6 ms for a 3 KB ticket (its constructors are Python), so
+reading 100,000 tickets takes over a minute. Ticket files are written by one dumper
+with a small, regular shape: block mappings, block sequences, flow lists of scalars,
+single-quoted and plain scalars, literal blocks. This reader handles exactly that shape
+and resolves plain scalars with PyYAML's own YAML 1.1 rules; anything else (double
+quotes, anchors, tags, flow mappings, ...) returns None and the caller uses libyaml, so
+both readers always agree (tests/infra/test_fastyaml.py checks it on generated tickets).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+_KEY = re.compile(r"^( *)([A-Za-z_][A-Za-z0-9_.\-]*):(?: (.*))?$")
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+# plain scalars that YAML 1.1 reads as something other than a string or a simple int
+_SPECIAL = re.compile(
+    r"""^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?:[eE][-+][0-9]+)?
+       |[-+]?0b[01_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0[0-7_]+
+       |[-+]?[0-9]*\.[0-9.]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?
+       |[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?.*|<<|=|~)$""", re.X)
+_BOOL = {"yes": True, "Yes": True, "YES": True, "no": False, "No": False, "NO": False,
+         "true": True, "True": True, "TRUE": True, "false": False, "False": False,
+         "FALSE": False, "on": True, "On": True, "ON": True, "off": False, "Off": False,
+         "OFF": False}
+_NULL = {"null": None, "Null": None, "NULL": None, "~": None, "": None}
+_UNSAFE_START = set("&*!|>%@`\"{")
+# line breaks of YAML other than \n: libyaml folds them (U+2028 in a quoted scalar is
+# written as a break plus indentation), so text holding one is left to libyaml
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+# YAML's white space is the space and the tab, never U+3000 or NBSP: str.strip() would
+# take those too, so every strip here names its characters
+_WHITE = " \t"
+
+
+class _Unsupported(Exception):
+    pass
+
+
+def _scalar(text: str) -> Any:
+    """One inline scalar: single-quoted, or plain resolved as YAML 1.1 does."""
+    if text.startswith("'"):
+        if len(text) < 2 or not text.endswith("'"):
+            raise _Unsupported
+        inner = text[1:-1]
+        if "'" in inner.replace("''", ""):
+            raise _Unsupported
+        return inner.replace("''", "'")
+    if text != text.strip(_WHITE):
+        raise _Unsupported                  # libyaml trims a plain scalar's edges
+    if text in _NULL:
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT.match(text):
+        return int(text)
+    # a plain scalar never starts with a flow indicator or a comment, nor with - ? :
+    # followed by a space (or alone): libyaml reads (or refuses) those otherwise
+    if (text[0] in _UNSAFE_START or text[0] in "[]},#"
+            or text[0] in "?:-" and (len(text) == 1 or text[1] == " ")
+            or " #" in text or ": " in text or text.endswith(":") or _SPECIAL.match(text)):
+        raise _Unsupported
+    return text
+
+
+def _flow_list(text: str) -> list[Any]:
+    inner = text[1:-1].strip(_WHITE)
+    if not inner:
+        return []
+    if any(c in inner for c in "[]{}'\""):
+        raise _Unsupported
+    return [_scalar(part) for part in inner.split(", ")]
+
+
+class _Reader:
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.i = 0
+
+    def block(self, indent: int) -> Any:
+        """A mapping or a sequence whose lines start at `indent`."""
+        line = self.lines[self.i]
+        if line.startswith(" " * indent + "- ") or line == " " * indent + "-":
+            return self.sequence(indent)
+        return self.mapping(indent)
+
+    def mapping(self, indent: int, first: Optional[str] = None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        lines, count, match = self.lines, len(self.lines), _KEY.match
+        if first is not None:
+            self._entry(out, match(first), indent)
+        while self.i < count:
+            line = lines[self.i]
+            m = match(line)
+            if m is not None and len(m.group(1)) == indent:
+                self.i += 1
+                self._entry(out, m, indent)
+                continue
+            # not a key of this mapping: the end of it, or something we do not read
+            depth = len(line) - len(line.lstrip(" "))
+            if line.strip(_WHITE) and depth > indent:
+                raise _Unsupported
+            if depth == indent and not line.startswith("-", indent):
+                raise _Unsupported
+            break
+        return out
+
+    def _entry(self, out: dict[str, Any], m: Optional[re.Match[str]], indent: int) -> None:
+        if m is None or len(m.group(1)) != indent:
+            raise _Unsupported
+        key = m.group(2)
+        if key in out or key in _BOOL or key in _NULL:
+            raise _Unsupported
+        out[key] = self.value(m.group(3), indent)
+
+    def value(self, rest: Optional[str], indent: int) -> Any:
+        if rest is None or rest == "":
+            if self.i < len(self.lines):
+                nxt = self.lines[self.i]
+                depth = len(nxt) - len(nxt.lstrip(" "))
+                if depth > indent or (depth == indent and nxt[depth:depth + 2] == "- "):
+                    return self.block(depth)
+            return None
+        if rest in ("|", "|-", "|+"):
+            return self.literal(rest, indent)
+        if rest.startswith("[") and rest.endswith("]"):
+            return _flow_list(rest)
+        if rest == "{}":
+            return {}
+        return _scalar(rest)
+
+    def literal(self, style: str, indent: int) -> str:
+        body: list[str] = []
+        pad: Optional[int] = None
+        while self.i < len(self.lines):
+            line = self.lines[self.i]
+            if line.strip(" ") == "":
+                body.append("")
+                self.i += 1
+                continue
+            depth = len(line) - len(line.lstrip(" "))
+            if depth <= indent:
+                break
+            if pad is None:
+                pad = depth
+            if depth < pad:
+                raise _Unsupported
+            body.append(line[pad:])
+            self.i += 1
+        if pad is None:
+            raise _Unsupported
+        trailing = 0
+        while body and body[-1] == "":
+            body.pop()
+            trailing += 1
+        # give the blank lines back: they may belong to what follows
+        self.i -= trailing
+        text = "\n".join(body)
+        if style == "|":
+            return text + "\n"
+        if style == "|-":
+            return text
+        raise _Unsupported
+
+    def sequence(self, indent: int) -> list[Any]:
+        out: list[Any] = []
+        prefix = " " * indent + "-"
+        while self.i < len(self.lines):
+            line = self.lines[self.i]
+            if not line.startswith(prefix) or line[indent + 1:indent + 2] not in (" ", ""):
+                break
+            self.i += 1
+            rest = line[indent + 2:]
+            if _KEY.match(" " * (indent + 2) + rest):
+                out.append(self.mapping(indent + 2, first=" " * (indent + 2) + rest))
+            elif rest.startswith("- "):
+                raise _Unsupported
+            else:
+                out.append(self.value(rest, indent))
+        return out
+
+
+def parse(text: str) -> Optional[dict[str, Any]]:
+    """The document as loaded by libyaml, or None when unsure."""
+    if any(c in text for c in _OTHER_BREAKS):
+        return None
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines or lines[0].startswith(("---", "%")):
+        return None
+    reader = _Reader(lines)
+    try:
+        doc = reader.mapping(0)
+    except (_Unsupported, IndexError):
+        return None
+    if reader.i != len(lines):
+        return None
+    return doc
+
+
+def head(text: str) -> Optional[dict[str, Any]]:
+    """Everything above `history:` (the current state), parsed fast."""
+    cut = text.find("\nhistory:")
+    return parse(text if cut < 0 else text[:cut + 1])

@@ -1,0 +1,1 @@
+"""Click commands and printing only: parse, call a use case, print what it returns."""

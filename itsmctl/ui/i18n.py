@@ -1,0 +1,101 @@
+"""Messages in English with gettext catalogs (zh_CN) chosen by LANGUAGE/LC_ALL/LC_MESSAGES/LANG.
+
+Two kinds of text are translated, each in one place:
+
+* Fixed words of the shell (help section titles and summaries, table headers, the
+  error funnel's own words) are wrapped in `_()` where they are printed.
+* Error and rule messages are written in plain English f-strings where they are
+  raised (the core stays free of i18n and of the environment). The error funnel
+  translates them with `message()`, by *templates*: a catalogue msgid holding
+  `{name}` placeholders, such as ``{ticket} is {status}; {command} needs {wanted}``,
+  matches an English message when each placeholder stands for some text; the
+  translation is then filled with the captured parts. Adding a translation of a
+  message is one entry in `locale/<lang>/LC_MESSAGES/itsmctl.po` and nothing in
+  code. A message no template matches is shown in English, so a missing
+  translation never hides what went wrong.
+
+The catalogues ship as .po (edited) and .mo (read); `scripts/compile_catalogs.py`
+writes the .mo and a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional
+
+DOMAIN = "itsmctl"
+LOCALEDIR = Path(__file__).resolve().parent.parent / "locale"
+_ENV = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+def _env_key() -> tuple[Optional[str], ...]:
+    return tuple(os.environ.get(name) or None for name in _ENV)
+
+
+@lru_cache(maxsize=8)
+def _translations(key: tuple[Optional[str], ...]) -> Any:
+    import gettext
+
+    languages = None
+    for value in key:          # the first variable set wins, as in gettext itself
+        if value:
+            languages = [part for part in value.split(":") if part]
+            break
+    return gettext.translation(DOMAIN, str(LOCALEDIR), languages=languages, fallback=True)
+
+
+def translations() -> Any:
+    """The catalogue for the current environment (NullTranslations for English)."""
+    return _translations(_env_key())
+
+
+def _(text: str) -> str:
+    """Translate a fixed message (an exact msgid)."""
+    return translations().gettext(text) if text else text
+
+
+def language() -> str:
+    """The language in use: 'zh_CN' when a catalogue was found, else 'en'."""
+    info = translations().info()
+    return info.get("language", "en") if info else "en"
+
+
+@lru_cache(maxsize=8)
+def _templates(key: tuple[Optional[str], ...]) -> list[tuple[re.Pattern[str], str]]:
+    catalog = getattr(_translations(key), "_catalog", {})
+    found = [(msgid, msgstr) for msgid, msgstr in catalog.items()
+             if isinstance(msgid, str) and _FIELD.search(msgid) and msgstr]
+    # the longest fixed text first: the most specific template wins
+    found.sort(key=lambda item: -len(_FIELD.sub("", item[0])))
+    return [(_pattern(msgid), msgstr) for msgid, msgstr in found]
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts, seen, last = [], set(), 0
+    for m in _FIELD.finditer(template):
+        parts.append(re.escape(template[last:m.start()]))
+        name = m.group(1)
+        parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")
+        seen.add(name)
+        last = m.end()
+    parts.append(re.escape(template[last:]))
+    return re.compile("".join(parts), re.S)
+
+
+def message(text: str) -> str:
+    """Translate a whole English message: an exact msgid, else the first template."""
+    exact = _(text)
+    if exact != text:
+        return exact
+    for pattern, translated in _templates(_env_key()):
+        m = pattern.fullmatch(text)
+        if m:
+            try:
+                return translated.format(**m.groupdict())
+            except (KeyError, IndexError, ValueError):
+                return text
+    return text

@@ -1,0 +1,62 @@
+"""The ticket index follows HEAD exactly and finds what the sweep must look at."""
+
+import subprocess
+
+from itsmctl.infra.index import open_index
+from tests.helpers import BILLING, dispatched, git, itsm, ok, open_ticket
+
+
+def ids(desk, statuses=None):
+    index = open_index(desk)
+    try:
+        return sorted(d["id"] for d in index.query(statuses))
+    finally:
+        index.close()
+
+
+def test_index_follows_commits_resets_and_deletes(desk):
+    a = dispatched(desk)
+    b = open_ticket(desk, *BILLING)
+    assert ids(desk) == sorted([a, b])
+    ok(itsm(desk, "accept", a, actor="carol"))
+    index = open_index(desk)
+    assert {d["id"]: d["status"] for d in index.query()}[a] == "in_progress"
+    index.close()
+    subprocess.run(["git", "reset", "-q", "--hard", "HEAD~1"], cwd=desk, check=True)
+    index = open_index(desk)
+    assert {d["id"]: d["status"] for d in index.query()}[a] == "assigned"
+    index.close()
+    subprocess.run(["git", "rm", "-q", f"tickets/2026/11/{b}.yaml"], cwd=desk, check=True)
+    subprocess.run(["git", "commit", "-qm", "remove"], cwd=desk, check=True)
+    assert ids(desk) == [a]
+
+
+def test_index_rebuilds_when_deleted_or_foreign(desk):
+    a = open_ticket(desk)
+    assert ids(desk) == [a]
+    path = desk / ".git" / "itsmctl" / "index.sqlite"
+    index = open_index(desk)
+    index.db.execute("UPDATE meta SET value='0' WHERE key='format'")
+    index.close()
+    assert ids(desk) == [a]
+    for suffix in ("", "-wal", "-shm"):
+        (desk / ".git" / "itsmctl" / f"index.sqlite{suffix}").unlink(missing_ok=True)
+    assert ids(desk, ["new"]) == [a] and path.exists()
+
+
+def test_S4_sweep_candidates_from_stored_clocks(desk):
+    """A ticket is a candidate once a running phase's deadline passes, not before."""
+    from datetime import datetime
+
+    tid = dispatched(desk, "--impact", "4")          # P4: accept within 2h
+    index = open_index(desk)
+    before = datetime.fromisoformat("2026-11-25T10:59:00+08:00").timestamp()
+    after = datetime.fromisoformat("2026-11-25T11:01:00+08:00").timestamp()
+    (wake,) = index.db.execute("SELECT wake_at FROM tickets WHERE id=?", (tid,)).fetchone()
+    assert before < wake <= after
+    index.db.execute("UPDATE tickets SET pending=0")       # as after a sweep folded them
+    args = (30 * 86400, ["phone"], ["incident"], ["out_of_scope"])
+    assert tid not in index.sweep_candidates(before, *args)
+    assert tid in index.sweep_candidates(after, *args)
+    index.close()
+    assert git(desk, "status", "--porcelain") == ""
