@@ -95,3 +95,42 @@ def test_same_seed_same_history(made, tmp_path):
     again = tmp_path / "again"
     generate(again, 60, seed=11)
     assert git(again, "rev-parse", "HEAD") == git(desk, "rev-parse", "HEAD")
+
+
+def test_uniform_desk_is_one_commit_of_copies(tmp_path):
+    desk = tmp_path / "uniform"
+    stats = generate_uniform(desk, 40)
+    assert stats["commits"] == 1 and stats["tickets"] == 45
+    assert len(list(desk.glob("tickets/*/*/*.yaml"))) == 45
+    checked = itsmctl(desk, "validate")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def generate_uniform(desk: Path, n: int) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT))
+    try:
+        from bench.generate import generate as make
+    finally:
+        sys.path.pop(0)
+    return make(desk, n, seed=3, uniform=True)
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--tickets", "0"], "--tickets must be 1 or more"),
+    (["--end", "25/11/2026"], "give a date as YYYY-MM-DD"),
+])
+def test_command_line_refuses_bad_arguments_in_one_line(tmp_path, args, says):
+    got = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"),
+                          str(tmp_path / "d"), *args], capture_output=True, text=True,
+                         timeout=60)
+    assert got.returncode == 2 and says in got.stderr.splitlines()[-1]
+    assert "Traceback" not in got.stderr and not (tmp_path / "d").exists()
+
+
+def test_a_directory_holding_a_desk_is_refused(made):
+    desk, _ = made
+    head = git(desk, "rev-parse", "HEAD")
+    got = subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), str(desk),
+                          "--tickets", "5"], capture_output=True, text=True, timeout=60)
+    assert got.returncode == 2 and "already holds a desk" in got.stderr
+    assert git(desk, "rev-parse", "HEAD") == head
