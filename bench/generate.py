@@ -3,7 +3,7 @@
 Command line (stable: other benchmarks and scripts call it this way):
 
     python bench/generate.py DIR [--tickets N] [--seed S] [--end YYYY-MM-DD]
-                                 [--uniform] [--gc] [--progress]
+                                 [--uniform [--open-share X]] [--gc] [--progress]
 
     DIR          a new directory (or an empty one); refused if it already holds a desk
     --tickets N  how many tickets (default 1000); 1k, 10k and 100k are the measured sizes
@@ -12,16 +12,18 @@ Command line (stable: other benchmarks and scripts call it this way):
     --end DAY    the history's last day (default 2026-11-25, the benchmark's "today"); it
                  ends that morning at 08:00 desk time and starts 36 months earlier
     --uniform    the old, fast, flattering desk instead (see below)
+    --open-share X  with --uniform: the share of tickets left open (default 0.1; 1 opens
+                 every ticket, as bench/whatif.py wants)
     --gc         run `git gc` afterwards (default: the one pack fast-import wrote)
     --progress   a line on stderr every 50,000 commits (date reached, commits per second)
 
 Prints the counts as JSON on stdout (tickets, open, by_status, reporters, actions,
 refusals, commits, seconds, pack_bytes) and one summary line on stderr. Exit 0 when the
 desk was made, 2 on a bad argument (the usage and one line saying what is wrong, no
-traceback). From Python:
-`generate(Path(DIR), N, seed=7, uniform=False, day="2026-11-25", gc=False)` returns the
-same counts. The desk is checked out on branch `main`, with no remote; its clone id
-(.git/itsmctl/clone-id) names DIR, so a copy elsewhere is a new clone to itsmctl.
+traceback). From Python, `generate(Path(DIR), N, seed=7, uniform=False,
+day="2026-11-25", gc=False, open_share=0.1)` returns the same counts. The desk is
+checked out on branch `main`, with no remote; its clone id (.git/itsmctl/clone-id)
+names DIR, so a copy elsewhere is a new clone to itsmctl.
 
 Realistic (the default): reporters, classifications, texts (Chinese and English),
 sources, monitoring alerts with storms, waits, transfers, reopens, escalations, tasks,
@@ -170,11 +172,12 @@ def clone_id(root: Path, rng: random.Random) -> str:
 
 
 def generate(desk: Path, n: int, seed: int = 7, uniform: bool = False, day: str = DAY,
-             gc: bool = False, quiet: bool = True) -> dict[str, Any]:
-    """Build the desk; returns what was made (counts, seconds, pack size)."""
+             gc: bool = False, quiet: bool = True, open_share: float = 0.1) -> dict[str, Any]:
+    """Build the desk; returns what was made (counts, seconds, pack size). `open_share`
+    is for the uniform desk (the realistic one leaves about 10% open, as desks do)."""
     t0 = time.perf_counter()
     if uniform:
-        stats = make_uniform(desk, n, seed, day)
+        stats = make_uniform(desk, n, seed, day, open_share)
     else:
         stats = make_realistic(desk, n, seed, day, quiet)
     if gc:
@@ -256,8 +259,10 @@ def _shift_dates(text: str, days: int) -> str:
     return _DATE.sub(move, text)
 
 
-def make_uniform(desk: Path, n: int, seed: int, day: str) -> dict[str, Any]:
-    """Five CLI-written tickets copied N times over 36 months, in one commit; 10% open."""
+def make_uniform(desk: Path, n: int, seed: int, day: str,
+                 open_share: float = 0.1) -> dict[str, Any]:
+    """Five CLI-written tickets copied N times over 36 months, in one commit; 10% open
+    (or the share given: 1 makes every ticket open, as the what-if benchmark wants)."""
     init_desk(str(desk))
     made = _templates(desk, day)
     yy, mm = int(day[2:4]), int(day[5:7])
@@ -270,10 +275,11 @@ def make_uniform(desk: Path, n: int, seed: int, day: str) -> dict[str, Any]:
               b"data 24\ngenerated benchmark desk", b"\nfrom refs/heads/main^0\n"]
     used: set[str] = set(made.values())
     open_stages = ("new", "assigned", "in_progress", "waiting")
+    every = max(1, round(1 / open_share)) if open_share > 0 else n + 1
     for i in range(n):
-        if i % 10 == 0:
-            stage = open_stages[(i // 10) % 4]
-            year, month = months[-1 - (i // 10) % 2]       # open ones are recent
+        if i % every == 0:
+            stage = open_stages[(i // every) % 4]
+            year, month = months[-1 - (i // every) % 2]     # open ones are recent
         else:
             stage = "closed"
             year, month = months[rng.randrange(len(months))]
@@ -306,11 +312,15 @@ def main(argv: Optional[list[str]] = None) -> None:
     parser.add_argument("--end", default=DAY, help=f"the history's last day (default {DAY})")
     parser.add_argument("--uniform", action="store_true",
                         help="the old desk: 5 template tickets copied, one commit")
+    parser.add_argument("--open-share", type=float, default=0.1, metavar="X",
+                        help="with --uniform: the share left open, 0 to 1 (default 0.1)")
     parser.add_argument("--gc", action="store_true", help="run git gc afterwards")
     parser.add_argument("--progress", action="store_true", help="print progress")
     args = parser.parse_args(argv)
     if args.tickets < 1:
         parser.error("--tickets must be 1 or more")
+    if not 0 <= args.open_share <= 1 or (args.open_share != 0.1 and not args.uniform):
+        parser.error("--open-share takes a share from 0 to 1, with --uniform only")
     try:
         date.fromisoformat(args.end)
     except ValueError:
@@ -318,7 +328,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     if (Path(args.dir) / "config").exists():
         parser.error(f"{args.dir} already holds a desk; give an empty directory")
     stats = generate(Path(args.dir), args.tickets, args.seed, args.uniform, args.end,
-                     args.gc, quiet=not args.progress)
+                     args.gc, quiet=not args.progress, open_share=args.open_share)
     print(json.dumps(stats, ensure_ascii=False, indent=1))
     print(f"generated {args.tickets} tickets, {stats['commits']} commits in "
           f"{stats['seconds']:.1f}s; pack {stats['pack_bytes'] / 2**20:.1f} MiB",
