@@ -72,8 +72,11 @@ class Session:
     @cached_property
     def root(self) -> Path:
         from itsmctl.infra.config import find_root
+        from itsmctl.infra.upkeep import ensure_settings
 
-        return find_root(self.repo)
+        root = find_root(self.repo)
+        ensure_settings(root)           # a clone gets the git settings `init` gives a desk
+        return root
 
     @cached_property
     def desk(self) -> "Desk":

@@ -232,18 +232,10 @@ class Desk:
                                        rule="G3")
             raise GitError(f"git fast-import failed: {res.last_error()}")
         journal.unlink(missing_ok=True)
-        self._maybe_gc()
-        return sha
+        from itsmctl.infra.upkeep import after_commit
 
-    def _maybe_gc(self) -> None:
-        """fast-import writes a small pack per commit; let git's own gc fold them."""
-        pack_dir = self.root / ".git" / "objects" / "pack"
-        try:
-            packs = sum(1 for n in os.listdir(pack_dir) if n.endswith(".pack"))
-        except OSError:
-            return
-        if packs > 40:
-            git.spawn_detached(self.root, "gc", "--auto", "--quiet")
+        after_commit(self.root)         # fold fast-import's packs now and then
+        return sha
 
 
 def _git_time(when: datetime) -> bytes:
