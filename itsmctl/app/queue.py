@@ -52,8 +52,7 @@ def select(session: Session, status: tuple[str, ...] = (), group: Optional[str] 
            show_all: bool = False, breached: bool = False, major: bool = False,
            master: Optional[str] = None) -> list[dict[str, Any]]:
     """The queue from the index, filtered; open tickets unless a status or --all is given."""
-    from itsmctl.core.model import OPEN_STATUSES
-    from itsmctl.core.sla import breached_from_stored
+    from itsmctl.infra.index import OPEN as OPEN_STATUSES
 
     wanted = list(status) if status else (None if show_all else list(OPEN_STATUSES))
     conds, params = [], []
@@ -70,8 +69,10 @@ def select(session: Session, status: tuple[str, ...] = (), group: Optional[str] 
            if not major or d.get("major")]
     if breached:
         # from the stored clocks (computed at the last change): exact without the history
+        from itsmctl.core.sla import breached_from_stored
+
         out = [d for d in out if breached_from_stored(d, session.now)]
-    order = {p: i for i, p in enumerate(session.policy.matrix.priority_levels)}
+    order = {p: i for i, p in enumerate(session.facts["priority_levels"])}
     out.sort(key=lambda d: (order.get(str(d.get("priority")), 99), str(d.get("opened_at"))))
     return out
 

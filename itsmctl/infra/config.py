@@ -90,15 +90,46 @@ def load_policy(root: Path) -> Any:
             pass
     policy = parse_policy(root)
     if cache is not None:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump((_CACHE_FORMAT, stamp, policy), fh)
-            os.replace(tmp, cache)
-        except OSError:
-            pass
+        _write_cache(cache, (_CACHE_FORMAT, stamp, policy))
+        _write_cache(cache.with_name("facts.pickle"), (_CACHE_FORMAT, stamp, facts_of(policy)))
     return policy
+
+
+def _write_cache(path: Path, value: Any) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(value, fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def facts_of(policy: Any) -> dict[str, Any]:
+    """The few plain values read-only commands need, so they can skip the models (and
+    pydantic, ~60 ms of a fresh process): see load_facts."""
+    return {"timezone": policy.desk.timezone,
+            "priority_levels": list(policy.matrix.priority_levels)}
+
+
+def load_facts(root: Path) -> dict[str, Any]:
+    """facts_of(the Policy), plain data cached beside the policy with the same stamp;
+    loads (and so validates) the policy when that cache is stale."""
+    cache = _cache_file(root)
+    if cache is not None:
+        try:
+            with cache.with_name("facts.pickle").open("rb") as fh:
+                fmt, cached_stamp, facts = pickle.load(fh)
+            if fmt == _CACHE_FORMAT and cached_stamp == _stamp(root):
+                return dict(facts)
+        except Exception:  # missing, stale or foreign: made again from the policy
+            pass
+    policy = load_policy(root)
+    if cache is not None:
+        _write_cache(cache.with_name("facts.pickle"), (_CACHE_FORMAT, _stamp(root),
+                                                       facts_of(policy)))
+    return facts_of(policy)
 
 
 def read_documents(root: Path) -> dict[str, tuple[str, Any]]:

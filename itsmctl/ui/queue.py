@@ -57,12 +57,14 @@ def list_cmd(state: State, fmt: str, **kw: Any) -> None:
       itsmctl list --visits-due
       itsmctl list --announcements
     """
-    from itsmctl.app import queue, work
+    from itsmctl.app import queue
     from itsmctl.ui import views
 
     session = state.session
     as_json = state.json or fmt == "json"
     state.json = as_json
+    if kw["visits_due"] or kw["announcements"]:
+        from itsmctl.app import work  # (lifecycle rules: pydantic, only when asked)
     if kw.pop("visits_due"):
         tickets = work.visits_due(session)
         if as_json:
@@ -82,7 +84,7 @@ def list_cmd(state: State, fmt: str, **kw: Any) -> None:
         emit(state, "", queue.full_docs(session, docs))
     else:
         _rows(state, fmt, views.list_rows(docs), views.LIST_COLUMNS,
-              session.policy.matrix.priority_levels)
+              session.facts["priority_levels"])
 
 
 def _rows(state: State, fmt: str, rows: list[list[Any]], columns: Any,
