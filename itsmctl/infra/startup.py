@@ -87,5 +87,10 @@ def _lazy_metadata() -> types.ModuleType:
 
     for name in ("entry_points", "version", "distribution", "distributions"):
         setattr(stand_in, name, forward(name))
-    stand_in.__getattr__ = lambda name: getattr(_real_metadata(), name)  # type: ignore
+    def attribute(name: str) -> object:
+        if name.startswith("__"):       # the import system asks for __path__ and such
+            raise AttributeError(name)
+        return getattr(_real_metadata(), name)
+
+    stand_in.__getattr__ = attribute  # type: ignore[attr-defined]
     return stand_in

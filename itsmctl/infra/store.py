@@ -294,6 +294,7 @@ class Transaction:
     changed: dict[str, "Ticket"] = field(default_factory=dict)
     extra: dict[str, Optional[bytes]] = field(default_factory=dict)
     committed: Optional[str] = None
+    _dumped: dict[str, tuple["Ticket", bytes]] = field(default_factory=dict, repr=False)
 
     def load(self, ticket_id: str) -> "Ticket":
         """The committed ticket; refuses a ticket file with uncommitted edits."""
@@ -350,11 +351,15 @@ class Transaction:
         self.extra[rel] = data
 
     def files(self) -> dict[str, Optional[bytes]]:
+        """Every file of the commit; each ticket dumped once (the write path asks twice)."""
         from itsmctl.infra.yaml import dump_ticket
 
         out = dict(self.extra)
         for ticket in self.changed.values():
-            out[ticket.path] = dump_ticket(ticket.to_doc())
+            done = self._dumped.get(ticket.id)
+            if done is None or done[0] is not ticket:
+                done = self._dumped[ticket.id] = (ticket, dump_ticket(ticket.to_doc()))
+            out[ticket.path] = done[1]
         return out
 
     def commit(self, message: str, author: Author, when: datetime) -> Optional[str]:
