@@ -92,5 +92,5 @@ def _lazy_metadata() -> types.ModuleType:
             raise AttributeError(name)
         return getattr(_real_metadata(), name)
 
-    stand_in.__getattr__ = attribute  # type: ignore[attr-defined]
+    setattr(stand_in, "__getattr__", attribute)
     return stand_in
