@@ -56,12 +56,12 @@ def _scalar(text: str) -> Any:
 
 
 def _flow_list(text: str) -> list[Any]:
-    inner = text[1:-1].strip()
+    inner = text[1:-1].strip(" ")       # YAML's spaces, not str.strip's (U+3000 stays)
     if not inner:
         return []
     if any(c in inner for c in "[]{}'\""):
         raise _Unsupported
-    return [_scalar(part.strip()) for part in inner.split(", ")]
+    return [_scalar(part.strip(" ")) for part in inner.split(", ")]
 
 
 class _Reader:
@@ -165,8 +165,12 @@ class _Reader:
             rest = line[indent + 2:]
             if _KEY.match(" " * (indent + 2) + rest):
                 out.append(self.mapping(indent + 2, first=" " * (indent + 2) + rest))
-            elif rest.startswith("- "):
-                raise _Unsupported
+            elif rest.startswith("- ") or rest == "-":
+                # a sequence as an item (a history event's `tasks: [old, new]` when
+                # the lists hold mappings): read it as if it began on its own line
+                self.i -= 1
+                self.lines[self.i] = " " * (indent + 2) + rest
+                out.append(self.sequence(indent + 2))
             else:
                 out.append(self.value(rest, indent))
         return out
