@@ -132,6 +132,29 @@ def load_facts(root: Path) -> dict[str, Any]:
     return facts_of(policy)
 
 
+def by_tree(root: Path, tree: bytes, build: Any) -> Any:
+    """`build()` (a Policy or None), cached under .git/itsmctl by the content of a
+    config/ tree object and the code stamp of the models."""
+    import hashlib
+
+    cache = _cache_file(root)
+    if cache is None:
+        return build()
+    code = _stamp(root)[:-len(FILES)]           # version and model code, not the files
+    key = hashlib.sha1(tree + repr(code).encode()).hexdigest()[:20]
+    path = cache.with_name(f"policy-{key}.pickle")
+    try:
+        with path.open("rb") as fh:
+            fmt, policy = pickle.load(fh)
+        if fmt == _CACHE_FORMAT:
+            return policy
+    except Exception:  # missing or foreign: built again
+        pass
+    policy = build()
+    _write_cache(path, (_CACHE_FORMAT, policy))
+    return policy
+
+
 def read_documents(root: Path) -> dict[str, tuple[str, Any]]:
     """Each config file parsed (ruamel), keyed as in FILES; missing files are errors."""
     from itsmctl.infra.yaml import load_config
