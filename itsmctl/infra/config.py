@@ -80,19 +80,30 @@ def load_policy(root: Path) -> Any:
     """The validated Policy, from a pickle keyed by the files' stat when it is fresh."""
     stamp = _stamp(root)
     cache = _cache_file(root)
-    if cache is not None and cache.is_file():
-        try:
-            with cache.open("rb") as fh:
-                fmt, cached_stamp, policy = pickle.load(fh)
-            if fmt == _CACHE_FORMAT and cached_stamp == stamp:
-                return policy
-        except Exception:  # a stale or foreign cache is simply rebuilt
-            pass
+    policy = cached_policy(root, stamp)
+    if policy is not None:
+        return policy
     policy = parse_policy(root)
     if cache is not None:
         _write_cache(cache, (_CACHE_FORMAT, stamp, policy))
         _write_cache(cache.with_name("facts.pickle"), (_CACHE_FORMAT, stamp, facts_of(policy)))
     return policy
+
+
+def cached_policy(root: Path, stamp: Optional[tuple[Any, ...]] = None) -> Any:
+    """The Policy pickled from exactly these config files and model code, else None: a
+    fresh cache means the files passed their schemas and cross-checks when it was made."""
+    cache = _cache_file(root)
+    if cache is None or not cache.is_file():
+        return None
+    try:
+        with cache.open("rb") as fh:
+            fmt, cached_stamp, policy = pickle.load(fh)
+        if fmt == _CACHE_FORMAT and cached_stamp == (stamp or _stamp(root)):
+            return policy
+    except Exception:  # a stale or foreign cache is simply rebuilt
+        pass
+    return None
 
 
 def _write_cache(path: Path, value: Any) -> None:
