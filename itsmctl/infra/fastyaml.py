@@ -34,8 +34,21 @@ class _Unsupported(Exception):
     pass
 
 
+_SEEN: dict[str, Any] = {}         # plain scalars resolved before (null, 0, [], P3, ...)
+
+
 def _scalar(text: str) -> Any:
     """One inline scalar: single-quoted, or plain resolved as YAML 1.1 does."""
+    found = _SEEN.get(text, _SEEN)
+    if found is not _SEEN:
+        return found
+    value = _resolve(text)
+    if len(_SEEN) < 4096 and not text.startswith("'"):
+        _SEEN[text] = value
+    return value
+
+
+def _resolve(text: str) -> Any:
     if text.startswith("'"):
         if len(text) < 2 or not text.endswith("'"):
             raise _Unsupported
