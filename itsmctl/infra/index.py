@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-FORMAT = "7"
+FORMAT = "8"
 COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     wake_at REAL, resolved_epoch REAL, visit_open INTEGER, pending INTEGER,
     source TEXT, type TEXT, close_code TEXT, opened_epoch REAL,
     fingerprint TEXT, alert_group TEXT, mail_origin TEXT,
-    head BLOB NOT NULL);
+    head BLOB NOT NULL, brief BLOB);
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets(status);
 CREATE INDEX IF NOT EXISTS tickets_opened ON tickets(opened_at);
 CREATE INDEX IF NOT EXISTS tickets_id ON tickets(id);
@@ -260,12 +260,13 @@ class Index:
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             self.db.executemany(
-                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 22)})", rows)
+                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 23)})", rows)
 
     def query(self, statuses: Optional[Iterable[str]] = None, where: str = "",
-              params: tuple[Any, ...] = ()) -> Iterator[dict[str, Any]]:
-        """State dicts of the tickets matching; statuses None means all."""
-        sql = "SELECT head FROM tickets"
+              params: tuple[Any, ...] = (), column: str = "head") -> Iterator[Any]:
+        """State dicts of the tickets matching; statuses None means all. With
+        column="brief", the BRIEF tuples instead (what a queue line shows)."""
+        sql = f"SELECT {'brief' if column == 'brief' else 'head'} FROM tickets"
         conds, args = [], list(params)
         if statuses is not None:
             statuses = list(statuses)
@@ -369,7 +370,23 @@ def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
             1 if status == "closed" and doc.get("visit") is None else 0, pending,
             doc.get("source"), doc.get("type"), doc.get("close_code"),
             _epoch(doc.get("opened_at")), alert.get("fingerprint"), alert.get("group"),
-            mail.get("origin"), pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+            mail.get("origin"), pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL),
+            pickle.dumps(brief(doc), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+# what one line of the queue shows: reading these instead of the whole state (sla,
+# description, tasks...) makes `list` of a 10,000-ticket queue ~10x cheaper in time
+# and memory (issue 13)
+BRIEF = ("id", "priority", "status", "group", "assignee", "opened_at", "title", "master",
+         "slaves", "major")
+
+
+def brief(doc: dict[str, Any]) -> tuple[Any, ...]:
+    slaves = doc.get("slaves")
+    return (doc.get("id"), doc.get("priority"), doc.get("status"), doc.get("group"),
+            doc.get("assignee"), doc.get("opened_at"), doc.get("title", ""),
+            doc.get("master"), len(slaves) if isinstance(slaves, list) else 0,
+            bool(doc.get("major")))
 
 
 def open_index(root: Path, progress: Optional[Callable[[int, int], None]] = None) -> Index:

@@ -78,6 +78,13 @@ def list_cmd(state: State, fmt: str, **kw: Any) -> None:
         if not as_json:
             _rows(state, fmt, views.announcement_rows(docs), views.ANNOUNCEMENT_COLUMNS)
             return
+    elif not as_json and not kw["breached"]:
+        # the table needs a line per ticket, not its whole state (issue 13)
+        kw.pop("breached")
+        briefs = queue.briefs(session, **kw)
+        _rows(state, fmt, views.brief_rows(briefs), views.LIST_COLUMNS,
+              session.facts["priority_levels"])
+        return
     else:
         docs = queue.select(session, **kw)
     if as_json:
