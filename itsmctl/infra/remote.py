@@ -79,6 +79,10 @@ class Remote:
             return "rejected"
         return "offline"
 
+    def set_tracking(self, commit: str) -> None:
+        """Point the remote-tracking ref back at commit (a rewrite was refused, I5)."""
+        git.run(self.desk.root, "update-ref", self.tracking, commit, check=False)
+
     def pushed(self) -> bool:
         """Has HEAD reached the remote (as far as this clone knows)?"""
         return not self.offline and self.desk.head() == self.desk.read_ref(self.tracking)
@@ -114,10 +118,12 @@ class Remote:
             commits.append(LocalCommit(sha, subject, trailers))
         return commits
 
-    def cherry_pick(self, commit: str) -> bool:
-        """Apply a commit on top of HEAD; False (nothing changed) on a conflict."""
-        if git.call(self.desk.root, "cherry-pick", "--allow-empty",
-                    "--keep-redundant-commits", commit).code == 0:
+    def cherry_pick(self, commit: str, sign: Optional[git.SignWith] = None) -> bool:
+        """Apply a commit on top of HEAD (signed by git with `sign` on a signed desk);
+        False (nothing changed) on a conflict."""
+        signing = [*sign.options()] if sign else []
+        if git.call(self.desk.root, *signing, "cherry-pick", *(["-S"] if sign else []),
+                    "--allow-empty", "--keep-redundant-commits", commit).code == 0:
             return True
         git.call(self.desk.root, "cherry-pick", "--abort")
         return False
