@@ -46,7 +46,9 @@ def parse_head(data: bytes, where: str) -> Optional[dict[str, Any]]:
     not parsed, only its undelivered entries counted (`_pending`); `visit` is read apart.
     """
 
-    text = data.decode("utf-8", "replace")
+    # only the state part is decoded: history is most of a long-lived ticket's bytes
+    cut_at = data.find(b"\nhistory:")
+    text = (data if cut_at < 0 else data[:cut_at + 9]).decode("utf-8", "replace")
     end = _find(text, "\nhistory:")
     notes = text.find("\nnotifications:", 0, end)
     cut = notes if notes >= 0 else end
@@ -100,7 +102,9 @@ def _pending(section: str) -> Optional[int]:
 
 
 PARALLEL_FROM = 4000      # blobs: below this a process pool costs more than it saves
-_CHUNK = 500
+_BATCH = 1000             # rows a worker sends at a time
+_QUEUED = 8               # batches in flight per worker: bounds this process's memory
+_SHARE = 2000             # blobs per worker, at least
 
 
 def _row_of(path: str, sha: str, data: bytes) -> tuple[Any, ...]:
@@ -110,32 +114,67 @@ def _row_of(path: str, sha: str, data: bytes) -> tuple[Any, ...]:
     return _row(path, sha, doc)
 
 
-def _rows_chunk(root: Path, chunk: list[tuple[list[str], str]]) -> list[tuple[Any, ...]]:
-    """A worker's share: its own `git cat-file --batch` run, then parsing."""
+def _worker(root: Path, share: list[tuple[list[str], str]], queue: Any) -> None:
+    """A worker's share: one `git cat-file --batch` over it, parsed as the blobs stream in
+    (git reads ahead while this process parses), rows sent in batches; None when done."""
     from itsmctl.infra import git
 
-    blobs = git.cat_batch(root, [sha for _, sha in chunk])
-    rows: list[tuple[Any, ...]] = []
-    for paths, sha in chunk:
-        if sha in blobs:
-            rows.extend(_row_of(path, sha, blobs[sha]) for path in paths)
-    return rows
+    try:
+        paths_of = {sha: paths for paths, sha in share}
+        batch: list[tuple[Any, ...]] = []
+        for sha, data in git.cat_blobs(root, [sha for _, sha in share]):
+            batch.extend(_row_of(path, sha, data) for path in paths_of[sha])
+            if len(batch) >= _BATCH:
+                queue.put(batch)
+                batch = []
+        queue.put(batch)
+        queue.put(None)
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
+        queue.put(f"{type(exc).__name__}: {exc}")
 
 
 def _rows_parallel(root: Path, by_sha: dict[str, list[str]]) -> Iterator[list[tuple[Any, ...]]]:
-    """Fetch and parse on every core; this process only writes sqlite. The pool is made
-    before any thread of ours exists (fork and threads do not mix)."""
+    """Fetch and parse on every core; this process only writes sqlite. The workers are
+    forked before any thread of ours exists (fork and threads do not mix).
+
+    Each worker takes one contiguous share of the blobs in ls-tree order and reads it
+    with ONE `cat-file`: neighbours in the tree are neighbours in the pack, and every
+    `cat-file` starts with a cold delta-base cache. Measured at 100,000 tickets of a
+    realistic desk, git's CPU for the blobs: 37 s in runs of 500 blobs, 20 s in runs of
+    5,000, 15 s in one run (issue 13)."""
     import multiprocessing
     import os
-    from concurrent.futures import ProcessPoolExecutor
+    import queue as queues
 
     items = [(paths, sha) for sha, paths in by_sha.items()]
-    chunks = [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-    workers = max(1, os.cpu_count() or 1)
+    workers = max(1, min(os.cpu_count() or 1, len(items) // _SHARE))
+    size = -(-len(items) // workers)
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for rows in pool.map(_rows_chunk, [root] * len(chunks), chunks):
-            yield rows
+    queue = ctx.Queue(maxsize=_QUEUED * workers)
+    procs = [ctx.Process(target=_worker, args=(root, items[i:i + size], queue), daemon=True)
+             for i in range(0, len(items), size)]
+    for proc in procs:
+        proc.start()
+    try:
+        running = len(procs)
+        while running:
+            try:
+                got = queue.get(timeout=1.0)
+            except queues.Empty:
+                if not any(p.is_alive() for p in procs) and queue.empty():
+                    raise RuntimeError("an index worker ended without its rows") from None
+                continue
+            if got is None:
+                running -= 1
+            elif isinstance(got, str):
+                raise RuntimeError(f"building the ticket index: {got}")
+            else:
+                yield got
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
 
 
 class Index:
