@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from itsmctl.app.session import Call, Session
-from itsmctl.errors import ConcurrencyError, PushRejected
+from itsmctl.errors import ConcurrencyError, PushRejected, RuleViolation
 
 if TYPE_CHECKING:
     from itsmctl.core.events import Ctx
@@ -178,9 +178,25 @@ def written(session: Session, decide: Decide[R]) -> tuple[R, Optional[str]]:
         if saved:
             from itsmctl.app.deliver import deliver
 
+            _off_branch(session)
             deliver(session, saved)
         return result, sha
     raise ConcurrencyError("unreachable", rule="G4")      # pragma: no cover
+
+
+def _off_branch(session: Session) -> None:
+    """Say so when the commit went to a branch other than the desk's (a config pull
+    request's branch, say): ticket work there is lost to the desk until merged."""
+    if session.in_replay:
+        return
+    desk = session.desk
+    branch = desk.branch_ref().removeprefix("refs/heads/")
+    name = session.remote.name if session.remote is not None else None
+    home = desk.home_branch(session.policy.desk.branch, name)
+    if home is not None and branch != home:
+        where = "config/desk.yaml branch" if session.policy.desk.branch else "the desk's branch"
+        session.say(f"itsmctl: warning: committed on branch {branch}, not on {home} "
+                    f"({where}); tickets belong on {home}: git switch {home}")
 
 
 def _attempt(session: Session, decide: Decide[R],
@@ -198,9 +214,11 @@ def _attempt(session: Session, decide: Decide[R],
         with transaction(desk, finalize=_finalize(session)) as inner:
             tx = Tx(session, inner)
             result = decide(tx)
-            if not inner.files():
+            if not (inner.changed or inner.extra):      # (files() dumps every ticket)
                 return result, [], None
             sha = inner.commit(_message(tx), tx.author or session.author, session.now, sign)
+            while desk.warnings:
+                session.say(desk.warnings.pop(0))
             if remote is not None:
                 push(session, remote, inner.parent)
             return result, list(inner.changed.values()), sha
@@ -253,6 +271,11 @@ def push(session: Session, remote: "Remote", parent: Optional[str]) -> None:
         session.say(f"offline: push to {remote.name} failed; committed locally, "
                     "run `itsmctl sync` to push")
         return
+    if outcome == "refused":        # the remote's own check (I6): not a race to retry
+        if parent is not None:
+            remote.move_to(parent)
+        raise RuleViolation(f"{remote.name} refused the commit: {remote.refusal}; nothing "
+                            "was applied", rule="I6")
     tip = fetch(session, remote)
     if parent is not None:
         remote.move_to(parent)

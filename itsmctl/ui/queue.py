@@ -81,17 +81,26 @@ def list_cmd(state: State, fmt: str, **kw: Any) -> None:
     elif not as_json and not kw["breached"]:
         # the table needs a line per ticket, not its whole state (issue 13)
         kw.pop("breached")
-        briefs = queue.briefs(session, **kw)
+        briefs, skipped = queue.briefs(session, **kw)
+        for line in skipped:
+            session.say(f"itsmctl: skipped {line}")
         _rows(state, fmt, views.brief_rows(briefs), views.LIST_COLUMNS,
               session.facts["priority_levels"])
+        queue.incomplete(skipped, "list")
         return
     else:
         docs = queue.select(session, **kw)
+    skipped = queue.unreadable(session)
     if as_json:
-        emit(state, "", queue.full_docs(session, docs))
+        found = queue.full_docs(session, docs, skipped)
+    for line in skipped:
+        session.say(f"itsmctl: skipped {line}")
+    if as_json:
+        emit(state, "", found)
     else:
         _rows(state, fmt, views.list_rows(docs), views.LIST_COLUMNS,
               session.facts["priority_levels"])
+    queue.incomplete(skipped, "list")
 
 
 def _rows(state: State, fmt: str, rows: list[list[Any]], columns: Any,

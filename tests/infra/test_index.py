@@ -108,3 +108,21 @@ def test_index_worker_failure_is_raised_and_nothing_cached(desk, monkeypatch):
         open_index(desk)
     monkeypatch.undo()
     assert len(rows(desk)) == 2
+
+
+def test_index_of_an_older_format_with_fewer_columns_is_rebuilt(desk):
+    """An index written by an older itsmctl (its table lacks today's columns) is
+    dropped before today's schema and its indexes are made, then rebuilt."""
+    import sqlite3
+
+    tid = open_ticket(desk, *BILLING)
+    path = desk / ".git" / "itsmctl" / "index.sqlite"
+    for stale in path.parent.glob("index.sqlite*"):
+        stale.unlink()
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+                     "INSERT INTO meta VALUES ('format', '6');"
+                     "CREATE TABLE tickets (path TEXT PRIMARY KEY, blob TEXT, id TEXT);")
+    db.commit()
+    db.close()
+    assert ids(desk) == [tid]
