@@ -29,11 +29,20 @@ _UNSHOWN.update({ord(c): f"\\u{ord(c):04x}" for c in _BIDI + "\u2028\u2029"})
 _UNSHOWN_LINES = {k: v for k, v in _UNSHOWN.items() if k != ord("\n")}
 
 
+# any character _UNSHOWN maps: searching for one costs a tenth of translating every
+# character, and almost no cell has one (`list` of 10,000 tickets: 73,000 cells)
+_ANY_UNSHOWN = __import__("re").compile(
+    "[" + "".join(f"\\u{c:04x}" for c in sorted(_UNSHOWN)) + "]")
+
+
 def printable(text: Any, lines: bool = True) -> str:
     """Ticket text as a terminal should show it: every control character escaped
     (`\\r`, `\\e`, `\\x07`, `\\u202e`); line breaks kept when `lines`. Ticket text comes
     from users, mail and alerts, so it must not move the cursor or recolour the screen."""
-    return str(text).translate(_UNSHOWN_LINES if lines else _UNSHOWN)
+    text = str(text)
+    if _ANY_UNSHOWN.search(text) is None:
+        return text
+    return text.translate(_UNSHOWN_LINES if lines else _UNSHOWN)
 
 
 def table(rows: Iterable[Sequence[Any]], headers: Sequence[str],
@@ -92,7 +101,8 @@ def _plain_cells(rows: list[list[Any]]) -> "list[list[tuple[str, int]]] | None":
                 return None
             if "\n" in text:
                 return None
-            cells.append((text, width(text)))
+            cells.append((text, len(text) if text.isascii() and "\x1b" not in text
+                          else width(text)))
         out.append(cells)
     return out
 
