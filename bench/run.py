@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -62,21 +63,34 @@ subprocess.run(["git", "update-ref", "refs/bench/floor-tip", out.strip().decode(
                cwd=root, check=True)
 """
 
-Sample = tuple[float, int]          # wall seconds, peak RSS KiB
+Sample = tuple[float, int, float]   # wall seconds, peak RSS KiB, CPU seconds
+
+
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def run(cmd: list[str], cwd: Path, stdin: Optional[bytes] = None,
-        ok: tuple[int, ...] = (0, 1)) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS (KiB, from /usr/bin/time) and stdout of one process."""
+        ok: tuple[int, ...] = (0, 1)) -> tuple[float, int, str, float]:
+    """Wall seconds, peak RSS (KiB, from /usr/bin/time), stdout and CPU seconds (user +
+    system, the processes it waited for included: git) of one process."""
     timed = ["/usr/bin/time", "-f", "%M", *cmd] if os.path.exists("/usr/bin/time") else cmd
+    c0 = _cpu()
     t0 = time.perf_counter()
     proc = subprocess.run(timed, cwd=cwd, capture_output=True, input=stdin)
     elapsed = time.perf_counter() - t0
+    cpu = _cpu() - c0
     err = proc.stderr.decode(errors="replace").strip().splitlines()
     rss = int(err[-1]) if timed is not cmd and err and err[-1].isdigit() else 0
     if proc.returncode not in ok:
         raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}: {err[-3:]}")
-    return elapsed, rss, proc.stdout.decode(errors="replace")
+    return elapsed, rss, proc.stdout.decode(errors="replace"), cpu
+
+
+def sample(cmd: list[str], cwd: Path, stdin: Optional[bytes] = None) -> Sample:
+    wall, rss, _, cpu = run(cmd, cwd, stdin=stdin)
+    return wall, rss, cpu
 
 
 class Bench:
@@ -94,15 +108,15 @@ class Bench:
     # ---- floors ----------------------------------------------------------
     def floor_git(self) -> Sample:
         ref = f"{self.month}/FLOOR-{random.randrange(1 << 30)}.yaml"
-        return run([PY, "-c", FLOOR_CODE, str(self.desk), ref], self.desk)[:2]
+        return sample([PY, "-c", FLOOR_CODE, str(self.desk), ref], self.desk)
 
     def floor_python(self) -> Sample:
-        return run([PY, "-c", "pass"], self.desk)[:2]
+        return sample([PY, "-c", "pass"], self.desk)
 
     def floor_show(self) -> Sample:
-        a = run([PY, "-c", "pass"], self.desk)
-        b = run(["git", "cat-file", "-p", f"HEAD:{self.some_path}"], self.desk)
-        return 2 * a[0] + b[0], max(a[1], b[1])
+        a = sample([PY, "-c", "pass"], self.desk)
+        b = sample(["git", "cat-file", "-p", f"HEAD:{self.some_path}"], self.desk)
+        return 2 * a[0] + b[0], max(a[1], b[1]), 2 * a[2] + b[2]
 
     # ---- itsmctl -------------------------------------------------------------
     def now(self) -> str:
@@ -110,28 +124,36 @@ class Bench:
         return f"{DAY}T{12 + self.minute // 60 % 12:02d}:{self.minute % 60:02d}:00+08:00"
 
     def itsm(self, actor: str, *args: str, stdin: Optional[bytes] = None) -> Sample:
-        t, rss, _ = run([EXE, "--repo", str(self.desk), "--actor", actor, "--now", self.now(),
-                         *args], self.desk, stdin=stdin)
-        return t, rss
+        return sample([EXE, "--repo", str(self.desk), "--actor", actor, "--now", self.now(),
+                       *args], self.desk, stdin=stdin)
 
     def measure(self, name: str, fn: Callable[[int], Sample],
                 floor: Optional[Callable[[], Sample]], goal: str = "",
                 limit: Optional[float] = None, mib: Optional[float] = None,
                 times: Optional[int] = None) -> None:
-        """`fn(i)` and `floor()` alternately; medians, ratio and the goal's verdict."""
+        """`fn(i)` and `floor()` alternately; medians, ratio and the goal's verdict. The
+        CPU ratio (user + system time of the processes) is beside the wall-time ratio:
+        on a shared machine other processes' load stretches wall time, not CPU time."""
         got, base, peak = [], [], 0
+        got_cpu, base_cpu = [], []
         for i in range(times or self.repeat):
             try:
-                t, rss = fn(i)
+                t, rss, cpu = fn(i)
             except RuntimeError as exc:
                 print(f"  skipped {name}: {str(exc)[:300]}", flush=True)
                 return
             got.append(t)
+            got_cpu.append(cpu)
             peak = max(peak, rss)
             if floor is not None:
-                base.append(floor()[0])
+                f = floor()
+                base.append(f[0])
+                base_cpu.append(f[2])
         med = statistics.median(got)
         ratio = med / statistics.median(base) if base else None
+        cpu_med = statistics.median(got_cpu)
+        cpu_ratio = (cpu_med / statistics.median(base_cpu)
+                     if base_cpu and statistics.median(base_cpu) > 0 else None)
         verdict = ""
         if goal:
             passed = True
@@ -144,10 +166,14 @@ class Bench:
             verdict = "yes" if passed else "no"
         row = {"measure": name, "ms": med * 1000, "mib": peak / 1024,
                "floor_ms": statistics.median(base) * 1000 if base else None,
-               "ratio": ratio, "goal": goal, "met": verdict}
+               "ratio": ratio, "goal": goal, "met": verdict, "cpu_ms": cpu_med * 1000,
+               "floor_cpu_ms": statistics.median(base_cpu) * 1000 if base_cpu else None,
+               "cpu_ratio": cpu_ratio}
         self.rows.append(row)
         print(f"  {name:<46} {med * 1000:9.1f} ms {peak / 1024:6.1f} MiB"
               + (f"  floor {row['floor_ms']:7.1f} ms  x{ratio:.2f}" if ratio else "")
+              + f"  cpu {cpu_med * 1000:7.1f} ms"
+              + (f" (floor {row['floor_cpu_ms']:.1f}, x{cpu_ratio:.2f})" if cpu_ratio else "")
               + (f"  goal {goal}: {verdict}" if goal else ""), flush=True)
 
     def fact(self, name: str, value: str, goal: str = "", met: str = "") -> None:
@@ -211,8 +237,9 @@ def months_by_volume(desk: Path) -> list[str]:
 def measure_desk(desk: Path, repeat: int) -> list[dict[str, object]]:
     b = Bench(desk, repeat)
     # a fresh clone's first command: settings applied, the ticket index built from git
-    t, rss, _ = run([EXE, "--repo", str(desk), "--actor", "alice", "list"], desk)
-    b.fact("fresh clone: first command (list)", f"{t * 1000:,.0f} ms, {rss / 1024:.0f} MiB",
+    t, rss, _, cpu = run([EXE, "--repo", str(desk), "--actor", "alice", "list"], desk)
+    b.fact("fresh clone: first command (list)",
+           f"{t * 1000:,.0f} ms, {cpu:,.1f} s CPU, {rss / 1024:.0f} MiB",
            "≤ 15 s at 100k", "yes" if t <= 15 else "no")
     split = subprocess.run(["git", "config", "--get", "core.splitIndex"], cwd=desk,
                            capture_output=True, text=True).stdout.strip()
@@ -224,7 +251,7 @@ def measure_desk(desk: Path, repeat: int) -> list[dict[str, object]]:
     rng = random.Random(7)
     rng.shuffle(ids)
     new_ids = [q["id"] for q in queue if q["status"] == "new"]
-    b.measure("--help", lambda i: run([EXE, "--help"], desk)[:2], b.floor_python,
+    b.measure("--help", lambda i: sample([EXE, "--help"], desk), b.floor_python,
               "≤ 3× python", 3)
     b.measure("note", lambda i: b.itsm("alice", "note", ids[i], "--text", f"bench note {i}"),
               b.floor_git, "≤ 2× git floor", 2)
@@ -243,7 +270,7 @@ def measure_desk(desk: Path, repeat: int) -> list[dict[str, object]]:
     b.measure("hook alertmanager, 50 alerts", lambda i: b.itsm(
         "monitor", "hook", "alertmanager", stdin=alerts_payload(50, 1000 + i)),
         b.floor_git, "≤ 3× git floor", 3)
-    b.measure("list (open queue)", lambda i: b.itsm("alice", "list")[:2], b.floor_python,
+    b.measure("list (open queue)", lambda i: b.itsm("alice", "list"), b.floor_python,
               "≤ 150 ms, ≤ 60 MiB", 0.150, 60)
     people: dict[str, int] = {}
     for q in queue:
@@ -369,21 +396,27 @@ def write(out: Path, results: dict[int, tuple[str, list[dict[str, object]]]],
              f"{header['install']}.",
              f"Load average (1, 5, 15 min) before: {header['load before']}, after: "
              f"{header['load after']}.", "",
-             "Medians of fresh processes (wall time, peak RSS); each run of a measure is "
-             "followed by a run of its floor, and the ratio is of the two medians.", ""]
+             "Medians of fresh processes (wall time, peak RSS, CPU time); each run of a "
+             "measure is followed by a run of its floor, and each ratio is of the two "
+             "medians (wall, and CPU: user + system time of the process and the git "
+             "processes it ran).", ""]
     for n, (note, rows) in results.items():
         lines += [f"## {n:,} tickets ({note})", "",
-                  "| measure | median | peak RSS | floor | ratio | goal | met |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| measure | median | peak RSS | floor | ratio | CPU | CPU floor | CPU ratio "
+                  "| goal | met |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
         for r in rows:
             if "text" in r:
-                lines.append(f"| {r['measure']} | {r['text']} | | | | {r['goal']} | "
+                lines.append(f"| {r['measure']} | {r['text']} | | | | | | | {r['goal']} | "
                              f"{r['met']} |")
                 continue
             floor = f"{r['floor_ms']:,.0f} ms" if r["floor_ms"] else ""
             ratio = f"×{r['ratio']:.2f}" if r["ratio"] else ""
+            cpu_floor = f"{r['floor_cpu_ms']:,.0f} ms" if r.get("floor_cpu_ms") else ""
+            cpu_ratio = f"×{r['cpu_ratio']:.2f}" if r.get("cpu_ratio") else ""
             lines.append(f"| {r['measure']} | {r['ms']:,.0f} ms | {r['mib']:.0f} MiB | "
-                         f"{floor} | {ratio} | {r['goal']} | {r['met']} |")
+                         f"{floor} | {ratio} | {r['cpu_ms']:,.0f} ms | {cpu_floor} | "
+                         f"{cpu_ratio} | {r['goal']} | {r['met']} |")
         lines.append("")
     out.write_text("\n".join(lines) + NOTES)
     print(f"wrote {out}")
