@@ -343,11 +343,9 @@ def prepare(source: Optional[Path], n: int, work: Path, uniform: bool) -> tuple[
         if made.exists():
             shutil.rmtree(made)
         t0 = time.perf_counter()
-        try:
-            generate(made, n, uniform=uniform)  # type: ignore[call-arg]
-        except TypeError:
-            generate(made, n)
-        note = f"generated {n:,} tickets in {time.perf_counter() - t0:,.0f} s"
+        stats = generate(made, n, uniform=uniform)
+        note = (f"generated {n:,} tickets, {stats['commits']:,} commits in "
+                f"{time.perf_counter() - t0:,.0f} s" + (", --uniform" if uniform else ""))
         source = made
     else:
         note = f"desk {source}"
