@@ -319,8 +319,8 @@ def install_kind() -> str:
                            env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
                            ).stdout.strip()
     if "site-packages" in where and "__editable__" not in where:
-        return f"regular install ({where})"
-    return f"editable or source tree ({where})"
+        return "regular install (site-packages)"
+    return "editable install or source tree"
 
 
 def load() -> str:
@@ -348,7 +348,7 @@ def prepare(source: Optional[Path], n: int, work: Path, uniform: bool) -> tuple[
                 f"{time.perf_counter() - t0:,.0f} s" + (", --uniform" if uniform else ""))
         source = made
     else:
-        note = f"desk {source}"
+        note = f"desk {source.name}"        # no machine's paths in the results
     subprocess.run(["git", "clone", "-q", str(source), str(desk)], check=True)
     subprocess.run(["git", "remote", "remove", "origin"], cwd=desk, check=True)
     return desk, note
