@@ -47,6 +47,7 @@ class Remote:
     desk: Desk
     name: str
     offline: bool = False
+    refusal: str = ""               # what the remote said about the last push it refused
 
     @property
     def branch(self) -> str:
@@ -67,14 +68,18 @@ class Remote:
             return None
         return self.desk.read_ref(self.tracking) or ""
 
-    def push(self) -> str:
-        """Push HEAD: 'pushed', 'rejected' (the remote moved) or 'offline'."""
+    def push(self, commit: Optional[str] = None) -> str:
+        """Push commit (HEAD by default): 'pushed', 'rejected' (the remote moved, or
+        refused it: see `refusal`) or 'offline'. The tracking ref follows what was pushed."""
+        commit = commit or self.desk.head() or "HEAD"
         res = git.call(self.desk.root, "push", "--quiet", "--porcelain", self.name,
-                       f"HEAD:refs/heads/{self.branch}", timeout=NETWORK_TIMEOUT)
-        if res.code == 0:
-            git.run(self.desk.root, "update-ref", self.tracking, "HEAD", check=False)
-            return "pushed"
+                       f"{commit}:refs/heads/{self.branch}", timeout=NETWORK_TIMEOUT)
         out = (res.out + res.err).decode("utf-8", "replace")
+        self.refusal = next((line.strip() for line in out.splitlines()
+                             if line.startswith(("!", "remote:", "error:"))), res.last_error())
+        if res.code == 0:
+            git.run(self.desk.root, "update-ref", self.tracking, commit, check=False)
+            return "pushed"
         if any(word in out for word in ("rejected", "non-fast-forward", "fetch first")):
             return "rejected"
         return "offline"

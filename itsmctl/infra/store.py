@@ -181,7 +181,8 @@ class Desk:
                 input=b"".join(p.encode() + b"\0" for p in paths))
 
     def commit(self, files: dict[str, Optional[bytes]], message: str, author: Author,
-               when: datetime, parent: Optional[str]) -> str:
+               when: datetime, parent: Optional[str], committer: Optional[Author] = None,
+               committed: Optional[datetime] = None, ref: Optional[str] = None) -> str:
         """One commit of exactly these paths on top of parent; then the work tree (G1, G2).
 
         fast-import builds the commit from the parent's trees and the changed paths and
@@ -189,15 +190,21 @@ class Desk:
         compare-and-swap on the branch. The journal names the paths until the work tree
         and index match the commit, so a process killed in between is finished by the
         next one (see _recover).
+
+        A rebase onto a fresh remote tip (infra/rebase.py) makes its commits here too,
+        keeping the committer and time it is given, on a scratch `ref` of its own: the
+        branch, work tree and index are then left alone (Desk.move moves them after).
         """
-        ref = self.branch_ref()
+        scratch = ref is not None
+        ref = ref or self.branch_ref()
         stamp = _git_time(when)
-        committed = _git_time(datetime.now(timezone.utc))
+        committed_at = _git_time(committed or datetime.now(timezone.utc))
         msg = message.encode()
         who = f"{author.name} <{author.email}>".encode()
+        by = who if committer is None else f"{committer.name} <{committer.email}>".encode()
         out = [b"commit " + ref.encode() + b"\nmark :1\n",
                b"author " + who + b" " + stamp + b"\n",
-               b"committer " + who + b" " + committed + b"\n",
+               b"committer " + by + b" " + committed_at + b"\n",
                b"data %d\n" % len(msg), msg, b"\n"]
         if parent:
             out.append(b"from " + parent.encode() + b"\n")
@@ -208,6 +215,12 @@ class Desk:
                 out.append(b"M 100644 inline " + rel.encode() + b"\ndata %d\n" % len(data))
                 out += [data, b"\n"]
         out.append(b"get-mark :1\ndone\n")
+        if scratch:
+            res = git.FastImport(self.root, b"".join(out)).finish()
+            sha = res.out.strip().decode()
+            if res.code != 0 or self.read_ref(ref) != sha:
+                raise GitError(f"git fast-import failed: {res.last_error()}")
+            return sha
         self.state.mkdir(parents=True, exist_ok=True)
         journal = self.state / "journal"
         write_atomic(journal, json.dumps(sorted(files)).encode())

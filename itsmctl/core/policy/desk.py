@@ -20,6 +20,9 @@ class DeskConfig(Model):
     requirement_link: Literal["close", "wait"] = "close"
     lock_timeout: float = 60.0  # seconds a command waits for the desk lock before exit 5 (G3)
     remote: Optional[str] = None  # git remote pulled before and pushed after every command (G4)
+    # seconds between two pushes of one clone (G4): commands that commit meanwhile share
+    # the next push, so a storm of hook calls pushes at most once per interval; 0: at once
+    push_interval: float = Field(default=1.0, ge=0, le=60)
 
 
 class Codes(Model):

@@ -1,0 +1,290 @@
+"""Getting this clone's commits onto the remote (G4), for the write path and `sync`.
+
+A command commits locally under the desk lock, then waits here until a push carries its
+commit. One process of the clone talks to the remote at a time (net.lock); it pushes
+everything the clone has committed, so commands that commit while a push is in flight
+ride on the next one, and pushes are at least `push_interval` apart. A rejected push is
+followed by a fetch and `integrate`: local commits whose files (and whatever their
+decisions read) the new remote commits did not touch are made again on the new tip with
+git plumbing (infra/rebase.py), without running anything again; a commit whose ticket or
+config changed meanwhile is dropped, and its command decides again on the fresh state
+(rules re-checked), or, when its process is gone (offline work, a killed command), its
+recorded use case is run again as `sync` does. Bookkeeping: infra/outgoing.py.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import TYPE_CHECKING, Optional
+
+from itsmctl.app.session import Session
+from itsmctl.errors import ConcurrencyError, GitError
+from itsmctl.infra import rebase
+from itsmctl.infra.outgoing import Entry, Outgoing, alive, net_lock
+
+if TYPE_CHECKING:
+    from itsmctl.infra.remote import Remote
+
+FRESH = 2.0             # seconds a fetch or push of this clone counts as a recent pull
+ROUNDS = 60             # rejected pushes in a row before exit 5 (the commit stays local)
+CONFIG_CHANGED = "config/ changed meanwhile"
+
+
+class Dropped(Exception):
+    """What arrived from the remote changed what this commit's decision read: decide again."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(why)
+        self.why = why
+
+    @property
+    def config(self) -> bool:
+        return self.why == CONFIG_CHANGED
+
+
+def prepare(session: Session, remote: "Remote", force: bool = False) -> bool:
+    """Before deciding: the branch holds a recent remote tip (G4 'pull before'). A fetch
+    by any process of this clone in the last FRESH seconds will do unless forced.
+    True when this call fetched."""
+    desk, out = session.desk, Outgoing(session.desk)
+    if not force and out.age("fetched") < FRESH:
+        tracking, head = desk.read_ref(remote.tracking), desk.head()
+        if not tracking or tracking == head or remote.is_ancestor(tracking, head):
+            return False
+    timeout = session.policy.desk.lock_timeout
+    with net_lock(desk, timeout):
+        recover(session, remote)
+        fetched = force or out.age("fetched") >= FRESH
+        tip = remote.fetch() if fetched else desk.read_ref(remote.tracking)
+        if tip is None:
+            return False                                # offline: decide on what we have
+        if fetched:
+            out.touch("fetched")
+        with desk.lock(timeout):
+            integrate(session, remote, tip, "")
+    return fetched
+
+
+def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
+    """Wait until a push of this clone carries the commit; its sha on the remote (or
+    here, offline). Raises Dropped when it must be decided again."""
+    desk, out = session.desk, Outgoing(session.desk)
+    timeout = session.policy.desk.lock_timeout
+    rounds, pace = 0, True
+    while True:
+        entry = out.read().find(token)
+        if entry is None:
+            sha = _lost(session, remote, token, sha)
+            continue
+        sha = entry.sha
+        if entry.state == "landed":
+            out.forget(token)
+            return sha
+        if entry.state == "dropped":
+            out.forget(token)
+            raise Dropped(entry.why)
+        if pace:
+            _pace(session, out, token)
+            pace = False
+        with net_lock(desk, timeout):
+            recover(session, remote)
+            entry = out.read().find(token)
+            if entry is None or entry.state != "local":
+                continue
+            if remote.offline:
+                return _offline(session, remote, out, token, entry.sha, "unreachable")
+            head, base = desk.head(), desk.read_ref(remote.tracking)
+            assert head is not None
+            outcome = remote.push(head)
+            out.touch("pushed")
+            if outcome == "pushed":
+                out.touch("fetched")
+                out.landed(_between(session, base, head))
+                continue
+            if outcome == "offline":
+                return _offline(session, remote, out, token, entry.sha, "failed")
+            tip = remote.fetch()
+            if tip is None:
+                return _offline(session, remote, out, token, entry.sha, "failed")
+            out.touch("fetched")
+            if tip == (base or "") and remote.is_ancestor(tip, head):
+                out.disown(token)
+                raise GitError(f"{remote.name} refused the push: {remote.refusal}; the "
+                               "commit stays here until that is settled (`itsmctl sync`)")
+            rounds += 1
+            if rounds > ROUNDS:
+                out.disown(token)
+                raise ConcurrencyError(
+                    f"{remote.name} kept moving: {ROUNDS} pushes rejected in a row (G4); "
+                    "committed here, `itsmctl sync` pushes it", rule="G4")
+            with desk.lock(timeout):
+                integrate(session, remote, tip, token)
+        if rounds > 2:          # clones that lost the same race should not meet again at once
+            time.sleep(random.uniform(0, min(1.0, 0.01 * 2 ** rounds)))
+
+
+def _pace(session: Session, out: Outgoing, token: str) -> None:
+    """A push of this clone went less than push_interval ago and other commands are under
+    way here: wait for the interval, so that their commits ride on the same push. A
+    command alone (a script, a person) pushes at once."""
+    interval = session.policy.desk.push_interval
+    while out.age("pushed") < interval and out.others(token):
+        time.sleep(min(0.05, max(0.0, interval - out.age("pushed"))))
+
+
+def _offline(session: Session, remote: "Remote", out: Outgoing, token: str, sha: str,
+             how: str) -> str:
+    session.say(f"offline: {'push to ' if how == 'failed' else ''}{remote.name} {how}; "
+                "committed locally, run `itsmctl sync` to push")
+    out.disown(token)
+    return sha
+
+
+def _lost(session: Session, remote: "Remote", token: str, sha: str) -> str:
+    """The entry went away (outgoing.json removed by hand): find the commit again."""
+    desk = session.desk
+    if remote.is_ancestor(sha, desk.read_ref(remote.tracking)):
+        Outgoing(desk).add(Entry(sha, token, state="landed"))
+    elif remote.is_ancestor(sha, desk.head()):
+        Outgoing(desk).add(Entry(sha, token))
+    else:
+        raise Dropped("its commit is no longer on the branch")
+    return sha
+
+
+def _between(session: Session, base: Optional[str], head: str) -> set[str]:
+    from itsmctl.infra import git
+
+    rng = f"{base}..{head}" if base else head
+    return set(git.run(session.root, "rev-list", rng).decode().split())
+
+
+# ---- integrate: the branch on top of a fetched tip ------------------------------------------
+
+def integrate(session: Session, remote: "Remote", tip: Optional[str], mine: str) -> list[str]:
+    """Under the net and desk locks: bring the branch on top of tip, rebasing local
+    commits with plumbing where nothing they depend on changed; what could not be
+    applied (a replayed command refused), one line each."""
+    desk = session.desk
+    head = desk.head()
+    if tip and head != tip and not remote.is_ancestor(tip, head):
+        if head is None or remote.is_ancestor(head, tip):
+            rebase.move(desk, head, tip)
+        else:
+            _rebase(session, head, tip, mine)
+    return _replay(session, remote)
+
+
+def _rebase(session: Session, head: str, tip: str, mine: str) -> None:
+    desk, out = session.desk, Outgoing(session.desk)
+    commits = rebase.local_commits(desk, tip, head)
+    incoming = rebase.changed_paths(desk, rebase.merge_base(desk, head, tip), tip)
+    entries = out.read().by_sha()
+    dirty = set(incoming)
+    config = any(p.startswith("config/") for p in incoming)
+    texts: list[bytes] = []
+    rebase.start(desk)
+    parent, moves, why, replay = tip, {}, {}, []
+    for commit in commits:
+        entry = entries.get(commit.sha)
+        reason = _conflict(session, commit, entry, dirty, config, incoming, texts)
+        new = rebase.remake(desk, commit, parent) if reason is None else None
+        if new is not None:
+            moves[commit.sha], parent = new, new
+            continue
+        dirty |= commit.paths
+        moves[commit.sha], why[commit.sha] = "", reason or "cannot be made again unchanged"
+        if not (entry and entry.token and (entry.token == mine or alive(desk, entry.token))):
+            replay.append(commit.sha)
+    with out.edit() as queue:
+        queue.pending = {"from": head, "to": parent, "moves": moves, "why": why,
+                         "replay": replay}
+    rebase.move(desk, head, parent)
+    _apply(out)
+    rebase.start(desk)
+
+
+def _conflict(session: Session, commit: rebase.Local, entry: Optional[Entry], dirty: set[str],
+              config: bool, incoming: dict[str, str], texts: list[bytes]) -> Optional[str]:
+    """Why the commit cannot simply move onto the new tip, or None."""
+    if config:
+        return CONFIG_CHANGED
+    reads = commit.paths | set(entry.reads if entry else ())
+    hit = sorted(reads & dirty)
+    if hit:
+        return f"{hit[0]} changed meanwhile"
+    if entry and entry.watch:
+        if not texts:               # the new tickets that arrived, read once
+            from itsmctl.infra import git
+
+            blobs = [b for p, b in incoming.items() if p.startswith("tickets/")
+                     and b != rebase.DELETED]
+            texts += git.cat_batch(session.root, blobs).values() if blobs else [b""]
+        if any(w.encode() in text for w in entry.watch for text in texts):
+            return "a ticket for the same alert arrived meanwhile"
+    return None
+
+
+def _apply(out: Outgoing) -> None:
+    """The branch moved: entries follow their commits; dropped ones are told or replayed."""
+    with out.edit() as queue:
+        pending = queue.pending
+        if pending is None:
+            return
+        moves, why, replay = pending["moves"], pending["why"], set(pending["replay"])
+        for entry in queue.entries:
+            new = moves.get(entry.sha)
+            if new:
+                entry.sha = new
+            elif new == "":
+                entry.state = "replay" if entry.sha in replay else "dropped"
+                entry.why, entry.at = why.get(entry.sha, ""), time.time()
+        known = {e.sha for e in queue.entries}
+        queue.entries += [Entry(sha, state="replay", at=time.time())
+                          for sha in pending["replay"] if sha not in known]
+        queue.pending = None
+
+
+def recover(session: Session, remote: "Remote") -> None:
+    """Under the net lock: finish or forget a rebase whose process died midway."""
+    out = Outgoing(session.desk)
+    pending = out.read().pending
+    if pending is None:
+        return
+    head = session.desk.head()
+    if head == pending["to"] or remote.is_ancestor(pending["to"], head):
+        _apply(out)
+    else:
+        with out.edit() as queue:
+            queue.pending = None
+
+
+def _replay(session: Session, remote: "Remote") -> list[str]:
+    """Commits dropped with nobody waiting for them: their recorded use case again (or a
+    cherry-pick), as `sync` does; what no longer applies is reported and left out."""
+    from itsmctl.app.replay import recorded_call, run_again
+    from itsmctl.infra.remote import LocalCommit
+
+    out = Outgoing(session.desk)
+    todo = [e for e in out.read().entries if e.state == "replay"]
+    failed = []
+    for entry in todo:
+        found = rebase.local_commits(session.desk, entry.sha + "^", entry.sha)
+        if not found:
+            continue
+        commit = found[0]
+        record = recorded_call(LocalCommit(commit.sha, commit.subject, commit.trailers))
+        if record is not None:
+            error = run_again(session, record)
+        else:
+            error = None if remote.cherry_pick(commit.sha) else \
+                "conflicts with changes made meanwhile"
+        with out.edit() as queue:
+            queue.entries = [e for e in queue.entries if e.sha != entry.sha]
+        if error:
+            failed.append(f"{commit.subject}: {error}")
+            session.say(f"sync: not applied: {commit.subject}: {error}")
+        else:
+            session.say(f"sync: replayed {commit.subject}")
+    return failed
