@@ -1,0 +1,47 @@
+"""SPEC 13, no tracebacks: output into a pipe whose reader went away (`itsmctl … | head`)
+ends quietly with exit 0, buffered or not; what is still buffered goes to /dev/null."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def env(buffered: bool) -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if not k.startswith("ITSMCTL_")}
+    out.pop("PYTHONUNBUFFERED", None)
+    if not buffered:
+        out["PYTHONUNBUFFERED"] = "1"
+    return out
+
+
+@pytest.mark.parametrize("buffered", [True, False])
+@pytest.mark.parametrize("args", [["--version"], ["--help"], ["--actor", "alice", "list"],
+                                  ["--actor", "alice", "--json", "show", "INC"]])
+def test_writing_into_a_pipe_nobody_reads_is_quiet(desk: Path, args: list[str],
+                                                    buffered: bool) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)                  # the reader is gone before anything is written
+    try:
+        done = subprocess.run([sys.executable, "-m", "itsmctl", "--repo", str(desk), *args],
+                              stdout=write_end, stderr=subprocess.PIPE, env=env(buffered),
+                              timeout=60)
+    finally:
+        os.close(write_end)
+    err = done.stderr.decode()
+    if args[-2:] == ["show", "INC"]:            # an error still reports on stderr
+        assert done.returncode == 3 and "Traceback" not in err
+        return
+    assert done.returncode == 0 and err == ""
+
+
+def test_version_into_head_prints_no_traceback(desk: Path) -> None:
+    command = f"{shlex.quote(sys.executable)} -m itsmctl --version | head -2"
+    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True,
+                          env=env(True), timeout=60)
+    assert done.stdout.startswith("itsmctl, version ") and done.stderr == ""
