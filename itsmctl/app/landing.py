@@ -101,6 +101,9 @@ def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
             if outcome == "pushed":
                 out.touch("fetched")
                 out.landed(_between(session, base, head))
+                mine = out.read().find(token)
+                if mine is not None and mine.state == "local":
+                    _lost(session, remote, token, mine.sha)     # not on the branch any more
                 continue
             if outcome == "offline":
                 return _offline(session, remote, out, token, entry.sha, "failed")
@@ -142,12 +145,14 @@ def _offline(session: Session, remote: "Remote", out: Outgoing, token: str, sha:
 
 
 def _lost(session: Session, remote: "Remote", token: str, sha: str) -> str:
-    """The entry went away (outgoing.json removed by hand): find the commit again."""
-    desk = session.desk
+    """The entry went away (outgoing.json removed by hand), or a push did not carry the
+    commit (the branch was reset by hand): find the commit again, or decide again."""
+    desk, out = session.desk, Outgoing(session.desk)
+    out.forget(token)
     if remote.is_ancestor(sha, desk.read_ref(remote.tracking)):
-        Outgoing(desk).add(Entry(sha, token, state="landed"))
+        out.add(Entry(sha, token, state="landed"))
     elif remote.is_ancestor(sha, desk.head()):
-        Outgoing(desk).add(Entry(sha, token))
+        out.add(Entry(sha, token))
     else:
         raise Dropped("its commit is no longer on the branch")
     return sha
@@ -184,25 +189,35 @@ def _rebase(session: Session, head: str, tip: str, mine: str) -> None:
     dirty = set(incoming)
     config = any(p.startswith("config/") for p in incoming)
     texts: list[bytes] = []
-    rebase.start(desk)
-    parent, moves, why, replay = tip, {}, {}, []
-    for commit in commits:
+    kept, why, replay = [], {}, []
+
+    def drop(commit: rebase.Local, reason: str) -> None:
+        """Its process decides again; with nobody waiting, its use case runs again."""
         entry = entries.get(commit.sha)
-        reason = _conflict(session, commit, entry, dirty, config, incoming, texts)
-        new = rebase.remake(desk, commit, parent) if reason is None else None
-        if new is not None:
-            moves[commit.sha], parent = new, new
-            continue
-        dirty |= commit.paths
-        moves[commit.sha], why[commit.sha] = "", reason or "cannot be made again unchanged"
+        why[commit.sha] = reason
         if not (entry and entry.token and (entry.token == mine or alive(desk, entry.token))):
             replay.append(commit.sha)
+
+    for commit in commits:
+        reason = _conflict(session, commit, entries.get(commit.sha), dirty, config, incoming,
+                           texts)
+        if reason is None and rebase.remakeable(commit):
+            kept.append(commit)
+            continue
+        dirty |= commit.paths
+        drop(commit, reason or "cannot be made again unchanged")
+    made = rebase.remake(desk, kept, tip)
+    if made is None:                    # not the same commits: decide all of them again
+        for commit in kept:
+            drop(commit, "cannot be made again unchanged")
+        kept, made = [], []
+    moves = {c.sha: "" for c in commits} | {c.sha: new for c, new in zip(kept, made)}
+    new_head = made[-1] if made else tip
     with out.edit() as queue:
-        queue.pending = {"from": head, "to": parent, "moves": moves, "why": why,
+        queue.pending = {"from": head, "to": new_head, "moves": moves, "why": why,
                          "replay": replay}
-    rebase.move(desk, head, parent)
+    rebase.move(desk, head, new_head)
     _apply(out)
-    rebase.start(desk)
 
 
 def _conflict(session: Session, commit: rebase.Local, entry: Optional[Entry], dirty: set[str],

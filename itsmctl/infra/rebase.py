@@ -121,43 +121,42 @@ def _ident(raw: bytes) -> tuple[Author, datetime]:
 
 def remakeable(commit: Local) -> bool:
     """A plain single-parent commit of regular files that Desk.commit can make again."""
+    try:
+        commit.message.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
     return (len(commit.parents) == 1 and set(commit.header) <= SIGNED_OR_NOT
             and all(mode in ("100644", "000000") for mode, _ in commit.changes.values()))
 
 
-def start(desk: Desk) -> None:
-    """Drop what an earlier rebase left on the scratch ref."""
+def remake(desk: Desk, commits: list[Local], tip: str) -> Optional[list[str]]:
+    """The commits made again, in order, on tip (on the scratch ref), then verified
+    against the originals; their new shas, or None when any differs (nothing moved)."""
     git.call(desk.root, "update-ref", "-d", SCRATCH)
-
-
-def remake(desk: Desk, commit: Local, parent: str) -> Optional[str]:
-    """The commit made again on parent (on the scratch ref), verified; None when it
-    cannot be made the same (then it is run again or cherry-picked instead)."""
-    if not remakeable(commit):
+    blobs = sorted({blob for c in commits for _, blob in c.changes.values() if blob != DELETED})
+    content = git.cat_batch(desk.root, blobs) if blobs else {}
+    parent, made = tip, []
+    for commit in commits:
+        files: dict[str, Optional[bytes]] = {
+            path: None if blob == DELETED else content[blob]
+            for path, (_, blob) in commit.changes.items()}
+        author, when = _ident(commit.header["author"])
+        committer, committed = _ident(commit.header["committer"])
+        parent = desk.commit(files, commit.message.decode("utf-8"), author, when, parent,
+                             committer=committer, committed=committed, ref=SCRATCH)
+        made.append(parent)
+    again = local_commits(desk, tip, parent) if made else []
+    if [c.sha for c in again] != made or not all(
+            _same(old, new) for old, new in zip(commits, again)):
         return None
-    blobs = {blob for _, blob in commit.changes.values() if blob != DELETED}
-    content = git.cat_batch(desk.root, sorted(blobs)) if blobs else {}
-    files: dict[str, Optional[bytes]] = {}
-    for path, (_, blob) in commit.changes.items():
-        files[path] = None if blob == DELETED else content[blob]
-    author, when = _ident(commit.header["author"])
-    committer, committed = _ident(commit.header["committer"])
-    try:
-        message = commit.message.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    new = desk.commit(files, message, author, when, parent, committer=committer,
-                      committed=committed, ref=SCRATCH)
-    return new if _same(desk, commit, new, parent) else None
+    return made
 
 
-def _same(desk: Desk, commit: Local, new: str, parent: str) -> bool:
+def _same(old: Local, new: Local) -> bool:
     """The new commit changes what the original changed, by the same people, same words."""
-    (again,) = local_commits(desk, parent, new)
-    return (again.parents == [parent] and again.changes == commit.changes
-            and again.message == commit.message
-            and {k: again.header.get(k) for k in ("author", "committer")} ==
-            {k: commit.header.get(k) for k in ("author", "committer")})
+    return (new.changes == old.changes and new.message == old.message
+            and new.header.get("author") == old.header.get("author")
+            and new.header.get("committer") == old.header.get("committer"))
 
 
 def move(desk: Desk, old: Optional[str], new: str) -> None:

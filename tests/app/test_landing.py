@@ -211,3 +211,24 @@ def test_G4_the_commit_is_the_remote_one_and_the_clone_clean_after_a_burst(two):
     assert all(f"{tid}: note" in log for tid in ids)
     assert subprocess.run(["git", "status", "--porcelain"], cwd=b, capture_output=True,
                           text=True).stdout == ""
+
+
+def test_G4_a_hand_commit_plumbing_cannot_make_again_is_cherry_picked(two):
+    """An executable script committed by hand in b is not a plain file commit: when the
+    remote moved, it is cherry-picked onto the new tip; b's own command moves as it is."""
+    remote, a, b = two
+    mine = lifecycle.open_ticket(session(a), intake("b's ticket"))
+    other = lifecycle.open_ticket(session(a), intake("a's ticket"))
+    git(b, "pull", "-q")
+    script = b / "contrib" / "hand.sh"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text("#!/bin/sh\necho hand\n")
+    script.chmod(0o755)
+    git(b, "add", "contrib/hand.sh")
+    git(b, "commit", "-qm", "a script added by hand")
+    lifecycle.note(session(a), other.id, text="a moves on")
+    lifecycle.note(session(b), mine.id, text="b's note")
+    log = git(remote, "log", "--format=%s", "main").splitlines()
+    assert log[:2] == [f"{mine.id}: note by alice", "a script added by hand"]
+    assert git(remote, "ls-tree", "main", "contrib/hand.sh").split()[0] == "100755"
+    assert git(b, "status", "--porcelain") == ""
