@@ -43,11 +43,12 @@ class Dropped(Exception):
         return self.why == CONFIG_CHANGED
 
 
-def prepare(session: Session, remote: "Remote", force: bool = False) -> bool:
-    """Before deciding: the branch holds a recent remote tip (G4 'pull before'). A fetch
-    by any process of this clone in the last FRESH seconds will do unless forced.
-    True when this call fetched."""
+def prepare(session: Session, remote: "Remote", token: str, force: bool = False) -> bool:
+    """Before deciding: the branch holds a recent remote tip (G4 'pull before'). While
+    other commands of this clone are writing, a fetch one of them made in the last FRESH
+    seconds will do; a command alone always fetches. True when this call fetched."""
     desk, out = session.desk, Outgoing(session.desk)
+    force = force or not out.others(token)
     if not force and out.age("fetched") < FRESH:
         tracking, head = desk.read_ref(remote.tracking), desk.head()
         if not tracking or tracking == head or remote.is_ancestor(tracking, head):

@@ -101,7 +101,7 @@ def sweep(session: Session, retry: bool = True) -> SweepOutcome:
             tx.message = message(outcome.actions, tickets, outcome.retried)
         return outcome
 
-    outcome, sha = written(session, decide)
+    outcome, sha = written(session, decide, fresh=True)     # it sends (N3): pull first
     outcome.commit = sha
     return outcome
 

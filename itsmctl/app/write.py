@@ -175,13 +175,16 @@ def write(session: Session, decide: Decide[R]) -> R:
     return written(session, decide)[0]
 
 
-def written(session: Session, decide: Decide[R]) -> tuple[R, Optional[str]]:
-    """`write`, and the commit it made (None when the decision changed nothing)."""
+def written(session: Session, decide: Decide[R],
+            fresh: bool = False) -> tuple[R, Optional[str]]:
+    """`write`, and the commit it made (None when the decision changed nothing).
+    `fresh`: the decision acts outside the desk (the sweep sends notifications), so it
+    always pulls first instead of sharing a fetch another command just made."""
     remote = session.remote
     if remote is None:
         result, saved, sha = _attempt(session, decide, None)
     else:
-        result, saved, sha = _pushed(session, remote, decide)
+        result, saved, sha = _pushed(session, remote, decide, fresh)
     if saved:
         from itsmctl.app.deliver import deliver
 
@@ -189,8 +192,8 @@ def written(session: Session, decide: Decide[R]) -> tuple[R, Optional[str]]:
     return result, sha
 
 
-def _pushed(session: Session, remote: "Remote",
-            decide: Decide[R]) -> tuple[R, list["Ticket"], Optional[str]]:
+def _pushed(session: Session, remote: "Remote", decide: Decide[R],
+            fresh: bool) -> tuple[R, list["Ticket"], Optional[str]]:
     """Decide and commit here, then land the commit on the remote (app/landing.py)."""
     from itsmctl.app.landing import Dropped, land, prepare
     from itsmctl.errors import NotFound, NotPermitted, RuleViolation
@@ -198,14 +201,14 @@ def _pushed(session: Session, remote: "Remote",
 
     with owner(session.desk) as token:
         for run in range(RETRIES + 1):
-            fetched = prepare(session, remote)
+            fetched = prepare(session, remote, token, force=fresh)
             try:
                 result, saved, sha = _attempt(session, decide, token)
             except (RuleViolation, NotPermitted, NotFound):
                 if fetched or remote.offline:
                     raise
                 # refused on a view up to FRESH seconds old: refuse only on the remote's
-                prepare(session, remote, force=True)
+                prepare(session, remote, token, force=True)
                 result, saved, sha = _attempt(session, decide, token)
             if sha is None:
                 return result, saved, None
