@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 FRESH = 2.0             # seconds a fetch or push of this clone counts as a recent pull
 ROUNDS = 60             # rejected pushes in a row before exit 5 (the commit stays local)
+DOWN = 10.0             # seconds an unreachable remote is not tried again by this clone
+KEPT = "committed here, `itsmctl sync` pushes it"
 CONFIG_CHANGED = "config/ changed meanwhile"
 
 
@@ -56,9 +58,13 @@ def prepare(session: Session, remote: "Remote", token: str, force: bool = False)
     timeout = session.policy.desk.lock_timeout
     with net_lock(desk, timeout):
         recover(session, remote)
+        if _down(out, token):
+            remote.offline = True
+            return False
         fetched = force or out.age("fetched") >= FRESH
         tip = remote.fetch() if fetched else desk.read_ref(remote.tracking)
         if tip is None:
+            out.touch("unreachable")
             return False                                # offline: decide on what we have
         if fetched:
             out.touch("fetched")
@@ -88,12 +94,12 @@ def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
         if pace:
             _pace(session, out, token)
             pace = False
-        with net_lock(desk, timeout):
+        with net_lock(desk, timeout, KEPT):
             recover(session, remote)
             entry = out.read().find(token)
             if entry is None or entry.state != "local":
                 continue
-            if remote.offline:
+            if remote.offline or _down(out, token):
                 return _offline(session, remote, out, token, entry.sha, "unreachable")
             head, base = desk.head(), desk.read_ref(remote.tracking)
             assert head is not None
@@ -121,7 +127,7 @@ def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
                 out.disown(token)
                 raise ConcurrencyError(
                     f"{remote.name} kept moving: {ROUNDS} pushes rejected in a row (G4); "
-                    "committed here, `itsmctl sync` pushes it", rule="G4")
+                    + KEPT, rule="G4")
             with desk.lock(timeout):
                 integrate(session, remote, tip, token)
         if rounds > 2:          # clones that lost the same race should not meet again at once
@@ -137,8 +143,17 @@ def _pace(session: Session, out: Outgoing, token: str) -> None:
         time.sleep(min(0.05, max(0.0, interval - out.age("pushed"))))
 
 
+def _down(out: Outgoing, token: str) -> bool:
+    """Did this clone find the remote unreachable lately (and not reach it since), while
+    other commands are writing here? Then they do not each wait for the network; a
+    command alone always tries."""
+    return out.age("unreachable") < min(DOWN, out.age("fetched")) and out.others(token)
+
+
 def _offline(session: Session, remote: "Remote", out: Outgoing, token: str, sha: str,
              how: str) -> str:
+    if how == "failed":
+        out.touch("unreachable")
     session.say(f"offline: {'push to ' if how == 'failed' else ''}{remote.name} {how}; "
                 "committed locally, run `itsmctl sync` to push")
     out.disown(token)

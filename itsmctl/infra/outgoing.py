@@ -140,14 +140,14 @@ class Outgoing:
 
 
 @contextmanager
-def net_lock(desk: Desk, timeout: float) -> Iterator[None]:
+def net_lock(desk: Desk, timeout: float, then: str = "try again") -> Iterator[None]:
     """One fetch or push (and the rebase between them) at a time from this clone."""
     desk.state.mkdir(parents=True, exist_ok=True)
     fd = os.open(desk.state / "net.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
         if not flock_within(fd, timeout):
             raise ConcurrencyError(f"another itsmctl has been talking to the remote for over "
-                                   f"{timeout:g}s (G4); try again", rule="G4")
+                                   f"{timeout:g}s (G4); {then}", rule="G4")
         yield
     finally:
         os.close(fd)

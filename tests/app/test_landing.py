@@ -13,7 +13,7 @@ from itsmctl.app import lifecycle, sync
 from itsmctl.app.write import Tx, write
 from itsmctl.core import workflow
 from itsmctl.errors import ConcurrencyError, GitError
-from itsmctl.infra.outgoing import Outgoing
+from itsmctl.infra.outgoing import Outgoing, owner
 from tests.app.helpers import committed, git, intake, session, shared_remote
 from tests.helpers import make_desk
 
@@ -232,3 +232,28 @@ def test_G4_a_hand_commit_plumbing_cannot_make_again_is_cherry_picked(two):
     assert log[:2] == [f"{mine.id}: note by alice", "a script added by hand"]
     assert git(remote, "ls-tree", "main", "contrib/hand.sh").split()[0] == "100755"
     assert git(b, "status", "--porcelain") == ""
+
+
+def test_G4_a_remote_found_unreachable_is_not_tried_again_at_once(two, monkeypatch):
+    """Hook calls during an outage do not each wait for the network: after one command
+    found the remote unreachable, the next ones commit here at once (offline, exit 0);
+    `sync` pushes them all when it is back."""
+    from itsmctl.infra.remote import Remote
+
+    remote, a, b = two
+    git(b, "remote", "set-url", "origin", str(remote.parent / "nowhere.git"))
+    tried: list[str] = []
+    for name in ("fetch", "push"):
+        real = getattr(Remote, name)
+        monkeypatch.setattr(Remote, name, lambda self, *args, _real=real, _name=name: (
+            tried.append(_name), _real(self, *args))[1])
+    first = session(b)
+    lifecycle.open_ticket(first, intake("one"))
+    assert tried and any("offline" in m for m in first.messages)
+    tried.clear()
+    second = session(b)
+    with owner(second.desk):                     # another hook call is writing meanwhile
+        lifecycle.open_ticket(second, intake("two"))
+    assert tried == [] and any("offline" in m for m in second.messages)
+    git(b, "remote", "set-url", "origin", str(remote))
+    assert sync.sync(session(b)).pushed == 2
