@@ -130,8 +130,8 @@ def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
                     + KEPT, rule="G4")
             with desk.lock(timeout):
                 integrate(session, remote, tip, token)
-        if rounds > 2:          # clones that lost the same race should not meet again at once
-            time.sleep(random.uniform(0, min(1.0, 0.01 * 2 ** rounds)))
+        if rounds:              # clones that lost the same race should not meet again at once
+            time.sleep(random.uniform(0, min(1.0, 0.05 * 2 ** rounds)))
 
 
 def _pace(session: Session, out: Outgoing, token: str) -> None:
