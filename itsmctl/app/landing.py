@@ -301,18 +301,25 @@ def _replay(session: Session, remote: "Remote") -> list[str]:
     todo = [e for e in out.read().entries if e.state == "replay"]
     failed = []
     for entry in todo:
-        found = rebase.local_commits(session.desk, entry.sha + "^", entry.sha)
-        if not found:
-            continue
-        commit = found[0]
-        record = recorded_call(LocalCommit(commit.sha, commit.subject, commit.trailers))
-        if record is not None:
-            error = run_again(session, record)
-        else:
-            error = None if remote.cherry_pick(commit.sha) else \
-                "conflicts with changes made meanwhile"
+        try:
+            found = rebase.local_commits(session.desk, entry.sha + "^", entry.sha)
+        except GitError:        # a first commit, or gone: nothing to put on top
+            found = []
+        error: Optional[str] = None
+        if found:
+            commit = found[0]
+            record = recorded_call(LocalCommit(commit.sha, commit.subject, commit.trailers))
+            if record is not None:
+                error = run_again(session, record)
+            else:
+                error = None if remote.cherry_pick(commit.sha) else \
+                    "conflicts with changes made meanwhile"
+        # forgotten only now: a process killed midway leaves it to be replayed again
+        # (a transition twice may be refused by its rules; one lost would be lost)
         with out.edit() as queue:
             queue.entries = [e for e in queue.entries if e.sha != entry.sha]
+        if not found:
+            continue
         if error:
             failed.append(f"{commit.subject}: {error}")
             session.say(f"sync: not applied: {commit.subject}: {error}")
