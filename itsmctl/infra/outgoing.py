@@ -124,7 +124,8 @@ class Outgoing:
             names = os.listdir(self.dir / "owners")
         except FileNotFoundError:
             return False
-        return any(alive(self.desk, name) for name in names if name != token)
+        return any(alive(self.desk, name) for name in names
+                   if name != token and not name.startswith("."))
 
     # ---- markers -------------------------------------------------------------------------
     def age(self, name: str) -> float:
@@ -160,9 +161,11 @@ def owner(desk: Desk) -> Iterator[str]:
     directory.mkdir(parents=True, exist_ok=True)
     token = f"{os.getpid()}-{secrets.token_hex(4)}"
     path = directory / token
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    # locked before it has its name: nobody may find it unlocked and take it for dead
+    fd = os.open(directory / f".{token}", os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        os.rename(directory / f".{token}", path)
         yield token
     finally:
         os.close(fd)
