@@ -97,6 +97,15 @@ def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
         with net_lock(desk, timeout, KEPT):
             recover(session, remote)
             entry = out.read().find(token)
+            if entry is not None and entry.state == "replay":
+                # taken for a process that is gone; it is not: it decides again itself
+                # (or pushes, if its commit is still on the branch)
+                kept = remote.is_ancestor(entry.sha, desk.head())
+                with out.edit() as queue:
+                    for e in queue.entries:
+                        if e.token == token and e.state == "replay":
+                            e.state = "local" if kept else "dropped"
+                continue
             if entry is None or entry.state != "local":
                 continue
             if remote.offline or _down(out, token):

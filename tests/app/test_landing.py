@@ -257,3 +257,41 @@ def test_G4_a_remote_found_unreachable_is_not_tried_again_at_once(two, monkeypat
     assert tried == [] and any("offline" in m for m in second.messages)
     git(b, "remote", "set-url", "origin", str(remote))
     assert sync.sync(session(b)).pushed == 2
+
+
+def test_G4_a_waiting_command_taken_for_gone_decides_again_itself(two, monkeypatch):
+    """Should another process ever mark a live command's commit for replay, the command
+    takes it back and decides again; its work lands once."""
+    from itsmctl.app import landing
+
+    remote, a, b = two
+    mine = lifecycle.open_ticket(session(a), intake("b's ticket"))
+    git(b, "pull", "-q")
+    real = landing._pace
+    marked: list[str] = []
+
+    def mark_for_replay(session_, out, token):
+        """What a rebase does to a commit whose process it takes for gone."""
+        if not marked:
+            from itsmctl.infra import rebase
+
+            with out.edit() as queue:
+                for e in queue.entries:
+                    if e.token == token:
+                        e.state = "replay"
+                        marked.append(e.sha)
+            rebase.move(session_.desk, marked[0], marked[0] + "~1")
+        real(session_, out, token)
+
+    monkeypatch.setattr(landing, "_pace", mark_for_replay)
+    runs: list[int] = []
+
+    def decide(tx: Tx) -> None:
+        runs.append(1)
+        tx.save(workflow.note(tx.load(mine.id), tx.ctx, "once"))
+        tx.describe("note")
+
+    write(session(b), decide)
+    assert marked and len(runs) == 2
+    notes = [e.note for e in committed(b, mine.id, "origin/main").history if e.action == "note"]
+    assert notes == ["once"]
