@@ -9,8 +9,9 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel, ConfigDict
 
 Level = Union[int, str]
-ROLES = ("service_desk", "support", "incident_manager", "leader", "monitoring")
-Role = Literal["service_desk", "support", "incident_manager", "leader", "monitoring"]
+ROLES = ("service_desk", "support", "incident_manager", "leader", "monitoring", "intake")
+# intake: machine accounts for what users submit (mail gateway, web service)
+Role = Literal["service_desk", "support", "incident_manager", "leader", "monitoring", "intake"]
 PHASES = ("respond", "accept", "restore", "close")
 Duration = timedelta
 
