@@ -92,7 +92,7 @@ def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
             out.forget(token)
             raise Dropped(entry.why)
         if pace:
-            _pace(session, out, token)
+            _pace(session, out)
             pace = False
         with net_lock(desk, timeout, KEPT):
             recover(session, remote)
@@ -143,13 +143,13 @@ def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
             time.sleep(random.uniform(0, min(1.0, 0.05 * 2 ** rounds)))
 
 
-def _pace(session: Session, out: Outgoing, token: str) -> None:
-    """A push of this clone went less than push_interval ago and other commands are under
-    way here: wait for the interval, so that their commits ride on the same push. A
-    command alone (a script, a person) pushes at once."""
-    interval = session.policy.desk.push_interval
-    while out.age("pushed") < interval and out.others(token):
-        time.sleep(min(0.05, max(0.0, interval - out.age("pushed"))))
+def _pace(session: Session, out: Outgoing) -> None:
+    """A clone pushes at most once per push_interval: a command whose commit is ready
+    less than that after the last push waits, and whatever this clone commits meanwhile
+    rides on the same push. A command after a quiet spell pushes at once."""
+    left = session.policy.desk.push_interval - out.age("pushed")
+    if left > 0:
+        time.sleep(left)
 
 
 def _down(out: Outgoing, token: str) -> bool:
