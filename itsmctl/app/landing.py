@@ -93,8 +93,10 @@ def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
             raise Dropped(entry.why)
         if pace:
             _pace(session, out)
-            pace = False
         with net_lock(desk, timeout, KEPT):
+            if pace and out.age("pushed") < session.policy.desk.push_interval:
+                continue        # a push went while we waited for the lock: ours next time
+            pace = False        # a rejected push is tried again at once (with backoff)
             recover(session, remote)
             entry = out.read().find(token)
             if entry is not None and entry.state == "replay":
