@@ -7,6 +7,7 @@ set -euo pipefail
 DEBIAN=(
   git                       # git daemon, git http-backend
   openssh-client            # ssh-keygen for gpg.format=ssh signing
+  gnupg                     # gpg for desks that sign with OpenPGP keys (I4)
   lighttpd                  # smart HTTP front end (mod_cgi + git http-backend)
   postfix                   # the MTA that pipes mail to a command
   python3                   # runs postfix's pipe relay as an unprivileged user
@@ -17,6 +18,7 @@ DEBIAN=(
 PYPI=(
   "aiosmtpd:aiosmtpd>=1.4"
   "playwright:playwright>=1.40"
+  "cryptography:cryptography>=41"   # audit checks SSH signatures in process (I5)
 )
 
 missing=()

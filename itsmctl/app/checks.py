@@ -32,6 +32,7 @@ def config_problems(session: Session) -> Iterator[str]:
     except ItsmError as exc:
         yield exc.message
         return
+    yield from secret_problems(docs)
     parts = {}
     for key, (where, doc) in docs.items():
         try:
@@ -53,6 +54,21 @@ def config_problems(session: Session) -> Iterator[str]:
     policy = Policy(**parts)
     for name, at, msg in [*policy.problems(), *integrity.config(policy)]:
         yield f"config/{name}: {at}: {msg}"
+
+
+def secret_problems(docs: dict[str, tuple[str, Any]]) -> Iterator[str]:
+    """I8: a config value that looks like a secret (a token, a password, a robot URL
+    with its access token) is refused; such values come from the environment."""
+    from itsmctl.core.secrets import scan
+    from itsmctl.infra.yaml import line_of, plain
+
+    for where, doc in docs.values():
+        for path, why in scan(plain(doc)):
+            line = line_of(doc, path)
+            at = ".".join(str(p) for p in path) or "(top)"
+            yield (f"{where}{':' + str(line) if line else ''}: {at}: looks like a secret "
+                   f"({why}); secrets never enter the desk repo: read it from the "
+                   "environment (a *_env setting) or a file outside the repository (I8)")
 
 
 def parse(path: Path, where: str) -> tuple[Optional[Any], list[str]]:

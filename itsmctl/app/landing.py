@@ -19,11 +19,12 @@ import time
 from typing import TYPE_CHECKING, Optional
 
 from itsmctl.app.session import Session
-from itsmctl.errors import ConcurrencyError, GitError
+from itsmctl.errors import ConcurrencyError, GitError, RuleViolation
 from itsmctl.infra import rebase
 from itsmctl.infra.outgoing import Entry, Outgoing, alive, net_lock
 
 if TYPE_CHECKING:
+    from itsmctl.infra.git import SignWith
     from itsmctl.infra.remote import Remote
 
 FRESH = 2.0             # seconds a fetch or push of this clone counts as a recent pull
@@ -45,7 +46,8 @@ class Dropped(Exception):
         return self.why == CONFIG_CHANGED
 
 
-def prepare(session: Session, remote: "Remote", token: str, force: bool = False) -> bool:
+def prepare(session: Session, remote: "Remote", token: str, sign: Optional["SignWith"],
+            force: bool = False) -> bool:
     """Before deciding: the branch holds a recent remote tip (G4 'pull before'). While
     other commands of this clone are writing, a fetch one of them made in the last FRESH
     seconds will do; a command alone always fetches. True when this call fetched."""
@@ -62,18 +64,26 @@ def prepare(session: Session, remote: "Remote", token: str, force: bool = False)
             remote.offline = True
             return False
         fetched = force or out.age("fetched") >= FRESH
-        tip = remote.fetch() if fetched else desk.read_ref(remote.tracking)
+        tip = _fetch(session, remote) if fetched else desk.read_ref(remote.tracking)
         if tip is None:
             out.touch("unreachable")
             return False                                # offline: decide on what we have
         if fetched:
             out.touch("fetched")
         with desk.lock(timeout):
-            integrate(session, remote, tip, "")
+            integrate(session, remote, tip, "", sign)
     return fetched
 
 
-def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
+def _fetch(session: Session, remote: "Remote") -> Optional[str]:
+    """remote.fetch(), refusing a remote whose history was rewritten (I5)."""
+    from itsmctl.app.write import fetch
+
+    return fetch(session, remote)
+
+
+def land(session: Session, remote: "Remote", token: str, sha: str,
+         sign: Optional["SignWith"] = None) -> str:
     """Wait until a push of this clone carries the commit; its sha on the remote (or
     here, offline). Raises Dropped when it must be decided again."""
     desk, out = session.desk, Outgoing(session.desk)
@@ -91,6 +101,10 @@ def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
         if entry.state == "dropped":
             out.forget(token)
             raise Dropped(entry.why)
+        if entry.state == "refused":
+            out.forget(token)
+            raise RuleViolation(f"{remote.name} refused the commit: {entry.why}; nothing "
+                                "was applied", rule="I6")
         if pace:
             _pace(session, out)
         with net_lock(desk, timeout, KEPT):
@@ -125,13 +139,20 @@ def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
                 continue
             if outcome == "offline":
                 return _offline(session, remote, out, token, entry.sha, "failed")
-            tip = remote.fetch()
+            if outcome == "refused":        # the remote's own check (I6): not a race
+                culprit = _first_refused(session, remote, out, base, head)
+                if culprit is not None:
+                    with desk.lock(timeout):
+                        integrate(session, remote, desk.read_ref(remote.tracking), token,
+                                  sign, refused={culprit: remote.refusal})
+                continue
+            tip = _fetch(session, remote)
             if tip is None:
                 return _offline(session, remote, out, token, entry.sha, "failed")
             out.touch("fetched")
             if tip == (base or "") and remote.is_ancestor(tip, head):
                 out.disown(token)
-                raise GitError(f"{remote.name} refused the push: {remote.refusal}; the "
+                raise GitError(f"{remote.name} turned the push down: {remote.refusal}; the "
                                "commit stays here until that is settled (`itsmctl sync`)")
             rounds += 1
             if rounds > ROUNDS:
@@ -140,9 +161,25 @@ def land(session: Session, remote: "Remote", token: str, sha: str) -> str:
                     f"{remote.name} kept moving: {ROUNDS} pushes rejected in a row (G4); "
                     + KEPT, rule="G4")
             with desk.lock(timeout):
-                integrate(session, remote, tip, token)
+                integrate(session, remote, tip, token, sign)
         if rounds:              # clones that lost the same race should not meet again at once
             time.sleep(random.uniform(0, min(1.0, 0.05 * 2 ** rounds)))
+
+
+def _first_refused(session: Session, remote: "Remote", out: Outgoing, base: Optional[str],
+                   head: str) -> Optional[str]:
+    """The remote refused a push of several commits: push them one by one, oldest first;
+    the first it refuses (those before it land), or None when the remote moved."""
+    from itsmctl.infra import git
+
+    rng = f"{base}..{head}" if base else head
+    for sha in git.run(session.root, "rev-list", "--reverse", rng).decode().split():
+        outcome = remote.push(sha)
+        if outcome == "pushed":
+            out.landed({sha})
+            continue
+        return sha if outcome == "refused" else None
+    return None
 
 
 def _pace(session: Session, out: Outgoing) -> None:
@@ -194,27 +231,35 @@ def _between(session: Session, base: Optional[str], head: str) -> set[str]:
 
 # ---- integrate: the branch on top of a fetched tip ------------------------------------------
 
-def integrate(session: Session, remote: "Remote", tip: Optional[str], mine: str) -> list[str]:
+def integrate(session: Session, remote: "Remote", tip: Optional[str], mine: str,
+              sign: Optional["SignWith"] = None,
+              refused: Optional[dict[str, str]] = None) -> list[str]:
     """Under the net and desk locks: bring the branch on top of tip, rebasing local
-    commits with plumbing where nothing they depend on changed; what could not be
-    applied (a replayed command refused), one line each."""
+    commits with plumbing where nothing they depend on changed (and leaving out those
+    the remote `refused`); what could not be applied, one line each."""
     desk = session.desk
     head = desk.head()
-    if tip and head != tip and not remote.is_ancestor(tip, head):
+    if head and tip and refused:
+        _rebase(session, head, tip, mine, sign, refused)
+    elif tip and head != tip and not remote.is_ancestor(tip, head):
         if head is None or remote.is_ancestor(head, tip):
             rebase.move(desk, head, tip)
         else:
-            _rebase(session, head, tip, mine)
+            _rebase(session, head, tip, mine, sign, {})
     return _replay(session, remote)
 
 
-def _rebase(session: Session, head: str, tip: str, mine: str) -> None:
+def _rebase(session: Session, head: str, tip: str, mine: str, sign: Optional["SignWith"],
+            refused: dict[str, str]) -> None:
     desk, out = session.desk, Outgoing(session.desk)
     commits = rebase.local_commits(desk, tip, head)
     incoming = rebase.changed_paths(desk, rebase.merge_base(desk, head, tip), tip)
     entries = out.read().by_sha()
     dirty = set(incoming)
     config = any(p.startswith("config/") for p in incoming)
+    # on a signed desk a commit is made again only by the process that signs as its
+    # actor, i.e. its own; the others decide again and sign themselves
+    signed = session.policy.desk.require_signed
     texts: list[bytes] = []
     kept, why, replay = [], {}, []
 
@@ -222,18 +267,24 @@ def _rebase(session: Session, head: str, tip: str, mine: str) -> None:
         """Its process decides again; with nobody waiting, its use case runs again."""
         entry = entries.get(commit.sha)
         why[commit.sha] = reason
+        if commit.sha in refused:
+            if not (entry and entry.token):
+                session.say(f"not applied: {commit.subject}: {remote_said(reason)}")
+            return
         if not (entry and entry.token and (entry.token == mine or alive(desk, entry.token))):
             replay.append(commit.sha)
 
     for commit in commits:
-        reason = _conflict(session, commit, entries.get(commit.sha), dirty, config, incoming,
-                           texts)
-        if reason is None and rebase.remakeable(commit):
+        entry = entries.get(commit.sha)
+        reason = refused.get(commit.sha) or _conflict(
+            session, commit, entry, dirty, config, incoming, texts)
+        if reason is None and rebase.remakeable(commit) and (
+                not signed or (sign is not None and entry is not None and entry.token == mine)):
             kept.append(commit)
             continue
         dirty |= commit.paths
         drop(commit, reason or "cannot be made again unchanged")
-    made = rebase.remake(desk, kept, tip)
+    made = rebase.remake(desk, kept, tip, sign)
     if made is None:                    # not the same commits: decide all of them again
         for commit in kept:
             drop(commit, "cannot be made again unchanged")
@@ -242,9 +293,13 @@ def _rebase(session: Session, head: str, tip: str, mine: str) -> None:
     new_head = made[-1] if made else tip
     with out.edit() as queue:
         queue.pending = {"from": head, "to": new_head, "moves": moves, "why": why,
-                         "replay": replay}
+                         "replay": replay, "refused": sorted(refused)}
     rebase.move(desk, head, new_head)
     _apply(out)
+
+
+def remote_said(reason: str) -> str:
+    return f"refused by the remote: {reason}"
 
 
 def _conflict(session: Session, commit: rebase.Local, entry: Optional[Entry], dirty: set[str],
@@ -275,12 +330,14 @@ def _apply(out: Outgoing) -> None:
         if pending is None:
             return
         moves, why, replay = pending["moves"], pending["why"], set(pending["replay"])
+        refused = set(pending.get("refused", ()))
         for entry in queue.entries:
             new = moves.get(entry.sha)
             if new:
                 entry.sha = new
             elif new == "":
-                entry.state = "replay" if entry.sha in replay else "dropped"
+                entry.state = "refused" if entry.sha in refused else \
+                    "replay" if entry.sha in replay else "dropped"
                 entry.why, entry.at = why.get(entry.sha, ""), time.time()
         known = {e.sha for e in queue.entries}
         queue.entries += [Entry(sha, state="replay", at=time.time())
@@ -321,10 +378,9 @@ def _replay(session: Session, remote: "Remote") -> list[str]:
             commit = found[0]
             record = recorded_call(LocalCommit(commit.sha, commit.subject, commit.trailers))
             if record is not None:
-                error = run_again(session, record)
+                error = run_again(session, record, commit.sha)
             else:
-                error = None if remote.cherry_pick(commit.sha) else \
-                    "conflicts with changes made meanwhile"
+                error = _cherry_pick(session, remote, commit.sha)
         # forgotten only now: a process killed midway leaves it to be replayed again
         # (a transition twice may be refused by its rules; one lost would be lost)
         with out.edit() as queue:
@@ -337,3 +393,16 @@ def _replay(session: Session, remote: "Remote") -> list[str]:
         else:
             session.say(f"sync: replayed {commit.subject}")
     return failed
+
+
+def _cherry_pick(session: Session, remote: "Remote", sha: str) -> Optional[str]:
+    """A commit that recorded no use case, applied again by git (signed on a signed
+    desk by whoever runs this); what went wrong, or None."""
+    from itsmctl.app.trust import signer
+    from itsmctl.errors import ItsmError
+
+    try:
+        sign = signer(session) if session.policy.desk.require_signed else None
+    except ItsmError as exc:
+        return exc.message
+    return None if remote.cherry_pick(sha, sign) else "conflicts with changes made meanwhile"

@@ -1,9 +1,11 @@
-"""Rebuilding local work on a fresh remote tip (G4, `itsmctl sync`).
+"""Running recorded use cases again (G4): local work whose tickets changed on the remote.
 
-Each local-only commit that recorded its use case (the `Itsmctl-Command` trailer that
-`app.write.recorded` adds) is run again as that use case, by the same actor at the
+A local-only commit that recorded its use case (the `Itsmctl-Command` trailer that
+`app.write.recorded` adds) and that app/landing.py cannot move onto a fresh tip as it
+is (its ticket changed meanwhile, and nobody waits for it: made offline, by a command
+that gave up or was killed) is run again as that use case, by the same actor at the
 same time, on the new state, so its rules are checked again; other commits are
-cherry-picked. What no longer applies is reported, one line each.
+cherry-picked (landing.py). What no longer applies is reported, one line each.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from itsmctl.app.write import CALL_TRAILER
 from itsmctl.errors import ItsmError
 
 if TYPE_CHECKING:
-    from itsmctl.infra.remote import LocalCommit, Remote
+    from itsmctl.infra.remote import LocalCommit
 
 # the app modules whose recorded use cases may be run again
 MODULES = frozenset({"lifecycle", "relations", "work", "knowledge", "sweep"})
@@ -41,27 +43,8 @@ def recorded_call(commit: "LocalCommit") -> Optional[dict[str, Any]]:
     return record
 
 
-def rebuild(session: Session, remote: "Remote", tip: str) -> list[str]:
-    """Local-only commits again on top of tip; returns what was not applied."""
-    commits = remote.local_commits(tip)
-    remote.move_to(tip)
-    dropped = []
-    for commit in commits:
-        record = recorded_call(commit)
-        if record is not None:
-            error = run_again(session, record)
-        else:
-            error = None if remote.cherry_pick(commit.sha) else \
-                "conflicts with changes made meanwhile"
-        if error:
-            dropped.append(f"{commit.subject}: {error}")
-            session.say(f"sync: not applied: {commit.subject}: {error}")
-        else:
-            session.say(f"sync: replayed {commit.subject}")
-    return dropped
-
-
-def run_again(session: Session, record: dict[str, Any]) -> Optional[str]:
+def run_again(session: Session, record: dict[str, Any],
+              original: Optional[str] = None) -> Optional[str]:
     """Run a recorded use case under the held lock; None when it applied."""
     module, _, function = str(record["call"]).partition(".")
     fn = getattr(importlib.import_module(f"itsmctl.app.{module}"), function, None)
@@ -71,7 +54,8 @@ def run_again(session: Session, record: dict[str, Any]) -> Optional[str]:
     args = {k: (types[k](v) if k in types and v is not None else v)
             for k, v in record["args"].items()}
     again = session.derive(actor_given=record.get("actor"), now_given=record.get("now"),
-                           in_replay=True, call=None, system=_system(record))
+                           in_replay=True, call=None, system=_system(record),
+                           replay_of=original)
     try:
         fn(again, **args)
     except ItsmError as exc:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from itsmctl.app.session import Session
-from itsmctl.errors import ConcurrencyError, UsageError
+from itsmctl.errors import ConcurrencyError, RuleViolation, UsageError
 
 
 @dataclass
@@ -25,6 +25,7 @@ def sync(session: Session, attempts: int = 5) -> SyncOutcome:
     """Pull and push: local commits move onto the remote tip as they are when nothing
     they depend on changed there; the others run their recorded use case again."""
     from itsmctl.app.landing import integrate, recover
+    from itsmctl.app.write import fetch
     from itsmctl.infra import git
     from itsmctl.infra.outgoing import Outgoing, net_lock
 
@@ -39,7 +40,7 @@ def sync(session: Session, attempts: int = 5) -> SyncOutcome:
     with net_lock(desk, timeout):
         recover(session, remote)
         for attempt in range(attempts):
-            tip = remote.fetch()
+            tip = fetch(session, remote)
             if tip is None:
                 raise ConcurrencyError(f"{remote.name} is unreachable; nothing was pushed",
                                        rule="G4")
@@ -50,12 +51,16 @@ def sync(session: Session, attempts: int = 5) -> SyncOutcome:
             ahead = remote.count_ahead(tip)
             if not ahead or head is None:
                 break
-            if remote.push(head) == "pushed":
+            pushed = remote.push(head)
+            if pushed == "pushed":
                 outcome.pushed = ahead
                 out.touch("pushed")
                 out.landed(set(git.run(session.root, "rev-list", f"{tip}..{head}" if tip
                                        else head).decode().split()))
                 break
+            if pushed == "refused":         # the remote's own check (I6): not a race
+                raise RuleViolation(f"{remote.name} refused the push: {remote.refusal}; "
+                                    "the local commits stay here", rule="I6")
             if attempt == attempts - 1:
                 raise ConcurrencyError(f"{remote.name} kept moving; gave up after {attempts} "
                                        "tries (G4)", rule="G4")

@@ -23,6 +23,7 @@ from itsmctl.errors import ConcurrencyError, PushRejected
 if TYPE_CHECKING:
     from itsmctl.core.events import Ctx
     from itsmctl.core.model import Ticket
+    from itsmctl.infra.git import SignWith
     from itsmctl.infra.remote import Remote
     from itsmctl.infra.store import Author, Transaction
 
@@ -30,6 +31,7 @@ R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 RETRIES = 20                # G4: runs of the decision again when what it read changed
 CALL_TRAILER = "Itsmctl-Command"
+REPLAY_TRAILER = "Itsmctl-Replay-Of"
 
 
 @dataclass
@@ -150,6 +152,8 @@ def _message(tx: Tx) -> str:
         text = commit_message(tx.action, tickets, session.actor, tx.note, tx.before)
     if session.via is not None:
         text = text.rstrip("\n") + f"\nItsmctl-Via: {session.via}\n"
+    if session.replay_of is not None:       # I5: keeps the time of the command it replays
+        text = text.rstrip("\n") + f"\n{REPLAY_TRAILER}: {session.replay_of}\n"
     if session.call is not None:
         record = {"call": session.call.name, "args": {**session.call.args, **tx.call_args},
                   "actor": session.actor, "now": session.now.isoformat()}
@@ -180,11 +184,14 @@ def written(session: Session, decide: Decide[R],
     """`write`, and the commit it made (None when the decision changed nothing).
     `fresh`: the decision acts outside the desk (the sweep sends notifications), so it
     always pulls first instead of sharing a fetch another command just made."""
+    from itsmctl.app.trust import signer
+
+    sign = signer(session)              # a signed desk: whose key, and is now the clock's
     remote = session.remote
     if remote is None:
-        result, saved, sha = _attempt(session, decide, None)
+        result, saved, sha = _attempt(session, decide, None, sign)
     else:
-        result, saved, sha = _pushed(session, remote, decide, fresh)
+        result, saved, sha = _pushed(session, remote, decide, fresh, sign)
     if saved:
         from itsmctl.app.deliver import deliver
 
@@ -192,8 +199,8 @@ def written(session: Session, decide: Decide[R],
     return result, sha
 
 
-def _pushed(session: Session, remote: "Remote", decide: Decide[R],
-            fresh: bool) -> tuple[R, list["Ticket"], Optional[str]]:
+def _pushed(session: Session, remote: "Remote", decide: Decide[R], fresh: bool,
+            sign: Optional["SignWith"]) -> tuple[R, list["Ticket"], Optional[str]]:
     """Decide and commit here, then land the commit on the remote (app/landing.py)."""
     from itsmctl.app.landing import Dropped, land, prepare
     from itsmctl.errors import NotFound, NotPermitted, RuleViolation
@@ -201,19 +208,19 @@ def _pushed(session: Session, remote: "Remote", decide: Decide[R],
 
     with owner(session.desk) as token:
         for run in range(RETRIES + 1):
-            fetched = prepare(session, remote, token, force=fresh)
+            fetched = prepare(session, remote, token, sign, force=fresh)
             try:
-                result, saved, sha = _attempt(session, decide, token)
+                result, saved, sha = _attempt(session, decide, token, sign)
             except (RuleViolation, NotPermitted, NotFound):
                 if fetched or remote.offline:
                     raise
                 # refused on a view up to FRESH seconds old: refuse only on the remote's
-                prepare(session, remote, token, force=True)
-                result, saved, sha = _attempt(session, decide, token)
+                prepare(session, remote, token, sign, force=True)
+                result, saved, sha = _attempt(session, decide, token, sign)
             if sha is None:
                 return result, saved, None
             try:
-                return result, saved, land(session, remote, token, sha)
+                return result, saved, land(session, remote, token, sha, sign)
             except Dropped as dropped:
                 if dropped.config:              # the decision runs on the new config
                     for cached in ("policy", "tz"):
@@ -225,8 +232,8 @@ def _pushed(session: Session, remote: "Remote", decide: Decide[R],
     raise ConcurrencyError("unreachable", rule="G4")      # pragma: no cover
 
 
-def _attempt(session: Session, decide: Decide[R],
-             token: Optional[str]) -> tuple[R, list["Ticket"], Optional[str]]:
+def _attempt(session: Session, decide: Decide[R], token: Optional[str],
+             sign: Optional["SignWith"] = None) -> tuple[R, list["Ticket"], Optional[str]]:
     """Under the desk lock: the decision on HEAD and its commit (recorded as outgoing
     with what it read when it waits for a push)."""
     from contextlib import nullcontext
@@ -241,12 +248,29 @@ def _attempt(session: Session, decide: Decide[R],
             result = decide(tx)
             if not inner.files():
                 return result, [], None
-            sha = inner.commit(_message(tx), tx.author or session.author, session.now)
+            sha = inner.commit(_message(tx), tx.author or session.author, session.now, sign)
             if token is not None and sha is not None:
                 from itsmctl.infra.outgoing import Entry, Outgoing
 
                 Outgoing(desk).add(Entry(sha, token, sorted(tx.reads), sorted(tx.watching)))
             return result, list(inner.changed.values()), sha
+
+
+def fetch(session: Session, remote: "Remote") -> Optional[str]:
+    """remote.fetch(); on a signed desk refusing a remote whose history was rewritten
+    under us (I5): what this clone saw there must still be in what it has now."""
+    known = session.desk.read_ref(remote.tracking) if session.policy.desk.require_signed \
+        else None
+    tip = remote.fetch()
+    if known and tip and tip != known and not remote.is_ancestor(known, tip):
+        from itsmctl.errors import RuleViolation
+
+        remote.set_tracking(known)      # refused again next time, until someone looks
+        raise RuleViolation(f"{remote.name}'s {remote.branch} was rewritten: commits this "
+                            f"clone saw there ({known[:10]}) are gone (a force-push?); "
+                            f"refusing to follow it; compare with `git log {known[:10]}` "
+                            "and restore the remote's history", rule="I5")
+    return tip
 
 
 def recorded(**types: Callable[[Any], Any]) -> Callable[[F], F]:

@@ -129,10 +129,14 @@ def remakeable(commit: Local) -> bool:
             and all(mode in ("100644", "000000") for mode, _ in commit.changes.values()))
 
 
-def remake(desk: Desk, commits: list[Local], tip: str) -> Optional[list[str]]:
-    """The commits made again, in order, on tip (on the scratch ref), then verified
-    against the originals; their new shas, or None when any differs (nothing moved)."""
-    git.call(desk.root, "update-ref", "-d", SCRATCH)
+def remake(desk: Desk, commits: list[Local], tip: str,
+           sign: Optional[git.SignWith] = None) -> Optional[list[str]]:
+    """The commits made again, in order, on tip (on the scratch ref, signed with `sign`
+    on a signed desk), then verified against the originals; their new shas, or None
+    when any differs (nothing moved)."""
+    if not commits:
+        return []
+    git.run(desk.root, "update-ref", SCRATCH, tip)      # each commit moves it from its parent
     blobs = sorted({blob for c in commits for _, blob in c.changes.values() if blob != DELETED})
     content = git.cat_batch(desk.root, blobs) if blobs else {}
     parent, made = tip, []
@@ -143,9 +147,9 @@ def remake(desk: Desk, commits: list[Local], tip: str) -> Optional[list[str]]:
         author, when = _ident(commit.header["author"])
         committer, committed = _ident(commit.header["committer"])
         parent = desk.commit(files, commit.message.decode("utf-8"), author, when, parent,
-                             committer=committer, committed=committed, ref=SCRATCH)
+                             sign, committer=committer, committed=committed, ref=SCRATCH)
         made.append(parent)
-    again = local_commits(desk, tip, parent) if made else []
+    again = local_commits(desk, tip, parent)
     if [c.sha for c in again] != made or not all(
             _same(old, new) for old, new in zip(commits, again)):
         return None

@@ -18,7 +18,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
-from itsmctl.errors import ConcurrencyError, GitError, InvalidFile, NotFound, UsageError
+from itsmctl.errors import (
+    ConcurrencyError,
+    GitError,
+    InvalidFile,
+    NotFound,
+    NotPermitted,
+    UsageError,
+)
 from itsmctl.infra import git
 from itsmctl.infra.locking import flock_within
 
@@ -26,6 +33,9 @@ if TYPE_CHECKING:
     from itsmctl.core.model import Ticket
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+SCRATCH_REF = "refs/itsmctl/scratch"     # named in fast-import's stream, never written
+SIGN_FAILED = 77
+SCRATCH_MESSAGE = b"itsmctl: the tree of a signed commit (never on a branch)\n"
 
 
 def new_id(prefix: str, opened: datetime, rng: Optional[random.Random] = None) -> str:
@@ -181,7 +191,8 @@ class Desk:
                 input=b"".join(p.encode() + b"\0" for p in paths))
 
     def commit(self, files: dict[str, Optional[bytes]], message: str, author: Author,
-               when: datetime, parent: Optional[str], committer: Optional[Author] = None,
+               when: datetime, parent: Optional[str],
+               sign: Optional[git.SignWith] = None, committer: Optional[Author] = None,
                committed: Optional[datetime] = None, ref: Optional[str] = None) -> str:
         """One commit of exactly these paths on top of parent; then the work tree (G1, G2).
 
@@ -191,9 +202,17 @@ class Desk:
         and index match the commit, so a process killed in between is finished by the
         next one (see _recover).
 
+        Signed (I4): git 2.39's fast-import cannot sign, so its commit goes to no branch
+        and it answers with that commit's tree; the signed commit of that tree is made
+        as git makes one (`ssh-keygen -Y sign -n git`, the gpgsig header) and stored,
+        and fast-import itself moves the branch to it, with the same fast-forward check
+        of parent. OpenPGP/x509 keys and agent-only literal keys go through
+        `git commit-tree -S` and a compare-and-swap `update-ref` instead.
+
         A rebase onto a fresh remote tip (infra/rebase.py) makes its commits here too,
-        keeping the committer and time it is given, on a scratch `ref` of its own: the
-        branch, work tree and index are then left alone (Desk.move moves them after).
+        signed the same way, keeping the committer and time it is given, on a `ref` of
+        its own that holds parent: the branch, work tree and index are then left alone
+        (rebase.move moves them after).
         """
         scratch = ref is not None
         ref = ref or self.branch_ref()
@@ -202,10 +221,12 @@ class Desk:
         msg = message.encode()
         who = f"{author.name} <{author.email}>".encode()
         by = who if committer is None else f"{committer.name} <{committer.email}>".encode()
-        out = [b"commit " + ref.encode() + b"\nmark :1\n",
+        target = ref if sign is None else SCRATCH_REF
+        text = msg if sign is None else SCRATCH_MESSAGE       # signed: only its tree counts
+        out = [b"commit " + target.encode() + b"\nmark :1\n",
                b"author " + who + b" " + stamp + b"\n",
                b"committer " + by + b" " + committed_at + b"\n",
-               b"data %d\n" % len(msg), msg, b"\n"]
+               b"data %d\n" % len(text), text, b"\n"]
         if parent:
             out.append(b"from " + parent.encode() + b"\n")
         for rel, data in sorted(files.items()):
@@ -214,39 +235,104 @@ class Desk:
             else:
                 out.append(b"M 100644 inline " + rel.encode() + b"\ndata %d\n" % len(data))
                 out += [data, b"\n"]
-        out.append(b"get-mark :1\ndone\n")
+        out.append(b"get-mark :1\n")
+        if sign is None:
+            out.append(b"done\n")
+        else:                 # its tree, and no branch left behind; the rest comes later
+            out.append(b'ls :1 ""\nreset ' + SCRATCH_REF.encode() + b"\n")
+        header = (b"author " + who + b" " + stamp + b"\ncommitter " + by + b" "
+                  + committed_at + b"\n\n" + msg)
         if scratch:
-            res = git.FastImport(self.root, b"".join(out)).finish()
-            sha = res.out.strip().decode()
-            if res.code != 0 or self.read_ref(ref) != sha:
-                raise GitError(f"git fast-import failed: {res.last_error()}")
-            return sha
+            return self._made(git.FastImport(self.root, b"".join(out),
+                                             more_to_come=sign is not None),
+                              ref, header, parent, sign)
         self.state.mkdir(parents=True, exist_ok=True)
         journal = self.state / "journal"
         write_atomic(journal, json.dumps(sorted(files)).encode())
         # fast-import builds the commit while the work tree and index are brought up to
         # date beside it; if the commit fails, the journal puts both back from HEAD
-        proc = git.FastImport(self.root, b"".join(out))
+        proc = git.FastImport(self.root, b"".join(out), more_to_come=sign is not None)
         try:
             for rel, data in files.items():
-                target = self.root / rel
+                target_path = self.root / rel
                 if data is None:
-                    target.unlink(missing_ok=True)
+                    target_path.unlink(missing_ok=True)
                 else:
-                    write_atomic(target, data)
+                    write_atomic(target_path, data)
             self._update_index(sorted(files))
         finally:
-            res = proc.finish()
+            if sign is None:
+                res = proc.finish()
+            else:
+                res = self._signed(proc, ref, header, parent, sign)
         sha = res.out.strip().decode()
         if res.code != 0 or self.read_ref(ref) != sha:
             self._recover()                      # the work tree and index as HEAD has them
             if self.head() != parent:
                 raise ConcurrencyError(f"{ref} moved while committing (G3); try again",
                                        rule="G3")
+            if res.code == SIGN_FAILED and sign is not None:
+                raise NotPermitted(f"could not sign the commit with {sign.key}: "
+                                   f"{res.last_error()} (I4)", rule="I4")
             raise GitError(f"git fast-import failed: {res.last_error()}")
         journal.unlink(missing_ok=True)
         self._maybe_gc()
         return sha
+
+    def _made(self, proc: git.FastImport, ref: str, header: bytes, parent: Optional[str],
+              sign: Optional[git.SignWith]) -> str:
+        """A commit on a ref of its own (a rebase's), signed like any; its sha."""
+        res = proc.finish() if sign is None else self._signed(proc, ref, header, parent, sign)
+        sha = res.out.strip().decode()
+        if res.code != 0 or self.read_ref(ref) != sha:
+            if res.code == SIGN_FAILED and sign is not None:
+                raise NotPermitted(f"could not sign the commit with {sign.key}: "
+                                   f"{res.last_error()} (I4)", rule="I4")
+            raise GitError(f"git fast-import failed: {res.last_error()}")
+        return sha
+
+    def _signed(self, proc: git.FastImport, ref: str, rest: bytes, parent: Optional[str],
+                sign: git.SignWith) -> git.Result:
+        """The signed commit of fast-import's tree on ref (if ref is still at parent)."""
+        answers = proc.answers(2)
+        fields = answers[1].split() if len(answers) > 1 else []
+        if len(fields) < 3 or fields[1] != b"tree":
+            return proc.finish()                 # fast-import failed: its error says why
+        payload = b"tree " + fields[2] + b"\n" + \
+            (b"parent " + parent.encode() + b"\n" if parent else b"") + rest
+        if not sign.by_ssh_keygen:
+            res = proc.finish()
+            if res.code != 0:
+                return res
+            return self._commit_tree(fields[2].decode(), ref, payload, parent, sign)
+        signature = git.ssh_sign(sign, payload)
+        if signature.code != 0 or b"BEGIN SSH SIGNATURE" not in signature.out:
+            proc.finish()
+            return git.Result(SIGN_FAILED, b"", signature.err)
+        sha = git.write_object(self.root, b"commit", git.with_signature(payload, signature.out))
+        proc.last(b"reset " + ref.encode() + b"\nfrom " + sha.encode() + b"\n\ndone\n")
+        res = proc.finish()
+        return git.Result(res.code, sha.encode() if res.code == 0 else b"", res.err)
+
+    def _commit_tree(self, tree: str, ref: str, payload: bytes, parent: Optional[str],
+                     sign: git.SignWith) -> git.Result:
+        """`git commit-tree -S` (OpenPGP, x509, agent literal keys), then update-ref."""
+        header, _, msg = payload.partition(b"\n\n")
+        people = {}
+        for line in header.split(b"\n"):
+            kind, _, value = line.partition(b" ")
+            if kind in (b"author", b"committer"):
+                name_email, _, date = value.decode().rpartition("> ")
+                name, _, email = name_email.partition(" <")
+                people[kind] = (name, email, date)
+        made = git.commit_tree(self.root, tree, parent, msg, people[b"author"],
+                               people[b"committer"], sign)
+        if made.code != 0:
+            return git.Result(SIGN_FAILED, b"", made.err)
+        sha = made.out.strip().decode()
+        if not git.update_ref(self.root, ref, sha, parent, "itsmctl: signed commit"):
+            return git.Result(1, b"", b"the branch moved")
+        return git.Result(0, made.out, b"")
 
     def _maybe_gc(self) -> None:
         """fast-import writes a small pack per commit; let git's own gc fold them."""
@@ -378,12 +464,13 @@ class Transaction:
             out[ticket.path] = dump_ticket(ticket.to_doc())
         return out
 
-    def commit(self, message: str, author: Author, when: datetime) -> Optional[str]:
+    def commit(self, message: str, author: Author, when: datetime,
+               sign: Optional[git.SignWith] = None) -> Optional[str]:
         """The one commit of everything saved and written; None when nothing changed."""
         files = self.files()
         if not files:
             return None
-        self.committed = self.desk.commit(files, message, author, when, self.parent)
+        self.committed = self.desk.commit(files, message, author, when, self.parent, sign)
         return self.committed
 
 

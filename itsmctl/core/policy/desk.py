@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from datetime import timedelta
+from typing import Any, Literal, Optional
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from itsmctl.core.policy.base import Model
+from itsmctl.core.policy.base import Duration, Model, parse_duration
 
 
 class DeskConfig(Model):
@@ -23,6 +24,19 @@ class DeskConfig(Model):
     # seconds between two pushes of one clone (G4): commands that commit meanwhile share
     # the next push, so a storm of hook calls pushes at most once per interval; 0: at once
     push_interval: float = Field(default=1.0, ge=0, le=60)
+    # I4: every commit is signed by the person acting (git's own ssh or OpenPGP signing)
+    # with a key teams.yaml lists; the commit that turns this on is the signing anchor
+    require_signed: bool = False
+    # I5 on a signed desk: how far --now may be from the clock, and an event's time from
+    # its commit's, before the command is refused or audit reports it
+    clock_tolerance: Duration = timedelta(minutes=5)
+    # I5: how far back `sync` may replay a command made offline, keeping its original time
+    replay_window: Duration = timedelta(days=7)
+
+    @field_validator("clock_tolerance", "replay_window", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> Any:
+        return parse_duration(v)
 
 
 class Codes(Model):
