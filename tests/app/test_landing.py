@@ -12,7 +12,7 @@ import pytest
 from itsmctl.app import lifecycle, sync
 from itsmctl.app.write import Tx, write
 from itsmctl.core import workflow
-from itsmctl.errors import ConcurrencyError, GitError
+from itsmctl.errors import ConcurrencyError, RuleViolation
 from itsmctl.infra.outgoing import Outgoing, owner
 from tests.app.helpers import committed, git, intake, session, shared_remote
 from tests.helpers import make_desk
@@ -159,14 +159,24 @@ def test_G4_a_remote_that_keeps_moving_is_exit_5_and_sync_pushes_what_was_kept(
     assert git(remote, "log", "-1", "--format=%s", "main").startswith(f"{mine.id}: note")
 
 
-def test_G4_a_push_the_remote_refuses_is_one_error_not_a_loop(two):
+def test_I6_G4_a_push_the_remote_refuses_is_one_error_not_a_loop(two):
+    """The remote's own check (a pre-receive hook) is no race: the command is refused
+    once (I6) and its commit left out; work of others it carried still lands."""
     remote, a, b = two
+    first = lifecycle.open_ticket(session(b), intake("accepted"))
     hook = remote / "hooks" / "pre-receive"
-    hook.write_text("#!/bin/sh\necho 'signed commits only' >&2\nexit 1\n")
+    hook.write_text("#!/bin/sh\nwhile read old new ref; do\n"
+                    "  git log -1 --format=%B $new | grep -q refuse-me && "
+                    "{ echo 'signed commits only' >&2; exit 1; }\ndone\nexit 0\n")
     hook.chmod(0o755)
-    with pytest.raises(GitError) as refused:
-        lifecycle.open_ticket(session(b), intake("refused"))
-    assert "refused the push" in refused.value.message and refused.value.exit_code == 4
+    before = git(remote, "rev-parse", "main")
+    with pytest.raises(RuleViolation) as refused:
+        lifecycle.note(session(b), first.id, text="refuse-me")
+    assert refused.value.rule == "I6" and "signed commits only" in refused.value.message
+    assert git(remote, "rev-parse", "main") == before == git(b, "rev-parse", "HEAD")
+    assert git(b, "status", "--porcelain") == ""
+    lifecycle.note(session(b), first.id, text="fine")                # the next one lands
+    assert git(remote, "log", "-1", "--format=%s", "main").startswith(f"{first.id}: note")
 
 
 def test_G4_offline_work_on_a_ticket_changed_meanwhile_is_run_again_by_the_next_command(two):
