@@ -53,12 +53,24 @@ def prepare(session: Session, remote: "Remote", token: str, sign: Optional["Sign
     seconds will do; a command alone always fetches. True when this call fetched."""
     desk, out = session.desk, Outgoing(session.desk)
     force = force or not out.others(token)
-    if not force and out.age("fetched") < FRESH:
-        tracking, head = desk.read_ref(remote.tracking), desk.head()
-        if not tracking or tracking == head or remote.is_ancestor(tracking, head):
+
+    def fresh_enough(within: float) -> bool:
+        """Another command fetched in the last `within` seconds and the branch holds
+        what it found."""
+        if out.age("fetched") >= within:
             return False
-    timeout = session.policy.desk.lock_timeout
-    with net_lock(desk, timeout):
+        tracking, head = desk.read_ref(remote.tracking), desk.head()
+        return not tracking or tracking == head or remote.is_ancestor(tracking, head)
+
+    if not force and fresh_enough(FRESH):
+        return False
+    timeout, waiting = session.policy.desk.lock_timeout, time.monotonic()
+    # while waiting for the lock: a fetch another made meanwhile is as fresh as our own
+    # would be (and one of the last FRESH seconds will do when others are writing)
+    with net_lock(desk, timeout, ready=lambda: fresh_enough(
+            time.monotonic() - waiting if force else FRESH)) as had:
+        if not had:
+            return False
         recover(session, remote)
         if _down(out, token):
             remote.offline = True
@@ -107,7 +119,9 @@ def land(session: Session, remote: "Remote", token: str, sha: str,
                                 "was applied", rule="I6")
         if pace:
             _pace(session, out)
-        with net_lock(desk, timeout, KEPT):
+        with net_lock(desk, timeout, KEPT, ready=lambda: _settled(out, token)) as had:
+            if not had:         # another's push carried it (or a rebase dropped it)
+                continue
             if pace and out.age("pushed") < session.policy.desk.push_interval:
                 continue        # a push went while we waited for the lock: ours next time
             pace = False        # a rejected push is tried again at once (with backoff)
@@ -180,6 +194,13 @@ def _first_refused(session: Session, remote: "Remote", out: Outgoing, base: Opti
             continue
         return sha if outcome == "refused" else None
     return None
+
+
+def _settled(out: Outgoing, token: str) -> bool:
+    """Has the command's commit landed, been dropped or refused (or gone from the queue)?
+    Then its process looks at it without the net lock (the top of `land`)."""
+    entry = out.read().find(token)
+    return entry is None or entry.state in ("landed", "dropped", "refused")
 
 
 def _pace(session: Session, out: Outgoing) -> None:

@@ -22,7 +22,7 @@ import secrets
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from itsmctl.errors import ConcurrencyError
 from itsmctl.infra.locking import flock_within
@@ -140,18 +140,49 @@ class Outgoing:
         (self.dir / name).touch()
 
 
+MARKERS = ("fetched", "pushed", "unreachable")     # what a process talking to the remote
+WAKE = 0.25             # seconds between two looks of a waiter at `ready` and the markers
+
+
 @contextmanager
-def net_lock(desk: Desk, timeout: float, then: str = "try again") -> Iterator[None]:
-    """One fetch or push (and the rebase between them) at a time from this clone."""
+def net_lock(desk: Desk, timeout: float, then: str = "try again",
+             ready: Optional[Callable[[], bool]] = None) -> Iterator[bool]:
+    """One fetch or push (and the rebase between them) at a time from this clone.
+
+    A waiter gives up only when nobody has held the lock and talked to the remote for
+    `timeout` seconds (a hung push): while the clone's other processes keep fetching
+    and pushing, it waits on, however many they are (flock is not fair). `ready`,
+    asked every WAKE seconds while waiting: True means the lock is not needed any more
+    (another's push carried this commit); the block then runs without the lock and
+    gets False."""
     desk.state.mkdir(parents=True, exist_ok=True)
     fd = os.open(desk.state / "net.lock", os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        if not flock_within(fd, timeout):
-            raise ConcurrencyError(f"another itsmctl has been talking to the remote for over "
-                                   f"{timeout:g}s (G4); {then}", rule="G4")
-        yield
+        seen, quiet = _last_heard(desk), time.monotonic()
+        while not flock_within(fd, WAKE):
+            if ready is not None and ready():
+                yield False
+                return
+            heard = _last_heard(desk)
+            if heard != seen:
+                seen, quiet = heard, time.monotonic()
+            elif time.monotonic() - quiet >= timeout:
+                raise ConcurrencyError(f"another itsmctl has been talking to the remote "
+                                       f"for over {timeout:g}s (G4); {then}", rule="G4")
+        yield True
     finally:
         os.close(fd)
+
+
+def _last_heard(desk: Desk) -> float:
+    """When a process of this clone last fetched, pushed or found the remote unreachable."""
+    times = [0.0]
+    for name in MARKERS:
+        try:
+            times.append((desk.state / name).stat().st_mtime)
+        except FileNotFoundError:
+            pass
+    return max(times)
 
 
 @contextmanager
