@@ -14,10 +14,12 @@ DEBIAN=(
   prometheus-alertmanager   # delivers alert webhooks
   chromium                  # headless browser driven by Playwright
   fonts-wqy-microhei        # Chinese glyphs in screenshots of pages and the HTML report
+  systemd                   # systemd-analyze verify/security for contrib/systemd
 )
 PYPI=(
   "aiosmtpd:aiosmtpd>=1.4"
   "playwright:playwright>=1.40"
+  "wheel:wheel>=0.40"       # builds the wheel offline to check what it ships (contrib/)
   "cryptography:cryptography>=41"   # audit checks SSH signatures in process (I5)
 )
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence
 
 from itsmctl.app.session import Session
 from itsmctl.errors import ItsmError, UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.core.qa import QualityFinding
 
 _TICKET = re.compile(r"(^|/)tickets/\d{4}/\d{2}/[^/]+\.yaml$")
 
@@ -24,8 +27,14 @@ def config_problems(session: Session) -> Iterator[str]:
 
     from itsmctl.core import integrity
     from itsmctl.core.policy import Policy
-    from itsmctl.infra.config import _model_for, read_documents, validate_doc
-    from itsmctl.infra.yaml import line_of, plain
+    from itsmctl.infra.config import (
+        _model_for,
+        problem_line,
+        read_documents,
+        schema_lines,
+        validate_doc,
+    )
+    from itsmctl.infra.yaml import plain
 
     try:
         docs = read_documents(session.root)
@@ -44,16 +53,22 @@ def config_problems(session: Session) -> Iterator[str]:
             try:
                 _model_for(key).model_validate(plain(doc))
             except ValidationError as full:
-                for err, text in zip(full.errors(), integrity.schema_errors(full)):
-                    line = line_of(doc, tuple(err["loc"]))
-                    yield f"{where}{':' + str(line) if line else ''}: {text}"
+                yield from schema_lines(where, doc, full)
             else:
                 yield exc.message
     if len(parts) != len(docs):
         return
     policy = Policy(**parts)
-    for name, at, msg in [*policy.problems(), *integrity.config(policy)]:
-        yield f"config/{name}: {at}: {msg}"
+    from itsmctl.core.rota import coverage, zone_of
+    from itsmctl.infra.clock import now
+
+    # the session's policy may not load (that is what is being reported): its zone
+    # comes from the documents just validated
+    zone = zone_of(policy)
+    today = now(session.now_given, zone).astimezone(zone).date()
+    for name, at, msg in [*policy.problems(), *integrity.config(policy),
+                          *coverage(policy, today)]:
+        yield problem_line(docs, name, at, msg)
 
 
 def secret_problems(docs: dict[str, tuple[str, Any]]) -> Iterator[str]:
@@ -154,6 +169,10 @@ def validate(session: Session, paths: Sequence[str] = (), since: Optional[str] =
         progress(len(files), len(files))
     for where, links in checked:
         problems.extend(f"{where}: {p}" for p in integrity.across(links, find))
+    if since is not None:
+        from itsmctl.app.governance import problems as governance
+
+        problems.extend(governance(session, since))         # C1: approvals and windows
     return problems
 
 
@@ -186,7 +205,8 @@ def _links(ticket: Any) -> Any:
 
 
 
-def qa(session: Session, month: Optional[str] = None, open_only: bool = False) -> list[Any]:
+def qa(session: Session, month: Optional[str] = None,
+       open_only: bool = False) -> list["QualityFinding"]:
     """Findings over every ticket (or those opened in `month`, or the open ones)."""
     from itsmctl.app.reports import load_tickets, period_of
     from itsmctl.core.qa import check

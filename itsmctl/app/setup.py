@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from itsmctl.errors import GitError, NotPermitted, UsageError
+from itsmctl.errors import GitError, NotFound, NotPermitted, UsageError
 
 if TYPE_CHECKING:
     from itsmctl.infra.git import SignWith
@@ -141,7 +141,10 @@ PRE_RECEIVE = """\
 # itsmctl (SPEC I6): refuse a push whose new commits fail the audit (I5, G6): unsigned,
 # wrongly signed, forged, or rewriting the desk's history. Installed by
 # `itsmctl init --gitops` on this bare repository.
-exec {python} -m itsmctl audit --pre-receive
+# (not `python -m itsmctl`: git runs the hook inside the bare repository, whose own
+# itsmctl/ state directory would shadow the package)
+exec {python} -c 'import sys; del sys.path[0]; from itsmctl.ui.main import main; main()' \\
+    audit --pre-receive
 """
 
 
@@ -184,19 +187,83 @@ def owners(root: Path) -> list[str]:
     return found
 
 
+def _codeowners(root: Path, text: str) -> str:
+    """C1: the kit's CODEOWNERS with its rules from governance.yaml (each class's files
+    owned by its approvers), else config/ owned by the incident managers."""
+    from itsmctl.app.governance import codeowners
+
+    lines = codeowners(root)
+    if lines is not None:
+        return text.replace(f"config/ {EXAMPLE_OWNER}\n", lines)
+    who = owners(root)
+    return text.replace(f"config/ {EXAMPLE_OWNER}", "config/ " + " ".join(who)) if who else text
+
+
 def write_kit(root: Path) -> list[str]:
     """Write the kit into the desk at root; the paths written, relative to root."""
     written = []
     for name, rel in FILES.items():
         text = (KIT / name).read_text(encoding="utf-8")
         if name == "CODEOWNERS":
-            who = owners(root)
-            if who:
-                text = text.replace(f"config/ {EXAMPLE_OWNER}", "config/ " + " ".join(who))
+            text = _codeowners(root, text)
         target = root / rel
         if target.exists():
             continue                    # never overwrite a desk's own file
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         written.append(rel)
+    return written
+
+
+# ---------------------------------------------------------------- contrib/ from the package
+PACKAGE = Path(__file__).resolve().parent.parent
+
+
+def contrib_root() -> Path:
+    """contrib/ as installed (the wheel carries it as itsmctl/contrib, see setup.py), else
+    beside the package in a clone or an editable install."""
+    for candidate in (PACKAGE / "contrib", PACKAGE.parent / "contrib"):
+        if candidate.is_dir():
+            return candidate
+    raise NotFound("contrib/ is not installed with this itsmctl (reinstall it from a wheel "
+                   "or use a clone of the repository)")
+
+
+def contrib_files() -> dict[str, Path]:
+    """Every integration file, by its path under contrib/ (cron/itsmctl-sweep.cron)."""
+    root = contrib_root()
+    return {p.relative_to(root).as_posix(): p for p in sorted(root.rglob("*"))
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
+
+
+def contrib(name: str) -> list[tuple[str, bytes]]:
+    """The files of one integration (a folder of contrib/: cron, systemd, nagios, ...)
+    or one file of it (systemd/itsmctl-sweep.timer), as (path, content)."""
+    files = contrib_files()
+    wanted = name.strip("/")
+    chosen = [rel for rel in files if rel == wanted or rel.startswith(wanted + "/")]
+    if not chosen:
+        folders = sorted({rel.split("/")[0] for rel in files})
+        raise NotFound(f"no integration {name!r}; one of: {', '.join(folders)} "
+                       "(itsmctl contrib lists every file)")
+    return [(rel, files[rel].read_bytes()) for rel in chosen]
+
+
+def install_contrib(name: str, out: str) -> list[Path]:
+    """Write the files of `contrib(name)` into the folder `out` (scripts executable);
+    the paths written. An existing file is left alone (like `init --gitops`)."""
+    import os
+
+    target = Path(out)
+    if not target.is_dir():
+        raise UsageError(f"--out {out}: not a folder")
+    written = []
+    for rel, data in contrib(name):
+        path = target / rel.rsplit("/", 1)[-1]
+        if path.exists():
+            raise UsageError(f"{path} exists; remove it or choose another --out")
+        path.write_bytes(data)
+        if rel.endswith((".py", ".sh")):
+            os.chmod(path, 0o755)
+        written.append(path)
     return written

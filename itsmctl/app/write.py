@@ -195,6 +195,7 @@ def written(session: Session, decide: Decide[R],
     if saved:
         from itsmctl.app.deliver import deliver
 
+        _off_branch(session)
         deliver(session, saved)
     return result, sha
 
@@ -232,6 +233,21 @@ def _pushed(session: Session, remote: "Remote", decide: Decide[R], fresh: bool,
     raise ConcurrencyError("unreachable", rule="G4")      # pragma: no cover
 
 
+def _off_branch(session: Session) -> None:
+    """Say so when the commit went to a branch other than the desk's (a config pull
+    request's branch, say): ticket work there is lost to the desk until merged."""
+    if session.in_replay:
+        return
+    desk = session.desk
+    branch = desk.branch_ref().removeprefix("refs/heads/")
+    name = session.remote.name if session.remote is not None else None
+    home = desk.home_branch(session.policy.desk.branch, name)
+    if home is not None and branch != home:
+        where = "config/desk.yaml branch" if session.policy.desk.branch else "the desk's branch"
+        session.say(f"itsmctl: warning: committed on branch {branch}, not on {home} "
+                    f"({where}); tickets belong on {home}: git switch {home}")
+
+
 def _attempt(session: Session, decide: Decide[R], token: Optional[str],
              sign: Optional["SignWith"] = None) -> tuple[R, list["Ticket"], Optional[str]]:
     """Under the desk lock: the decision on HEAD and its commit (recorded as outgoing
@@ -246,9 +262,11 @@ def _attempt(session: Session, decide: Decide[R], token: Optional[str],
         with transaction(desk, finalize=_finalize(session)) as inner:
             tx = Tx(session, inner)
             result = decide(tx)
-            if not inner.files():
+            if not (inner.changed or inner.extra):      # (files() dumps every ticket)
                 return result, [], None
             sha = inner.commit(_message(tx), tx.author or session.author, session.now, sign)
+            while desk.warnings:
+                session.say(desk.warnings.pop(0))
             if token is not None and sha is not None:
                 from itsmctl.infra.outgoing import Entry, Outgoing
 

@@ -19,10 +19,13 @@ FILES = {
     "notify": "notify.yaml",
     "monitoring": "monitoring.yaml",
     "kpi": "kpi.yaml",
+    "rota": "rota.yaml",
+    "governance": "governance.yaml",
+    "duplicates": "duplicates.yaml",
     "mail": "mail.yaml",
 }
 # files a desk made before they existed may lack: their model's defaults apply
-OPTIONAL = {"mail"}
+OPTIONAL = frozenset({"rota", "governance", "duplicates", "mail"})
 SUPPORTED_VERSION = 1
 _CACHE_FORMAT = 1
 
@@ -50,11 +53,12 @@ def _model_for(key: str) -> Any:
     return {"desk": p.DeskConfig, "matrix": p.PriorityMatrix, "sla": p.SlaConfig,
             "categories": p.Categories, "teams": p.Teams, "codes": p.Codes,
             "notify": p.NotifyConfig, "monitoring": p.MonitoringConfig,
-            "kpi": p.KpiConfig, "mail": p.MailConfig}[key]
+            "kpi": p.KpiConfig, "rota": p.RotaConfig, "governance": p.GovernanceConfig,
+            "duplicates": p.DuplicatesConfig, "mail": p.MailConfig}[key]
 
 
-def _stamp(root: Path) -> tuple[Any, ...]:
-    """What the cached policy depends on: the config files and the code of its models."""
+def code_stamp() -> list[Any]:
+    """What a cached policy depends on besides its files: the code of its models."""
     from itsmctl import __version__
 
     out: list[Any] = [__version__]
@@ -62,6 +66,12 @@ def _stamp(root: Path) -> tuple[Any, ...]:
     for module in sorted(here.glob("*.py")):
         st = module.stat()
         out.append((module.name, st.st_mtime_ns, st.st_size))
+    return out
+
+
+def _stamp(root: Path) -> tuple[Any, ...]:
+    """What the cached policy depends on: the config files and the code of its models."""
+    out = code_stamp()
     for name in FILES.values():
         try:
             st = (root / "config" / name).stat()
@@ -125,22 +135,44 @@ def validate_doc(key: str, where: str, doc: Any) -> Any:
     """One file against its schema; the first error names file, line and key path."""
     from pydantic import ValidationError
 
-    from itsmctl.infra.yaml import line_of, plain
+    from itsmctl.infra.yaml import plain
 
     if not isinstance(doc, dict):
-        raise InvalidFile(f"{where}: expected a mapping at the top")
+        raise InvalidFile(f"{where}:1: expected a mapping at the top")
     version = doc.get("version")
     if version != SUPPORTED_VERSION:
-        raise InvalidFile(f"{where}: version: expected {SUPPORTED_VERSION}, found {version!r}")
+        raise InvalidFile(f"{where}:{where_is(doc, ('version',))}: version: expected "
+                          f"{SUPPORTED_VERSION}, found {version!r}")
     try:
         return _model_for(key).model_validate(plain(doc))
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        line = line_of(doc, loc)
-        at = ".".join(str(x) for x in loc) or "(top)"
-        msg = err["msg"].removeprefix("Value error, ")
-        raise InvalidFile(f"{where}{':' + str(line) if line else ''}: {at}: {msg}") from None
+        raise InvalidFile(schema_lines(where, doc, exc)[0]) from None
+
+
+def where_is(doc: Any, path: tuple[Any, ...]) -> int:
+    from itsmctl.infra.yaml import locate
+
+    return locate(doc, path, "")[0]
+
+
+def schema_lines(where: str, doc: Any, exc: Any) -> list[str]:
+    """Every error of a config file's ValidationError as 'file:line: key.path: message'."""
+    from itsmctl.infra.yaml import locate
+
+    out = []
+    for err in exc.errors():
+        line, at, msg = locate(doc, tuple(err["loc"]), err["msg"].removeprefix("Value error, "))
+        out.append(f"{where}:{line}: {at}: {msg}")
+    return out
+
+
+def problem_line(docs: dict[str, tuple[str, Any]], name: str, at: str, msg: str) -> str:
+    """A cross-file problem (file name, key path, message) as 'file:line: path: message'."""
+    from itsmctl.infra.yaml import locate
+
+    doc = next((d for w, d in docs.values() if w == f"config/{name}"), None)
+    line, at, msg = locate(doc, tuple(at.split(".")) if at else (), msg)
+    return f"config/{name}:{line}: {at}: {msg}"
 
 
 def parse_policy(root: Path) -> Any:
@@ -151,6 +183,5 @@ def parse_policy(root: Path) -> Any:
     policy = Policy(**parts)
     problems = policy.problems()
     if problems:
-        name, at, msg = problems[0]
-        raise InvalidFile(f"config/{name}: {at}: {msg}")
+        raise InvalidFile(problem_line(docs, *problems[0]))
     return policy

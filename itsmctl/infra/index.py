@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-FORMAT = "7"
+FORMAT = "8"
 COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -105,9 +105,38 @@ _CHUNK = 500
 
 def _row_of(path: str, sha: str, data: bytes) -> tuple[Any, ...]:
     doc = parse_head(data, path)
-    if doc is None:
-        doc = {"id": Path(path).stem, "status": None, "_invalid": True}
+    problem = _problem(path, data, doc)
+    if problem is not None:
+        # kept with no status: no query picks it, and `invalid()` names it (list, sweep)
+        doc = {"id": Path(path).stem, "status": None, "_invalid": problem}
+    assert doc is not None
     return _row(path, sha, doc)
+
+
+_STATUSES = frozenset({*OPEN, "resolved", "closed"})
+
+
+def _problem(path: str, data: bytes, doc: Optional[dict[str, Any]]) -> Optional[str]:
+    """Why a committed ticket file cannot be listed or swept; None when it can."""
+    if doc is None:
+        from itsmctl.errors import InvalidFile
+        from itsmctl.infra.yaml import load_ticket
+
+        try:
+            load_ticket(data, path)
+        except InvalidFile as exc:
+            return exc.message
+        return f"{path}: not a ticket (expected a mapping at the top)"
+    if doc.get("status") not in _STATUSES:
+        return f"{path}: status: {doc.get('status')!r} is not a ticket status"
+    from itsmctl.errors import InvalidFile
+    from itsmctl.infra.store import misplaced
+
+    try:
+        misplaced(doc.get("id"), path)
+    except InvalidFile as exc:
+        return exc.message
+    return None
 
 
 def _rows_chunk(root: Path, chunk: list[tuple[list[str], str]]) -> list[tuple[Any, ...]]:
@@ -148,10 +177,12 @@ class Index:
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         if self._meta("format") not in (None, FORMAT):
-            # an index written by another version of itsmctl: start again
-            self.db.executescript("DROP TABLE tickets; DELETE FROM meta;" + _SCHEMA)
+            # an index written by another version of itsmctl: start again (before the
+            # schema's indexes, which may name columns the old table lacks)
+            self.db.executescript("DROP TABLE IF EXISTS tickets; DELETE FROM meta;")
+        self.db.executescript(_SCHEMA)
 
     def close(self) -> None:
         self.db.close()
@@ -296,6 +327,13 @@ class Index:
                 *visit_skip_codes]
         return [r[0] for r in self.db.execute(sql, args)]
 
+    def invalid(self) -> list[str]:
+        """Why each committed ticket file that no query returns was left out, by path."""
+        rows = self.db.execute("SELECT path, head FROM tickets WHERE status IS NULL "
+                               "ORDER BY path")
+        return [str(pickle.loads(head).get("_invalid") or f"{path}: unreadable")
+                for path, head in rows]
+
     def pending_ids(self) -> list[str]:
         """Tickets with a notification not recorded as sent."""
         return [r[0] for r in self.db.execute("SELECT id FROM tickets WHERE pending > 0")]
@@ -339,8 +377,14 @@ def wake_at(doc: dict[str, Any]) -> Optional[float]:
         frozen = _epoch(doc.get("updated_at"))
     else:
         times, frozen = [], None
-    fired = {e.get("phase") for e in doc.get("escalations") or ()
-             if isinstance(e, dict) and e.get("trigger") == "breach"}
+    escalations = [e for e in doc.get("escalations") or () if isinstance(e, dict)]
+    fired = {e.get("phase") for e in escalations if e.get("trigger") == "breach"}
+    backup = [_epoch(e.get("at")) or 0 for e in escalations
+              if "oncall_backup" in (e.get("actions") or ())]
+    manager = [_epoch(e.get("at")) or 0 for e in escalations if e.get("trigger") == "oncall"]
+    if status == "assigned" and backup and max(backup) > max(manager, default=0):
+        # R2: the incident manager's call is due some time after the backup's (config)
+        times.append(max(backup))
     for phase, clock in (doc.get("sla") or {}).items():
         if not isinstance(clock, dict) or clock.get("stop") or phase in fired:
             continue

@@ -79,7 +79,7 @@ class Remote:
             git.run(self.desk.root, "update-ref", self.tracking, commit, check=False)
             return "pushed"
         out = (res.out + res.err).decode("utf-8", "replace")
-        if "remote rejected" in out or "hook declined" in out:
+        if "hook declined" in out:        # pre-receive/update said no; not a lost race
             said = [line.removeprefix("remote:").strip() for line in out.splitlines()
                     if line.startswith("remote:") and line.removeprefix("remote:").strip()]
             self.refusal = said[0] if said else "the remote declined the push"

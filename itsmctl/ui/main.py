@@ -33,13 +33,15 @@ SECTIONS: dict[str, tuple[str, list[str]]] = {
     "Knowledge": ("knowledge", ["kb"]),
     "Queue": ("queue", ["show", "list", "log"]),
     "Checks": ("checks", ["validate", "qa", "audit"]),
+    "Config governance": ("governance", ["what-if"]),
     "Reports": ("reports", ["report"]),
     "Sweep": ("sweep", ["sweep"]),
+    "Shifts": ("shifts", ["oncall", "handover", "diary"]),
     "Hooks": ("hooks", ["hook"]),
     "Customers": ("customers", ["customers"]),
     "Attachments": ("mail", ["attach"]),
     "Sync": ("sync", ["sync"]),
-    "Setup": ("setup", ["init", "demo", "completion"]),
+    "Setup": ("setup", ["init", "demo", "completion", "contrib"]),
 }
 # command -> one-line summary for `itsmctl --help` without importing the command
 SUMMARIES = {
@@ -69,15 +71,20 @@ SUMMARIES = {
     "validate": "Check every config and ticket file (G5); exit 4 with one line per problem.",
     "qa": "Quality checks of handbook 6.1 (Q3).",
     "audit": "Replay git history, flag illegal changes (G6).",
-    "report": "Monthly report, KPIs, trend (Q1, Q2).",
+    "what-if": "What a config change does to the open tickets (C2).",
+    "report": "Monthly or weekly report, KPIs, trend, fault analysis (Q1, Q2, Q4-Q6).",
     "sweep": "Escalate SLA breaches, resume, auto-close, announce visits (S4, L11).",
     "hook": "Payloads on stdin: alertmanager (H1), mail (E1).",
     "customers": "The customer directory: import, show (B1).",
     "attach": "Attach a file to a ticket, kept under attachments/<ID>/ (E4).",
+    "oncall": "Who is on duty: shift supervisor, desk staff, each group's on-call pair (R1).",
+    "handover": "The handover checklist of a shift; --ack takes the shift over (R3).",
+    "diary": "The duty diary of the shift: add notes, incidents, lessons (R4).",
     "sync": "Push local commits; replay them on top of what arrived meanwhile (G4).",
     "init": "Make a new desk repository (config, tickets/, kb/) with its first commit.",
     "demo": "Build a demo desk and play a morning at the service desk through real commands.",
     "completion": "Print the shell completion script for bash, zsh or fish.",
+    "contrib": "Print or install the integration files: cron, systemd, Nagios, Zabbix, CI.",
 }
 MODULE_OF = {name: module for module, names in SECTIONS.values() for name in names}
 
@@ -114,6 +121,17 @@ def _setter(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
     return store
 
 
+def _now(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """--now is parsed where it is given: a malformed time is exit 2 for every command
+    (S7), and so is a malformed ITSMCTL_NOW, once per run."""
+    from itsmctl.infra.clock import check_now
+
+    state = ctx.ensure_object(State)
+    if value is not None:
+        state.now = value
+    check_now(state.now)
+
+
 GLOBAL_OPTIONS: list[Callable[[F], F]] = [
     click.option("--repo", metavar="DIR", expose_value=False, callback=_setter("repo"),
                  help="The desk repository (else ITSMCTL_REPO, else the current directory "
@@ -121,7 +139,7 @@ GLOBAL_OPTIONS: list[Callable[[F], F]] = [
     click.option("--actor", metavar="ID", expose_value=False, callback=_setter("actor"),
                  help="Who acts: a person id or e-mail from config/teams.yaml (else "
                       "ITSMCTL_ACTOR, else git user.email)."),
-    click.option("--now", metavar="ISO8601", expose_value=False, callback=_setter("now"),
+    click.option("--now", metavar="ISO8601", expose_value=False, callback=_now,
                  help="The time to act at (else ITSMCTL_NOW, else the clock); for replays "
                       "and tests."),
     click.option("--json", is_flag=True, expose_value=False, callback=_setter("json"),

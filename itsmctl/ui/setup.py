@@ -109,4 +109,47 @@ def completion_cmd(state: State, shell: Optional[str]) -> None:
     emit(state, text.rstrip("\n"), {"shell": shell, "script": text})
 
 
-COMMANDS = {"init": init_cmd, "demo": demo_cmd, "completion": completion_cmd}
+@click.command("contrib")
+@click.argument("name", required=False)
+@click.option("--out", metavar="DIR", help="Write the files into DIR instead of printing.")
+@pass_state
+def contrib_cmd(state: State, name: Optional[str], out: Optional[str]) -> None:
+    """Print or install the integration files: cron, systemd, Nagios, Zabbix, CI.
+
+    Without NAME, lists every file. NAME is a folder (cron, systemd, nagios, zabbix,
+    alertmanager, ci) or one file of it; a folder of one file, or one file, is printed
+    on stdout; --out DIR writes them into DIR (scripts executable). They are the files
+    the README's set-up steps name, shipped inside the package, so an installed itsmctl
+    has them without a clone.
+
+    \b
+    Examples:
+      itsmctl contrib
+      itsmctl contrib cron | sudo tee /etc/cron.d/itsmctl-sweep
+      sudo itsmctl contrib systemd --out /etc/systemd/system
+      itsmctl contrib nagios/itsmctl-nagios.py > /usr/local/lib/itsmctl-nagios.py
+    """
+    from itsmctl.app.setup import contrib, contrib_files, install_contrib
+
+    if name is None:
+        files = sorted(contrib_files())
+        emit(state, "\n".join(files), {"files": files})
+        return
+    if out is not None:
+        paths = [str(p) for p in install_contrib(name, out)]
+        emit(state, "\n".join(f"wrote {p}" for p in paths), {"written": paths})
+        return
+    found = contrib(name)
+    if len(found) != 1:
+        raise click.UsageError(f"{name} has {len(found)} files: "
+                               f"{', '.join(rel for rel, _ in found)}; name one, or give "
+                               "--out DIR")
+    rel, data = found[0]
+    if state.json:
+        emit(state, "", {"file": rel, "text": data.decode("utf-8")})
+        return
+    click.echo(data.decode("utf-8"), nl=False)
+
+
+COMMANDS = {"init": init_cmd, "demo": demo_cmd, "completion": completion_cmd,
+            "contrib": contrib_cmd}

@@ -22,9 +22,11 @@ def sweep_cmd(state: State, dry_run: bool, no_retry: bool, quiet: bool) -> None:
 
     Run it from cron every minute. It acts as the reserved actor `sweep` (no --actor
     needed) and makes ONE commit for everything it did, or none when nothing was due;
-    each ticket's history records its own events. Two sweeps at once never escalate
-    twice: they take the desk lock in turn. Every time comparison uses --now /
-    ITSMCTL_NOW when given (S7).
+    each ticket's history records its own events. Outside working hours an accept
+    breach calls the group's on-call backup, and later the incident manager (R2); a
+    handover the incoming supervisor has not acknowledged in time is reminded (R3).
+    Two sweeps at once never escalate twice: they take the desk lock in turn. Every
+    time comparison uses --now / ITSMCTL_NOW when given (S7).
 
     \b
     Examples:
@@ -39,21 +41,47 @@ def sweep_cmd(state: State, dry_run: bool, no_retry: bool, quiet: bool) -> None:
     outcome = sweep.preview(session) if dry_run else sweep.sweep(session, retry=not no_retry)
     for line in outcome.skipped:
         session.say(f"itsmctl sweep: skipped: {line}")
-    idle = not (outcome.actions or outcome.retried or outcome.commit)
+    for line in outcome.refused:
+        session.say(f"itsmctl sweep: refused: {line}")
+    due = outcome.reminder
+    idle = not (outcome.actions or outcome.retried or outcome.commit
+                or (due and (outcome.dry_run or due.get("new"))))
     emit(state, "" if quiet and idle else _human(outcome), outcome.doc())
+    outcome.complete()
 
 
 def _human(outcome: Any) -> str:
     from itsmctl.core.sweep import summary
 
-    head = ("would do" if outcome.dry_run else "did") + f": {summary(outcome.actions)}"
+    parts = [summary(outcome.actions)] if outcome.actions else []
+    # notifications are work too: a sweep that commits never says "nothing to do"
+    if outcome.dry_run:
+        parts += ["record notification deliveries"] * bool(outcome.recorded)
+        parts += ["send notifications again"] * bool(outcome.resent)
+    elif outcome.commit and not parts:
+        parts += ["recorded notification deliveries"] * bool(outcome.recorded)
+        parts += ["sent notifications again"] * bool(outcome.resent)
+        parts = parts or ["updated notification records"]
+    what = ", ".join(parts) or summary([])
+    head = ("would do" if outcome.dry_run else "did") + f": {what}"
     if outcome.commit:
         head += f" (commit {outcome.commit[:10]})"
     lines = [f"sweep at {outcome.now} {head}"]
     lines += [f"  {a.ticket}  {a.describe()}" for a in outcome.actions]
-    if outcome.retried:
-        verb = "to retry" if outcome.dry_run else "retried or recorded"
-        lines.append(f"  notifications {verb}: {', '.join(outcome.retried)}")
+    if outcome.dry_run:
+        said = [("notifications delivered, to record on the ticket", outcome.recorded),
+                ("notifications to send again", outcome.resent)]
+    else:
+        said = [("notification deliveries recorded", outcome.recorded),
+                ("notifications sent again", outcome.resent),
+                ("notifications still undelivered (the next sweep retries)",
+                 outcome.undelivered)]
+    lines += [f"  {label}: {', '.join(ids)}" for label, ids in said if ids]
+    due = outcome.reminder
+    if due and (outcome.dry_run or due.get("new")):
+        verb = "would remind" if outcome.dry_run and not due["sent"] else "reminded"
+        lines.append(f"  handover of {due['shift']} not acknowledged by {due['due'][:16]}: "
+                     f"{verb} {', '.join(due['remind'])} (R3)")
     return "\n".join(lines)
 
 
