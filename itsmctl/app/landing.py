@@ -76,7 +76,7 @@ def prepare(session: Session, remote: "Remote", token: str, sign: Optional["Sign
             remote.offline = True
             return False
         fetched = force or out.age("fetched") >= FRESH
-        tip = _fetch(session, remote) if fetched else desk.read_ref(remote.tracking)
+        tip = fetch(session, remote) if fetched else desk.read_ref(remote.tracking)
         if tip is None:
             out.touch("unreachable")
             return False                                # offline: decide on what we have
@@ -87,11 +87,21 @@ def prepare(session: Session, remote: "Remote", token: str, sign: Optional["Sign
     return fetched
 
 
-def _fetch(session: Session, remote: "Remote") -> Optional[str]:
-    """remote.fetch(), refusing a remote whose history was rewritten (I5)."""
-    from itsmctl.app.write import fetch
+def fetch(session: Session, remote: "Remote") -> Optional[str]:
+    """remote.fetch(); on a signed desk refusing a remote whose history was rewritten
+    under us (I5): what this clone saw there must still be in what it has now."""
+    known = session.desk.read_ref(remote.tracking) if session.policy.desk.require_signed \
+        else None
+    tip = remote.fetch()
+    if known and tip and tip != known and not remote.is_ancestor(known, tip):
+        from itsmctl.errors import RuleViolation
 
-    return fetch(session, remote)
+        remote.set_tracking(known)      # refused again next time, until someone looks
+        raise RuleViolation(f"{remote.name}'s {remote.branch} was rewritten: commits this "
+                            f"clone saw there ({known[:10]}) are gone (a force-push?); "
+                            f"refusing to follow it; compare with `git log {known[:10]}` "
+                            "and restore the remote's history", rule="I5")
+    return tip
 
 
 def land(session: Session, remote: "Remote", token: str, sha: str,
@@ -160,7 +170,7 @@ def land(session: Session, remote: "Remote", token: str, sha: str,
                         integrate(session, remote, desk.read_ref(remote.tracking), token,
                                   sign, refused={culprit: remote.refusal})
                 continue
-            tip = _fetch(session, remote)
+            tip = fetch(session, remote)
             if tip is None:
                 return _offline(session, remote, out, token, entry.sha, "failed")
             out.touch("fetched")

@@ -15,12 +15,15 @@ import json
 from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.app.session import Session
-from itsmctl.app.write import CALL_TRAILER
 from itsmctl.errors import ItsmError
 
 if TYPE_CHECKING:
     from itsmctl.infra.remote import LocalCommit
 
+# the trailer `app.write.recorded` adds (the use case and its arguments, JSON), and
+# the one a run again adds (the commit it replays)
+CALL_TRAILER = "Itsmctl-Command"
+REPLAY_TRAILER = "Itsmctl-Replay-Of"
 # the app modules whose recorded use cases may be run again
 MODULES = frozenset({"lifecycle", "relations", "work", "knowledge", "sweep", "shifts"})
 

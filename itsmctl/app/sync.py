@@ -24,8 +24,7 @@ class SyncOutcome:
 def sync(session: Session, attempts: int = 5) -> SyncOutcome:
     """Pull and push: local commits move onto the remote tip as they are when nothing
     they depend on changed there; the others run their recorded use case again."""
-    from itsmctl.app.landing import integrate, recover
-    from itsmctl.app.write import fetch
+    from itsmctl.app.landing import fetch, integrate, recover
     from itsmctl.infra import git
     from itsmctl.infra.outgoing import Outgoing, net_lock
 

@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 RETRIES = 20                # G4: runs of the decision again when what it read changed
-CALL_TRAILER = "Itsmctl-Command"
-REPLAY_TRAILER = "Itsmctl-Replay-Of"
 
 
 @dataclass
@@ -144,6 +142,8 @@ def commit_message(action: str, tickets: list["Ticket"], actor: str,
 
 
 def _message(tx: Tx) -> str:
+    from itsmctl.app.replay import CALL_TRAILER, REPLAY_TRAILER
+
     session = tx.session
     if tx.message is not None:
         text = tx.message
@@ -272,23 +272,6 @@ def _attempt(session: Session, decide: Decide[R], token: Optional[str],
 
                 Outgoing(desk).add(Entry(sha, token, sorted(tx.reads), sorted(tx.watching)))
             return result, list(inner.changed.values()), sha
-
-
-def fetch(session: Session, remote: "Remote") -> Optional[str]:
-    """remote.fetch(); on a signed desk refusing a remote whose history was rewritten
-    under us (I5): what this clone saw there must still be in what it has now."""
-    known = session.desk.read_ref(remote.tracking) if session.policy.desk.require_signed \
-        else None
-    tip = remote.fetch()
-    if known and tip and tip != known and not remote.is_ancestor(known, tip):
-        from itsmctl.errors import RuleViolation
-
-        remote.set_tracking(known)      # refused again next time, until someone looks
-        raise RuleViolation(f"{remote.name}'s {remote.branch} was rewritten: commits this "
-                            f"clone saw there ({known[:10]}) are gone (a force-push?); "
-                            f"refusing to follow it; compare with `git log {known[:10]}` "
-                            "and restore the remote's history", rule="I5")
-    return tip
 
 
 def recorded(**types: Callable[[Any], Any]) -> Callable[[F], F]:
