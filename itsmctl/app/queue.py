@@ -104,11 +104,11 @@ def select(session: Session, view: Optional[str] = None,
         index.close()
     out = [d for d in docs if matches(d, f)]
     if f.breached:
+        # from the stored clocks (computed at the last change): exact without the history
         from itsmctl.core.sla import breached_from_stored
 
-        # from the stored clocks (computed at the last change): exact without the history
         out = [d for d in out if breached_from_stored(d, session.now)]
-    order = {p: i for i, p in enumerate(policy.matrix.priority_levels)}
+    order = {p: i for i, p in enumerate(session.facts["priority_levels"])}
     out.sort(key=lambda d: (order.get(str(d.get("priority")), 99), str(d.get("opened_at"))))
     return out
 
@@ -154,6 +154,16 @@ def open_text(session: Session, index: "Index") -> Any:
 
     with session.progress("building the search index") as progress:
         return infra_open(index, progress)
+
+
+def briefs(session: Session, **given: Any) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """`select` as the index's BRIEF tuples (what a queue line shows), in the same order,
+    and the ticket files the index could not read (issue 13's table path, with every
+    filter of W1/W2)."""
+    from itsmctl.infra.index import brief
+
+    docs = select(session, **given)
+    return [brief(d) for d in docs], unreadable(session)
 
 
 def full_docs(session: Session, docs: list[dict[str, Any]],

@@ -157,15 +157,17 @@ def sweep(session: Session, retry: bool = True) -> SweepOutcome:
                                  outcome.resent)
         return outcome
 
-    outcome, sha = written(session, decide)
+    outcome, sha = written(session, decide, fresh=True)     # it sends (N3): pull first
     outcome.commit = sha
     outcome.reminder = _remind(session, send=not session.in_replay)
     return outcome
 
 
 def _load(tx: Tx, ticket_id: str, skipped: list[str]) -> Optional["Ticket"]:
+    """A candidate, looked at: each ticket's actions depend on that ticket alone, so only
+    the tickets the sweep saves must be unchanged for its commit to hold (G4)."""
     try:
-        return tx.load(ticket_id)
+        return tx.scan(ticket_id)
     except ItsmError as exc:
         skipped.append(exc.message)
         return None
