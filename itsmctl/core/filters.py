@@ -9,13 +9,15 @@ per-ticket tests on the cached state (reporter, phone, CI, verified) are here.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from itsmctl.core.policy import Policy
-from itsmctl.core.policy.views import View
 from itsmctl.core.states import STATUSES
 from itsmctl.core.tokens import fold
 from itsmctl.errors import UsageError
+
+if TYPE_CHECKING:                  # `list` without filters loads no config model
+    from itsmctl.core.policy import Policy
+    from itsmctl.core.policy.views import View
 
 ME = "@me"
 
