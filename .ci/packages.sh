@@ -17,6 +17,11 @@ DEBIAN=(
 PYPI=(
   "aiosmtpd:aiosmtpd>=1.4"
   "playwright:playwright>=1.40"
+  # the web extra of itsmctl (pip install 'itsmctl[web]'), for the `serve` tests
+  "starlette:starlette>=0.37"
+  "uvicorn:uvicorn>=0.29"
+  "jinja2:jinja2>=3.1"
+  "multipart:python-multipart>=0.0.9"
 )
 
 missing=()

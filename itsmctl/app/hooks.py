@@ -10,9 +10,12 @@ from itsmctl.app.session import Session
 from itsmctl.app.write import Tx, write, written
 
 if TYPE_CHECKING:
-    from itsmctl.core.alerts import Incoming
+    from itsmctl.core.alerts import AlertIn, Incoming
     from itsmctl.core.intake import Intake
     from itsmctl.core.model import Ticket
+
+
+Parsed = tuple[str, list["AlertIn"]]         # (source, alerts) of one payload
 
 
 @dataclass
@@ -125,30 +128,51 @@ def open_alert(session: Session, intake: "Intake") -> "Ticket":
 
 def receive(session: Session, text: str) -> HookOutcome:
     """H1: one payload, one commit (none when nothing is new)."""
-    from itsmctl.core.alerts import incoming, parse_payload
+    return receive_all(session, [parse(text)])[0]
+
+
+def parse(text: str, where: str = "stdin") -> "Parsed":
+    """A payload read and checked (bad input: InvalidFile, exit 4, before any change)."""
+    from itsmctl.core.alerts import parse_payload
+
+    return parse_payload(text, where)
+
+
+def receive_all(session: Session, payloads: list["Parsed"]) -> list[HookOutcome]:
+    """H1 for several payloads in ONE commit (U3: alerts that arrive while a commit is
+    being made are folded into the next one); an outcome per payload, in order."""
+    from itsmctl.core.alerts import incoming
     from itsmctl.core.permissions import require
 
-    source, alerts = parse_payload(text)            # bad input: exit 4 before any change
     session = session.derive(default_actor=session.policy.monitoring.actor)
     require(session.policy, session.actor, "hook")
-    incs = [incoming(a, source, session.policy.monitoring) for a in alerts]
+    batches = [(source, [incoming(a, source, session.policy.monitoring) for a in alerts])
+               for source, alerts in payloads]
+    incs = [inc for _, some in batches for inc in some]
+    sources = sorted({source for source, _ in batches})
 
-    def decide(tx: Tx) -> HookOutcome:
-        out = HookOutcome()
+    def decide(tx: Tx) -> list[HookOutcome]:
+        outs = []
         known = AlertTickets(session, tx, [i.fingerprint for i in incs] +
                              [i.group or "" for i in incs])
-        for inc in incs:
-            if inc.status == "firing":
-                _firing(session, tx, known, inc, out)
-            else:
-                _clearing(session, tx, known, inc, out)
+        for _source, some in batches:
+            out = HookOutcome()
+            for inc in some:
+                if inc.status == "firing":
+                    _firing(session, tx, known, inc, out)
+                else:
+                    _clearing(session, tx, known, inc, out)
+            outs.append(out)
         if tx.changed:
-            tx.describe(f"hook-{source}", note="; ".join(out.lines()))
-        return out
+            lines = [line for out in outs for line in out.lines()]
+            tx.describe(f"hook-{'+'.join(sources)}", note="; ".join(lines))
+        return outs
 
-    outcome, sha = written(session, decide)
-    outcome.commit = sha
-    return outcome
+    outcomes, sha = written(session, decide)
+    for out in outcomes:
+        if out.opened or out.updated or out.cleared or out.resolved:
+            out.commit = sha
+    return outcomes
 
 
 def _firing(session: Session, tx: Tx, known: AlertTickets, inc: "Incoming",

@@ -103,6 +103,9 @@ def sweep(session: Session, retry: bool = True) -> SweepOutcome:
 
     outcome, sha = written(session, decide)
     outcome.commit = sha
+    from itsmctl.infra.deskstats import record_sweep
+
+    record_sweep(session.root, session.now)     # U4: the sweep's age, even when idle
     return outcome
 
 

@@ -10,7 +10,7 @@ from itsmctl.core import priority as prio
 from itsmctl.core.classification import validate_classification
 from itsmctl.core.events import Ctx, diff, record
 from itsmctl.core.model import USER_SOURCES, Alert, Classification, Event, Links, Reporter, Ticket
-from itsmctl.core.permissions import require
+from itsmctl.core.permissions import require, require_source
 from itsmctl.core.policy import Policy
 from itsmctl.errors import RuleViolation, UsageError
 
@@ -61,6 +61,7 @@ def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str,
     if not title or not title.strip():
         raise RuleViolation("--title is required", rule="L1")
     source = intake.source or default_source(policy, ctx.actor, intake)
+    require_source(policy, ctx.actor, source)
     reporter = _reporter(policy, ctx.actor, intake, source, base)
     alert = _alert(policy, ctx.actor, intake, source)
     cls = Classification(category=intake.category, subtype=intake.subtype, symptom=intake.symptom)

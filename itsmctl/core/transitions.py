@@ -38,7 +38,8 @@ SUPPORT = "support"
 MANAGER = "incident_manager"
 LEADER = "leader"
 MONITOR = "monitoring"
-NOTE_ROLES = frozenset({DESK, SUPPORT, MANAGER, LEADER, MONITOR})
+INTAKE = "intake"               # machine accounts for what users submit (web, mail)
+NOTE_ROLES = frozenset({DESK, SUPPORT, MANAGER, LEADER, MONITOR, INTAKE})
 LINK_ROLES = frozenset({DESK, SUPPORT, MANAGER})
 
 
@@ -72,7 +73,7 @@ def _row(command: str, rule: str, sources: Iterable[Optional[str]], targets: Sta
 
 NONE: frozenset[str] = frozenset()
 TABLE: dict[str, Transition] = {
-    "open": _row("open", "L1", {None}, {"new"}, {DESK, SUPPORT, MONITOR, MANAGER}),
+    "open": _row("open", "L1", {None}, {"new"}, {DESK, SUPPORT, MONITOR, MANAGER, INTAKE}),
     "open-out-of-scope": _row("open", "L2", (), (), {DESK, MANAGER}),
     "dispatch": _row("assign", "L3", {"new"}, {"assigned"}, {DESK, MANAGER}),
     "transfer": _row("assign", "L6", {"assigned", "in_progress"}, {"assigned"}, {MANAGER},
@@ -85,6 +86,8 @@ TABLE: dict[str, Transition] = {
     "resolve": _row("resolve", "L8", ACTIVE, {"resolved"}, {MANAGER}, by_group=True),
     "reopen": _row("reopen", "L9", {"resolved"}, {"assigned"}, {DESK, MANAGER}),
     "close": _row("close", "L10", {"resolved"}, {"closed"}, {MANAGER}),
+    # U1: the reporter confirms the resolution on the web (the desk's close follows)
+    "confirm": _row("serve", "L10", {"resolved"}, SAME, {INTAKE, DESK, MANAGER}),
     "auto-close": _row("sweep", "L11", {"resolved"}, {"closed"}, None, system=(SWEEP,)),
     "classify": _row("classify", "P4", LIVE, SAME, {DESK, MANAGER}, by_group=True),
     "escalate": _row("escalate", "S5", LIVE, SAME, {DESK, MANAGER, LEADER}, by_group=True,

@@ -278,6 +278,51 @@ class Index:
         for (head,) in self.db.execute(sql, args):
             yield loads(head)
 
+    def page(self, statuses: Optional[Iterable[str]], where: str, params: tuple[Any, ...],
+             levels: list[str], limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+        """(how many match, the state dicts of one page of them) in queue order: priority
+        as `levels` lists them, then oldest first. Only the page's rows are unpickled."""
+        conds, args = [], list(params)
+        if statuses is not None:
+            statuses = list(statuses)
+            conds.append(f"status IN ({','.join('?' * len(statuses))})")
+            args = statuses + args
+        if where:
+            conds.append(where)
+        base = " FROM tickets" + (" WHERE " + " AND ".join(conds) if conds else "")
+        total = self.db.execute("SELECT count(*)" + base, args).fetchone()[0]
+        rank = "0"
+        if levels:
+            rank = "CASE priority " + " ".join(f"WHEN ? THEN {i}" for i in range(len(levels)))
+            rank += f" ELSE {len(levels)} END"
+        paths = [r[0] for r in self.db.execute(
+            f"SELECT path{base} ORDER BY {rank}, opened_at, id LIMIT ? OFFSET ?",
+            [*args, *levels, limit, offset])]
+        if not paths:
+            return total, []
+        heads = dict(self.db.execute(
+            f"SELECT path, head FROM tickets WHERE path IN ({','.join('?' * len(paths))})",
+            paths))
+        return total, [pickle.loads(heads[p]) for p in paths if p in heads]
+
+    def open_counts(self) -> list[tuple[Any, Any, Any, int]]:
+        """(priority, group, status, count) of the open tickets."""
+        marks = ",".join("?" * len(OPEN))
+        return list(self.db.execute(
+            f"SELECT priority, grp, status, count(*) FROM tickets WHERE status IN ({marks}) "
+            "GROUP BY priority, grp, status", OPEN))
+
+    def undelivered(self) -> int:
+        """Notifications not recorded as sent, over every ticket."""
+        return int(self.db.execute("SELECT coalesce(sum(pending), 0) FROM tickets").fetchone()[0])
+
+    def oldest_unassigned(self) -> dict[str, float]:
+        """priority -> when the oldest open ticket without an assignee was opened (epoch)."""
+        return {str(p): float(t) for p, t in self.db.execute(
+            "SELECT priority, min(opened_epoch) FROM tickets WHERE status IN "
+            "('new', 'assigned') AND assignee IS NULL AND opened_epoch IS NOT NULL "
+            "GROUP BY priority")}
+
     def sweep_candidates(self, now: float, auto_close_seconds: float,
                          visit_sources: list[str], visit_types: list[str],
                          visit_skip_codes: list[str]) -> list[str]:

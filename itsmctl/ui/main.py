@@ -37,6 +37,7 @@ SECTIONS: dict[str, tuple[str, list[str]]] = {
     "Sweep": ("sweep", ["sweep"]),
     "Hooks": ("hooks", ["hook"]),
     "Sync": ("sync", ["sync"]),
+    "Web": ("serve", ["serve"]),
     "Setup": ("setup", ["init", "demo", "completion"]),
 }
 # command -> one-line summary for `itsmctl --help` without importing the command
@@ -71,6 +72,7 @@ SUMMARIES = {
     "sweep": "Escalate SLA breaches, resume, auto-close, announce visits (S4, L11).",
     "hook": "Monitoring payloads on stdin: alertmanager (H1).",
     "sync": "Push local commits; replay them on top of what arrived meanwhile (G4).",
+    "serve": "Serve the desk on the web: reporters, staff, wallboard, hooks, metrics (U1-U4).",
     "init": "Make a new desk repository (config, tickets/, kb/) with its first commit.",
     "demo": "Build a demo desk and play a morning at the service desk through real commands.",
     "completion": "Print the shell completion script for bash, zsh or fish.",

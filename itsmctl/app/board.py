@@ -1,0 +1,291 @@
+"""The desk's read models for the web service (U2, U4): a page of the live queue with
+`list`'s filters and saved views, the wallboard's figures and the monitoring metrics,
+all from the ticket index (infra/index.py) so a page costs milliseconds at 10,000 open
+tickets."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Optional
+
+from itsmctl.app.session import Session
+from itsmctl.errors import UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.infra.index import Index
+
+PER_PAGE = 50
+MAX_PER_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Filters:
+    """`list`'s filters (W2 names), as the queue page takes them."""
+
+    status: tuple[str, ...] = ()
+    group: Optional[str] = None
+    priority: tuple[str, ...] = ()
+    assignee: Optional[str] = None
+    unassigned: bool = False
+    major: bool = False
+    breached: bool = False
+    show_all: bool = False
+
+    def args(self) -> dict[str, Any]:
+        """The filters that are set, as query parameters of the queue page."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value:
+                out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+@dataclass
+class QueuePage:
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def check(session: Session, f: Filters) -> None:
+    """W2: an unknown filter value is a usage error naming the known ones."""
+    from itsmctl.core.model import STATUSES
+
+    policy = session.policy
+    for value, known, what in (
+            *[(s, STATUSES, "status") for s in f.status],
+            *[(p, policy.matrix.priority_levels, "priority") for p in f.priority],
+            (f.group, list(policy.teams.groups), "group"),
+            (f.assignee, list(policy.teams.people), "assignee")):
+        if value is not None and value not in known:
+            raise UsageError(f"unknown {what} {value!r}; known: {', '.join(known)}",
+                             rule="W2")
+
+
+def queue(session: Session, f: Filters, page: int = 1, per_page: int = PER_PAGE,
+          ids: Optional[list[str]] = None) -> QueuePage:
+    """One page of the queue in `list`'s order (priority, then oldest first); `ids`
+    narrows it to those tickets (a report figure's)."""
+    from itsmctl.app.queue import open_index
+    from itsmctl.core.model import OPEN_STATUSES
+
+    check(session, f)
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, page)
+    statuses = list(f.status) if f.status else (None if f.show_all or ids is not None
+                                                else list(OPEN_STATUSES))
+    conds: list[str] = []
+    params: list[Any] = []
+    for column, value in (("grp", f.group), ("assignee", f.assignee)):
+        if value:
+            conds.append(f"{column} = ?")
+            params.append(value)
+    if f.unassigned:
+        conds.append("assignee IS NULL")
+    if f.priority:
+        conds.append(f"priority IN ({','.join('?' * len(f.priority))})")
+        params.extend(f.priority)
+    if ids is not None:
+        conds.append(f"id IN ({','.join('?' * len(ids))})" if ids else "0")
+        params.extend(ids)
+    levels = list(session.policy.matrix.priority_levels)
+    index = open_index(session)
+    try:
+        if not (f.major or f.breached):
+            total, rows = index.page(statuses, " AND ".join(conds), tuple(params), levels,
+                                     per_page, (page - 1) * per_page)
+            return QueuePage(rows, total, page, per_page)
+        docs = list(index.query(statuses, " AND ".join(conds), tuple(params)))
+    finally:
+        index.close()
+    return _filtered(session, docs, f, levels, page, per_page)
+
+
+def _filtered(session: Session, docs: list[dict[str, Any]], f: Filters, levels: list[str],
+              page: int, per_page: int) -> QueuePage:
+    """major and breached are not index columns: filtered here, then paged."""
+    from itsmctl.core.sla import breached_from_stored
+
+    if f.major:
+        docs = [d for d in docs if d.get("major")]
+    if f.breached:
+        docs = [d for d in docs if breached_from_stored(d, session.now)]
+    order = {p: i for i, p in enumerate(levels)}
+    docs.sort(key=lambda d: (order.get(str(d.get("priority")), len(levels)),
+                             str(d.get("opened_at")), str(d.get("id"))))
+    start = (page - 1) * per_page
+    return QueuePage(docs[start:start + per_page], len(docs), page, per_page)
+
+
+# ---------------------------------------------------------------- saved views (W2)
+_VIEW_KEYS = {"status": "status", "group": "group", "priority": "priority",
+              "assignee": "assignee", "unassigned": "unassigned", "major": "major",
+              "breached": "breached", "all": "show_all", "show_all": "show_all"}
+
+
+def views(session: Session) -> dict[str, Filters]:
+    """Saved views of config/views.yaml (issue 17's file) as filters; none without it.
+    A view is a mapping of `list`'s option names to values, or its options as text."""
+    found = getattr(session.policy, "views", None)
+    entries: Any = getattr(found, "views", found)
+    if entries is None:
+        path = session.root / "config" / "views.yaml"
+        if not path.is_file():
+            return {}
+        from itsmctl.infra.yaml import load_config
+
+        doc = load_config(path.read_text(encoding="utf-8"), "config/views.yaml")
+        entries = doc.get("views", doc) if isinstance(doc, dict) else {}
+    out = {}
+    for name, entry in dict(entries or {}).items():
+        if name == "version":
+            continue
+        view = _view(entry)
+        if view is not None:
+            out[str(name)] = view
+    return out
+
+
+def _view(entry: Any) -> Optional[Filters]:
+    if hasattr(entry, "model_dump"):
+        entry = entry.model_dump()
+    if isinstance(entry, dict):
+        inner = entry.get("filters") or entry.get("list") or entry.get("args") or entry
+        entry = inner
+    if isinstance(entry, (list, str)):
+        entry = _options(shlex.split(entry) if isinstance(entry, str) else
+                         [str(x) for x in entry])
+    if not isinstance(entry, dict):
+        return None
+    values: dict[str, Any] = {}
+    for key, value in entry.items():
+        name = _VIEW_KEYS.get(str(key).replace("-", "_").lstrip("_"))
+        if name is None or value in (None, False, "", []):
+            continue
+        if name in ("status", "priority"):
+            values[name] = tuple(str(v) for v in (value if isinstance(value, list)
+                                                  else [value]))
+        elif name in ("group", "assignee"):
+            values[name] = str(value)
+        else:
+            values[name] = bool(value)
+    return replace(Filters(), **values)
+
+
+def _options(tokens: list[str]) -> dict[str, Any]:
+    """`--group g --priority P1 --priority P2 --breached` as a mapping."""
+    out: dict[str, Any] = {}
+    i = 0
+    while i < len(tokens):
+        key = tokens[i].lstrip("-").replace("-", "_")
+        if key in ("status", "priority", "group", "assignee") and i + 1 < len(tokens):
+            if key in ("status", "priority"):
+                out.setdefault(key, []).append(tokens[i + 1])
+            else:
+                out[key] = tokens[i + 1]
+            i += 2
+            continue
+        out[key] = True
+        i += 1
+    return out
+
+
+# ---------------------------------------------------------------- wallboard and metrics
+@dataclass
+class Board:
+    """What the wall shows: the open queue at a glance."""
+
+    at: datetime
+    total: int = 0
+    by_priority: dict[str, int] = field(default_factory=dict)
+    by_group: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+    breached: int = 0
+    major: list[dict[str, Any]] = field(default_factory=list)
+    unassigned: list[dict[str, Any]] = field(default_factory=list)
+
+
+def wallboard(session: Session, top: int = 10) -> Board:
+    """Counts of the open queue, its major incidents and the oldest unassigned tickets."""
+    from itsmctl.app.queue import open_index
+    from itsmctl.core.model import OPEN_STATUSES
+    from itsmctl.core.sla import breached_from_stored
+
+    levels = list(session.policy.matrix.priority_levels)
+    board = Board(at=session.now, by_priority={p: 0 for p in levels})
+    index = open_index(session)
+    try:
+        for priority, group, status, count in index.open_counts():
+            board.total += count
+            for key, tally in ((priority, board.by_priority), (group or "-", board.by_group),
+                               (status, board.by_status)):
+                tally[str(key)] = tally.get(str(key), 0) + count
+        docs = list(index.query(OPEN_STATUSES))
+    finally:
+        index.close()
+    order = {p: i for i, p in enumerate(levels)}
+    docs.sort(key=lambda d: (order.get(str(d.get("priority")), len(levels)),
+                             str(d.get("opened_at"))))
+    board.breached = sum(1 for d in docs if breached_from_stored(d, session.now))
+    board.major = [d for d in docs if d.get("major")][:top]
+    board.unassigned = [d for d in docs if not d.get("assignee")][:top]
+    return board
+
+
+@dataclass
+class Metrics:
+    """U4: what a desk alerts on about itself."""
+
+    open: list[tuple[str, str, str, int]]           # (priority, group, status, count)
+    breached: dict[str, int]                        # phase -> open tickets past it
+    undelivered: int
+    last_sweep_age: Optional[float]                 # seconds; None: never ran
+    commits_last_minute: int
+    unassigned_age: dict[str, float]                # priority -> oldest, seconds
+    priorities: list[str] = field(default_factory=list)
+
+
+def metrics(session: Session) -> Metrics:
+    from itsmctl.app.queue import open_index
+    from itsmctl.core.model import OPEN_STATUSES
+    from itsmctl.core.policy import PHASES
+    from itsmctl.core.report import clock_state
+    from itsmctl.infra.deskstats import commits_since, last_sweep
+
+    now = session.now
+    index: "Index" = open_index(session)
+    try:
+        counts = [(str(p or ""), str(g or ""), str(s or ""), int(n))
+                  for p, g, s, n in index.open_counts()]
+        breached = {phase: 0 for phase in PHASES}
+        for doc in index.query(OPEN_STATUSES):
+            late, _stopped = clock_state(doc, now)
+            for phase, is_late in late.items():
+                if is_late and phase in breached:
+                    breached[phase] += 1
+        undelivered = index.undelivered()
+        oldest = index.oldest_unassigned()
+    finally:
+        index.close()
+    swept = last_sweep(session.root)
+    stamp = now.timestamp()
+    return Metrics(
+        open=counts, breached=breached, undelivered=undelivered,
+        last_sweep_age=None if swept is None else max(0.0, stamp - swept),
+        commits_last_minute=commits_since(session.root, stamp - 60),
+        unassigned_age={p: max(0.0, stamp - t) for p, t in oldest.items()},
+        priorities=list(session.policy.matrix.priority_levels))
+
+
+def healthy(session: Session) -> str:
+    """/healthz: the desk and its config load and HEAD resolves; the HEAD commit."""
+    session.policy                      # noqa: B018 (raises when config is broken)
+    return session.desk.head() or ""
