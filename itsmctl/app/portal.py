@@ -116,9 +116,12 @@ def intake_of(session: Session, sub: Submission) -> Intake:
         category, subtype = known[sub.area].category, known[sub.area].subtype
     if sub.affected_users is not None and sub.affected_users < 0:
         raise UsageError("the number of people affected must be 0 or more", rule="P3")
+    reporter = reporter_of(session, sub)
+    if not reporter.get("name") or not (reporter.get("phone") or reporter.get("email")):
+        raise RuleViolation("give your name and a phone number or e-mail address", rule="L1")
     fields: dict[str, Any] = {
         "title": title, "description": (sub.description or "").strip(), "type": sub.type,
-        "source": "web", "reporter": reporter_of(session, sub), "category": category,
+        "source": "web", "reporter": reporter, "category": category,
         "subtype": subtype, "affected_users": sub.affected_users,
         "location": (sub.location or "").strip() or None}
     if "verified" in {f.name for f in dataclasses.fields(Intake)}:

@@ -91,7 +91,9 @@ class Client:
     headers: dict[str, str] = field(default_factory=dict)
 
     def request(self, method: str, path: str, body: Optional[bytes] = None,
-                headers: Optional[dict[str, str]] = None, timeout: float = 60) -> Reply:
+                headers: Optional[dict[str, str]] = None, timeout: float = 60,
+                chunked: bool = False) -> Reply:
+        """One request; `chunked` sends the body with Transfer-Encoding: chunked."""
         parts = urlsplit(self.url)
         conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
         sent = dict(self.headers)
@@ -102,7 +104,12 @@ class Client:
             sent["Authorization"] = f"Basic {token}"
         sent.update(headers or {})
         try:
-            conn.request(method, path, body=body, headers=sent)
+            if chunked and body is not None:
+                sent["Transfer-Encoding"] = "chunked"
+                pieces = iter([body[i:i + 4096] for i in range(0, len(body), 4096)])
+                conn.request(method, path, body=pieces, headers=sent, encode_chunked=True)
+            else:
+                conn.request(method, path, body=body, headers=sent)
             resp = conn.getresponse()
             data = resp.read()
             found = {k.lower(): v for k, v in resp.getheaders()}
