@@ -191,7 +191,7 @@ def _attempt(session: Session,
         with transaction(desk, finalize=_finalize(session)) as inner:
             tx = Tx(session, inner)
             result = decide(tx)
-            if not inner.files():
+            if not (inner.changed or inner.extra):      # (files() would dump them all)
                 return result, [], None
             sha = inner.commit(_message(tx), tx.author or session.author, session.now)
             if remote is not None:

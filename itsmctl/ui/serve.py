@@ -27,13 +27,17 @@ EXTRA = "pip install 'itsmctl[web]'"
               help="Reports and notes a client address may post in 10 minutes.")
 @click.option("--refresh", type=click.IntRange(5), default=30, show_default=True,
               help="Seconds between the wallboard's refreshes.")
+@click.option("--hook-wait", type=click.FloatRange(0.1, 600), default=0.6, show_default=True,
+              metavar="SECONDS",
+              help="A hook's answer waits this long for its commit, then says 202 Accepted "
+                   "(the payload is kept and committed shortly).")
 @click.option("--hash-password", is_flag=True,
               help="Read a password (stdin, or a prompt) and print its hash for "
                    "ITSMCTL_WEB_PASSWORDS; serve nothing.")
 @pass_state
 def serve_cmd(state: State, listen: str, trusted_header: Optional[str],
               trusted_proxy: tuple[str, ...], form_limit: int, refresh: int,
-              hash_password: bool) -> None:
+              hook_wait: float, hash_password: bool) -> None:
     """Serve the desk on the web: reporters, staff, wallboard, hooks, metrics (U1-U4).
 
     One long-running process over the desk repository, making the same commits as
@@ -83,7 +87,7 @@ def serve_cmd(state: State, listen: str, trusted_header: Optional[str],
     cfg = WebConfig(root=root, host=host, port=port, now=state.now,
                     trusted_header=trusted_header or None,
                     trusted_proxies=tuple(trusted_proxy), form_limit=form_limit,
-                    refresh=refresh, **secrets)  # type: ignore[arg-type]
+                    refresh=refresh, hook_wait=hook_wait, **secrets)  # type: ignore[arg-type]
     run(cfg)
 
 

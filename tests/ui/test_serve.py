@@ -328,7 +328,7 @@ def test_U3_hooks_take_post_put_chunked_bodies_and_bearer_or_basic_auth(desk):
     am = (HOOKS / "alertmanager-firing.json").read_bytes()
     grafana = (HOOKS / "grafana-firing.json").read_bytes()
     bearer = {"Authorization": f"Bearer {TOKEN}"}
-    with serving(desk, env=env) as server:
+    with serving(desk, "--hook-wait", "60", env=env) as server:
         first = hook(server, "/hooks/alertmanager", am, **bearer)
         assert first.status == 200, first.text
         (tid,) = json.loads(first.body)["opened"]

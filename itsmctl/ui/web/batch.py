@@ -76,11 +76,19 @@ class Batcher(Generic[P, R]):
             results: Optional[list[R]] = self.run([item for item, _ in batch])
         except BaseException as exc:  # noqa: BLE001 (handed to the waiting requests)
             if len(batch) == 1:
-                batch[0][1].set_exception(exc)
+                self.finish(batch[0][0], batch[0][1], None, exc)
                 return
             for one in batch:
                 self._run([one])
             return
         assert results is not None and len(results) == len(batch)
-        for (_, done), result in zip(batch, results):
-            done.set_result(result)
+        for (item, done), result in zip(batch, results):
+            self.finish(item, done, result, None)
+
+    def finish(self, item: P, done: "Future[R]", result: Optional[R],
+               error: Optional[BaseException]) -> None:
+        """Hand an item's outcome to whoever waits for it."""
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]

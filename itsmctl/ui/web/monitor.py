@@ -9,14 +9,15 @@ did. GET /metrics is Prometheus' text format; GET /healthz says whether the desk
 
 from __future__ import annotations
 
-import asyncio
+import time
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 
-from itsmctl.errors import ConcurrencyError, InvalidFile, ItsmError, RuleViolation, UsageError
+from itsmctl.errors import ConcurrencyError, ItsmError
+from itsmctl.ui.web.hookqueue import MALFORMED
 from itsmctl.ui.web.security import Denied, hook_allowed
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from itsmctl.app.board import Metrics
     from itsmctl.ui.web.server import Service
 
-MALFORMED = (InvalidFile, UsageError, RuleViolation)
 
 
 def routes(service: "Service") -> list[Route]:
@@ -36,6 +36,7 @@ def routes(service: "Service") -> list[Route]:
         from itsmctl.app.hooks import parse
 
         kind = request.path_params["kind"]
+        arrived = time.monotonic()
         try:
             hook_allowed(request, service.cfg)
         except Denied as denied:
@@ -52,17 +53,23 @@ def routes(service: "Service") -> list[Route]:
             return _error(400, exc.message)
         except RecursionError:
             return _error(400, f"/hooks/{kind}: JSON nested too deeply")
-        try:
-            outcome = await asyncio.wrap_future(service.hooks.submit(payload))
-        except MALFORMED as exc:
-            return _error(400, exc.message)
-        except ConcurrencyError as exc:
-            log.warning("/hooks/%s: %s", kind, exc.message)
-            return _error(503, exc.message, {"retry-after": "10"})
-        except ItsmError as exc:
-            log.error("/hooks/%s: %s", kind, exc.message)
-            return _error(500, exc.message)
-        return JSONResponse(outcome.doc())
+        taken = await service.hooks.take(payload, text, arrived)
+        if taken.status == 200 and taken.outcome is not None:
+            return JSONResponse(taken.outcome.doc())
+        if taken.status == 202:
+            return JSONResponse({"queued": taken.name, "note": "accepted; it is committed "
+                                 "as soon as the desk is free"}, status_code=202)
+        error = taken.error
+        if isinstance(error, MALFORMED):
+            return _error(400, error.message)
+        if isinstance(error, ConcurrencyError):
+            log.warning("/hooks/%s: %s", kind, error.message)
+            return _error(503, error.message, {"retry-after": "10"})
+        if isinstance(error, ItsmError):
+            log.error("/hooks/%s: %s", kind, error.message)
+            return _error(500, error.message)
+        log.error("/hooks/%s: internal error: %s: %s", kind, type(error).__name__, error)
+        return _error(500, "internal error")
 
     async def metrics(request: "Request") -> "Response":
         from itsmctl.app.board import metrics as figures
@@ -71,7 +78,8 @@ def routes(service: "Service") -> list[Route]:
             found = await run_in_threadpool(figures, service.session())
         except ItsmError as exc:
             return _error(503, exc.message)
-        return PlainTextResponse(exposition(found, service.hooks.batches),
+        spooled = await run_in_threadpool(service.hooks.spool.count)
+        return PlainTextResponse(exposition(found, service.hooks.batches, spooled),
                                  media_type="text/plain; version=0.0.4; charset=utf-8")
 
     async def healthz(request: "Request") -> "Response":
@@ -104,7 +112,7 @@ def _label(value: Any) -> str:
     return str(value).replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-def exposition(m: "Metrics", batches: int) -> str:
+def exposition(m: "Metrics", batches: int, spooled: int = 0) -> str:
     """Prometheus text format 0.0.4."""
     lines = ["# HELP itsmctl_open_tickets Open tickets by priority, group and status.",
              "# TYPE itsmctl_open_tickets gauge"]
@@ -132,5 +140,8 @@ def exposition(m: "Metrics", batches: int) -> str:
               f"itsmctl_commits_last_minute {m.commits_last_minute}",
               "# HELP itsmctl_hook_batches_total Hook batches this service has run (each at "
               "most one commit).", "# TYPE itsmctl_hook_batches_total counter",
-              f"itsmctl_hook_batches_total {batches}", ""]
+              f"itsmctl_hook_batches_total {batches}",
+              "# HELP itsmctl_hook_payloads_queued Hook payloads accepted and not yet "
+              "committed.", "# TYPE itsmctl_hook_payloads_queued gauge",
+              f"itsmctl_hook_payloads_queued {spooled}", ""]
     return "\n".join(lines)

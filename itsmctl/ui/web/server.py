@@ -54,7 +54,8 @@ class Service:
             select_autoescape,
         )
 
-        from itsmctl.ui.web.batch import Batcher
+        from itsmctl.infra.spool import Spool
+        from itsmctl.ui.web.hookqueue import HookQueue
 
         self.cfg = cfg
         self.templates = Environment(loader=FileSystemLoader(str(HERE / "templates")),
@@ -67,7 +68,7 @@ class Service:
         self.templates.filters["say"] = pass_context(_say)
         self.auth = StaffAuth(cfg)
         self.form_limit = RateLimit(cfg.form_limit, cfg.form_window)
-        self.hooks: Batcher[Any, Any] = Batcher(self._receive, weight=lambda p: len(p[1]) or 1)
+        self.hooks = HookQueue(Spool(cfg.root), self.session, log, cfg.hook_wait)
 
     def session(self, actor: Optional[str] = None) -> Session:
         return Session(repo=str(self.cfg.root), actor_given=actor, now_given=self.cfg.now,
@@ -75,11 +76,6 @@ class Service:
 
     def find(self, name: str) -> Optional[str]:
         return self.session().policy.teams.find(name)
-
-    def _receive(self, payloads: list[Any]) -> list[Any]:
-        from itsmctl.app.hooks import receive_all
-
-        return receive_all(self.session(), payloads)
 
     def render(self, request: "Request", name: str, status: int = 200,
                **context: Any) -> "Response":
@@ -270,8 +266,13 @@ def build(cfg: WebConfig) -> tuple["Starlette", Service]:
 
     @asynccontextmanager
     async def lifespan(app: Any) -> Any:
+        from starlette.concurrency import run_in_threadpool
+
+        left = await run_in_threadpool(service.hooks.recover)
+        if left:
+            log.info("%d hook payload(s) accepted before the last stop: committing them", left)
         yield
-        service.hooks.close()
+        await run_in_threadpool(service.hooks.close)
 
     routes = [*reporter.routes(service), *desk.routes(service), *monitor.routes(service),
               Mount("/static", app=StaticFiles(directory=str(HERE / "static")), name="static")]
