@@ -66,7 +66,8 @@ def shift_dates(text: str, days: int) -> str:
     return _DATE.sub(move, text)
 
 
-def generate(desk: Path, n: int, seed: int = 7) -> None:
+def generate(desk: Path, n: int, seed: int = 7, open_every: int = 10) -> None:
+    """N tickets; every `open_every`-th one stays open (1: all of them)."""
     from itsmctl.app.setup import init
 
     init(str(desk))
@@ -80,9 +81,9 @@ def generate(desk: Path, n: int, seed: int = 7) -> None:
     used: set[str] = set(made.values())
     open_stages = ("new", "assigned", "in_progress", "waiting")
     for i in range(n):
-        if i % 10 == 0:
-            stage = open_stages[(i // 10) % 4]
-            year, month = months[-1 - (i // 10) % 2]       # open ones are recent
+        if i % open_every == 0:
+            stage = open_stages[(i // open_every) % 4]
+            year, month = months[-1 - (i // open_every) % 2]   # open ones are recent
         else:
             stage = "closed"
             year, month = months[rng.randrange(len(months))]

@@ -6,6 +6,7 @@ tickets."""
 from __future__ import annotations
 
 import shlex
+import threading
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional
@@ -55,6 +56,61 @@ class QueuePage:
         return max(1, -(-self.total // self.per_page))
 
 
+@dataclass(frozen=True)
+class Brief:
+    """What the queue, the wallboard and the metrics need of one open ticket."""
+
+    path: str
+    id: str
+    priority: str
+    status: str
+    group: Optional[str]
+    assignee: Optional[str]
+    opened_at: str
+    major: bool
+    breach: dict[str, Optional[float]]          # core/breaches.py breach_times
+
+    def late(self, at: float) -> bool:
+        return any(t is not None and at > t for t in self.breach.values())
+
+
+class Memo:
+    """Briefs of the open tickets, kept between calls while their files do not change:
+    a long-running service keeps one, so only what changed is read again."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, tuple[str, Brief]] = {}
+        self.lock = threading.Lock()
+
+    def briefs(self, index: "Index") -> list[Brief]:
+        from itsmctl.core.breaches import breach_times
+
+        rows = index.open_blobs()
+        with self.lock:
+            stale = [path for path, blob in rows
+                     if self.known.get(path, ("", None))[0] != blob]
+        fresh = index.heads(stale) if stale else {}
+        with self.lock:
+            for path, blob in rows:
+                doc = fresh.get(path)
+                if doc is not None:
+                    self.known[path] = (blob, Brief(
+                        path, str(doc.get("id")), str(doc.get("priority") or ""),
+                        str(doc.get("status") or ""), doc.get("group"), doc.get("assignee"),
+                        str(doc.get("opened_at") or ""), bool(doc.get("major")),
+                        breach_times(doc)))
+            current = {path for path, _ in rows}
+            if len(self.known) > len(current):
+                self.known = {p: v for p, v in self.known.items() if p in current}
+            return [self.known[path][1] for path, _ in rows if path in self.known]
+
+
+def _ordered(briefs: list[Brief], levels: list[str]) -> list[Brief]:
+    order = {p: i for i, p in enumerate(levels)}
+    return sorted(briefs, key=lambda b: (order.get(b.priority, len(levels)), b.opened_at,
+                                         b.id))
+
+
 def check(session: Session, f: Filters) -> None:
     """W2: an unknown filter value is a usage error naming the known ones."""
     from itsmctl.core.model import STATUSES
@@ -71,7 +127,7 @@ def check(session: Session, f: Filters) -> None:
 
 
 def queue(session: Session, f: Filters, page: int = 1, per_page: int = PER_PAGE,
-          ids: Optional[list[str]] = None) -> QueuePage:
+          ids: Optional[list[str]] = None, memo: Optional[Memo] = None) -> QueuePage:
     """One page of the queue in `list`'s order (priority, then oldest first); `ids`
     narrows it to those tickets (a report figure's)."""
     from itsmctl.app.queue import open_index
@@ -103,10 +159,32 @@ def queue(session: Session, f: Filters, page: int = 1, per_page: int = PER_PAGE,
             total, rows = index.page(statuses, " AND ".join(conds), tuple(params), levels,
                                      per_page, (page - 1) * per_page)
             return QueuePage(rows, total, page, per_page)
+        if statuses is not None and set(statuses) <= set(OPEN_STATUSES) and ids is None:
+            return _from_briefs(session, index, memo or Memo(), f, statuses, levels, page,
+                                per_page)
         docs = list(index.query(statuses, " AND ".join(conds), tuple(params)))
     finally:
         index.close()
     return _filtered(session, docs, f, levels, page, per_page)
+
+
+def _from_briefs(session: Session, index: "Index", memo: Memo, f: Filters,
+                 statuses: list[str], levels: list[str], page: int,
+                 per_page: int) -> QueuePage:
+    """major/breached over the open queue: from the briefs, only the page's files read."""
+    at = session.now.timestamp()
+    found = [b for b in memo.briefs(index) if b.status in statuses
+             and (not f.group or b.group == f.group)
+             and (not f.assignee or b.assignee == f.assignee)
+             and (not f.unassigned or not b.assignee)
+             and (not f.priority or b.priority in f.priority)
+             and (not f.major or b.major) and (not f.breached or b.late(at))]
+    found = _ordered(found, levels)
+    start = (page - 1) * per_page
+    chosen = found[start:start + per_page]
+    docs = index.heads([b.path for b in chosen])
+    return QueuePage([docs[b.path] for b in chosen if b.path in docs], len(found), page,
+                     per_page)
 
 
 def _filtered(session: Session, docs: list[dict[str, Any]], f: Filters, levels: list[str],
@@ -213,30 +291,29 @@ class Board:
     unassigned: list[dict[str, Any]] = field(default_factory=list)
 
 
-def wallboard(session: Session, top: int = 10) -> Board:
+def wallboard(session: Session, top: int = 10, memo: Optional[Memo] = None) -> Board:
     """Counts of the open queue, its major incidents and the oldest unassigned tickets."""
     from itsmctl.app.queue import open_index
-    from itsmctl.core.model import OPEN_STATUSES
-    from itsmctl.core.sla import breached_from_stored
 
     levels = list(session.policy.matrix.priority_levels)
     board = Board(at=session.now, by_priority={p: 0 for p in levels})
+    at = session.now.timestamp()
     index = open_index(session)
     try:
-        for priority, group, status, count in index.open_counts():
-            board.total += count
-            for key, tally in ((priority, board.by_priority), (group or "-", board.by_group),
-                               (status, board.by_status)):
-                tally[str(key)] = tally.get(str(key), 0) + count
-        docs = list(index.query(OPEN_STATUSES))
+        briefs = _ordered((memo or Memo()).briefs(index), levels)
+        for b in briefs:
+            board.total += 1
+            for key, tally in ((b.priority, board.by_priority), (b.group or "-", board.by_group),
+                               (b.status, board.by_status)):
+                tally[key] = tally.get(key, 0) + 1
+        board.breached = sum(1 for b in briefs if b.late(at))
+        major = [b for b in briefs if b.major][:top]
+        unassigned = [b for b in briefs if not b.assignee][:top]
+        docs = index.heads([b.path for b in major + unassigned])
     finally:
         index.close()
-    order = {p: i for i, p in enumerate(levels)}
-    docs.sort(key=lambda d: (order.get(str(d.get("priority")), len(levels)),
-                             str(d.get("opened_at"))))
-    board.breached = sum(1 for d in docs if breached_from_stored(d, session.now))
-    board.major = [d for d in docs if d.get("major")][:top]
-    board.unassigned = [d for d in docs if not d.get("assignee")][:top]
+    board.major = [docs[b.path] for b in major if b.path in docs]
+    board.unassigned = [docs[b.path] for b in unassigned if b.path in docs]
     return board
 
 
@@ -253,11 +330,10 @@ class Metrics:
     priorities: list[str] = field(default_factory=list)
 
 
-def metrics(session: Session) -> Metrics:
+def metrics(session: Session, memo: Optional[Memo] = None) -> Metrics:
     from itsmctl.app.queue import open_index
-    from itsmctl.core.model import OPEN_STATUSES
+    from itsmctl.core.breaches import breached as late
     from itsmctl.core.policy import PHASES
-    from itsmctl.core.report import clock_state
     from itsmctl.infra.deskstats import commits_since, last_sweep
 
     now = session.now
@@ -266,9 +342,8 @@ def metrics(session: Session) -> Metrics:
         counts = [(str(p or ""), str(g or ""), str(s or ""), int(n))
                   for p, g, s, n in index.open_counts()]
         breached = {phase: 0 for phase in PHASES}
-        for doc in index.query(OPEN_STATUSES):
-            late, _stopped = clock_state(doc, now)
-            for phase, is_late in late.items():
+        for brief in (memo or Memo()).briefs(index):
+            for phase, is_late in late(brief.breach, now.timestamp()).items():
                 if is_late and phase in breached:
                     breached[phase] += 1
         undelivered = index.undelivered()

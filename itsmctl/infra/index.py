@@ -34,6 +34,8 @@ CREATE INDEX IF NOT EXISTS tickets_wake ON tickets(wake_at);
 CREATE INDEX IF NOT EXISTS tickets_fingerprint ON tickets(fingerprint);
 CREATE INDEX IF NOT EXISTS tickets_alert_group ON tickets(alert_group);
 CREATE INDEX IF NOT EXISTS tickets_opened_epoch ON tickets(opened_epoch);
+CREATE INDEX IF NOT EXISTS tickets_queue ON tickets(status, priority, opened_at, id, grp,
+    assignee, path);
 """
 OPEN = ("new", "assigned", "in_progress", "waiting")
 
@@ -161,10 +163,9 @@ class Index:
 
     def refresh(self, progress: Optional[Callable[[int, int], None]] = None) -> int:
         """Catch up with HEAD; returns how many ticket files were (re)read."""
-        from itsmctl.infra import git
+        from itsmctl.infra.store import Desk
 
-        head = git.run(self.root, "rev-parse", "--verify", "-q", "HEAD", check=False).strip()
-        head_sha = head.decode()
+        head_sha = Desk(self.root).head() or ""          # from .git itself: no process
         cached = self._meta("commit")
         if self._meta("format") != FORMAT:
             cached = None
@@ -304,6 +305,23 @@ class Index:
             f"SELECT path, head FROM tickets WHERE path IN ({','.join('?' * len(paths))})",
             paths))
         return total, [pickle.loads(heads[p]) for p in paths if p in heads]
+
+    def open_blobs(self) -> list[tuple[str, str]]:
+        """(path, blob id) of every open ticket: what changed since a reader last looked."""
+        marks = ",".join("?" * len(OPEN))
+        return list(self.db.execute(
+            f"SELECT path, blob FROM tickets WHERE status IN ({marks})", OPEN))
+
+    def heads(self, paths: list[str]) -> dict[str, dict[str, Any]]:
+        """The state dicts of these ticket files (path -> dict)."""
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(paths), 500):
+            part = paths[i:i + 500]
+            for path, head in self.db.execute(
+                    f"SELECT path, head FROM tickets WHERE path IN ({','.join('?' * len(part))})",
+                    part):
+                out[path] = pickle.loads(head)
+        return out
 
     def open_counts(self) -> list[tuple[Any, Any, Any, int]]:
         """(priority, group, status, count) of the open tickets."""

@@ -180,3 +180,26 @@ def test_U4_healthz_names_the_head(desk):
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=desk, capture_output=True,
                           text=True).stdout.strip()
     assert board.healthy(session(desk)) == head
+
+
+def test_U2_U4_the_memo_reads_again_only_what_changed(desk):
+    a, b, c = opened(desk, 3)
+    memo = board.Memo()
+    assert board.wallboard(session(desk), memo=memo).total == 3
+    before = {path: brief for path, (_, brief) in memo.known.items()}
+    lifecycle.assign(session(desk), a, "billing-app")
+    later = session(desk, now="2026-11-25T11:00:00+08:00")
+    assert board.wallboard(later, memo=memo).breached == 2             # respond: 1h
+    after = {path: brief for path, (_, brief) in memo.known.items()}
+    same = [p for p in after if after[p] is before[p]]
+    assert len(same) == 2 and all(a not in p for p in same)
+    lifecycle.resolve(session(desk), b, solution="told the user")
+    assert len(memo.briefs(board_index(desk))) == 2
+    page = board.queue(later, Filters(breached=True), memo=memo)
+    assert [d["id"] for d in page.rows] == [c]
+
+
+def board_index(desk: Path):
+    from itsmctl.app.queue import open_index
+
+    return open_index(session(desk))

@@ -67,3 +67,18 @@ def test_U1_expected_restoration_from_the_clock_or_an_estimate():
     assert not working.estimate and working.at is not None
     done = portal.expected_restoration(in_state("resolved"), policy(), ctx().now)
     assert done.restored and done.at == in_state("resolved").resolved_at
+
+
+@pytest.mark.parametrize("state", STATES)
+@pytest.mark.parametrize("minutes", [0, 30, 90, 200, 3000, 60 * 24 * 10])
+def test_S4_U4_breach_times_read_the_stored_clocks_as_the_report_does(state, minutes):
+    """core/breaches.py, computed once per file version, agrees with clock_state at any
+    later time."""
+    from datetime import timedelta
+
+    from itsmctl.core.breaches import breach_times, breached
+    from itsmctl.core.report import clock_state
+
+    doc = in_state(state).to_doc()
+    at = ctx().now + timedelta(minutes=minutes)
+    assert breached(breach_times(doc), at.timestamp()) == clock_state(doc, at)[0]

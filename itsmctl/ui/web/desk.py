@@ -93,7 +93,7 @@ def routes(service: "Service") -> list[Route]:
         try:
             await signed_in(request)
             session = service.session()
-            data = await run_in_threadpool(board, session)
+            data = await run_in_threadpool(board, session, 10, service.memo)
         except Denied as denied:
             return refused(service, request, denied)
         except ItsmError as exc:
@@ -176,7 +176,8 @@ async def _queue(service: "Service", request: "Request", person: str,
         figure = q.get("figure") or ""
         ids = await run_in_threadpool(drills.tickets, session, q.get("month") or None,
                                       q.get("group") or None, figure)
-    found = await run_in_threadpool(board.queue, session, filters, page, board.PER_PAGE, ids)
+    found = await run_in_threadpool(board.queue, session, filters, page, board.PER_PAGE, ids,
+                                    service.memo)
     keep = [(k, v) for k, v in q.multi_items() if k != "page"]
     policy = session.policy
     return service.render(

@@ -75,7 +75,7 @@ def routes(service: "Service") -> list[Route]:
         from itsmctl.app.board import metrics as figures
 
         try:
-            found = await run_in_threadpool(figures, service.session())
+            found = await run_in_threadpool(figures, service.session(), service.memo)
         except ItsmError as exc:
             return _error(503, exc.message)
         spooled = await run_in_threadpool(service.hooks.spool.count)

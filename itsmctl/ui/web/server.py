@@ -18,6 +18,7 @@ import asyncio
 import logging
 import os
 import tempfile
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -58,6 +59,9 @@ class Service:
         from itsmctl.ui.web.hookqueue import HookQueue
 
         self.cfg = cfg
+        self.lock = threading.Lock()
+        self.base: Optional[Session] = None
+        self.stamp: Any = None
         self.templates = Environment(loader=FileSystemLoader(str(HERE / "templates")),
                                      autoescape=select_autoescape(default=True),
                                      undefined=StrictUndefined, trim_blocks=True,
@@ -67,12 +71,26 @@ class Service:
         self.templates.globals["when"] = when
         self.templates.filters["say"] = pass_context(_say)
         self.auth = StaffAuth(cfg)
+        from itsmctl.app.board import Memo
+
+        self.memo = Memo()              # the open queue's briefs, between requests
         self.form_limit = RateLimit(cfg.form_limit, cfg.form_window)
         self.hooks = HookQueue(Spool(cfg.root), self.session, log, cfg.hook_wait)
 
     def session(self, actor: Optional[str] = None) -> Session:
-        return Session(repo=str(self.cfg.root), actor_given=actor, now_given=self.cfg.now,
-                       via="web")
+        """A new Session per request; the policy is loaded again only when a config
+        file changed (its stamp), so a page does not pay for it."""
+        from itsmctl.infra.config import policy_stamp
+
+        stamp = policy_stamp(self.cfg.root)
+        with self.lock:
+            base = self.base if self.stamp == stamp else None
+        if base is None:
+            base = Session(repo=str(self.cfg.root), now_given=self.cfg.now, via="web")
+            base.policy                 # noqa: B018 (loaded once, shared by derived sessions)
+            with self.lock:
+                self.base, self.stamp = base, stamp
+        return base.derive(actor_given=actor, messages=[])
 
     def find(self, name: str) -> Optional[str]:
         return self.session().policy.teams.find(name)
