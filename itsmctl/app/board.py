@@ -69,20 +69,52 @@ class Brief:
     opened_at: str
     major: bool
     breach: dict[str, Optional[float]]          # core/breaches.py breach_times
+    first: Optional[float]                      # the earliest of them
 
     def late(self, at: float) -> bool:
-        return any(t is not None and at > t for t in self.breach.values())
+        return self.first is not None and at > self.first
 
 
 class Memo:
-    """Briefs of the open tickets, kept between calls while their files do not change:
-    a long-running service keeps one, so only what changed is read again."""
+    """Briefs of the open tickets in queue order, kept between calls: read again only
+    for the files that changed, and not at all while HEAD stays where it was (a
+    long-running service keeps one; a command makes one for itself)."""
 
     def __init__(self) -> None:
         self.known: dict[str, tuple[str, Brief]] = {}
+        self.ordered: tuple[Any, list[Brief]] = (None, [])
+        self.tallies: tuple[Any, Any] = (None, None)
         self.lock = threading.Lock()
 
-    def briefs(self, index: "Index") -> list[Brief]:
+    def tally(self, briefs: list[Brief], top: int) -> tuple[dict[str, dict[str, int]],
+                                                            list[Brief], list[Brief]]:
+        """(counts by priority, group and status; major; unassigned) of these briefs,
+        worked out once per list."""
+        with self.lock:
+            if self.tallies[0] is briefs:
+                return self.tallies[1]  # type: ignore[no-any-return]
+        counts: dict[str, dict[str, int]] = {"priority": {}, "group": {}, "status": {}}
+        for b in briefs:
+            for kind, key in (("priority", b.priority), ("group", b.group or "-"),
+                              ("status", b.status)):
+                counts[kind][key] = counts[kind].get(key, 0) + 1
+        found = (counts, [b for b in briefs if b.major][:top],
+                 [b for b in briefs if not b.assignee][:top])
+        with self.lock:
+            self.tallies = (briefs, found)
+        return found
+
+    def briefs(self, index: "Index", levels: list[str]) -> list[Brief]:
+        key = (index.commit(), tuple(levels))
+        with self.lock:
+            if key[0] and self.ordered[0] == key:
+                return self.ordered[1]
+        found = _ordered(self._read(index), levels)
+        with self.lock:
+            self.ordered = (key, found)
+        return found
+
+    def _read(self, index: "Index") -> list[Brief]:
         from itsmctl.core.breaches import breach_times
 
         rows = index.open_blobs()
@@ -94,11 +126,13 @@ class Memo:
             for path, blob in rows:
                 doc = fresh.get(path)
                 if doc is not None:
+                    times = breach_times(doc)
+                    known = [t for t in times.values() if t is not None]
                     self.known[path] = (blob, Brief(
                         path, str(doc.get("id")), str(doc.get("priority") or ""),
                         str(doc.get("status") or ""), doc.get("group"), doc.get("assignee"),
-                        str(doc.get("opened_at") or ""), bool(doc.get("major")),
-                        breach_times(doc)))
+                        str(doc.get("opened_at") or ""), bool(doc.get("major")), times,
+                        min(known) if known else None))
             current = {path for path, _ in rows}
             if len(self.known) > len(current):
                 self.known = {p: v for p, v in self.known.items() if p in current}
@@ -173,13 +207,12 @@ def _from_briefs(session: Session, index: "Index", memo: Memo, f: Filters,
                  per_page: int) -> QueuePage:
     """major/breached over the open queue: from the briefs, only the page's files read."""
     at = session.now.timestamp()
-    found = [b for b in memo.briefs(index) if b.status in statuses
+    found = [b for b in memo.briefs(index, levels) if b.status in statuses
              and (not f.group or b.group == f.group)
              and (not f.assignee or b.assignee == f.assignee)
              and (not f.unassigned or not b.assignee)
              and (not f.priority or b.priority in f.priority)
              and (not f.major or b.major) and (not f.breached or b.late(at))]
-    found = _ordered(found, levels)
     start = (page - 1) * per_page
     chosen = found[start:start + per_page]
     docs = index.heads([b.path for b in chosen])
@@ -300,15 +333,13 @@ def wallboard(session: Session, top: int = 10, memo: Optional[Memo] = None) -> B
     at = session.now.timestamp()
     index = open_index(session)
     try:
-        briefs = _ordered((memo or Memo()).briefs(index), levels)
-        for b in briefs:
-            board.total += 1
-            for key, tally in ((b.priority, board.by_priority), (b.group or "-", board.by_group),
-                               (b.status, board.by_status)):
-                tally[key] = tally.get(key, 0) + 1
+        memo = memo or Memo()
+        briefs = memo.briefs(index, levels)
+        counts, major, unassigned = memo.tally(briefs, top)
+        board.total = len(briefs)
+        board.by_priority.update(counts["priority"])
+        board.by_group, board.by_status = dict(counts["group"]), dict(counts["status"])
         board.breached = sum(1 for b in briefs if b.late(at))
-        major = [b for b in briefs if b.major][:top]
-        unassigned = [b for b in briefs if not b.assignee][:top]
         docs = index.heads([b.path for b in major + unassigned])
     finally:
         index.close()
@@ -342,7 +373,7 @@ def metrics(session: Session, memo: Optional[Memo] = None) -> Metrics:
         counts = [(str(p or ""), str(g or ""), str(s or ""), int(n))
                   for p, g, s, n in index.open_counts()]
         breached = {phase: 0 for phase in PHASES}
-        for brief in (memo or Memo()).briefs(index):
+        for brief in (memo or Memo()).briefs(index, list(session.policy.matrix.priority_levels)):
             for phase, is_late in late(brief.breach, now.timestamp()).items():
                 if is_late and phase in breached:
                     breached[phase] += 1

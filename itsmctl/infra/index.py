@@ -306,6 +306,10 @@ class Index:
             paths))
         return total, [pickle.loads(heads[p]) for p in paths if p in heads]
 
+    def commit(self) -> Optional[str]:
+        """The commit the index last caught up with."""
+        return self._meta("commit")
+
     def open_blobs(self) -> list[tuple[str, str]]:
         """(path, blob id) of every open ticket: what changed since a reader last looked."""
         marks = ",".join("?" * len(OPEN))

@@ -194,7 +194,7 @@ def test_U2_U4_the_memo_reads_again_only_what_changed(desk):
     same = [p for p in after if after[p] is before[p]]
     assert len(same) == 2 and all(a not in p for p in same)
     lifecycle.resolve(session(desk), b, solution="told the user")
-    assert len(memo.briefs(board_index(desk))) == 2
+    assert len(memo.briefs(board_index(desk), ["P1", "P2", "P3", "P4"])) == 2
     page = board.queue(later, Filters(breached=True), memo=memo)
     assert [d["id"] for d in page.rows] == [c]
 
