@@ -5,6 +5,7 @@ tickets."""
 
 from __future__ import annotations
 
+import bisect
 import shlex
 import threading
 from dataclasses import dataclass, field, fields, replace
@@ -70,6 +71,7 @@ class Brief:
     major: bool
     breach: dict[str, Optional[float]]          # core/breaches.py breach_times
     first: Optional[float]                      # the earliest of them
+    opened: Optional[float] = None              # opened_at, epoch seconds
 
     def late(self, at: float) -> bool:
         return self.first is not None and at > self.first
@@ -86,18 +88,32 @@ class Memo:
         self.tallies: tuple[Any, Any] = (None, None)
         self.lock = threading.Lock()
 
-    def tally(self, briefs: list[Brief], top: int) -> tuple[dict[str, dict[str, int]],
-                                                            list[Brief], list[Brief]]:
-        """(counts by priority, group and status; major; unassigned) of these briefs,
-        worked out once per list."""
+    def tally(self, briefs: list[Brief], top: int = 10) -> tuple[dict[str, dict[Any, Any]],
+                                                                 list[Brief], list[Brief]]:
+        """(counts by priority, group and status, and when the oldest ticket nobody
+        accepted was opened, by priority; major; unassigned) of these briefs, worked out
+        once per list."""
         with self.lock:
             if self.tallies[0] is briefs:
                 return self.tallies[1]  # type: ignore[no-any-return]
-        counts: dict[str, dict[str, int]] = {"priority": {}, "group": {}, "status": {}}
+        counts: dict[str, dict[Any, Any]] = {"priority": {}, "group": {}, "status": {},
+                                             "unassigned_since": {}, "combos": {},
+                                             "breach_times": {}}
+        oldest, times = counts["unassigned_since"], counts["breach_times"]
         for b in briefs:
             for kind, key in (("priority", b.priority), ("group", b.group or "-"),
-                              ("status", b.status)):
+                              ("status", b.status),
+                              ("combos", (b.priority, b.group or "", b.status))):
                 counts[kind][key] = counts[kind].get(key, 0) + 1
+            if not b.assignee and b.status in ("new", "assigned") and b.opened is not None:
+                oldest[b.priority] = min(oldest.get(b.priority, b.opened), b.opened)
+            for phase, since in b.breach.items():
+                if since is not None:
+                    times.setdefault(phase, []).append(since)
+            if b.first is not None:
+                times.setdefault("", []).append(b.first)
+        for found_times in times.values():
+            found_times.sort()
         found = (counts, [b for b in briefs if b.major][:top],
                  [b for b in briefs if not b.assignee][:top])
         with self.lock:
@@ -132,11 +148,18 @@ class Memo:
                         path, str(doc.get("id")), str(doc.get("priority") or ""),
                         str(doc.get("status") or ""), doc.get("group"), doc.get("assignee"),
                         str(doc.get("opened_at") or ""), bool(doc.get("major")), times,
-                        min(known) if known else None))
+                        min(known) if known else None, _epoch(doc.get("opened_at"))))
             current = {path for path, _ in rows}
             if len(self.known) > len(current):
                 self.known = {p: v for p, v in self.known.items() if p in current}
             return [self.known[path][1] for path, _ in rows if path in self.known]
+
+
+def _epoch(value: Any) -> Optional[float]:
+    try:
+        return datetime.fromisoformat(str(value)).timestamp() if value else None
+    except ValueError:
+        return None
 
 
 def _ordered(briefs: list[Brief], levels: list[str]) -> list[Brief]:
@@ -339,7 +362,7 @@ def wallboard(session: Session, top: int = 10, memo: Optional[Memo] = None) -> B
         board.total = len(briefs)
         board.by_priority.update(counts["priority"])
         board.by_group, board.by_status = dict(counts["group"]), dict(counts["status"])
-        board.breached = sum(1 for b in briefs if b.late(at))
+        board.breached = bisect.bisect_left(counts["breach_times"].get("", []), at)
         docs = index.heads([b.path for b in major + unassigned])
     finally:
         index.close()
@@ -363,31 +386,32 @@ class Metrics:
 
 def metrics(session: Session, memo: Optional[Memo] = None) -> Metrics:
     from itsmctl.app.queue import open_index
-    from itsmctl.core.breaches import breached as late
     from itsmctl.core.policy import PHASES
     from itsmctl.infra.deskstats import commits_since, last_sweep
 
     now = session.now
+    at = now.timestamp()
+    levels = list(session.policy.matrix.priority_levels)
     index: "Index" = open_index(session)
     try:
-        counts = [(str(p or ""), str(g or ""), str(s or ""), int(n))
-                  for p, g, s, n in index.open_counts()]
-        breached = {phase: 0 for phase in PHASES}
-        for brief in (memo or Memo()).briefs(index, list(session.policy.matrix.priority_levels)):
-            for phase, is_late in late(brief.breach, now.timestamp()).items():
-                if is_late and phase in breached:
-                    breached[phase] += 1
+        memo = memo or Memo()
+        briefs = memo.briefs(index, levels)
+        tallies, _major, _unassigned = memo.tally(briefs)
+        combos: dict[tuple[str, str, str], int] = tallies["combos"]
+        counts = [(*key, n) for key, n in combos.items()]
+        # phases past their deadline at `at`: breach times below it (sorted once per HEAD)
+        breached = {phase: bisect.bisect_left(tallies["breach_times"].get(phase, []), at)
+                    for phase in PHASES}
         undelivered = index.undelivered()
-        oldest = index.oldest_unassigned()
+        oldest = tallies["unassigned_since"]
     finally:
         index.close()
-    swept = last_sweep(session.root)
-    stamp = now.timestamp()
+    swept = last_sweep(session.root, since=at - 7 * 86400)
     return Metrics(
         open=counts, breached=breached, undelivered=undelivered,
-        last_sweep_age=None if swept is None else max(0.0, stamp - swept),
-        commits_last_minute=commits_since(session.root, stamp - 60),
-        unassigned_age={p: max(0.0, stamp - t) for p, t in oldest.items()},
+        last_sweep_age=None if swept is None else max(0.0, at - swept),
+        commits_last_minute=commits_since(session.root, at - 60),
+        unassigned_age={p: max(0.0, at - t) for p, t in oldest.items()},
         priorities=list(session.policy.matrix.priority_levels))
 
 

@@ -27,16 +27,17 @@ def record_sweep(root: Path, when: datetime) -> None:
         pass
 
 
-def last_sweep(root: Path) -> Optional[float]:
-    """When the sweep last ran (epoch seconds): its stamp here, or its last commit."""
+def last_sweep(root: Path, since: float) -> Optional[float]:
+    """When the sweep last ran (epoch seconds): its stamp here, or its last commit (one
+    made after `since`: the walk back through history stops there)."""
     found: list[float] = []
     try:
         text = (root / ".git" / "itsmctl" / SWEEP_STAMP).read_text().strip()
         found.append(datetime.fromisoformat(text).timestamp())
     except (OSError, ValueError):
         pass
-    out = git.run(root, "log", "-1", "--format=%at", f"--author={SWEEP_EMAIL}", "HEAD",
-                  check=False).strip().decode()
+    out = git.run(root, "log", "-1", "--format=%at", f"--author={SWEEP_EMAIL}",
+                  f"--since={int(since)}", "HEAD", check=False).strip().decode()
     if out.isdigit():
         found.append(float(out))
     return max(found) if found else None

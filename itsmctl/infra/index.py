@@ -34,6 +34,7 @@ CREATE INDEX IF NOT EXISTS tickets_wake ON tickets(wake_at);
 CREATE INDEX IF NOT EXISTS tickets_fingerprint ON tickets(fingerprint);
 CREATE INDEX IF NOT EXISTS tickets_alert_group ON tickets(alert_group);
 CREATE INDEX IF NOT EXISTS tickets_opened_epoch ON tickets(opened_epoch);
+CREATE INDEX IF NOT EXISTS tickets_pending ON tickets(pending) WHERE pending > 0;
 CREATE INDEX IF NOT EXISTS tickets_queue ON tickets(status, priority, opened_at, id, grp,
     assignee, path);
 """
@@ -336,14 +337,8 @@ class Index:
 
     def undelivered(self) -> int:
         """Notifications not recorded as sent, over every ticket."""
-        return int(self.db.execute("SELECT coalesce(sum(pending), 0) FROM tickets").fetchone()[0])
-
-    def oldest_unassigned(self) -> dict[str, float]:
-        """priority -> when the oldest open ticket without an assignee was opened (epoch)."""
-        return {str(p): float(t) for p, t in self.db.execute(
-            "SELECT priority, min(opened_epoch) FROM tickets WHERE status IN "
-            "('new', 'assigned') AND assignee IS NULL AND opened_epoch IS NOT NULL "
-            "GROUP BY priority")}
+        return int(self.db.execute("SELECT coalesce(sum(pending), 0) FROM tickets WHERE "
+                                   "pending > 0").fetchone()[0])
 
     def sweep_candidates(self, now: float, auto_close_seconds: float,
                          visit_sources: list[str], visit_types: list[str],
