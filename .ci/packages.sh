@@ -13,6 +13,8 @@ DEBIAN=(
   prometheus-alertmanager   # delivers alert webhooks
   chromium                  # headless browser driven by Playwright
   fonts-wqy-microhei        # Chinese glyphs in screenshots of pages and the HTML report
+  nginx-light               # the reverse-proxy example in front of `itsmctl serve`
+  openssl                   # its test certificate and htpasswd
 )
 PYPI=(
   "aiosmtpd:aiosmtpd>=1.4"

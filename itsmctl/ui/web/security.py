@@ -74,6 +74,14 @@ def client(request: "Request", cfg: "WebConfig") -> str:
     return peer or "-"
 
 
+def https(request: "Request", cfg: "WebConfig") -> bool:
+    """Whether the browser reached us over TLS (directly, or as a trusted proxy says)."""
+    if request.url.scheme == "https":
+        return True
+    peer = request.client.host if request.client else ""
+    return cfg.trusted(peer) and request.headers.get("x-forwarded-proto") == "https"
+
+
 def _basic(header: str) -> Optional[tuple[str, str]]:
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "basic" or not value:

@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.app.session import Session
 from itsmctl.ui.web.config import WebConfig
-from itsmctl.ui.web.security import CSRF_COOKIE, RateLimit, StaffAuth, csrf_cookie, csrf_token
+from itsmctl.ui.web.security import (
+    CSRF_COOKIE,
+    RateLimit,
+    StaffAuth,
+    csrf_cookie,
+    csrf_token,
+    https,
+)
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -114,7 +121,7 @@ class Service:
                                 headers={"cache-control": "no-store"})
         if new:
             response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict",
-                                path="/", secure=request.url.scheme == "https")
+                                path="/", secure=https(request, self.cfg))
         return response
 
     def _desk_name(self) -> str:
