@@ -155,6 +155,10 @@ def _check_file(session: Session, path: Path, problems: list[str],
     if ticket.master or ticket.slaves or ticket.related or ticket.recurrence_of:
         checked.append((where, links))
     problems.extend(f"{where}: {p}" for p in integrity.ticket(session.policy, ticket, where))
+    if ticket.attachments:
+        from itsmctl.app.mail import attachment_problems  # E4: the files are there
+
+        problems.extend(f"{where}: {p}" for p in attachment_problems(session.root, ticket))
 
 
 def _links(ticket: Any) -> Any:

@@ -57,7 +57,6 @@ from itsmctl.infra.ledger import (
     compact_ledger,
     delivery_lock,
     read_ledger,
-    sent,
 )
 
 if TYPE_CHECKING:
@@ -67,17 +66,40 @@ if TYPE_CHECKING:
 
 
 # ---------------------------------------------------------------- folding and sending
-def payload(policy: "Policy", ticket: "Ticket", n: "Notification") -> dict[str, Any]:
-    """What every channel gets: the record, the ticket's headline, the recipients."""
+def payload(policy: "Policy", ticket: "Ticket", n: "Notification",
+            recipients: Optional[list[str]] = None, date: Optional[str] = None
+            ) -> dict[str, Any]:
+    """What every channel gets: the record, the facts of its event, the recipients.
+
+    The facts (status, priority, group...) are those recorded with the notice when its
+    event happened, so a retry tells what happened then (N4); older records without
+    them fall back to the ticket."""
     from itsmctl.core.notices import contact
 
     desk = policy.teams.groups.get(policy.teams.desk_group)
+    facts = dict(n.facts) or {"status": ticket.status, "priority": ticket.priority,
+                              "major": ticket.major, "group": ticket.group,
+                              "assignee": ticket.assignee, "title": ticket.title}
+    headers = dict(n.headers)
+    if date:
+        headers["Date"] = date_header(date)
     return {"id": n.id, "ticket": ticket.id, "trigger": n.trigger, "event": n.event,
-            "at": n.at.isoformat(), "title": ticket.title, "priority": ticket.priority,
-            "major": ticket.major, "status": ticket.status, "roles": list(n.roles),
-            "recipients": [contact(ticket, policy, r) for r in n.recipients],
-            "subject": n.subject, "body": n.body,
+            "at": n.at.isoformat(), "title": facts.get("title", ticket.title),
+            "priority": facts.get("priority"), "major": facts.get("major"),
+            "status": facts.get("status"), "group": facts.get("group"),
+            "assignee": facts.get("assignee"), "facts": facts, "roles": list(n.roles),
+            "recipients": [contact(ticket, policy, r)
+                           for r in (n.recipients if recipients is None else recipients)],
+            "subject": n.subject, "body": n.body, "headers": headers, "date": date,
+            "loop": policy.mail.address,
             "desk_email": desk.email if desk is not None else None}
+
+
+def date_header(iso: str) -> str:
+    from datetime import datetime
+    from email.utils import format_datetime
+
+    return format_datetime(datetime.fromisoformat(iso))
 
 
 class Sender:
@@ -90,28 +112,46 @@ class Sender:
         self.failed: list[str] = []
 
     def send(self, ticket: Any, n: Any) -> None:
-        from itsmctl.infra.channels import DeliveryError, send
+        from itsmctl.core.notices import pending_for, settle
+        from itsmctl.infra.channels import DeliveryError, Refused, send
 
         conf = self.session.policy.notify
         name = n.channels[0] if n.channels else "?"
         if name in self.broken or (self.deadline and time.monotonic() > self.deadline):
             return                              # left for the next pass, no attempt counted
         previous = self.entries.get(n.id, [])
+        if previous and settle(n, previous)["status"] in ("sent", "refused"):
+            return
+        left = pending_for(n, previous)
+        if n.recipients and not left:
+            return
         attempt = max([n.attempts, *(int(e.get("attempt") or 0) for e in previous)]) + 1
         channel = conf.channels.get(name)
-        error = None
+        error, outcomes = None, None
+        date = self.session.now.isoformat()
         try:
             if channel is None:
                 raise DeliveryError("no such channel in config/notify.yaml")
             timeout = (channel.timeout or conf.delivery.timeout).total_seconds()
-            send(channel, payload(self.session.policy, ticket, n), self.session.root, timeout)
+            outcomes = send(channel, payload(self.session.policy, ticket, n, left, date),
+                            self.session.root, timeout)
+        except Refused as exc:
+            outcomes, error = exc.outcomes, f"{name}: {exc}"
+            self.failed.append(error)
         except DeliveryError as exc:
             error = f"{name}: {exc}"
             self.broken[name] = error
             self.failed.append(error)
+        if outcomes and any(o != "sent" for o in outcomes.values()):
+            error = error or f"{name}: " + "; ".join(
+                f"{w}: {o}" for w, o in outcomes.items() if o != "sent")
+            if error not in self.failed:
+                self.failed.append(error)
         entry = {"id": n.id, "ticket": ticket.id, "channel": name, "attempt": attempt,
                  "outcome": "failed" if error else "sent", "error": error,
-                 "at": self.session.now.isoformat(), "clone": self.me}
+                 "at": self.session.now.isoformat(), "clone": self.me, "date": date}
+        if outcomes is not None:
+            entry["outcomes"] = outcomes
         append_ledger(self.session.root, entry)
         self.entries.setdefault(n.id, []).append(entry)
 
@@ -127,7 +167,7 @@ def deliver(session: Session, tickets: list["Ticket"]) -> None:
 
 def _deliver(session: Session, tickets: list["Ticket"]) -> None:
     wanted = [(t, n) for t in tickets for n in t.notifications
-              if n.status != "sent" and n.origin is not None]
+              if n.status not in ("sent", "refused") and n.origin is not None]
     if not wanted:
         return
     me = clone_id(session.root)
@@ -171,7 +211,8 @@ def retry(session: Session, tickets: list["Ticket"]) -> list["Ticket"]:
     Pass the tickets as sweep will save them; save the returned ones in their place
     (same commit). Nothing is raised: on trouble the ledger keeps what happened.
     """
-    todo = [t for t in tickets if any(n.status != "sent" for n in t.notifications)]
+    todo = [t for t in tickets
+            if any(n.status not in ("sent", "refused") for n in t.notifications)]
     if not todo:
         return []
     conf = session.policy.notify.delivery
@@ -196,8 +237,8 @@ def retry(session: Session, tickets: list["Ticket"]) -> list["Ticket"]:
                     # go now, so the sweep's one commit records them sent (S4: a second
                     # sweep finds nothing to do)
                     mine_now = n.at >= session.now and session.remote is not None
-                    if n.origin == me and n.status != "sent" and not mine_now \
-                            and not sent(sender.entries, n.id):
+                    if n.origin == me and n.status not in ("sent", "refused") \
+                            and not mine_now:
                         sender.send(new, n)
                 new = claim(fold(new, sender.entries, me), me, session.now, conf.takeover_after)
                 if new != ticket:

@@ -49,6 +49,9 @@ def fresh_id(session: Session, tx: Tx, wanted: Optional[str] = None) -> str:
 @recorded(intake=lambda doc: Intake(**doc))
 def open_ticket(session: Session, intake: Intake, ticket_id: Optional[str] = None) -> "Ticket":
     """L1/L2/L12 (H2 for monitoring tickets): a new ticket in its own commit."""
+    from itsmctl.app.customers import fill_reporter
+
+    fill_reporter(session, intake)                  # B1: --reporter-id from the directory
     if (intake.source == "monitoring" or intake.alert.get("id")) and not intake.recurrence_of:
         from itsmctl.app.hooks import open_alert
 
@@ -174,13 +177,14 @@ def classify(session: Session, ref: str, reason: Optional[str] = None,
              impact: Optional[str] = None, urgency: Optional[str] = None,
              affected_users: Optional[int] = None, category: Optional[str] = None,
              subtype: Optional[str] = None, symptom: Optional[str] = None,
-             causation: Optional[str] = None) -> "Ticket":
-    """P1/P4: impact, urgency or classification changed, priority recomputed."""
+             causation: Optional[str] = None, verify: bool = False) -> "Ticket":
+    """P1/P4: impact, urgency or classification changed, priority recomputed; B2 verify."""
     from itsmctl.core import workflow
 
     return transition(session, ref, "classify", lambda t, ctx, tx: workflow.classify(
         t, ctx, reason, impact=impact, urgency=urgency, affected_users=affected_users,
-        category=category, subtype=subtype, symptom=symptom, causation=causation))
+        verify=verify, category=category, subtype=subtype, symptom=symptom,
+        causation=causation))
 
 
 @recorded()

@@ -88,7 +88,7 @@ def link_token(key: bytes, ticket_id: str) -> str:
 def lookup_customer(session: Session, key: str) -> Any:
     """B1: the directory's customer by id or e-mail, or None."""
     try:        # issue 15 builds the directory; until then nobody is found
-        from itsmctl.app.customers import lookup  # type: ignore[import-not-found]
+        from itsmctl.app.customers import lookup
     except ImportError:
         return None
     return lookup(session, key)
@@ -143,7 +143,8 @@ def reporter_of(session: Session, sub: Submission) -> dict[str, Optional[str]]:
         return typed
     found = {k: getattr(customer, k, None) for k in
              ("id", "name", "kind", "phone", "email", "department", "location")}
-    return {**typed, **{k: str(v) for k, v in found.items() if v}}
+    # B1: what was typed wins (as `open --reporter-id` does), the id is the directory's
+    return {**{k: str(v) for k, v in found.items() if v}, **typed, "id": str(customer.id)}
 
 
 def submit(session: Session, sub: Submission) -> "Ticket":
@@ -189,14 +190,21 @@ def status(session: Session, key: bytes, ticket_id: str,
 
 def add_note(session: Session, key: bytes, ticket_id: str, token: Optional[str],
              text: str) -> "Ticket":
-    """The reporter's note on their ticket, written by the web account."""
-    from itsmctl.app.lifecycle import transition
+    """The reporter's words on their ticket, written by the web account (E2)."""
+    from itsmctl.app.write import Tx, write
     from itsmctl.core import portal
 
     t = _ticket(session, key, ticket_id, token)
     web = session.derive(actor_given=WEB_ACCOUNT, via="web")
-    return transition(web, t.id, "note",
-                      lambda ticket, ctx, tx: portal.reporter_note(ticket, ctx, text))
+
+    def decide(tx: Tx) -> "Ticket":
+        before = tx.load(t.id)
+        after = tx.save(portal.reporter_note(before, tx.ctx, text))
+        tx.mirror(before, after)
+        tx.describe(after.history[-1].action, note=text, before=before.status)
+        return after
+
+    return write(web, decide)
 
 
 def confirm(session: Session, key: bytes, ticket_id: str, token: Optional[str],

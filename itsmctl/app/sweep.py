@@ -82,7 +82,7 @@ def preview(session: Session) -> SweepOutcome:
     tickets = read_tickets(session, candidate_ids(session), outcome.skipped)
     outcome.actions = plan(tickets, session.policy, session.now)
     outcome.retried = [t.id for t in read_tickets(session, unsent_ids(session), outcome.skipped)
-                       if any(n.status != "sent" for n in t.notifications)]
+                       if _unsettled(t)]
     return outcome
 
 
@@ -163,15 +163,20 @@ def _retry_notifications(session: Session, tx: Tx, skipped: list[str]) -> list[s
     from itsmctl.app.deliver import retry
 
     todo = {tid: t for tid, t in tx.changed.items()
-            if any(n.status != "sent" for n in t.notifications)}
+            if _unsettled(t)}
     for tid in unsent_ids(session):
         if tid not in todo:
             ticket = _load(tx, tid, skipped)
-            if ticket is not None and any(n.status != "sent" for n in ticket.notifications):
+            if ticket is not None and _unsettled(ticket):
                 todo[tid] = ticket
     if not todo:
         return []
     return [tx.save(ticket).id for ticket in retry(session, list(todo.values()))]
+
+
+def _unsettled(ticket: "Ticket") -> bool:
+    """A notification still to deliver (not sent, not refused for good)."""
+    return any(n.status not in ("sent", "refused") for n in ticket.notifications)
 
 
 def message(actions: list["Action"], tickets: list[str], notified: list[str]) -> str:

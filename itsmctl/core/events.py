@@ -14,7 +14,7 @@ from itsmctl.core.transitions import ALLOWED, RULE_OF
 from itsmctl.errors import RuleViolation
 
 # fields whose changes are not worth repeating in every history event
-_QUIET = {"history", "updated_at", "sla", "notifications"}
+_QUIET = {"history", "updated_at", "sla", "notifications", "mail"}
 
 
 @dataclass(frozen=True)

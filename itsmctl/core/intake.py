@@ -10,9 +10,11 @@ from itsmctl.core import priority as prio
 from itsmctl.core.classification import validate_classification
 from itsmctl.core.events import Ctx, diff, record
 from itsmctl.core.model import USER_SOURCES, Alert, Classification, Event, Links, Reporter, Ticket
-from itsmctl.core.permissions import require, require_source
+from itsmctl.core.permissions import require
 from itsmctl.core.policy import Policy
 from itsmctl.errors import RuleViolation, UsageError
+
+SUBMITTED = ("email", "web")        # sources of tickets users submit themselves (B2)
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Intake:
     alert: dict[str, Optional[str]] = field(default_factory=dict)
     recurrence_of: Optional[str] = None         # the id given; the app loads it
     out_of_scope: bool = False
+    verified: bool = True                       # B2: what users submit is checked later
 
 
 def default_source(policy: Policy, actor: str, intake: Intake) -> str:
@@ -57,11 +60,14 @@ def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str,
         raise RuleViolation(f"{base.id} is {base.status}, not closed; a recurrence follows a "
                             f"closed ticket (5.1.11); link duplicates with: itsmctl link-master",
                             rule="L12")
+    submitted = "intake" in policy.teams.people[ctx.actor].roles
+    if submitted and (intake.source not in SUBMITTED or intake.out_of_scope):
+        raise RuleViolation(f"{ctx.actor} takes in what users submit: source email or web "
+                            "only (B2)", rule="B2")
     title = intake.title or (base.title if base else None)
     if not title or not title.strip():
         raise RuleViolation("--title is required", rule="L1")
     source = intake.source or default_source(policy, ctx.actor, intake)
-    require_source(policy, ctx.actor, source)
     reporter = _reporter(policy, ctx.actor, intake, source, base)
     alert = _alert(policy, ctx.actor, intake, source)
     cls = Classification(category=intake.category, subtype=intake.subtype, symptom=intake.symptom)
@@ -85,7 +91,8 @@ def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str,
         description=intake.description or (base.description if base else ""),
         reporter=reporter, alert=alert, location=intake.location,
         affected_users=intake.affected_users, classification=cls, links=links,
-        recurrence_of=base.id if base else None)
+        recurrence_of=base.id if base else None,
+        verified=intake.verified and not submitted)     # B2: checked by the desk (IM1.2)
     note = f"recurrence of {base.id} (5.1.11); priority one level up" if base else None
     ticket = ticket.evolve(history=[Event(
         at=ctx.now, actor=ctx.actor, action="open", to="new", note=note,

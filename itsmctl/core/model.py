@@ -122,7 +122,8 @@ class Notification(_Part):
     recipients: list[str] = []
     roles: list[str] = []
     channels: list[str] = []
-    status: Literal["pending", "sent", "failed"] = "pending"
+    # refused: sent to every recipient the server took; the rest refused for good (5xx)
+    status: Literal["pending", "sent", "failed", "refused"] = "pending"
     attempts: int = 0
     sent_at: Optional[datetime] = None
     error: Optional[str] = None
@@ -131,6 +132,35 @@ class Notification(_Part):
     claimed_at: Optional[datetime] = None   # when another clone took it over (N3)
     subject: str = ""
     body: str = ""
+    # the facts of its event (status, priority, group... right after it): a retry sends
+    # what happened then, not the ticket's state at retry time (N4)
+    facts: dict[str, Any] = {}
+    # what it was sent with (E5): Message-ID, In-Reply-To, References, Subject, To, Date
+    headers: dict[str, str] = {}
+    # per recipient: "sent", "refused: <server reply>" (final) or "failed: <reason>" (E5)
+    outcomes: dict[str, str] = {}
+
+
+class Attachment(_Part):
+    """A file kept under attachments/<ticket id>/ (E4); the file is checked by validate."""
+
+    name: str
+    size: int
+    sha256: str
+    at: Optional[datetime] = None
+    by: Optional[str] = None
+
+
+class MailThread(_Part):
+    """The ticket's mail thread (E2, E5): the root Message-ID of the desk's first notice,
+    the Message-ID of the mail that opened it, and every Message-ID taken in (E3)."""
+
+    message_id: Optional[str] = None
+    origin: Optional[str] = None
+    received: list[str] = []
+
+
+SETTLED = ("sent", "refused")            # notification states nothing more is done for
 
 
 class Visit(_Part):
@@ -170,6 +200,7 @@ class Ticket(_Part):
     title: str
     type: TicketType = "incident"
     source: Source = "phone"
+    verified: bool = True                   # B2: user-submitted tickets open unverified
     status: Status = "new"
     impact: Level
     urgency: str
@@ -186,6 +217,7 @@ class Ticket(_Part):
     closed_at: Optional[datetime] = None
     description: str = ""
     reporter: Optional[Reporter] = None
+    mail: Optional[MailThread] = None
     alert: Optional[Alert] = None
     location: Optional[str] = None
     affected_users: Optional[int] = None
@@ -202,6 +234,7 @@ class Ticket(_Part):
     recurrence_of: Optional[str] = None
     links: Links = Links()
     tasks: list[Task] = []
+    attachments: list[Attachment] = []
     announcement: Optional[Announcement] = None
     escalations: list[Escalation] = []
     sla: dict[str, Any] = {}

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from string import Template
 from typing import Any, Callable, Optional, Union
 
-from itsmctl.core.model import Notification, Ticket
+from itsmctl.core.model import SETTLED, Notification, Ticket
 from itsmctl.core.policy import Policy
 
 REPORTER = "reporter"           # recipient token for the ticket's reporter (role U)
@@ -44,14 +44,30 @@ def plan(ticket: Ticket, policy: Policy, now: datetime, origin: Origin = None) -
     who = origin() if callable(origin) else origin
     if who is not None:
         new = [n.model_copy(update={"origin": who}) for n in new]
-    return ticket.evolve(notifications=[*ticket.notifications, *new])
+    new, mail = with_headers(ticket, policy, new)
+    return ticket.evolve(notifications=[*ticket.notifications, *new],
+                         mail=mail.model_dump())
+
+
+def with_headers(ticket: Ticket, policy: Policy,
+                 new: list[Notification]) -> tuple[list[Notification], Any]:
+    """E5: each notice's mail headers, in the ticket's one thread (core/mailthread.py)."""
+    from itsmctl.core.mailthread import thread
+
+    desk = policy.teams.groups.get(policy.teams.desk_group)
+    fallback = desk.email if desk is not None else None
+    conf = policy.mail
+    return thread(ticket, new, conf.message_domain(fallback), conf.address or fallback,
+                  lambda t, who: contact(t, policy, who))
 
 
 def trigger_of(ticket: Ticket, index: int, policy: Policy) -> Optional[str]:
     """The notify.yaml trigger an event fires, or None."""
     event = ticket.history[index]
     conf = policy.notify
-    if event.action in conf.triggers:
+    if event.action == "open" and not ticket.verified and "acknowledge" in conf.rules:
+        trigger = "acknowledge"         # E1: the user who wrote in is told the id
+    elif event.action in conf.triggers:
         trigger = conf.triggers[event.action]
     elif event.to == "closed" and event.from_ != "closed":
         code = event.changes.get("close_code", [None, ticket.close_code])[1]
@@ -101,7 +117,7 @@ def recipients_for(role: str, ticket: Ticket, state: dict[str, Any],
         return [r.id] if r.id and r.id in teams.people else [REPORTER]
     if role == "C":
         opener = teams.people.get(ticket.opened_by)
-        if opener is not None and set(opener.roles) - {"monitoring"}:
+        if opener is not None and set(opener.roles) - {"monitoring", "intake"}:
             return [ticket.opened_by]
         return _group(policy, teams.desk_group)
     if role == "E":
@@ -149,27 +165,34 @@ def notices_for(ticket: Ticket, policy: Policy, now: datetime, index: int,
         return []
     conf = policy.notify
     state = state_at(ticket, index)
-    slots: dict[str, tuple[list[str], list[str]]] = {}
+    # one notice per channel; on mail the user's is apart from staff's (E5: no shared To:)
+    slots: dict[tuple[str, bool], tuple[list[str], list[str]]] = {}
     for role in roles_for(ticket, policy, index, trigger, state):
         for who in recipients_for(role, ticket, state, policy):
             for name in conf.channels_for(trigger, role, str(state["priority"])):
-                if conf.channels[name].type == "smtp" and \
-                        not contact(ticket, policy, who).get("email"):
+                mail = conf.channels[name].type == "smtp"
+                if mail and not contact(ticket, policy, who).get("email"):
                     continue
-                people, roles = slots.setdefault(name, ([], []))
+                people, roles = slots.setdefault((name, mail and role == "U"), ([], []))
                 if who not in people:
                     people.append(who)
                 if role not in roles:
                     roles.append(role)
+    for (name, user), (people, _) in slots.items():
+        if user and (name, False) in slots:      # staff who are also the user: once
+            people[:] = [p for p in people if p not in slots[(name, False)][0]]
+    slots = {k: v for k, v in slots.items() if v[0]}
     if not slots:
         return []
     subject, body = render(ticket, policy, now, index, trigger, state)
-    at = ticket.history[index].at
-    ordered = [name for name in conf.channels if name in slots]
-    return [Notification(id=f"{ticket.id}-{index}-{n}", trigger=trigger, at=at,
-                         recipients=slots[name][0], roles=slots[name][1], channels=[name],
-                         event=index, origin=origin, subject=subject, body=body)
-            for n, name in enumerate(ordered, 1)]
+    event = ticket.history[index]
+    facts = {"status": event.to or ticket.status, "title": ticket.title, **state}
+    ordered = [(name, user) for name in conf.channels for user in (False, True)
+               if (name, user) in slots]
+    return [Notification(id=f"{ticket.id}-{index}-{n}", trigger=trigger, at=event.at,
+                         recipients=slots[key][0], roles=slots[key][1], channels=[key[0]],
+                         event=index, origin=origin, subject=subject, body=body, facts=facts)
+            for n, key in enumerate(ordered, 1)]
 
 
 def render(ticket: Ticket, policy: Policy, now: datetime, index: int, trigger: str,
@@ -242,9 +265,11 @@ def restore_by(ticket: Ticket, policy: Policy, now: datetime) -> str:
     restore, accept = c["restore"], c["accept"]
     paused = " (暂停 paused while waiting)" if ticket.status == "waiting" else ""
     if restore.deadline is not None:
+        if restore.deadline < now:      # a raised priority (S3) or a breach: say so
+            return f"已超时 OVERDUE since {when(restore.deadline, now)}{paused}"
         return when(restore.deadline, now) + paused
     start = accept.deadline if accept.running and accept.deadline else now + accept.target
-    return f"约 about {when(start + restore.target, now)}{paused}"
+    return f"约 about {when(max(start, now) + restore.target, now)}{paused}"
 
 
 def when(at: datetime, now: datetime) -> str:
@@ -269,20 +294,50 @@ __all__ = [
 Entries = dict[str, list[dict[str, Any]]]
 
 
+def settle(n: Notification, got: list[dict[str, Any]]) -> dict[str, Any]:
+    """A notification's record from its delivery attempts (ledger entries, in order).
+
+    Per recipient (E5), a `sent` stands for good; otherwise the latest word counts.
+    Sent to everyone: `sent`; everyone left refused for good (5xx): `refused`."""
+    attempts = max([n.attempts, *(int(e.get("attempt") or 0) for e in got)])
+    outcomes = dict(n.outcomes)
+    for entry in got:
+        for who, what in (entry.get("outcomes") or {}).items():
+            if outcomes.get(who) != "sent":
+                outcomes[who] = what
+    ok = [e for e in got if e.get("outcome") == "sent"]
+    dated = [e for e in got if e.get("date")]
+    headers = dict(n.headers)
+    if dated:
+        headers["Date"] = str((ok or dated)[-1]["date"])
+    upd: dict[str, Any] = {"attempts": attempts, "outcomes": outcomes, "headers": headers}
+    left = {w: o for w, o in outcomes.items() if o != "sent"}
+    if ok and not left:
+        return {**upd, "status": "sent", "sent_at": datetime.fromisoformat(ok[0]["at"]),
+                "error": None}
+    error = "; ".join(f"{w}: {o}" for w, o in left.items()) or got[-1].get("error")
+    if left and all(o.startswith("refused") for o in left.values()):
+        at = ok[0]["at"] if ok else got[-1]["at"]
+        return {**upd, "status": "refused", "sent_at": datetime.fromisoformat(at),
+                "error": error}
+    return {**upd, "status": "failed", "error": error}
+
+
+def pending_for(n: Notification, got: list[dict[str, Any]]) -> list[str]:
+    """Recipients a (re)delivery should still go to: not sent, not refused for good."""
+    record = settle(n, got) if got else {"outcomes": n.outcomes}
+    outcomes = record["outcomes"]
+    return [r for r in n.recipients
+            if not str(outcomes.get(r, "")).startswith(("sent", "refused"))]
+
+
 def fold(ticket: Ticket, entries: Entries, me: str) -> Ticket:
     """This clone's outcomes written into its own notifications' records."""
     out, changed = [], False
     for n in ticket.notifications:
         got = entries.get(n.id)
-        if n.status != "sent" and n.origin == me and got:
-            attempts = max([n.attempts, *(int(e.get("attempt") or 0) for e in got)])
-            ok = [e for e in got if e.get("outcome") == "sent"]
-            if ok:
-                upd = {"status": "sent", "attempts": attempts,
-                       "sent_at": datetime.fromisoformat(ok[0]["at"]), "error": None}
-            else:
-                upd = {"status": "failed", "attempts": attempts, "error": got[-1].get("error")}
-            new = n.model_copy(update=upd)
+        if n.status not in SETTLED and n.origin == me and got:
+            new = n.model_copy(update=settle(n, got))
             changed = changed or new != n
             n = new
         out.append(n)
@@ -294,7 +349,7 @@ def claim(ticket: Ticket, me: str, now: datetime, grace: timedelta) -> Ticket:
     out, changed = [], False
     for n in ticket.notifications:
         held_since = n.claimed_at or n.at
-        if n.status != "sent" and n.origin != me and (n.origin is None
+        if n.status not in SETTLED and n.origin != me and (n.origin is None
                                                       or now - held_since >= grace):
             n = n.model_copy(update={"origin": me, "claimed_at": now})
             changed = True

@@ -6,7 +6,7 @@ from typing import Optional
 
 from itsmctl.core.model import USER_SOURCES, Ticket
 from itsmctl.core.policy import Policy
-from itsmctl.core.transitions import DESK, INTAKE, MONITOR, TABLE
+from itsmctl.core.transitions import DESK, MONITOR, TABLE
 from itsmctl.errors import NotPermitted
 
 
@@ -40,17 +40,6 @@ def _may_close(policy: Policy, actor: str, ticket: Ticket) -> bool:
     if ticket.source == "monitoring":
         return bool(roles & {DESK, MONITOR}) or actor == ticket.opened_by
     return actor == ticket.opened_by or DESK in roles
-
-
-INTAKE_SOURCES = ("email", "web")
-
-
-def require_source(policy: Policy, actor: str, source: str) -> None:
-    """An intake account (web service, mail gateway) opens only what users submit."""
-    roles = roles_of(policy, actor)
-    if roles and roles <= {INTAKE} and source not in INTAKE_SOURCES:
-        raise NotPermitted(f"{actor} (intake) opens only tickets users submit (source "
-                           f"{' or '.join(INTAKE_SOURCES)}), not {source}", rule="I2")
 
 
 def require(policy: Policy, actor: str, action: str, ticket: Optional[Ticket] = None) -> None:

@@ -21,6 +21,7 @@ from itsmctl.core.transitions import INTAKE
 from itsmctl.errors import RuleViolation
 
 MAX_TEXT = 4000         # characters of a reporter's note or title (the form says so too)
+ANSWER = "用户答复 the user's answer"      # how app/mail.py labels it too
 
 # history action -> what the reporter is told happened
 PUBLIC = {"open": "opened", "dispatch": "assigned", "transfer": "assigned",
@@ -45,9 +46,9 @@ def public_events(ticket: Ticket, policy: Policy) -> list[PublicEvent]:
     """The events the reporter may see, oldest first."""
     out = []
     for e in ticket.history:
-        if e.action == "note":
+        if e.action in ("note", "reply"):
             if is_intake(policy, e.actor) and e.note:
-                out.append(PublicEvent(e.at, "note", e.note))
+                out.append(PublicEvent(e.at, "note", e.note.removeprefix(ANSWER + ": ")))
             continue
         kind = PUBLIC.get(e.action)
         if kind is None:
@@ -95,12 +96,22 @@ def _text(text: Optional[str], what: str, rule: str) -> str:
 
 
 def reporter_note(ticket: Ticket, ctx: Ctx, text: Optional[str]) -> Ticket:
-    """The reporter's own words on their ticket (not on a closed one: report it anew)."""
-    require(ctx.policy, ctx.actor, "note")
+    """E2 on the web: the reporter's own words (action `reply`, as a mail reply is); on a
+    resolved ticket their answer, held for the desk or reopening the ticket (L9) as
+    config/mail.yaml `reply_to_resolved` says. Not on a closed one: report it anew."""
+    from itsmctl.core.workflow import reopen
+
+    require(ctx.policy, ctx.actor, "reply")
     if ticket.status == "closed":
         raise RuleViolation(f"{ticket.id} is closed and closed is final (5.1.12-7); "
                             "report the problem again", rule="L14")
-    return step(ticket, ctx, "note", note=_text(text, "the note", "L14"))
+    check_state(ticket, "reply")
+    words = _text(text, "the note", "E2")
+    if ticket.status == "resolved":
+        if ctx.policy.mail.reply_to_resolved == "reopen":
+            return reopen(ticket, ctx, f"用户回复 the user answered on the web: {words}")
+        return step(ticket, ctx, "reply", note=f"{ANSWER}: {words}")
+    return step(ticket, ctx, "reply", note=words)
 
 
 def confirm(ticket: Ticket, ctx: Ctx, text: Optional[str] = None) -> Ticket:

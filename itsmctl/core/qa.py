@@ -12,6 +12,8 @@ the desk's daily quality review (日常质监):
 - classification-known     the classification names entries of categories.yaml.
 - required-fields          工单填写合规: title; reporter name and phone or e-mail for user
   sources; alert id, severity and message for monitoring tickets (4.3.1).
+- verification             受理质监 (B2, IM1.2): a ticket a user submitted (mail, web) was
+  dispatched before the desk checked it (`classify --verify`).
 - severity                 严重等级质监: impact and urgency set and known; the priority and
   the major flag are what the matrix gives (P1, P5).
 - close                    关单质监: a closed ticket has a known close code and a solution,
@@ -31,7 +33,7 @@ from itsmctl.core.model import USER_SOURCES, Ticket
 from itsmctl.core.policy import Policy
 
 RULES = ("classification-dispatch", "classification-close", "classification-known",
-         "required-fields", "severity", "close", "escalation")
+         "required-fields", "verification", "severity", "close", "escalation")
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,15 @@ def required_fields(ticket: Ticket, policy: Policy) -> Iterator[tuple[str, str]]
         yield "required-fields", f"opened_by {ticket.opened_by!r} is not a person in teams.yaml"
 
 
+def verification(ticket: Ticket, policy: Policy) -> Iterator[tuple[str, str]]:
+    """B2: dispatched while unverified - the dispatch itself had to mark it checked."""
+    unchecked = [e for e in ticket.history if e.action == "dispatch"
+                 and (e.changes.get("verified") or [None])[0] is False]
+    if unchecked or (not ticket.verified and _dispatched(ticket)):
+        yield ("verification", "dispatched before the desk checked what the user submitted "
+               "(classify --verify, IM1.2)")
+
+
 def severity(ticket: Ticket, policy: Policy) -> Iterator[tuple[str, str]]:
     m = policy.matrix
     if ticket.impact is None or str(ticket.impact) not in [str(x) for x in m.impact_levels]:
@@ -158,7 +169,7 @@ def escalation(ticket: Ticket, policy: Policy) -> Iterator[tuple[str, str]]:
         yield "escalation", "a complaint that was not escalated (S5)"
 
 
-CHECKS = (classification, required_fields, severity, closing, escalation)
+CHECKS = (classification, required_fields, verification, severity, closing, escalation)
 
 
 def check(ticket: Ticket, policy: Policy) -> list[QualityFinding]:

@@ -38,8 +38,8 @@ SUPPORT = "support"
 MANAGER = "incident_manager"
 LEADER = "leader"
 MONITOR = "monitoring"
-INTAKE = "intake"               # machine accounts for what users submit (web, mail)
-NOTE_ROLES = frozenset({DESK, SUPPORT, MANAGER, LEADER, MONITOR, INTAKE})
+INTAKE = "intake"           # machine accounts for what users submit: mailgate, web
+NOTE_ROLES = frozenset({DESK, SUPPORT, MANAGER, LEADER, MONITOR})
 LINK_ROLES = frozenset({DESK, SUPPORT, MANAGER})
 
 
@@ -84,7 +84,7 @@ TABLE: dict[str, Transition] = {
     "resume": _row("resume", "L7", {"waiting"}, RESUME, {DESK, MANAGER}, by_group=True,
                    system=(SWEEP,)),
     "resolve": _row("resolve", "L8", ACTIVE, {"resolved"}, {MANAGER}, by_group=True),
-    "reopen": _row("reopen", "L9", {"resolved"}, {"assigned"}, {DESK, MANAGER}),
+    "reopen": _row("reopen", "L9", {"resolved"}, {"assigned"}, {DESK, MANAGER, INTAKE}),
     "close": _row("close", "L10", {"resolved"}, {"closed"}, {MANAGER}),
     # U1: the reporter confirms the resolution on the web (the desk's close follows)
     "confirm": _row("serve", "L10", {"resolved"}, SAME, {INTAKE, DESK, MANAGER}),
@@ -108,11 +108,19 @@ TABLE: dict[str, Transition] = {
     "announce": _row("announce", "A1", LIVE, SAME, {DESK, MANAGER, LEADER}, by_group=True),
     "alert-fire": _row("hook", "H1", LIVE, SAME, NOTE_ROLES),
     "alert-clear": _row("hook", "H1", LIVE, SAME, NOTE_ROLES),
+    # the reporter's own words, taken in by a front end (E2: a mail reply, the web page)
+    "reply": _row("hook", "E2", LIVE, SAME, {INTAKE}),
+    "attach": _row("attach", "E4", LIVE, SAME, {DESK, SUPPORT, MANAGER, INTAKE},
+                   by_group=True),
+    "attach-refused": _row("attach", "E4", LIVE, SAME, {DESK, SUPPORT, MANAGER, INTAKE},
+                           by_group=True),
     "visit-due": _row("sweep", "V1", {"closed"}, SAME, None, system=(SWEEP,), closed_ok=True),
     "visit": _row("visit", "V1", {"closed"}, SAME, {DESK, MANAGER}, closed_ok=True),
     # permissions of commands that record no ticket event of their own name
     "hook": _row("hook", "H1", (), (), {MONITOR, MANAGER}),
     "kb-add": _row("kb", "K1", (), (), {DESK, SUPPORT, MANAGER}),
+    "hook-mail": _row("hook", "E1", (), (), {INTAKE, MANAGER}),
+    "customers-import": _row("customers", "B1", (), (), {DESK, MANAGER}),
     "kb-publish": _row("kb", "K3", (), (), {DESK, MANAGER}),
 }
 
@@ -122,7 +130,7 @@ TABLE: dict[str, Transition] = {
 CONSEQUENCES = frozenset({"escalate", "close"})
 # Fields a commit may change without a history event: delivery records folded in by
 # sweep (N3) and derived values (stored SLA) recomputed on save.
-QUIET = frozenset({"notifications", "sla", "updated_at", "history"})
+QUIET = frozenset({"notifications", "sla", "updated_at", "history", "mail"})
 
 
 def _by_command() -> tuple[dict[str, frozenset[str]], dict[str, str]]:

@@ -103,8 +103,9 @@ def _dispatch(ticket: Ticket, ctx: Ctx, group: str, person: Optional[str], force
             raise RuleViolation("--force off the routing is for incident managers", rule="L3")
         note = "; ".join(filter(None, [note, f"forced off routing ({', '.join(routed)})"]))
     counters = ticket.counters.model_copy(update={"dispatches": ticket.counters.dispatches + 1})
+    # B2: a dispatch is the desk's check of what a user submitted (IM1.2)
     ticket = step(ticket, ctx, "dispatch", note=note, status="assigned", group=group,
-                  assignee=person, counters=counters.model_dump())
+                  assignee=person, counters=counters.model_dump(), verified=True)
     return _escalate_due(ticket, ctx)
 
 
@@ -237,12 +238,17 @@ def close(ticket: Ticket, ctx: Ctx, code: str, satisfaction: Optional[int] = Non
 
 def classify(ticket: Ticket, ctx: Ctx, reason: Optional[str], impact: Any = None,
              urgency: Optional[str] = None, affected_users: Optional[int] = None,
-             **cls_fields: Optional[str]) -> Ticket:
-    """P4: change impact/urgency/classification with the reason in history."""
+             verify: bool = False, **cls_fields: Optional[str]) -> Ticket:
+    """P4: change impact/urgency/classification with the reason in history; B2 `verify`
+    marks a ticket a user submitted as checked by the desk (IM1.2)."""
     check_state(ticket, "classify")
     check_not_slave(ticket, "classify")
     policy = ctx.policy
     require(policy, ctx.actor, "classify", ticket)
+    only_verify = verify and impact is None and urgency is None and affected_users is None \
+        and not any(v is not None for v in cls_fields.values())
+    if only_verify and not reason:
+        reason = "checked complete (IM1.2)"
     reason = _need(reason, "--reason", "P4", "every priority or classification change "
                    "records why (5.1.5)")
     matrix = policy.matrix
@@ -265,10 +271,12 @@ def classify(ticket: Ticket, ctx: Ctx, reason: Optional[str], impact: Any = None
     fields.update(impact=new_impact, urgency=new_urgency, priority=new_priority,
                   major=prio.is_major(matrix, new_impact, new_priority),
                   classification=cls.model_dump())
+    if verify:
+        fields["verified"] = True
     new = step(ticket, ctx, "classify", note=reason, **fields)
     if len(new.history) == len(ticket.history) + 1 and not new.history[-1].changes:
         raise UsageError("classify changed nothing; give --impact, --urgency, --category, "
-                         "--subtype, --symptom or --causation", rule="P4")
+                         "--subtype, --symptom, --causation or --verify", rule="P4")
     return new
 
 

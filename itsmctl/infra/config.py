@@ -19,7 +19,10 @@ FILES = {
     "notify": "notify.yaml",
     "monitoring": "monitoring.yaml",
     "kpi": "kpi.yaml",
+    "mail": "mail.yaml",
 }
+# files a desk made before they existed may lack: their model's defaults apply
+OPTIONAL = {"mail"}
 SUPPORTED_VERSION = 1
 _CACHE_FORMAT = 1
 
@@ -47,7 +50,7 @@ def _model_for(key: str) -> Any:
     return {"desk": p.DeskConfig, "matrix": p.PriorityMatrix, "sla": p.SlaConfig,
             "categories": p.Categories, "teams": p.Teams, "codes": p.Codes,
             "notify": p.NotifyConfig, "monitoring": p.MonitoringConfig,
-            "kpi": p.KpiConfig}[key]
+            "kpi": p.KpiConfig, "mail": p.MailConfig}[key]
 
 
 def _stamp(root: Path) -> tuple[Any, ...]:
@@ -115,6 +118,8 @@ def read_documents(root: Path) -> dict[str, tuple[str, Any]]:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
+            if key in OPTIONAL:
+                continue
             raise InvalidFile(f"{where}: missing") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise InvalidFile(f"{where}: unreadable: {exc}") from None

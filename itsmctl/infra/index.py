@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-FORMAT = "6"
+FORMAT = "7"
 COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -25,7 +25,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     priority TEXT, assignee TEXT, opened_at TEXT, updated_at TEXT, master TEXT,
     wake_at REAL, resolved_epoch REAL, visit_open INTEGER, pending INTEGER,
     source TEXT, type TEXT, close_code TEXT, opened_epoch REAL,
-    fingerprint TEXT, alert_group TEXT,
+    fingerprint TEXT, alert_group TEXT, mail_origin TEXT,
     head BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets(status);
 CREATE INDEX IF NOT EXISTS tickets_opened ON tickets(opened_at);
@@ -34,6 +34,7 @@ CREATE INDEX IF NOT EXISTS tickets_wake ON tickets(wake_at);
 CREATE INDEX IF NOT EXISTS tickets_fingerprint ON tickets(fingerprint);
 CREATE INDEX IF NOT EXISTS tickets_alert_group ON tickets(alert_group);
 CREATE INDEX IF NOT EXISTS tickets_opened_epoch ON tickets(opened_epoch);
+CREATE INDEX IF NOT EXISTS tickets_mail_origin ON tickets(mail_origin);
 CREATE INDEX IF NOT EXISTS tickets_pending ON tickets(pending) WHERE pending > 0;
 CREATE INDEX IF NOT EXISTS tickets_queue ON tickets(status, priority, opened_at, id, grp,
     assignee, path);
@@ -62,7 +63,7 @@ def parse_head(data: bytes, where: str) -> Optional[dict[str, Any]]:
         if pending is None:
             part = _parse_part(section[1:], where) or {}
             pending = sum(1 for n in part.get("notifications") or ()
-                          if isinstance(n, dict) and n.get("status") != "sent")
+                          if isinstance(n, dict) and n.get("status") not in ("sent", "refused"))
         doc["_pending"] = pending
         if visit_at < end:
             doc.update(_parse_part(text[visit_at + 1:end + 1], where) or {})
@@ -261,7 +262,7 @@ class Index:
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             self.db.executemany(
-                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 21)})", rows)
+                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 22)})", rows)
 
     def query(self, statuses: Optional[Iterable[str]] = None, where: str = "",
               params: tuple[Any, ...] = ()) -> Iterator[dict[str, Any]]:
@@ -361,6 +362,11 @@ class Index:
         """Tickets with a notification not recorded as sent."""
         return [r[0] for r in self.db.execute("SELECT id FROM tickets WHERE pending > 0")]
 
+    def by_mail(self, message_id: str) -> list[str]:
+        """Ids of tickets a mail with this Message-ID opened (E3: a redelivery)."""
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM tickets WHERE mail_origin = ? ORDER BY opened_at", (message_id,))]
+
     def by_alert(self, keys: list[str]) -> list[tuple[str, Any, Any]]:
         """(id, fingerprint, storm group) of tickets whose alert matches any key."""
         if not keys:
@@ -414,9 +420,10 @@ def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
     pending = doc.pop("_pending", None)
     if pending is None:
         pending = sum(1 for n in doc.get("notifications") or ()
-                      if isinstance(n, dict) and n.get("status") != "sent")
+                      if isinstance(n, dict) and n.get("status") not in ("sent", "refused"))
     status = doc.get("status")
     alert: dict[str, Any] = doc["alert"] if isinstance(doc.get("alert"), dict) else {}
+    mail: dict[str, Any] = doc["mail"] if isinstance(doc.get("mail"), dict) else {}
     return (path, sha, str(doc.get("id")), status, doc.get("group"),
             doc.get("priority"), doc.get("assignee"), str(doc.get("opened_at") or ""),
             str(doc.get("updated_at") or ""), doc.get("master"),
@@ -424,7 +431,7 @@ def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
             1 if status == "closed" and doc.get("visit") is None else 0, pending,
             doc.get("source"), doc.get("type"), doc.get("close_code"),
             _epoch(doc.get("opened_at")), alert.get("fingerprint"), alert.get("group"),
-            pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+            mail.get("origin"), pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def open_index(root: Path, progress: Optional[Callable[[int, int], None]] = None) -> Index:

@@ -54,7 +54,7 @@ def qa_cmd(state: State, month: Optional[str], open_only: bool) -> None:
 
     Exit 1 when there is any finding, 0 when the tickets are clean. Rules:
     classification-dispatch, classification-close, classification-known,
-    required-fields, severity, close, escalation (see itsmctl/core/qa.py).
+    required-fields, verification, severity, close, escalation (see itsmctl/core/qa.py).
 
     \b
     Examples:

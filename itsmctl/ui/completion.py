@@ -215,6 +215,18 @@ def tasks(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
                   incomplete.upper())
 
 
+@_safe
+def customers(ctx: click.Context, param: click.Parameter, incomplete: str) -> Any:
+    """Customer ids of the directory (B1), matched by id or by name; the name is the help."""
+    from itsmctl.app.customers import complete
+    from itsmctl.app.session import Session
+
+    if _root(ctx) is None:
+        return []
+    found = complete(Session(repo=_repo(ctx)), incomplete)
+    return [CompletionItem(cid, help=name) for cid, name in found]
+
+
 COMPLETERS: dict[str, Completer] = {
     "ticket": tickets, "master": tickets, "related": tickets, "recurrence_of": tickets,
     "group": groups, "suggest": groups,
@@ -225,6 +237,7 @@ COMPLETERS: dict[str, Completer] = {
     "causation": _classes("causations"),
     "impact": impacts, "urgency": urgencies, "priority": priorities, "status": statuses,
     "article": articles, "task": tasks,
+    "reporter_id": customers, "customer": customers,
 }
 
 

@@ -1,4 +1,4 @@
-"""Click commands for monitoring systems: `hook alertmanager` (H1)."""
+"""Click commands for what arrives on stdin: `hook alertmanager` (H1), `hook mail` (E1)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,19 @@ from itsmctl.ui.main import State, emit, pass_state
 
 @click.group("hook")
 def hook_group() -> None:
-    """Monitoring payloads on stdin: alertmanager (H1).
+    """Payloads on stdin: alertmanager (H1), mail (E1).
 
-    Receive monitoring payloads on stdin (H1); act as the monitoring account.
+    Receive monitoring payloads (H1) and mail (E1-E3) on stdin.
 
-    Without --actor, hooks act as the account named in config/monitoring.yaml
-    (`monitor`), which authors their commits.
+    Without --actor, `hook alertmanager` acts as the account named in
+    config/monitoring.yaml (`monitor`) and `hook mail` as the mail gateway named in
+    config/mail.yaml (`mailgate`); they author the commits.
 
     \b
     Examples:
       curl -s ... | itsmctl hook alertmanager
       itsmctl serve          # the same over HTTP: POST/PUT /hooks/alertmanager
+      itsmctl hook mail < message.eml
     """
 
 
@@ -47,6 +49,33 @@ def alertmanager_cmd(state: State) -> None:
 
 
 hook_group.add_command(alertmanager_cmd, "grafana")
+
+
+@hook_group.command("mail")
+@pass_state
+def mail_cmd(state: State) -> None:
+    """Take one mail (RFC 5322) from stdin: a new ticket, a reply, or nothing (E1-E3).
+
+    A new message opens an e-mail ticket (unverified until the desk checks it, B2) and
+    the sender gets an acknowledgement with its id. A reply - [INC-...] in the subject,
+    or In-Reply-To/References naming the desk's mail - adds the sender's new words to
+    the ticket. Auto-replies, bounces, lists, loops and a Message-ID seen before change
+    nothing (exit 0). Unreadable mail is kept in the quarantine folder (exit 4).
+    Postfix's `From ` envelope line and its SENDER variable are understood.
+
+    \b
+    Examples:
+      itsmctl hook mail < message.eml
+      itsmctl --json hook mail < reply.eml | jq .action
+      # /etc/aliases:  desk: "|itsmctl --repo /srv/desk hook mail"
+    """
+    import os
+
+    from itsmctl.app.mail import receive
+
+    envelope = os.environ.get("SENDER")            # set by Postfix local(8) for pipes
+    out = receive(state.session, sys.stdin.buffer.read(), envelope)
+    emit(state, out.line(), out.doc())
 
 
 COMMANDS = {"hook": hook_group}

@@ -213,7 +213,9 @@ def wait_cmd(state: State, ticket: str, code: str, until: Optional[str]) -> None
 @click.option("--subtype", help="Subtype.")
 @click.option("--symptom", help="Symptom (needed to dispatch, L3).")
 @click.option("--causation", help="Root cause (needed to transfer or resolve, L6/L8).")
-@click.option("--reason", help="Why it changes (required, P4).")
+@click.option("--reason", help="Why it changes (required, P4; not with --verify alone).")
+@click.option("--verify", is_flag=True, help="Mark a ticket a user submitted (mail, web) as "
+              "checked by the desk (B2, IM1.2).")
 @pass_state
 def classify_cmd(state: State, ticket: str, **kw: Any) -> None:
     """Change impact, urgency or classification; priority is recomputed (P1, P4).
@@ -221,6 +223,7 @@ def classify_cmd(state: State, ticket: str, **kw: Any) -> None:
     \b
     Examples:
       itsmctl classify INC-2611-7KQ3X --impact 2 --reason 'two branches affected'
+      itsmctl classify INC-2611-7KQ3X --verify
       itsmctl classify INC-2611-7KQ3X --category billing --subtype application \\
           --symptom billing-error --reason 'user confirmed'
     """

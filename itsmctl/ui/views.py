@@ -56,7 +56,8 @@ def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any]) -> str:
         f"  priority   {ticket.priority} (impact {ticket.impact}, urgency {ticket.urgency})"
         + ("  MAJOR" if ticket.major else ""),
         f"  type       {ticket.type} via {ticket.source}, opened by {ticket.opened_by} "
-        f"{short_time(ticket.opened_at.isoformat())}",
+        f"{short_time(ticket.opened_at.isoformat())}"
+        + ("" if ticket.verified else "  UNVERIFIED (classify --verify)"),
         f"  group      {_labelled(ticket.group, _group_label(policy, ticket.group)) or '-'}"
         f"   assignee {ticket.assignee or '-'}",
         "  class      " + " / ".join(class_labels(policy, cls)),
@@ -73,6 +74,9 @@ def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any]) -> str:
         lines.append(f"  slaves     {', '.join(ticket.slaves)}")
     if ticket.related:
         lines.append(f"  related    {', '.join(ticket.related)}")
+    for i, a in enumerate(ticket.attachments):
+        lines.append(f"  {'attached' if i == 0 else '':<9}  attachments/{ticket.id}/{a.name}  "
+                     f"{a.size} bytes  sha256 {a.sha256[:12]}")
     if ticket.solution:
         lines.append(f"  solution   {ticket.solution}")
     if ticket.close_code:

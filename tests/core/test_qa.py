@@ -39,6 +39,9 @@ CASES = [
                         "symptom": "smoke"})),
     ("required-fields", lambda: new_ticket().evolve(reporter={"name": "王五"})),
     ("required-fields", lambda: new_ticket().evolve(source="monitoring", reporter=None)),
+    # B2: a ticket a user submitted, dispatched before the desk checked it
+    ("verification", lambda: wf.assign(new_ticket().evolve(source="email", verified=False),
+                                       ctx(minutes=5), "billing-app")),
     ("severity", lambda: new_ticket().evolve(priority="P1")),
     ("severity", lambda: new_ticket().evolve(impact=9)),
     ("close", lambda: closed_ticket().evolve(close_code=None)),
@@ -86,3 +89,10 @@ def test_Q3_slaves_follow_their_master():
         "category": "billing", "subtype": "application"})
     assert rules(slave) == []
     assert "classification-close" in rules(slave.evolve(master=None))
+
+
+def test_B2_verified_then_dispatched_is_no_finding():
+    t = wf.classify(new_ticket().evolve(source="email", verified=False), ctx(minutes=2),
+                    None, verify=True)
+    assert t.verified and t.history[-1].changes["verified"] == [False, True]
+    assert "verification" not in rules(wf.assign(t, ctx(minutes=5), "billing-app"))

@@ -132,3 +132,14 @@ def test_zsh_completes_from_the_desk(desk, shim):
                  "words=(itsmctl wait x --code v); CURRENT=5; _itsmctl_completion\n"
                  "words=(itsmctl show ''); CURRENT=3; _itsmctl_completion\n", desk, shim)
     assert out == ["vendor:waiting for the vendor 等待厂商", f"{tid}:new P4 计费出错"]
+
+
+@pytest.mark.slow
+def test_B1_completion_offers_customer_ids_by_id_and_by_name(desk, shim):
+    (desk / "config" / "customers.csv").write_text(
+        "id,name,phone\nC001,王五,1\nC002,王小明,2\nD003,李四,3\n")
+    subprocess.run(["git", "add", "-A"], cwd=desk, check=True)
+    subprocess.run(["git", "commit", "-qm", "customers"], cwd=desk, check=True)
+    assert bash_complete(desk, shim, "itsmctl open --reporter-id C") == ["C001", "C002"]
+    assert bash_complete(desk, shim, "itsmctl open --reporter-id 王") == ["C001", "C002"]
+    assert bash_complete(desk, shim, "itsmctl customers show D") == ["D003"]

@@ -76,6 +76,16 @@ def test_every_command_answers_json(desk, tmp_path):
     payload = (HOOKS / "alertmanager-firing.json").read_text()
     run("hook alertmanager", actor="monitor", input=payload)
     run("hook grafana", actor="monitor", input=(HOOKS / "grafana-firing.json").read_text())
+    from tests import mailbuild
+
+    mailed = run("hook mail", actor=None, input=mailbuild.gmail("VPN 连不上", "连不上"))
+    attachment = tmp_path / "note.txt"
+    attachment.write_text("详情")
+    run("attach", mailed["ticket"], str(attachment))
+    directory = tmp_path / "customers.csv"
+    directory.write_text("id,name,phone\nC001,王五,13800000000\n")
+    run("customers import", str(directory))
+    run("customers show", "C001")
     run("sweep", "--dry-run", actor=None)
     run("report", "--month", "2026-11")
     run("qa")

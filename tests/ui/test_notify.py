@@ -193,7 +193,7 @@ def test_N3_smtp_mail_carries_the_standard_content(desk: Path, smtp: Any,
 
     msg = message_from_bytes(mail.content, policy=email_policy.default)
     assert msg["Message-ID"] == f"<{tid}-1-1@example.com>"
-    assert msg["Subject"] == f"[P4] {tid} 分派 dispatched: 计费出错"
+    assert msg["Subject"] == f"[{tid}] 计费出错"       # E5: one stable subject per ticket
     body = msg.get_content()
     for item in ("月租费用重复扣除", "计费系统 / 应用 (计费出错)",
                  "Expected restoration: 约 about 2026-11-28 11:00 +0800",

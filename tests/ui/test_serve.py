@@ -104,7 +104,7 @@ def test_U1_L10_the_reporter_adds_a_note_and_confirms_the_resolution(desk):
         page = web.get(f"/t/{tid}?k={token}")
         assert 'id="add-note"' not in page.text and "closed" in page.text
     history = show(desk, tid)["history"]
-    assert [e["action"] for e in history][-4:] == ["note", "resolve", "confirm", "close"]
+    assert [e["action"] for e in history][-4:] == ["reply", "resolve", "confirm", "close"]
     assert history[-2]["actor"] == "web"
     assert ok(itsm(desk, "audit")).code == 0
 

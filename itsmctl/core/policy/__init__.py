@@ -18,6 +18,7 @@ from itsmctl.core.policy.base import (  # noqa: F401  (the names config users im
 from itsmctl.core.policy.categories import Categories, Category, Subtype  # noqa: F401
 from itsmctl.core.policy.desk import Codes, DeskConfig  # noqa: F401
 from itsmctl.core.policy.kpi import KpiConfig, KpiTargets, Target  # noqa: F401
+from itsmctl.core.policy.mail import MailConfig, parse_size  # noqa: F401
 from itsmctl.core.policy.matrix import AffectedUsers, PriorityMatrix, UrgencyDefaults  # noqa: F401
 from itsmctl.core.policy.monitoring import MonitoringConfig, SeverityRule, Storm  # noqa: F401
 from itsmctl.core.policy.notify import Channel, NotifyConfig  # noqa: F401
@@ -43,6 +44,7 @@ class Policy(Model):
     notify: NotifyConfig
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     kpi: KpiConfig = Field(default_factory=KpiConfig)
+    mail: MailConfig = Field(default_factory=MailConfig)
 
     def problems(self) -> list[tuple[str, str, str]]:
         """Cross-file references that do not resolve: (file, key path, message)."""
@@ -69,11 +71,21 @@ class Policy(Model):
                 found.append(("codes.yaml", "close_needs_problem", f"unknown code {code!r}"))
         found.extend(self.notify.problems(self.matrix.priority_levels))
         found.extend(self._monitoring_problems())
+        found.extend(self._mail_problems())
         for key in ("successful_close_codes", "unsuccessful_close_codes"):
             for code in getattr(self.kpi, key):
                 if code not in self.codes.close:
                     found.append(("kpi.yaml", key, f"unknown close code {code!r}"))
         return found
+
+    def _mail_problems(self) -> list[tuple[str, str, str]]:
+        if not self.mail.address:          # no gateway configured: nothing to act as
+            return []
+        person = self.teams.people.get(self.mail.actor)
+        if person is None or "intake" not in person.roles:
+            return [("mail.yaml", "actor",
+                     f"{self.mail.actor!r} is not a person with the intake role")]
+        return []
 
     def _monitoring_problems(self) -> list[tuple[str, str, str]]:
         mon, found = self.monitoring, []

@@ -9,9 +9,8 @@ from typing import Any, Literal, Union
 from pydantic import BaseModel, ConfigDict
 
 Level = Union[int, str]
-# intake: machine accounts for what users submit themselves (the web service, the mail
-# gateway): they open user tickets, add the reporter's notes and record their answers
 ROLES = ("service_desk", "support", "incident_manager", "leader", "monitoring", "intake")
+# intake: machine accounts for what users submit (mail gateway, web service)
 Role = Literal["service_desk", "support", "incident_manager", "leader", "monitoring", "intake"]
 PHASES = ("respond", "accept", "restore", "close")
 Duration = timedelta

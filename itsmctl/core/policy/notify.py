@@ -28,7 +28,8 @@ class Channel(Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
                               defer_build=True)
 
-    type: Literal["outbox", "smtp", "webhook", "command"]  # outbox, smtp, webhook or command
+    # outbox, smtp, webhook, command; chat robots (N4): dingtalk, wecom, feishu
+    type: Literal["outbox", "smtp", "webhook", "command", "dingtalk", "wecom", "feishu"]
     path: str = ".git/itsmctl/outbox"           # outbox: directory, relative to the desk
     host: Optional[str] = None                  # smtp
     port: Optional[int] = None  # smtp port
@@ -39,7 +40,15 @@ class Channel(Model):
     sender: Optional[str] = Field(default=None, alias="from")  # smtp From address
     url: Optional[str] = None                   # webhook
     token_env: Optional[str] = None  # webhook: variable holding the bearer token
+    # webhook: the request body, JSON with $placeholders (Slack, Teams, Mattermost...)
+    template: Optional[str] = None
+    # robots (and webhooks): variable holding the whole URL, whose token is a secret (I8)
+    url_env: Optional[str] = None
+    # dingtalk, feishu: variable holding the robot's signing secret (加签)
+    secret_env: Optional[str] = None
     argv: list[str] = []                        # command: JSON on its stdin
+    # command: variables passed on from the environment (it gets no others, I8)
+    env: list[str] = []
     timeout: Optional[timedelta] = None         # else delivery.timeout
 
     @model_validator(mode="before")
@@ -63,8 +72,12 @@ class Channel(Model):
             raise ValueError("host: an smtp channel needs its server")
         if self.type == "smtp" and self.user and not self.password_env:
             raise ValueError("password_env: name the variable that holds the SMTP password")
-        if self.type == "webhook" and urlsplit(self.url or "").scheme not in ("http", "https"):
-            raise ValueError("url: a webhook needs an http:// or https:// address")
+        if self.type in ("webhook", "dingtalk", "wecom", "feishu") and not self.url_env \
+                and urlsplit(self.url or "").scheme not in ("http", "https"):
+            raise ValueError("url: a webhook needs an http:// or https:// address (or "
+                             "url_env naming the variable that holds it)")
+        if self.template is not None and self.type != "webhook":
+            raise ValueError("template: only a webhook channel takes a body template")
         if self.type == "command" and not self.argv:
             raise ValueError("argv: a command channel needs the program to run")
         return self
