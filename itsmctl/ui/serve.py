@@ -64,7 +64,7 @@ def serve_cmd(state: State, listen: str, trusted_header: Optional[str],
         http://127.0.0.1:8080/hooks/grafana
     """
     if hash_password:
-        _print_hash()
+        _print_hash(state)
         return
     try:
         import jinja2  # noqa: F401
@@ -91,8 +91,9 @@ def serve_cmd(state: State, listen: str, trusted_header: Optional[str],
     run(cfg)
 
 
-def _print_hash() -> None:
+def _print_hash(state: State) -> None:
     from itsmctl.infra.websecret import hash_password
+    from itsmctl.ui.main import emit
 
     if sys.stdin.isatty():
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
@@ -100,7 +101,8 @@ def _print_hash() -> None:
         password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise UsageError("an empty password", rule="U2")
-    click.echo(hash_password(password))
+    made = hash_password(password)
+    emit(state, made, {"hash": made})
 
 
 COMMANDS = {"serve": serve_cmd}
