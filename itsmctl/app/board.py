@@ -212,13 +212,16 @@ def queue(session: Session, f: Filters, page: int = 1, per_page: int = PER_PAGE,
     levels = list(session.policy.matrix.priority_levels)
     index = open_index(session)
     try:
+        # the open queue from the briefs a long-running service keeps (sorted once per
+        # HEAD); else, or for closed tickets and figures' ids, sorted by sqlite each time
+        open_only = statuses is not None and set(statuses) <= set(OPEN_STATUSES)
+        if open_only and ids is None and (memo is not None or f.major or f.breached):
+            return _from_briefs(session, index, memo or Memo(), f, statuses or [], levels,
+                                page, per_page)
         if not (f.major or f.breached):
             total, rows = index.page(statuses, " AND ".join(conds), tuple(params), levels,
                                      per_page, (page - 1) * per_page)
             return QueuePage(rows, total, page, per_page)
-        if statuses is not None and set(statuses) <= set(OPEN_STATUSES) and ids is None:
-            return _from_briefs(session, index, memo or Memo(), f, statuses, levels, page,
-                                per_page)
         docs = list(index.query(statuses, " AND ".join(conds), tuple(params)))
     finally:
         index.close()

@@ -203,3 +203,18 @@ def board_index(desk: Path):
     from itsmctl.app.queue import open_index
 
     return open_index(session(desk))
+
+
+def test_U2_the_queue_from_the_memo_is_the_queue_from_sqlite(desk):
+    opened(desk, 3)
+    opened(desk, 2, impact="1")
+    a = opened(desk, 1)[0]
+    lifecycle.assign(session(desk), a, "billing-app")
+    memo = board.Memo()
+    for f in (Filters(), Filters(group="billing-app"), Filters(priority=("P1",)),
+              Filters(unassigned=True), Filters(status=("new",)), Filters(assignee="carol")):
+        for page in (1, 2, 3):
+            plain = board.queue(session(desk), f, page, 2)
+            kept = board.queue(session(desk), f, page, 2, memo=memo)
+            assert [d["id"] for d in kept.rows] == [d["id"] for d in plain.rows], (f, page)
+            assert kept.total == plain.total
