@@ -10,7 +10,7 @@ import shlex
 import threading
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from itsmctl.app.session import Session
 from itsmctl.errors import UsageError
@@ -212,10 +212,12 @@ def queue(session: Session, f: Filters, page: int = 1, per_page: int = PER_PAGE,
     levels = list(session.policy.matrix.priority_levels)
     index = open_index(session)
     try:
-        # the open queue from the briefs a long-running service keeps (sorted once per
-        # HEAD); else, or for closed tickets and figures' ids, sorted by sqlite each time
+        # the whole open queue from the briefs a long-running service keeps (sorted once
+        # per HEAD), and major/breached (not index columns) from briefs too; the rest is
+        # sorted by sqlite from its covering index, which filters faster than Python
         open_only = statuses is not None and set(statuses) <= set(OPEN_STATUSES)
-        if open_only and ids is None and (memo is not None or f.major or f.breached):
+        plain = f == Filters() and memo is not None
+        if open_only and ids is None and (plain or f.major or f.breached):
             return _from_briefs(session, index, memo or Memo(), f, statuses or [], levels,
                                 page, per_page)
         if not (f.major or f.breached):
@@ -231,14 +233,29 @@ def queue(session: Session, f: Filters, page: int = 1, per_page: int = PER_PAGE,
 def _from_briefs(session: Session, index: "Index", memo: Memo, f: Filters,
                  statuses: list[str], levels: list[str], page: int,
                  per_page: int) -> QueuePage:
-    """major/breached over the open queue: from the briefs, only the page's files read."""
+    """The open queue from the briefs: filtered in memory, only the page's files read."""
+    from itsmctl.core.model import OPEN_STATUSES
+
     at = session.now.timestamp()
-    found = [b for b in memo.briefs(index, levels) if b.status in statuses
-             and (not f.group or b.group == f.group)
-             and (not f.assignee or b.assignee == f.assignee)
-             and (not f.unassigned or not b.assignee)
-             and (not f.priority or b.priority in f.priority)
-             and (not f.major or b.major) and (not f.breached or b.late(at))]
+    wanted = set(statuses)
+    tests: list[Callable[[Brief], bool]] = []
+    if wanted != set(OPEN_STATUSES):
+        tests.append(lambda b: b.status in wanted)
+    if f.group:
+        tests.append(lambda b: b.group == f.group)
+    if f.assignee:
+        tests.append(lambda b: b.assignee == f.assignee)
+    if f.unassigned:
+        tests.append(lambda b: not b.assignee)
+    if f.priority:
+        tests.append(lambda b: b.priority in f.priority)
+    if f.major:
+        tests.append(lambda b: b.major)
+    if f.breached:
+        tests.append(lambda b: b.late(at))
+    found = memo.briefs(index, levels)
+    if tests:
+        found = [b for b in found if all(test(b) for test in tests)]
     start = (page - 1) * per_page
     chosen = found[start:start + per_page]
     docs = index.heads([b.path for b in chosen])

@@ -151,10 +151,12 @@ class Index:
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(_SCHEMA)
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         if self._meta("format") not in (None, FORMAT):
-            # an index written by another version of itsmctl: start again
-            self.db.executescript("DROP TABLE tickets; DELETE FROM meta;" + _SCHEMA)
+            # an index written by another version of itsmctl: start again (before the
+            # schema, whose indexes may name columns the old table does not have)
+            self.db.executescript("DROP TABLE IF EXISTS tickets; DELETE FROM meta;")
+        self.db.executescript(_SCHEMA)
 
     def close(self) -> None:
         self.db.close()
