@@ -27,7 +27,7 @@ EXTRA = "pip install 'itsmctl[web]'"
               help="Reports and notes a client address may post in 10 minutes.")
 @click.option("--refresh", type=click.IntRange(5), default=30, show_default=True,
               help="Seconds between the wallboard's refreshes.")
-@click.option("--hook-wait", type=click.FloatRange(0.1, 600), default=0.6, show_default=True,
+@click.option("--hook-wait", type=click.FloatRange(0.1, 600), default=0.5, show_default=True,
               metavar="SECONDS",
               help="A hook's answer waits this long for its commit, then says 202 Accepted "
                    "(the payload is kept and committed shortly).")

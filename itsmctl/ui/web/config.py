@@ -45,7 +45,7 @@ class WebConfig:
     form_bytes: int = FORM_BYTES
     hook_bytes: int = HOOK_BYTES
     refresh: int = 30                               # wallboard refresh, seconds
-    hook_wait: float = 0.6                          # a hook waits for its commit, then 202
+    hook_wait: float = 0.5                          # a hook waits for its commit, then 202
 
     @property
     def hooks_on(self) -> bool:

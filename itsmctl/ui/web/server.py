@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -333,6 +334,9 @@ def run(cfg: WebConfig) -> None:
     import uvicorn
 
     setup_logging()
+    # the hooks' commits run in a thread that wants the GIL for seconds in a storm: hand
+    # it over more often, so the event loop keeps answering within the hook deadline
+    sys.setswitchinterval(0.0005)
     app, service = build(cfg)
     config = uvicorn.Config(
         Guard(app, cfg), host=cfg.host, port=cfg.port, log_config=None, access_log=False,
