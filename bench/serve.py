@@ -40,6 +40,19 @@ TOKEN = "bench-token-0123456789"
 NOW = f"{DAY}T12:00:00+08:00"
 
 
+NOTES = """Reading the tables:
+
+- Server time is the service's own Server-Timing (request in to answer out); the goal is a
+  page of the 10,000-ticket open queue within 50 ms. The whole open queue comes from the
+  briefs the service keeps per HEAD (sorted once); filters from sqlite's covering index;
+  the breached and major filters, the wallboard and /metrics from the same briefs.
+- The machine is shared: a load average far above its core count slows every figure.
+- A hook answers 200 with what it did when its commit is made within --hook-wait
+  (0.5 s), else 202 once the payload is kept in the spool; "all committed" is when the
+  last spooled payload was in a commit (hundreds of new tickets in one commit).
+- The report page builds the whole report (core/report.py, as `itsmctl report` does)."""
+
+
 def free_port() -> int:
     import socket
 
@@ -260,6 +273,7 @@ def main() -> None:
               "`--help` |", "|---|---|---|---|"]
     lines += [f"| {name} | {c['help_ms']:.0f} ms | {c['open_ms']:.0f} ms | "
               f"{c['web_modules_on_help']} |" for name, c in cli.items()]
+    lines += ["", NOTES]
     text = "\n".join(lines) + "\n"
     print(text)
     if args.out:
