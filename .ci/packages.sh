@@ -7,18 +7,22 @@ set -euo pipefail
 DEBIAN=(
   git                       # git daemon, git http-backend
   openssh-client            # ssh-keygen for gpg.format=ssh signing
+  gnupg                     # gpg for desks that sign with OpenPGP keys (I4)
   lighttpd                  # smart HTTP front end (mod_cgi + git http-backend)
   postfix                   # the MTA that pipes mail to a command
   python3                   # runs postfix's pipe relay as an unprivileged user
   prometheus-alertmanager   # delivers alert webhooks
   chromium                  # headless browser driven by Playwright
   fonts-wqy-microhei        # Chinese glyphs in screenshots of pages and the HTML report
+  systemd                   # systemd-analyze verify/security for contrib/systemd
   nginx-light               # the reverse-proxy example in front of `itsmctl serve`
   openssl                   # its test certificate and htpasswd
 )
 PYPI=(
   "aiosmtpd:aiosmtpd>=1.4"
   "playwright:playwright>=1.40"
+  "wheel:wheel>=0.40"       # builds the wheel offline to check what it ships (contrib/)
+  "cryptography:cryptography>=41"   # audit checks SSH signatures in process (I5)
   # the web extra of itsmctl (pip install 'itsmctl[web]'), for the `serve` tests
   "starlette:starlette>=0.37"
   "uvicorn:uvicorn>=0.29"

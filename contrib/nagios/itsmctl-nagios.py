@@ -4,6 +4,13 @@ one per host/service while it is open; RECOVERY clears it through `itsmctl hook
 alertmanager`; other notification types (ACKNOWLEDGEMENT, FLAPPING…, DOWNTIME…) are
 ignored. See commands.cfg beside this file for the command definitions.
 
+From Nagios, the macros come from the environment (enable_environment_macros=1 in
+nagios.cfg), never from the command line, which Nagios runs through a shell:
+
+    itsmctl-nagios.py --desk /srv/desk --from-env service      # or: --from-env host
+
+By hand (no shell between the caller and this script):
+
     itsmctl-nagios.py --desk /srv/desk --type PROBLEM --host db01 --service "Disk /var" \\
         --state CRITICAL --output "DISK CRITICAL - /var 97%" --problem-id 4711
 """
@@ -27,6 +34,18 @@ def itsmctl(desk: str, *args: str, stdin: str | None = None) -> int:
     return proc.returncode
 
 
+def _from_env(a: argparse.Namespace, env: "os._Environ[str] | dict[str, str]") -> None:
+    """The notification as Nagios' environment macros describe it."""
+    kind = "SERVICE" if a.from_env == "service" else "HOST"
+    a.type = env.get("NAGIOS_NOTIFICATIONTYPE", "")
+    a.host = env.get("NAGIOS_HOSTNAME", "")
+    a.service = env.get("NAGIOS_SERVICEDESC", "") if kind == "SERVICE" else ""
+    a.state = env.get(f"NAGIOS_{kind}STATE", "")
+    a.output = env.get(f"NAGIOS_{kind}OUTPUT", "")
+    a.problem_id = env.get(f"NAGIOS_{kind}PROBLEMID", "")
+    a.last_problem_id = env.get(f"NAGIOS_LAST{kind}PROBLEMID", "")
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--desk", default=os.environ.get("ITSMCTL_REPO", "."))
@@ -38,7 +57,12 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--problem-id", default="", help="$SERVICEPROBLEMID$ / $HOSTPROBLEMID$")
     ap.add_argument("--last-problem-id", default="",
                     help="$LASTSERVICEPROBLEMID$ / $LASTHOSTPROBLEMID$ (set on recovery)")
-    a = ap.parse_args(argv)
+    ap.add_argument("--from-env", choices=("service", "host"),
+                    help="read the macros from Nagios' environment (NAGIOS_*)")
+    a = ap.parse_args(argv if "--from-env" not in argv else argv + [
+        "--type", "-", "--host", "-", "--state", "-"])
+    if a.from_env:
+        _from_env(a, os.environ)
     what = f"{a.host}/{a.service}" if a.service else a.host
     fingerprint = f"nagios:{what}"
     message = a.output or f"{what} is {a.state}"

@@ -24,14 +24,21 @@ def config_problems(session: Session) -> Iterator[str]:
 
     from itsmctl.core import integrity
     from itsmctl.core.policy import Policy
-    from itsmctl.infra.config import _model_for, read_documents, validate_doc
-    from itsmctl.infra.yaml import line_of, plain
+    from itsmctl.infra.config import (
+        _model_for,
+        problem_line,
+        read_documents,
+        schema_lines,
+        validate_doc,
+    )
+    from itsmctl.infra.yaml import plain
 
     try:
         docs = read_documents(session.root)
     except ItsmError as exc:
         yield exc.message
         return
+    yield from secret_problems(docs)
     parts = {}
     for key, (where, doc) in docs.items():
         try:
@@ -43,16 +50,29 @@ def config_problems(session: Session) -> Iterator[str]:
             try:
                 _model_for(key).model_validate(plain(doc))
             except ValidationError as full:
-                for err, text in zip(full.errors(), integrity.schema_errors(full)):
-                    line = line_of(doc, tuple(err["loc"]))
-                    yield f"{where}{':' + str(line) if line else ''}: {text}"
+                yield from schema_lines(where, doc, full)
             else:
                 yield exc.message
     if len(parts) != len(docs):
         return
     policy = Policy(**parts)
     for name, at, msg in [*policy.problems(), *integrity.config(policy)]:
-        yield f"config/{name}: {at}: {msg}"
+        yield problem_line(docs, name, at, msg)
+
+
+def secret_problems(docs: dict[str, tuple[str, Any]]) -> Iterator[str]:
+    """I8: a config value that looks like a secret (a token, a password, a robot URL
+    with its access token) is refused; such values come from the environment."""
+    from itsmctl.core.secrets import scan
+    from itsmctl.infra.yaml import line_of, plain
+
+    for where, doc in docs.values():
+        for path, why in scan(plain(doc)):
+            line = line_of(doc, path)
+            at = ".".join(str(p) for p in path) or "(top)"
+            yield (f"{where}{':' + str(line) if line else ''}: {at}: looks like a secret "
+                   f"({why}); secrets never enter the desk repo: read it from the "
+                   "environment (a *_env setting) or a file outside the repository (I8)")
 
 
 def parse(path: Path, where: str) -> tuple[Optional[Any], list[str]]:

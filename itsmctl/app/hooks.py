@@ -10,12 +10,9 @@ from itsmctl.app.session import Session
 from itsmctl.app.write import Tx, write, written
 
 if TYPE_CHECKING:
-    from itsmctl.core.alerts import AlertIn, Incoming
+    from itsmctl.core.alerts import Incoming, Received
     from itsmctl.core.intake import Intake
     from itsmctl.core.model import Ticket
-
-
-Parsed = tuple[str, list["AlertIn"]]         # (source, alerts) of one payload
 
 
 @dataclass
@@ -24,20 +21,25 @@ class HookOutcome:
 
     opened: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    reopened: list[str] = field(default_factory=list)
     cleared: list[str] = field(default_factory=list)
     resolved: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    truncated: int = 0                  # alerts the sender left out of the payload
     commit: Optional[str] = None
 
     def lines(self) -> list[str]:
         out = [f"opened {t}" for t in self.opened] + [f"fired again {t}" for t in self.updated]
+        out += [f"reopened {t}" for t in self.reopened]
         out += [f"cleared {t}" for t in self.cleared] + [f"resolved {t}" for t in self.resolved]
         out += [f"unchanged {f}" for f in self.unchanged]
         return out
 
     def doc(self) -> dict[str, Any]:
-        return {"opened": self.opened, "updated": self.updated, "cleared": self.cleared,
-                "resolved": self.resolved, "unchanged": self.unchanged, "commit": self.commit}
+        return {"opened": self.opened, "updated": self.updated, "reopened": self.reopened,
+                "cleared": self.cleared, "resolved": self.resolved,
+                "unchanged": self.unchanged, "truncated": self.truncated,
+                "commit": self.commit}
 
 
 class AlertTickets:
@@ -101,8 +103,9 @@ def _open_new(session: Session, tx: Tx, intake: "Intake") -> "Ticket":
 
 
 def open_alert(session: Session, intake: "Intake") -> "Ticket":
-    """H2: an open ticket holding the fingerprint gets a history event instead of a twin."""
-    from itsmctl.core.alerts import Incoming, decide_firing, record_firing
+    """H2: an open ticket holding the fingerprint gets a history event instead of a twin;
+    a resolved one is reopened or related to the new ticket (H1's decision)."""
+    from itsmctl.core.alerts import Incoming
     from itsmctl.core.permissions import require
 
     fp = intake.alert.get("fingerprint") or intake.alert.get("id") or ""
@@ -112,95 +115,153 @@ def open_alert(session: Session, intake: "Intake") -> "Ticket":
         inc = Incoming(fingerprint=fp, status="firing", alert_id=a.get("id") or fp,
                        severity=a.get("severity") or "unknown",
                        message=a.get("message") or "", title="")
-        known = AlertTickets(session, tx, [fp]).holding(fp) if fp else []
-        decision = decide_firing(inc, known, [], session.policy.monitoring.storm.window)
-        if decision.kind == "fire":
-            require(session.policy, session.actor, "open")
-            ticket = tx.save(record_firing(tx.load(str(decision.ticket)), inc, tx.ctx))
-            tx.describe("alert-fire", note=ticket.title, before=ticket.status)
-        else:
-            ticket = _open_new(session, tx, intake)
+        require(session.policy, session.actor, "open")
+        known = AlertTickets(session, tx, [fp] if fp else [])
+        before = _statuses(tx, known.by_fp.get(fp, []))
+        out = HookOutcome()
+        ticket = _firing(session, tx, known, inc, out, intake)
+        if out.opened:
             tx.describe("open", note=ticket.title)
+        else:
+            action = "alert-reopen" if out.reopened else "alert-fire"
+            tx.describe(action, note=ticket.title, before=before.get(next(iter(tx.changed))))
         return ticket
 
     return write(session, decide)
 
 
-def receive(session: Session, text: str) -> HookOutcome:
+def _statuses(tx: Tx, ids: Iterable[str]) -> dict[str, str]:
+    return {tid: tx.load(tid).status for tid in ids}
+
+
+def receive(session: Session, body: str | bytes) -> HookOutcome:
     """H1: one payload, one commit (none when nothing is new)."""
-    return receive_all(session, [parse(text)])[0]
+    return receive_all(session, [parse(session, body)])[0]
 
 
-def parse(text: str, where: str = "stdin") -> "Parsed":
-    """A payload read and checked (bad input: InvalidFile, exit 4, before any change)."""
-    from itsmctl.core.alerts import parse_payload
+def parse(session: Session, body: str | bytes, where: str = "stdin") -> "Received":
+    """A payload read and checked against monitoring.yaml's limits: malformed or too
+    large is InvalidFile (exit 4, HTTP 400) before anything changes."""
+    from itsmctl.core.alerts import read_payload
 
-    return parse_payload(text, where)
+    return read_payload(body, session.policy.monitoring.limits, where)
 
 
-def receive_all(session: Session, payloads: list["Parsed"]) -> list[HookOutcome]:
+def receive_all(session: Session, payloads: list["Received"]) -> list[HookOutcome]:
     """H1 for several payloads in ONE commit (U3: alerts that arrive while a commit is
     being made are folded into the next one); an outcome per payload, in order."""
     from itsmctl.core.alerts import incoming
     from itsmctl.core.permissions import require
 
-    session = session.derive(default_actor=session.policy.monitoring.actor)
+    conf = session.policy.monitoring
+    session = session.derive(default_actor=conf.actor)
     require(session.policy, session.actor, "hook")
-    batches = [(source, [incoming(a, source, session.policy.monitoring) for a in alerts])
-               for source, alerts in payloads]
+    for got in payloads:
+        if got.truncated:
+            session.say(f"itsmctl hook: the payload left out {got.truncated} more alert(s) of "
+                        "its group (truncatedAlerts): raise max_alerts in Alertmanager's "
+                        "webhook_config to receive them (H1)")
+    batches = [(got, [incoming(a, got.source, conf) for a in got.alerts]) for got in payloads]
     incs = [inc for _, some in batches for inc in some]
-    sources = sorted({source for source, _ in batches})
+    sources = sorted({got.source for got in payloads})
 
     def decide(tx: Tx) -> list[HookOutcome]:
         outs = []
         known = AlertTickets(session, tx, [i.fingerprint for i in incs] +
                              [i.group or "" for i in incs])
-        for _source, some in batches:
-            out = HookOutcome()
+        before = _statuses(tx, [t for ids in known.by_fp.values() for t in ids])
+        for got, some in batches:
+            out = HookOutcome(truncated=got.truncated)
             for inc in some:
                 if inc.status == "firing":
                     _firing(session, tx, known, inc, out)
                 else:
                     _clearing(session, tx, known, inc, out)
+            if got.truncated and (out.opened or out.updated or out.reopened or out.cleared):
+                _record_truncated(tx, out, got.truncated)
             outs.append(out)
         if tx.changed:
-            lines = [line for out in outs for line in out.lines()]
-            tx.describe(f"hook-{'+'.join(sources)}", note="; ".join(lines))
+            main = next(iter(tx.changed))
+            note = "; ".join(line for out in outs for line in out.lines())
+            truncated = sum(got.truncated for got in payloads)
+            if truncated:
+                note += f"; truncatedAlerts: {truncated}"
+            tx.describe(f"hook-{'+'.join(sources)}", note=note, before=before.get(main))
         return outs
 
     outcomes, sha = written(session, decide)
     for out in outcomes:
-        if out.opened or out.updated or out.cleared or out.resolved:
+        if out.opened or out.updated or out.reopened or out.cleared or out.resolved:
             out.commit = sha
     return outcomes
 
 
+def _record_truncated(tx: Tx, out: HookOutcome, count: int) -> None:
+    """The alerts Alertmanager left out belong to this payload's group: say so on the
+    group's ticket, so the desk knows the outage is wider than its tickets show."""
+    from itsmctl.core.events import step
+
+    first = tx.load((out.opened + out.updated + out.reopened + out.cleared)[0])
+    target = tx.load(first.master) if first.master else first
+    tx.save(step(target, tx.ctx, "note", note=(
+        f"{count} more alert(s) of this group were left out of the monitoring payload "
+        "(Alertmanager truncatedAlerts: raise max_alerts in its webhook_config) (H1)")))
+
+
 def _firing(session: Session, tx: Tx, known: AlertTickets, inc: "Incoming",
-            out: HookOutcome) -> None:
-    from itsmctl.core.alerts import alert_record, decide_firing, record_firing
+            out: HookOutcome, intake: Optional["Intake"] = None) -> "Ticket":
+    """One firing alert, as core/alerts.decide_firing says; the ticket it landed on."""
+    from itsmctl.core.alerts import alert_record, decide_firing, link_firing, record_firing
     from itsmctl.core.intake import Intake
     from itsmctl.core.relations import link_master
 
-    decision = decide_firing(inc, known.holding(inc.fingerprint), known.storm(inc.group),
-                             session.policy.monitoring.storm.window)
+    conf = session.policy.monitoring
+    holding = known.holding(inc.fingerprint)
+    decision = decide_firing(inc, holding, known.storm(inc.group), conf.storm.window,
+                             conf.on_refire)
     if decision.kind == "unchanged":
         out.unchanged.append(inc.fingerprint)
-        return
+        return holding[-1]
     if decision.kind == "fire":
-        tx.save(record_firing(tx.load(str(decision.ticket)), inc, tx.ctx))
         out.updated.append(str(decision.ticket))
-        return
-    intake = Intake(title=inc.title, description=inc.description, source="monitoring",
-                    alert={"id": inc.alert_id, "severity": inc.severity,
-                           "message": inc.message, "fingerprint": inc.fingerprint})
+        return tx.save(record_firing(tx.load(str(decision.ticket)), inc, tx.ctx))
+    if decision.kind == "reopen":
+        return _reopen(tx, decision.ticket, decision.master, inc, out)
+    if intake is None:
+        intake = Intake(title=inc.title, description=inc.description, source="monitoring",
+                        alert={"id": inc.alert_id, "severity": inc.severity,
+                               "message": inc.message, "fingerprint": inc.fingerprint})
     ticket = _open_new(session, tx, intake)
-    ticket = tx.save(ticket.evolve(alert=alert_record(inc, session.actor).model_dump()))
+    if inc.title:                                   # from a payload: the alert in full
+        ticket = tx.save(ticket.evolve(alert=alert_record(inc, session.actor).model_dump()))
     known.add(ticket)
     out.opened.append(ticket.id)
+    if decision.related is not None:
+        old, ticket = link_firing(tx.load(decision.related), ticket, inc, tx.ctx)
+        tx.save(old)
+        ticket = tx.save(ticket)
     if decision.master is not None:
         slave, master = link_master(ticket, tx.load(decision.master), tx.ctx)
-        tx.save(slave)
+        ticket = tx.save(slave)
         tx.save(master)
+    return ticket
+
+
+def _reopen(tx: Tx, holder_id: Optional[str], master_id: Optional[str], inc: "Incoming",
+            out: HookOutcome) -> "Ticket":
+    """H1 on_refire reopen: the holder, or its master (then the slaves follow, M2, and the
+    holder records its alert firing again)."""
+    from itsmctl.core.alerts import record_firing, reopen_firing
+
+    holder = tx.load(str(holder_id))
+    target = tx.load(master_id) if master_id else holder
+    before = target
+    reopened = tx.save(reopen_firing(target, inc, tx.ctx, holder=master_id is None))
+    tx.mirror(before, reopened)
+    out.reopened.append(reopened.id)
+    if master_id is None:
+        return reopened
+    return tx.save(record_firing(tx.load(holder.id), inc, tx.ctx))
 
 
 def _clearing(session: Session, tx: Tx, known: AlertTickets, inc: "Incoming",

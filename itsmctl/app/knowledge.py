@@ -173,7 +173,7 @@ def _check_classification(session: Session, category: Optional[str], subtype: Op
 
     for symptom in symptoms or (None,):
         validate_classification(session.policy, Classification(
-            category=category, subtype=subtype, symptom=symptom, causation=causation))
+            category=category, subtype=subtype, symptom=symptom, causation=causation), "K1")
 
 
 @recorded()

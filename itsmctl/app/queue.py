@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from itsmctl.app.session import Session
-from itsmctl.errors import ItsmError
+from itsmctl.errors import Findings, ItsmError
 
 if TYPE_CHECKING:
     from itsmctl.core.model import Ticket
@@ -76,9 +76,28 @@ def select(session: Session, status: tuple[str, ...] = (), group: Optional[str] 
     return out
 
 
-def full_docs(session: Session, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def full_docs(session: Session, docs: list[dict[str, Any]],
+              skipped: Optional[list[str]] = None) -> list[dict[str, Any]]:
     """`show --json` of each listed ticket (files read in full: history gives the clocks)."""
-    return [show_doc(session, t) for t in read_tickets(session, [d["id"] for d in docs])]
+    return [show_doc(session, t)
+            for t in read_tickets(session, [d["id"] for d in docs], skipped)]
+
+
+def unreadable(session: Session) -> list[str]:
+    """Committed ticket files the queue cannot show (not YAML, no status, an `id:` that
+    is not their name), one line each naming the file: a queue without them is not
+    the whole queue, so `list` says so and exits 4."""
+    index = open_index(session)
+    try:
+        return index.invalid()
+    finally:
+        index.close()
+
+
+def incomplete(skipped: list[str], what: str) -> None:
+    """Exit 4 after the output when ticket files were skipped (the command said which)."""
+    if skipped:
+        raise Findings(f"{what}: {len(skipped)} ticket file(s) skipped", exit_code=4)
 
 
 def read_tickets(session: Session, ids: Iterable[str],

@@ -43,15 +43,18 @@ def recorded_call(commit: "LocalCommit") -> Optional[dict[str, Any]]:
 
 def rebuild(session: Session, remote: "Remote", tip: str) -> list[str]:
     """Local-only commits again on top of tip; returns what was not applied."""
+    from itsmctl.app.trust import signer
+
     commits = remote.local_commits(tip)
+    sign = signer(session) if any(recorded_call(c) is None for c in commits) else None
     remote.move_to(tip)
     dropped = []
     for commit in commits:
         record = recorded_call(commit)
         if record is not None:
-            error = run_again(session, record)
+            error = run_again(session, record, commit.sha)
         else:
-            error = None if remote.cherry_pick(commit.sha) else \
+            error = None if remote.cherry_pick(commit.sha, sign) else \
                 "conflicts with changes made meanwhile"
         if error:
             dropped.append(f"{commit.subject}: {error}")
@@ -61,7 +64,8 @@ def rebuild(session: Session, remote: "Remote", tip: str) -> list[str]:
     return dropped
 
 
-def run_again(session: Session, record: dict[str, Any]) -> Optional[str]:
+def run_again(session: Session, record: dict[str, Any],
+              original: Optional[str] = None) -> Optional[str]:
     """Run a recorded use case under the held lock; None when it applied."""
     module, _, function = str(record["call"]).partition(".")
     fn = getattr(importlib.import_module(f"itsmctl.app.{module}"), function, None)
@@ -71,7 +75,8 @@ def run_again(session: Session, record: dict[str, Any]) -> Optional[str]:
     args = {k: (types[k](v) if k in types and v is not None else v)
             for k, v in record["args"].items()}
     again = session.derive(actor_given=record.get("actor"), now_given=record.get("now"),
-                           in_replay=True, call=None, system=_system(record))
+                           in_replay=True, call=None, system=_system(record),
+                           replay_of=original)
     try:
         fn(again, **args)
     except ItsmError as exc:

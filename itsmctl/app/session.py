@@ -56,6 +56,7 @@ class Session:
     in_replay: bool = False                 # run again by sync, which holds lock and remote
     call: Optional[Call] = None             # the use case being run, for its commit
     via: Optional[str] = None               # the front end acting for the actor (web, mail)
+    replay_of: Optional[str] = None         # sync: the local commit this run replays (I5)
 
     def derive(self, **changes: Any) -> "Session":
         """A session like this one with some fields changed; the desk and policy are kept."""
@@ -106,13 +107,22 @@ class Session:
 
         return parse_time(text, self.tz, what)
 
+    def named_actor(self) -> Optional[str]:
+        """The actor as named by --actor or ITSMCTL_ACTOR, if anybody was."""
+        return self.actor_given or os.environ.get("ITSMCTL_ACTOR") or None
+
     @cached_property
     def actor(self) -> str:
-        """I1: --actor, ITSMCTL_ACTOR, git user.email; must be a person in teams.yaml."""
+        """I1: --actor, ITSMCTL_ACTOR, git user.email; must be a person in teams.yaml.
+        On a signed desk the signing key's owner comes before the defaults (I4)."""
         if self.system is not None:
             return self.system
-        given = self.actor_given or os.environ.get("ITSMCTL_ACTOR")
+        given = self.named_actor()
         source = "--actor" if self.actor_given else "ITSMCTL_ACTOR"
+        if not given and self.policy.desk.require_signed and self.via is None:
+            from itsmctl.app.trust import key_owner
+
+            given, source = key_owner(self), "the signing key"
         if not given and self.default_actor:
             given, source = self.default_actor, "the configured default"
         if not given:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from itsmctl.app.session import Session
 from itsmctl.app.write import Tx, recorded, written
-from itsmctl.errors import ItsmError
+from itsmctl.errors import Findings, ItsmError
 
 if TYPE_CHECKING:
     from itsmctl.core.model import Ticket
@@ -30,23 +30,43 @@ class SweepOutcome:
     dry_run: bool
     now: str
     actions: list["Action"] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)    # ticket files it could not read
+    refused: list[str] = field(default_factory=list)    # actions a rule refused
     commit: Optional[str] = None
     retried: list[str] = field(default_factory=list)   # tickets with notifications redone
+    # N3, by ticket: delivered after their commit, the delivery recorded now (or, with
+    # --dry-run, to be recorded); sent again now (to retry); still not delivered
+    recorded: list[str] = field(default_factory=list)
+    resent: list[str] = field(default_factory=list)
+    undelivered: list[str] = field(default_factory=list)
 
     def doc(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "now": self.now, "commit": self.commit,
                 "actions": [a.doc() for a in self.actions], "skipped": self.skipped,
-                "notifications": self.retried}
+                "refused": self.refused, "notifications": self.retried,
+                "notifications_recorded": self.recorded, "notifications_sent": self.resent,
+                "notifications_undelivered": self.undelivered}
+
+    def complete(self) -> None:
+        """The rest is done (and committed); then exit 4 when ticket files were skipped,
+        1 when a rule refused an action: the sweep's work is incomplete (each said)."""
+        if self.skipped:
+            raise Findings(f"sweep: {len(self.skipped)} ticket file(s) skipped", exit_code=4)
+        if self.refused:
+            raise Findings(f"sweep: {len(self.refused)} action(s) refused", exit_code=1)
 
 
-def _ids(session: Session, pick: Callable[["Index"], list[str]]) -> list[str]:
-    """Ticket ids the index picks; every ticket's id when the index is unusable."""
+def _ids(session: Session, pick: Callable[["Index"], list[str]],
+         skipped: Optional[list[str]] = None) -> list[str]:
+    """Ticket ids the index picks (and, into `skipped`, the committed files it cannot
+    read); every ticket's id when the index is unusable."""
     from itsmctl.app.queue import open_index
 
     try:
         index = open_index(session)
         try:
+            if skipped is not None:
+                skipped += [x for x in index.invalid() if x not in skipped]
             return sorted(set(pick(index)))
         finally:
             index.close()
@@ -56,7 +76,7 @@ def _ids(session: Session, pick: Callable[["Index"], list[str]]) -> list[str]:
         return [p.stem for p in session.desk.ticket_files()]
 
 
-def candidate_ids(session: Session) -> list[str]:
+def candidate_ids(session: Session, skipped: Optional[list[str]] = None) -> list[str]:
     """Tickets the sweep may have something to do on (S4, L7, L11, V1, N3).
 
     The index's wake-up times narrow every ticket down to a superset of those due
@@ -64,7 +84,7 @@ def candidate_ids(session: Session) -> list[str]:
     policy, rule = session.policy, session.policy.sla.visit
     return _ids(session, lambda index: index.sweep_candidates(
         session.now.timestamp(), policy.sla.auto_close_after.total_seconds(),
-        list(rule.sources), list(rule.types), list(rule.skip_close_codes)))
+        list(rule.sources), list(rule.types), list(rule.skip_close_codes)), skipped)
 
 
 def unsent_ids(session: Session) -> list[str]:
@@ -79,11 +99,26 @@ def preview(session: Session) -> SweepOutcome:
 
     session = session.derive(system=SWEEP_ACTOR)
     outcome = SweepOutcome(dry_run=True, now=session.now.isoformat())
-    tickets = read_tickets(session, candidate_ids(session), outcome.skipped)
+    tickets = read_tickets(session, candidate_ids(session, outcome.skipped), outcome.skipped)
     outcome.actions = plan(tickets, session.policy, session.now)
-    outcome.retried = [t.id for t in read_tickets(session, unsent_ids(session), outcome.skipped)
-                       if _unsettled(t)]
+    unsent = [t for t in read_tickets(session, unsent_ids(session), outcome.skipped)
+              if _unsettled(t)]
+    outcome.retried = [t.id for t in unsent]
+    outcome.recorded, outcome.resent = _delivered(session, unsent)
     return outcome
+
+
+def _delivered(session: Session, tickets: list["Ticket"]) -> tuple[list[str], list[str]]:
+    """(tickets whose unsettled notifications this clone delivered after their commit,
+    so the sweep only records it; tickets with some not delivered, to send again)."""
+    from itsmctl.infra.ledger import read_ledger, sent
+
+    open_ = {t.id: [n for n in t.notifications if n.status not in ("sent", "refused")]
+             for t in tickets}
+    entries = read_ledger(session.root, [n.id for ns in open_.values() for n in ns])
+    done = [tid for tid, ns in open_.items() if any(sent(entries, n.id) for n in ns)]
+    todo = [tid for tid, ns in open_.items() if any(not sent(entries, n.id) for n in ns)]
+    return done, todo
 
 
 @recorded()
@@ -95,10 +130,11 @@ def sweep(session: Session, retry: bool = True) -> SweepOutcome:
         outcome = SweepOutcome(dry_run=False, now=session.now.isoformat())
         touched = _carry_out(session, tx, outcome)
         if retry:
-            outcome.retried = _retry_notifications(session, tx, outcome.skipped)
+            outcome.retried = _retry_notifications(session, tx, outcome)
         if tx.changed:
             tickets = list(dict.fromkeys([*touched, *outcome.retried, *tx.changed]))
-            tx.message = message(outcome.actions, tickets, outcome.retried)
+            tx.message = message(outcome.actions, tickets, outcome.retried,
+                                 outcome.resent)
         return outcome
 
     outcome, sha = written(session, decide)
@@ -125,7 +161,7 @@ def _carry_out(session: Session, tx: Tx, outcome: SweepOutcome) -> list[str]:
 
     policy, now = session.policy, session.now
     ctx = sweep_ctx(policy, now)
-    queue = candidate_ids(session)
+    queue = candidate_ids(session, outcome.skipped)
     touched: list[str] = []
     seen: set[str] = set()
     while queue:
@@ -137,7 +173,7 @@ def _carry_out(session: Session, tx: Tx, outcome: SweepOutcome) -> list[str]:
         if ticket is None:
             continue
         done = settled(ticket, policy, now)
-        outcome.skipped += done.refused
+        outcome.refused += done.refused
         if not done.actions:
             continue
         tx.save(done.ticket)
@@ -157,7 +193,7 @@ def _carry_out(session: Session, tx: Tx, outcome: SweepOutcome) -> list[str]:
     return list(dict.fromkeys(touched))
 
 
-def _retry_notifications(session: Session, tx: Tx, skipped: list[str]) -> list[str]:
+def _retry_notifications(session: Session, tx: Tx, outcome: SweepOutcome) -> list[str]:
     """N3: inside sweep's transaction, hand every ticket with an unsent notification (as
     it will be saved) to app/deliver.retry, and save what it returns in the same commit."""
     from itsmctl.app.deliver import retry
@@ -166,12 +202,17 @@ def _retry_notifications(session: Session, tx: Tx, skipped: list[str]) -> list[s
             if _unsettled(t)}
     for tid in unsent_ids(session):
         if tid not in todo:
-            ticket = _load(tx, tid, skipped)
+            ticket = _load(tx, tid, outcome.skipped)
             if ticket is not None and _unsettled(ticket):
                 todo[tid] = ticket
     if not todo:
         return []
-    return [tx.save(ticket).id for ticket in retry(session, list(todo.values()))]
+    outcome.recorded, to_send = _delivered(session, list(todo.values()))
+    saved = [tx.save(ticket) for ticket in retry(session, list(todo.values()))]
+    for tid in to_send:
+        after = tx.changed.get(tid, todo[tid])
+        (outcome.undelivered if _unsettled(after) else outcome.resent).append(tid)
+    return [t.id for t in saved]
 
 
 def _unsettled(ticket: "Ticket") -> bool:
@@ -179,20 +220,22 @@ def _unsettled(ticket: "Ticket") -> bool:
     return any(n.status not in ("sent", "refused") for n in ticket.notifications)
 
 
-def message(actions: list["Action"], tickets: list[str], notified: list[str]) -> str:
+def message(actions: list["Action"], tickets: list[str], notified: list[str],
+            resent: Optional[list[str]] = None) -> str:
     """Subject with the counts, one line per action, trailers like every commit (I3)."""
     from itsmctl.core.sweep import summary
 
     what = summary(actions) if actions else ""
     if notified:
-        what += f"{', ' if what else ''}notifications of {len(notified)} ticket" \
+        what += f"{', ' if what else ''}notification records of {len(notified)} ticket" \
             f"{'s' if len(notified) != 1 else ''}"
     lines = [f"sweep: {what} ({len(tickets)} ticket{'s' if len(tickets) != 1 else ''})", ""]
     lines += [f"{a.ticket}: {a.describe()}" for a in actions]
     acted = {a.ticket for a in actions}
     lines += [f"{t}: mirrors its master (M2)" for t in tickets
               if t not in acted and t not in notified]
-    lines += [f"{t}: notification delivery recorded (N3)" for t in notified]
+    lines += [f"{t}: notification sent again (N3)" if t in (resent or ()) else
+              f"{t}: notification delivery recorded (N3)" for t in notified]
     lines += ["", f"Itsmctl-Ticket: {tickets[0]}", "Itsmctl-Action: sweep",
               f"Itsmctl-Actor: {SWEEP_ACTOR}"]
     if len(tickets) > 1:

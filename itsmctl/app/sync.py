@@ -24,6 +24,7 @@ class SyncOutcome:
 def sync(session: Session, attempts: int = 5) -> SyncOutcome:
     """Pull (rebuilding local commits on the remote tip if both moved) and push."""
     from itsmctl.app.replay import rebuild
+    from itsmctl.app.write import fetch
 
     remote = session.remote
     if remote is None:
@@ -34,7 +35,7 @@ def sync(session: Session, attempts: int = 5) -> SyncOutcome:
     with desk.lock(session.policy.desk.lock_timeout):
         before = desk.head()
         for attempt in range(attempts):
-            tip = remote.fetch()
+            tip = fetch(session, remote)
             if tip is None:
                 raise ConcurrencyError(f"{remote.name} is unreachable; nothing was pushed",
                                        rule="G4")

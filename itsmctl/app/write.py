@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from itsmctl.app.session import Call, Session
-from itsmctl.errors import ConcurrencyError, PushRejected
+from itsmctl.errors import ConcurrencyError, PushRejected, RuleViolation
 
 if TYPE_CHECKING:
     from itsmctl.core.events import Ctx
     from itsmctl.core.model import Ticket
+    from itsmctl.infra.git import SignWith
     from itsmctl.infra.remote import Remote
     from itsmctl.infra.store import Author, Transaction
 
@@ -30,6 +31,7 @@ R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 RETRIES = 8                 # G4: runs of the use case after the first rejected push
 CALL_TRAILER = "Itsmctl-Command"
+REPLAY_TRAILER = "Itsmctl-Replay-Of"
 
 
 @dataclass
@@ -131,6 +133,8 @@ def _message(tx: Tx) -> str:
         text = commit_message(tx.action, tickets, session.actor, tx.note, tx.before)
     if session.via is not None:
         text = text.rstrip("\n") + f"\nItsmctl-Via: {session.via}\n"
+    if session.replay_of is not None:       # I5: keeps the time of the command it replays
+        text = text.rstrip("\n") + f"\n{REPLAY_TRAILER}: {session.replay_of}\n"
     if session.call is not None:
         record = {"call": session.call.name, "args": {**session.call.args, **tx.call_args},
                   "actor": session.actor, "now": session.now.isoformat()}
@@ -158,9 +162,12 @@ def write(session: Session, decide: Decide[R]) -> R:
 
 def written(session: Session, decide: Decide[R]) -> tuple[R, Optional[str]]:
     """`write`, and the commit it made (None when the decision changed nothing)."""
+    from itsmctl.app.trust import signer
+
+    sign = signer(session)              # a signed desk: whose key, and is now the clock's
     for attempt in range(RETRIES + 1):
         try:
-            result, saved, sha = _attempt(session, decide)
+            result, saved, sha = _attempt(session, decide, sign)
         except PushRejected as exc:
             if attempt == RETRIES:
                 exc.message += f"; gave up after {RETRIES} retries"
@@ -171,13 +178,29 @@ def written(session: Session, decide: Decide[R]) -> tuple[R, Optional[str]]:
         if saved:
             from itsmctl.app.deliver import deliver
 
+            _off_branch(session)
             deliver(session, saved)
         return result, sha
     raise ConcurrencyError("unreachable", rule="G4")      # pragma: no cover
 
 
-def _attempt(session: Session,
-             decide: Decide[R]) -> tuple[R, list["Ticket"], Optional[str]]:
+def _off_branch(session: Session) -> None:
+    """Say so when the commit went to a branch other than the desk's (a config pull
+    request's branch, say): ticket work there is lost to the desk until merged."""
+    if session.in_replay:
+        return
+    desk = session.desk
+    branch = desk.branch_ref().removeprefix("refs/heads/")
+    name = session.remote.name if session.remote is not None else None
+    home = desk.home_branch(session.policy.desk.branch, name)
+    if home is not None and branch != home:
+        where = "config/desk.yaml branch" if session.policy.desk.branch else "the desk's branch"
+        session.say(f"itsmctl: warning: committed on branch {branch}, not on {home} "
+                    f"({where}); tickets belong on {home}: git switch {home}")
+
+
+def _attempt(session: Session, decide: Decide[R],
+             sign: Optional["SignWith"] = None) -> tuple[R, list["Ticket"], Optional[str]]:
     from contextlib import nullcontext
 
     from itsmctl.infra.store import transaction
@@ -191,9 +214,11 @@ def _attempt(session: Session,
         with transaction(desk, finalize=_finalize(session)) as inner:
             tx = Tx(session, inner)
             result = decide(tx)
-            if not (inner.changed or inner.extra):      # (files() would dump them all)
+            if not (inner.changed or inner.extra):      # (files() dumps every ticket)
                 return result, [], None
-            sha = inner.commit(_message(tx), tx.author or session.author, session.now)
+            sha = inner.commit(_message(tx), tx.author or session.author, session.now, sign)
+            while desk.warnings:
+                session.say(desk.warnings.pop(0))
             if remote is not None:
                 push(session, remote, inner.parent)
             return result, list(inner.changed.values()), sha
@@ -201,10 +226,10 @@ def _attempt(session: Session,
 
 def pull(session: Session, remote: "Remote") -> None:
     """Fast-forward to the remote; rebuild local-only commits on it if both moved."""
-    tip = remote.fetch()
+    desk = session.desk
+    tip = fetch(session, remote)
     if not tip:
         return
-    desk = session.desk
     head = desk.head()
     if head == tip or remote.is_ancestor(tip, head):
         return                      # up to date, or local work still to push
@@ -214,6 +239,23 @@ def pull(session: Session, remote: "Remote") -> None:
     from itsmctl.app.replay import rebuild
 
     rebuild(session, remote, tip)
+
+
+def fetch(session: Session, remote: "Remote") -> Optional[str]:
+    """remote.fetch(); on a signed desk refusing a remote whose history was rewritten
+    under us (I5): what this clone saw there must still be in what it has now."""
+    known = session.desk.read_ref(remote.tracking) if session.policy.desk.require_signed \
+        else None
+    tip = remote.fetch()
+    if known and tip and tip != known and not remote.is_ancestor(known, tip):
+        from itsmctl.errors import RuleViolation
+
+        remote.set_tracking(known)      # refused again next time, until someone looks
+        raise RuleViolation(f"{remote.name}'s {remote.branch} was rewritten: commits this "
+                            f"clone saw there ({known[:10]}) are gone (a force-push?); "
+                            f"refusing to follow it; compare with `git log {known[:10]}` "
+                            "and restore the remote's history", rule="I5")
+    return tip
 
 
 def push(session: Session, remote: "Remote", parent: Optional[str]) -> None:
@@ -229,7 +271,12 @@ def push(session: Session, remote: "Remote", parent: Optional[str]) -> None:
         session.say(f"offline: push to {remote.name} failed; committed locally, "
                     "run `itsmctl sync` to push")
         return
-    tip = remote.fetch()
+    if outcome == "refused":        # the remote's own check (I6): not a race to retry
+        if parent is not None:
+            remote.move_to(parent)
+        raise RuleViolation(f"{remote.name} refused the commit: {remote.refusal}; nothing "
+                            "was applied", rule="I6")
+    tip = fetch(session, remote)
     if parent is not None:
         remote.move_to(parent)
     if tip:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from itsmctl.core.events import Ctx, step
 from itsmctl.core.model import Alert, Ticket
-from itsmctl.core.policy import MonitoringConfig
+from itsmctl.core.policy import Limits, MonitoringConfig, format_size
 from itsmctl.errors import InvalidFile
 
 VERSIONS = {"4": "alertmanager", "1": "grafana"}   # Alertmanager v4; Grafana sends "1"
@@ -67,6 +67,7 @@ class Payload(_In):
     commonLabels: dict[str, str] = {}
     commonAnnotations: dict[str, str] = {}
     externalURL: str = ""
+    truncatedAlerts: int = 0            # alerts Alertmanager left out (its max_alerts)
     alerts: list[AlertIn]
 
 
@@ -81,10 +82,35 @@ def fingerprint(labels: dict[str, str]) -> str:
     return f"{h:016x}"
 
 
-def parse_payload(text: str, where: str = "stdin") -> tuple[str, list[AlertIn]]:
+@dataclass
+class Received:
+    """A webhook body, validated: where it came from, its alerts, and how many alerts the
+    sender left out of it (Alertmanager's `truncatedAlerts`, from its `max_alerts`)."""
+
+    source: str
+    alerts: list[AlertIn]
+    truncated: int = 0
+
+
+def parse_payload(text: str | bytes, where: str = "stdin") -> tuple[str, list[AlertIn]]:
     """(source, alerts) from a webhook body; anything else is one InvalidFile line."""
+    got = read_payload(text, Limits(), where)
+    return got.source, got.alerts
+
+
+def read_payload(body: str | bytes, limits: Limits, where: str = "stdin") -> Received:
+    """A webhook body within `limits` (monitoring.yaml), or one InvalidFile line: malformed
+    or oversized input is refused whole, before anything is changed (exit 4)."""
+    size = len(body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body)
+    if size > limits.payload:
+        raise InvalidFile(f"{where}: the payload is {size} bytes, over the limit of "
+                          f"{format_size(limits.payload)} (monitoring.yaml limits.payload)",
+                          rule="H1")
+    text = _decode(body, where)
     try:
         doc = json.loads(text)
+    except RecursionError:
+        raise InvalidFile(f"{where}: not valid JSON: nested too deeply", rule="H1") from None
     except ValueError as exc:
         raise InvalidFile(f"{where}: not valid JSON: {exc}", rule="H1") from None
     if not isinstance(doc, dict):
@@ -94,18 +120,54 @@ def parse_payload(text: str, where: str = "stdin") -> tuple[str, list[AlertIn]]:
     if version not in VERSIONS:
         raise InvalidFile(f"{where}: version: expected \"4\" (Alertmanager) or \"1\" (Grafana),"
                           f" found {version!r}", rule="H1")
+    alerts = doc.get("alerts")
+    if isinstance(alerts, list) and len(alerts) > limits.alerts:
+        raise InvalidFile(f"{where}: {len(alerts)} alerts, over the limit of {limits.alerts} "
+                          "(monitoring.yaml limits.alerts); set max_alerts in "
+                          "Alertmanager's webhook_config to at most that", rule="H1")
     try:
         payload = Payload.model_validate(doc)
-    except ValidationError as exc:
+    except (ValidationError, RecursionError) as exc:
+        if isinstance(exc, RecursionError):
+            raise InvalidFile(f"{where}: nested too deeply", rule="H1") from None
         err = exc.errors()[0]
         at = ".".join(str(x) for x in err["loc"]) or "(top)"
         raise InvalidFile(f"{where}: {at}: {err['msg'].removeprefix('Value error, ')}",
                           rule="H1") from None
+    _within(payload.alerts, limits, where)
     source = "grafana" if version == "1" or "orgId" in doc else "alertmanager"
     for a in payload.alerts:
         if not a.fingerprint:
             a.fingerprint = fingerprint(a.labels)
-    return source, payload.alerts
+    return Received(source, payload.alerts, max(0, payload.truncatedAlerts))
+
+
+def _decode(body: str | bytes, where: str) -> str:
+    try:
+        if isinstance(body, str):
+            body.encode("utf-8")            # lone surrogates: not text UTF-8 can carry
+            return body
+        return body.decode("utf-8")
+    except UnicodeError as exc:
+        raise InvalidFile(f"{where}: not UTF-8 (at {getattr(exc, 'start', '?')})",
+                          rule="H1") from None
+
+
+def _within(alerts: list[AlertIn], limits: Limits, where: str) -> None:
+    """Every label and annotation value is text (no lone surrogates from JSON escapes)
+    and within limits.text."""
+    for i, a in enumerate(alerts):
+        for part, values in (("labels", a.labels), ("annotations", a.annotations)):
+            for key, value in values.items():
+                at = f"{where}: alerts.{i}.{part}.{key}"
+                try:
+                    size = len(key.encode("utf-8")) + len(value.encode("utf-8"))
+                except UnicodeEncodeError:
+                    raise InvalidFile(f"{at}: not valid Unicode (a lone surrogate)",
+                                      rule="H1") from None
+                if size > limits.text:
+                    raise InvalidFile(f"{at}: over the limit of {format_size(limits.text)} "
+                                      "(monitoring.yaml limits.text)", rule="H1")
 
 
 @dataclass
@@ -127,13 +189,36 @@ class Incoming:
     group: Optional[str] = None
 
 
+# Grafana's own alerts about a rule whose query returned nothing or failed: their
+# alertname is the condition, the rule they are about is the label `rulename`
+GRAFANA_CONDITIONS = ("DatasourceNoData", "DatasourceError")
+
+
+def one_line(text: str) -> str:
+    """Line breaks (\\n, \\r, U+2028, U+2029...) and runs of spaces become one space."""
+    return " ".join(text.split())
+
+
+def alert_name(labels: dict[str, str]) -> str:
+    """The alert's name: `alertname`, or for Grafana's DatasourceNoData/DatasourceError
+    the rule it is about (`rulename`), so unrelated rules are not one alert."""
+    name = labels.get("alertname") or "alert"
+    if name in GRAFANA_CONDITIONS and labels.get("rulename"):
+        name = labels["rulename"]
+    return one_line(name) or "alert"
+
+
 def incoming(a: AlertIn, source: str, config: MonitoringConfig) -> Incoming:
     labels, notes = a.labels, a.annotations
-    name = labels.get("alertname") or "alert"
-    severity = labels.get(config.severity_label) or "unknown"
-    message = next((notes[k] for k in config.message_annotations if notes.get(k)), name)
+    raw = labels.get("alertname") or ""
+    name = alert_name(labels)
+    severity = one_line(labels.get(config.severity_label) or "") or "unknown"
+    message = next((notes[k] for k in config.message_annotations if notes.get(k)), "")
+    if raw in GRAFANA_CONDITIONS and name != raw:
+        message = f"{raw}{': ' + message if message else ''}"
+    message = message or name
     where = labels.get("instance") or labels.get("host") or labels.get("job")
-    title = f"{name}{' on ' + where if where else ''}: {message}"
+    title = one_line(f"{name}{' on ' + where if where else ''}: {message}")
     lines = [notes.get("description", "")] if notes.get("description") != message else []
     lines += [f"labels: {', '.join(f'{k}={v}' for k, v in sorted(labels.items()))}"]
     lines += [f"{k}: {v}" for k, v in sorted(notes.items()) if k.endswith("url") and v]
@@ -147,8 +232,10 @@ def incoming(a: AlertIn, source: str, config: MonitoringConfig) -> Incoming:
 
 
 def storm_key(labels: dict[str, str], config: MonitoringConfig) -> Optional[str]:
-    """The storm group of an alert: its values of `storm.group_by`, None when it has none."""
-    parts = [f"{k}={labels[k]}" for k in config.storm.group_by if labels.get(k)]
+    """The storm group of an alert: its values of `storm.group_by`, None when it has none
+    (the alert's name stands for `alertname`: see alert_name)."""
+    named = {**labels, "alertname": alert_name(labels)} if labels.get("alertname") else labels
+    parts = [f"{k}={named[k]}" for k in config.storm.group_by if named.get(k)]
     return ",".join(parts) or None
 
 
@@ -182,9 +269,7 @@ def knows_firing(ticket: Ticket, inc: Incoming) -> bool:
 def record_firing(ticket: Ticket, inc: Incoming, ctx: Ctx) -> Ticket:
     """H1/H2: the alert fires (again) while its ticket is open: one history event there."""
     assert ticket.alert is not None
-    alert = ticket.alert.model_copy(update={
-        "status": "firing", "cleared_at": None, "severity": inc.severity,
-        "message": inc.message, "started_at": inc.started_at or ticket.alert.started_at})
+    alert = _firing_alert(ticket.alert, inc)
     since = f" since {inc.started_at.isoformat()}" if inc.started_at else ""
     return step(ticket, ctx, "alert-fire", note=f"alert {inc.alert_id} [{inc.severity}] "
                 f"fired again{since}: {inc.message}", alert=alert.model_dump())
@@ -229,34 +314,86 @@ def within(window: timedelta, a: Optional[datetime], b: Optional[datetime]) -> b
     return a is not None and b is not None and abs(a - b) <= window
 
 
+def resolved_from(ticket: Ticket) -> Optional[str]:
+    """The state the ticket was resolved from (its last entry into `resolved`)."""
+    return next((e.from_ for e in reversed(ticket.history) if e.to == "resolved"), None)
+
+
+def reopen_firing(ticket: Ticket, inc: Incoming, ctx: Ctx, holder: bool = True) -> Ticket:
+    """H1: the alert fires again while its ticket is resolved: the resolution did not hold.
+    Like L9, back to the group that resolved it, or to the desk's queue (`new`) when it
+    was resolved at first line; the resolution-rejection counter grows (S5 may escalate).
+    `holder` False: the ticket is the master of the slave that holds the alert."""
+    from itsmctl.core.workflow import escalate_due
+
+    dispatched = resolved_from(ticket) in ("assigned", "in_progress")
+    counters = ticket.counters.model_copy(update={"reopens": ticket.counters.reopens + 1})
+    fields: dict[str, Any] = dict(
+        status="assigned" if dispatched else "new", assignee=None, solution=None,
+        resolved_at=None, workaround=False, counters=counters.model_dump(),
+        group=(ticket.resolved_group or ticket.group) if dispatched else None)
+    since = f" since {inc.started_at.isoformat()}" if inc.started_at else ""
+    what = f"alert {inc.alert_id} [{inc.severity}] fired again{since}: {inc.message}"
+    if holder and ticket.alert is not None:
+        fields["alert"] = _firing_alert(ticket.alert, inc).model_dump()
+    elif not holder:
+        what = f"{what} (on duplicate {inc.fingerprint})"
+    note = f"{what}; the resolution did not hold: reopened (H1)"
+    return escalate_due(step(ticket, ctx, "alert-reopen", note=note, **fields), ctx)
+
+
+def link_firing(old: Ticket, new: Ticket, inc: Incoming, ctx: Ctx) -> tuple[Ticket, Ticket]:
+    """H1 with on_refire: link: the new ticket and the resolved one are related (M3)."""
+    what = f"alert {inc.alert_id} fired again"
+    return (step(old, ctx, "alert-link", note=f"{what} while resolved: new ticket {new.id} "
+                 "(H1)", related=[*old.related, new.id]),
+            step(new, ctx, "alert-link", note=f"{what} after {old.id} was resolved (H1)",
+                 related=[*new.related, old.id]))
+
+
+def _firing_alert(alert: Alert, inc: Incoming) -> Alert:
+    return alert.model_copy(update={
+        "status": "firing", "cleared_at": None, "severity": inc.severity,
+        "message": inc.message, "started_at": inc.started_at or alert.started_at})
+
+
 # ---------------------------------------------------------------- the decision (H1, H2)
 @dataclass(frozen=True)
 class Decision:
     """What one incoming alert does to the desk.
 
     kind: `unchanged` (a redelivery, or a clearing nobody waits for), `fire` (recorded
-    on the open ticket `ticket`), `open` (a new ticket, a slave of `master` when a
-    storm of its group is open), `clear` (recorded on `ticket`)."""
+    on the open ticket `ticket`), `reopen` (its resolved ticket `ticket` is reopened, or
+    its `master` when `ticket` is a slave), `open` (a new ticket, a slave of `master`
+    when a storm of its group is open, related to the resolved ticket `related`),
+    `clear` (recorded on `ticket`)."""
 
     kind: str
     ticket: Optional[str] = None
     master: Optional[str] = None
+    related: Optional[str] = None
 
 
 def decide_firing(inc: Incoming, known: list[Ticket], storm: list[Ticket],
-                  window: timedelta) -> Decision:
+                  window: timedelta, on_refire: str = "reopen") -> Decision:
     """A firing alert, given the tickets holding its fingerprint (oldest first) and the
-    open tickets of its storm group."""
+    open tickets of its storm group. A ticket that is resolved but not closed is not
+    done with: by monitoring.yaml `on_refire` it is reopened (default) or the new
+    ticket is related to it; only a closed ticket (L14) leaves the alert a new one."""
     if any(knows_firing(t, inc) for t in known):
         return Decision("unchanged")
     live = [t for t in known if t.is_open]
     if live:
         return Decision("fire", ticket=live[0].id)
+    settled = [t for t in known if t.status == "resolved"]
+    related = settled[-1].id if settled else None
+    if settled and on_refire == "reopen":
+        return Decision("reopen", ticket=settled[-1].id, master=settled[-1].master)
     for t in storm:
         if t.is_open and not t.master and t.alert and within(
                 window, t.alert.started_at or t.opened_at, inc.started_at or t.opened_at):
-            return Decision("open", master=t.id)
-    return Decision("open")
+            return Decision("open", master=t.id, related=related)
+    return Decision("open", related=related)
 
 
 def decide_clearing(inc: Incoming, known: list[Ticket]) -> Decision:

@@ -48,13 +48,15 @@ class Finding:
     path: str
     kind: str
     message: str
+    rule: str = "G6"            # the SPEC rule it breaks: G6 here, I4-I7 from core/trust
 
     def line(self) -> str:
-        return f"{self.commit[:10]} {self.path}: {self.kind}: {self.message}"
+        rule = "" if self.rule == "G6" else f" ({self.rule})"
+        return f"{self.commit[:10]} {self.path}: {self.kind}{rule}: {self.message}"
 
     def doc(self) -> dict[str, str]:
         return {"commit": self.commit, "path": self.path, "kind": self.kind,
-                "message": self.message}
+                "rule": self.rule, "message": self.message}
 
 
 class _Out:

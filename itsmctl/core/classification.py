@@ -7,24 +7,26 @@ from itsmctl.core.policy import Policy
 from itsmctl.errors import NotFound, UsageError
 
 
-def validate_classification(policy: Policy, cls: Classification) -> None:
-    """Category/subtype/symptom/causation must exist in categories.yaml."""
+def validate_classification(policy: Policy, cls: Classification, rule: str) -> None:
+    """Category/subtype/symptom/causation must exist in categories.yaml; a refusal cites
+    `rule`, the rule of the command that asked (L1 open, L6 transfer, L8 resolve, P4
+    classify...)."""
     if cls.category is None and cls.subtype is None:
         if cls.symptom or cls.causation:
-            raise UsageError("--symptom/--causation need --category and --subtype", rule="L3")
+            raise UsageError("--symptom/--causation need --category and --subtype", rule=rule)
         return
     if cls.category is None or cls.subtype is None:
-        raise UsageError("--category and --subtype go together", rule="L3")
+        raise UsageError("--category and --subtype go together", rule=rule)
     try:
         sub = policy.categories.subtype(cls.category, cls.subtype)
     except KeyError as exc:
-        raise NotFound(f"unknown {exc.args[0]} (config/categories.yaml)", rule="L3") from None
+        raise NotFound(f"unknown {exc.args[0]} (config/categories.yaml)", rule=rule) from None
     if cls.symptom is not None and cls.symptom not in sub.symptoms:
         raise NotFound(f"unknown symptom {cls.symptom!r} for {cls.category}/{cls.subtype}; "
-                       f"known: {', '.join(sub.symptoms)}", rule="L3")
+                       f"known: {', '.join(sub.symptoms)}", rule=rule)
     if cls.causation is not None and cls.causation not in sub.causations:
         raise NotFound(f"unknown causation {cls.causation!r} for {cls.category}/{cls.subtype}; "
-                       f"known: {', '.join(sub.causations)}", rule="L6")
+                       f"known: {', '.join(sub.causations)}", rule=rule)
 
 
 def routed_groups(policy: Policy, ticket: Ticket) -> list[str]:

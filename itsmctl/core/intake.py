@@ -64,26 +64,32 @@ def open_ticket(intake: Intake, ctx: Ctx, ticket_id: str,
     if submitted and (intake.source not in SUBMITTED or intake.out_of_scope):
         raise RuleViolation(f"{ctx.actor} takes in what users submit: source email or web "
                             "only (B2)", rule="B2")
-    title = intake.title or (base.title if base else None)
-    if not title or not title.strip():
+    # one line: a title is a subject line in lists, commit messages and mail (E1)
+    title = " ".join((intake.title or (base.title if base else None) or "").split())
+    if not title:
         raise RuleViolation("--title is required", rule="L1")
     source = intake.source or default_source(policy, ctx.actor, intake)
     reporter = _reporter(policy, ctx.actor, intake, source, base)
     alert = _alert(policy, ctx.actor, intake, source)
     cls = Classification(category=intake.category, subtype=intake.subtype, symptom=intake.symptom)
     if base is not None and intake.category is None:
+        # 5.1.11: the original's classification; its cause is for the new resolver to find
         cls = base.classification.model_copy(update={"causation": None})
-    validate_classification(policy, cls)
+    validate_classification(policy, cls, "L12" if base is not None else "L1")
     impact = _impact(policy, intake, base)
-    urgency = (prio.parse_urgency(matrix, intake.urgency) if intake.urgency
-               else prio.default_urgency(matrix, reporter.kind if reporter else None,
-                                         intake.type))
-    raised = 1 if base is not None else 0          # desktop standard 3.1.5
+    urgency = _urgency(policy, intake, reporter, base)
+    # L12 (desktop standard 3.1.5): the previous level, one step up. With the original's
+    # impact and urgency copied, its raises plus one give exactly that.
+    raised = base.priority_raise + 1 if base is not None else 0
     priority = prio.compute(matrix, impact, urgency, raised)
+    if intake.caused_by_change:
+        from itsmctl.core.workflow import link_id
+
+        link_id(policy, "change", intake.caused_by_change, "L1")
     links = Links(cis=list(intake.cis) or (list(base.links.cis) if base else []),
                   caused_by_change=intake.caused_by_change)
     ticket = Ticket(
-        id=ticket_id, title=title.strip(), type=intake.type,  # type: ignore[arg-type]
+        id=ticket_id, title=title, type=intake.type,  # type: ignore[arg-type]
         source=source, status="new",  # type: ignore[arg-type]
         impact=impact, urgency=urgency, priority=priority, priority_raise=raised,
         major=prio.is_major(matrix, impact, priority), opened_by=ctx.actor,
@@ -120,6 +126,17 @@ def _impact(policy: Policy, intake: Intake, base: Optional[Ticket]) -> Any:
     if base is not None:
         return base.impact
     return matrix.impact_levels[-1]
+
+
+def _urgency(policy: Policy, intake: Intake, reporter: Optional[Reporter],
+             base: Optional[Ticket]) -> str:
+    """Given, else the original's for a recurrence (L12), else the default (P2)."""
+    matrix = policy.matrix
+    if intake.urgency:
+        return prio.parse_urgency(matrix, intake.urgency)
+    if base is not None and base.urgency in matrix.urgency_levels:
+        return base.urgency
+    return prio.default_urgency(matrix, reporter.kind if reporter else None, intake.type)
 
 
 def _reporter(policy: Policy, actor: str, intake: Intake, source: str,

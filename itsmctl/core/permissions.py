@@ -39,7 +39,16 @@ def _may_close(policy: Policy, actor: str, ticket: Ticket) -> bool:
         return DESK in roles
     if ticket.source == "monitoring":
         return bool(roles & {DESK, MONITOR}) or actor == ticket.opened_by
-    return actor == ticket.opened_by or DESK in roles
+    return actor == ticket.opened_by            # staff tickets: the opener (4.3.5 step 5.5)
+
+
+def _closer(ticket: Ticket) -> str:
+    """Who 5.1.12-1 lets close this ticket, in words."""
+    if ticket.source in USER_SOURCES:
+        return "the service desk (a user ticket, 5.1.12-1)"
+    if ticket.source == "monitoring":
+        return f"the service desk, monitoring or the opener {ticket.opened_by} (5.1.12-1)"
+    return f"the opener {ticket.opened_by} (a staff ticket, 5.1.12-1)"
 
 
 def require(policy: Policy, actor: str, action: str, ticket: Optional[Ticket] = None) -> None:
@@ -52,7 +61,7 @@ def require(policy: Policy, actor: str, action: str, ticket: Optional[Ticket] = 
     if row.by_group and ticket is not None and ticket.group:
         allowed.append(f"members of {ticket.group}")
     if action == "close" and ticket is not None:
-        allowed = ["the side that opened it (5.1.12-1)"] + allowed
+        allowed = [_closer(ticket)] + allowed
     raise NotPermitted(
         f"{actor} ({roles}) may not {action.replace('-', ' ')}"
         + (f" {ticket.id}" if ticket is not None else "")

@@ -16,6 +16,7 @@ CARRIED = {"resolve": ("solution", "workaround", "resolved_at", "resolved_group"
             "close": ("close_code", "closed_at"),
             "auto-close": ("close_code", "closed_at"),     # L11 by sweep
             "reopen": ("solution", "resolved_at"),
+            "alert-reopen": ("solution", "resolved_at", "workaround"),
             "wait": ("wait",), "resume": ("wait",), "link-change": ("wait",),
             "link-requirement": ("wait", "close_code", "closed_at", "solution", "resolved_at")}
 

@@ -108,6 +108,11 @@ TABLE: dict[str, Transition] = {
     "announce": _row("announce", "A1", LIVE, SAME, {DESK, MANAGER, LEADER}, by_group=True),
     "alert-fire": _row("hook", "H1", LIVE, SAME, NOTE_ROLES),
     "alert-clear": _row("hook", "H1", LIVE, SAME, NOTE_ROLES),
+    # the alert fires again while its ticket is resolved: back to the desk's queue or
+    # to the group that resolved it (monitoring.yaml on_refire: reopen)
+    "alert-reopen": _row("hook", "H1", {"resolved"}, {"new", "assigned"}, NOTE_ROLES),
+    # ... or a new ticket related to the resolved one (on_refire: link)
+    "alert-link": _row("hook", "H1", LIVE, SAME, NOTE_ROLES),
     # the reporter's own words, taken in by a front end (E2: a mail reply, the web page)
     "reply": _row("hook", "E2", LIVE, SAME, {INTAKE}),
     "attach": _row("attach", "E4", LIVE, SAME, {DESK, SUPPORT, MANAGER, INTAKE},

@@ -44,6 +44,9 @@ def _escalate_due(ticket: Ticket, ctx: Ctx) -> Ticket:
     return ticket
 
 
+escalate_due = _escalate_due        # for transitions recorded elsewhere (core/alerts.py)
+
+
 def assign(ticket: Ticket, ctx: Ctx, group: str, person: Optional[str] = None,
            causation: Optional[str] = None, force: bool = False,
            delegate_of: Optional[str] = None) -> Ticket:
@@ -65,7 +68,7 @@ def assign(ticket: Ticket, ctx: Ctx, group: str, person: Optional[str] = None,
     cls = ticket.classification
     if causation is not None:
         cls = cls.model_copy(update={"causation": causation})
-        validate_classification(policy, cls)
+        validate_classification(policy, cls, "L6")
     if not cls.causation:
         raise RuleViolation(
             f"a transfer needs the causation (5.1.3-4): itsmctl assign {ticket.id} "
@@ -174,7 +177,7 @@ def resolve(ticket: Ticket, ctx: Ctx, solution: Optional[str], causation: Option
             raise RuleViolation(f"classify {ticket.id} with --category and --subtype before "
                                 "giving a causation", rule="L8")
         cls = cls.model_copy(update={"causation": causation})
-        validate_classification(policy, cls)
+        validate_classification(policy, cls, "L8")
     first_line = ticket.status == "new"
     if not first_line and not cls.causation:
         raise RuleViolation(
@@ -266,7 +269,7 @@ def classify(ticket: Ticket, ctx: Ctx, reason: Optional[str], impact: Any = None
             cls = cls.model_copy(update={"symptom": None})
         if "causation" not in given:
             cls = cls.model_copy(update={"causation": None})
-    validate_classification(policy, cls)
+    validate_classification(policy, cls, "P4")
     new_priority = prio.compute(matrix, new_impact, new_urgency, ticket.priority_raise)
     fields.update(impact=new_impact, urgency=new_urgency, priority=new_priority,
                   major=prio.is_major(matrix, new_impact, new_priority),
@@ -275,8 +278,10 @@ def classify(ticket: Ticket, ctx: Ctx, reason: Optional[str], impact: Any = None
         fields["verified"] = True
     new = step(ticket, ctx, "classify", note=reason, **fields)
     if len(new.history) == len(ticket.history) + 1 and not new.history[-1].changes:
-        raise UsageError("classify changed nothing; give --impact, --urgency, --category, "
-                         "--subtype, --symptom, --causation or --verify", rule="P4")
+        # P4 records a change with its reason: without a change there is nothing to record
+        raise RuleViolation("classify changed nothing; give --impact, --urgency, --category, "
+                            "--subtype, --symptom, --causation or --verify with a new value",
+                            rule="P4")
     return new
 
 
@@ -294,13 +299,28 @@ def escalate(ticket: Ticket, ctx: Ctx, reason: Optional[str]) -> Ticket:
 def note(ticket: Ticket, ctx: Ctx, text: Optional[str]) -> Ticket:
     """A work note: no state change, allowed on any ticket."""
     require(ctx.policy, ctx.actor, "note")
-    text = _need(text, "--text", "L14", "the note itself")
+    if text is None or not str(text).strip():
+        # a usage error (SPEC 13 `note ID --text T`) under the rule for required texts
+        raise UsageError("--text is required: the note itself (itsmctl note ID --text T)",
+                         rule="W4")
+    text = str(text).strip()
     return step(ticket, ctx, "note", note=text)
+
+
+def link_id(policy: Policy, kind: str, value: str, rule: str) -> str:
+    """An id of the problem, change or requirement tracker, as desk.yaml `link_ids` says
+    it looks (a usage error otherwise: free text is not a record in another system)."""
+    if not policy.desk.link_ids.check(kind, value):
+        pattern = getattr(policy.desk.link_ids, kind)
+        raise UsageError(f"{value!r} is not a {kind} id: config/desk.yaml link_ids.{kind} "
+                         f"is {pattern!r}", rule=rule)
+    return value
 
 
 def link_problem(ticket: Ticket, ctx: Ctx, problem: str) -> Ticket:
     check_state(ticket, "link-problem")
     require(ctx.policy, ctx.actor, "link-problem")
+    link_id(ctx.policy, "problem", problem, "T2")
     links = ticket.links.model_copy(update={"problem": problem})
     return step(ticket, ctx, "link-problem", links=links.model_dump())
 
@@ -310,6 +330,7 @@ def link_change(ticket: Ticket, ctx: Ctx, change: str) -> Ticket:
     check_state(ticket, "link-change")
     check_not_slave(ticket, "link-change")
     require(ctx.policy, ctx.actor, "link-change")
+    link_id(ctx.policy, "change", change, "T2")
     linked = ticket.evolve(links=ticket.links.model_copy(update={"change": change}).model_dump())
     return fold(ticket, wait(linked, ctx, "change", reference=change, action="link-change",
                              note=f"waiting for change {change}"))
@@ -320,6 +341,7 @@ def link_requirement(ticket: Ticket, ctx: Ctx, requirement: str) -> Ticket:
     check_state(ticket, "link-requirement")
     check_not_slave(ticket, "link-requirement")
     require(ctx.policy, ctx.actor, "link-requirement")
+    link_id(ctx.policy, "requirement", requirement, "L13")
     links = ticket.links.model_copy(update={"requirement": requirement}).model_dump()
     linked = ticket.evolve(links=links)
     if ctx.policy.desk.requirement_link == "wait":

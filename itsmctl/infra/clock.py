@@ -16,21 +16,34 @@ def zone(name: str) -> tzinfo:
     return lookup(name)
 
 
-def parse_time(text: str, tz: tzinfo, what: str = "--now") -> datetime:
-    """ISO 8601; a time without offset is in the desk's time zone."""
-    raw = text.strip()
+def _read(text: str, what: str) -> datetime:
     try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace(" ", "T", 1))
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "T", 1))
     except ValueError:
         raise UsageError(f"{what}: {text!r} is not an ISO 8601 time "
                          "(e.g. 2026-11-25T09:30:00+08:00)", rule="S7") from None
+
+
+def parse_time(text: str, tz: tzinfo, what: str = "--now") -> datetime:
+    """ISO 8601; a time without offset is in the desk's time zone."""
+    value = _read(text, what)
     if value.tzinfo is None:
         value = value.replace(tzinfo=tz)
     return value
 
 
+def check_now(given: Optional[str]) -> None:
+    """S7: --now (or ITSMCTL_NOW) is a time, or the command is a usage error (exit 2),
+    whether or not the command reads the clock (`list` without --breached does not)."""
+    if given:
+        _read(given, "--now")
+    elif os.environ.get("ITSMCTL_NOW"):
+        _read(os.environ["ITSMCTL_NOW"], "ITSMCTL_NOW")
+
+
 def now(given: Optional[str], tz: tzinfo) -> datetime:
-    text = given or os.environ.get("ITSMCTL_NOW")
-    if text:
-        return parse_time(text, tz)
+    if given:
+        return parse_time(given, tz)
+    if os.environ.get("ITSMCTL_NOW"):
+        return parse_time(os.environ["ITSMCTL_NOW"], tz, "ITSMCTL_NOW")
     return datetime.now(tz).replace(microsecond=0)

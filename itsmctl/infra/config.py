@@ -131,22 +131,44 @@ def validate_doc(key: str, where: str, doc: Any) -> Any:
     """One file against its schema; the first error names file, line and key path."""
     from pydantic import ValidationError
 
-    from itsmctl.infra.yaml import line_of, plain
+    from itsmctl.infra.yaml import plain
 
     if not isinstance(doc, dict):
-        raise InvalidFile(f"{where}: expected a mapping at the top")
+        raise InvalidFile(f"{where}:1: expected a mapping at the top")
     version = doc.get("version")
     if version != SUPPORTED_VERSION:
-        raise InvalidFile(f"{where}: version: expected {SUPPORTED_VERSION}, found {version!r}")
+        raise InvalidFile(f"{where}:{where_is(doc, ('version',))}: version: expected "
+                          f"{SUPPORTED_VERSION}, found {version!r}")
     try:
         return _model_for(key).model_validate(plain(doc))
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        line = line_of(doc, loc)
-        at = ".".join(str(x) for x in loc) or "(top)"
-        msg = err["msg"].removeprefix("Value error, ")
-        raise InvalidFile(f"{where}{':' + str(line) if line else ''}: {at}: {msg}") from None
+        raise InvalidFile(schema_lines(where, doc, exc)[0]) from None
+
+
+def where_is(doc: Any, path: tuple[Any, ...]) -> int:
+    from itsmctl.infra.yaml import locate
+
+    return locate(doc, path, "")[0]
+
+
+def schema_lines(where: str, doc: Any, exc: Any) -> list[str]:
+    """Every error of a config file's ValidationError as 'file:line: key.path: message'."""
+    from itsmctl.infra.yaml import locate
+
+    out = []
+    for err in exc.errors():
+        line, at, msg = locate(doc, tuple(err["loc"]), err["msg"].removeprefix("Value error, "))
+        out.append(f"{where}:{line}: {at}: {msg}")
+    return out
+
+
+def problem_line(docs: dict[str, tuple[str, Any]], name: str, at: str, msg: str) -> str:
+    """A cross-file problem (file name, key path, message) as 'file:line: path: message'."""
+    from itsmctl.infra.yaml import locate
+
+    doc = next((d for w, d in docs.values() if w == f"config/{name}"), None)
+    line, at, msg = locate(doc, tuple(at.split(".")) if at else (), msg)
+    return f"config/{name}:{line}: {at}: {msg}"
 
 
 def parse_policy(root: Path) -> Any:
@@ -157,6 +179,5 @@ def parse_policy(root: Path) -> Any:
     policy = Policy(**parts)
     problems = policy.problems()
     if problems:
-        name, at, msg = problems[0]
-        raise InvalidFile(f"config/{name}: {at}: {msg}")
+        raise InvalidFile(problem_line(docs, *problems[0]))
     return policy

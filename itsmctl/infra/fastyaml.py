@@ -28,6 +28,12 @@ _BOOL = {"yes": True, "Yes": True, "YES": True, "no": False, "No": False, "NO": 
          "OFF": False}
 _NULL = {"null": None, "Null": None, "NULL": None, "~": None, "": None}
 _UNSAFE_START = set("&*!|>%@`\"{")
+# line breaks of YAML other than \n: libyaml folds them (U+2028 in a quoted scalar is
+# written as a break plus indentation), so text holding one is left to libyaml
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+# YAML's white space is the space and the tab, never U+3000 or NBSP: str.strip() would
+# take those too, so every strip here names its characters
+_WHITE = " \t"
 
 
 class _Unsupported(Exception):
@@ -43,25 +49,30 @@ def _scalar(text: str) -> Any:
         if "'" in inner.replace("''", ""):
             raise _Unsupported
         return inner.replace("''", "'")
+    if text != text.strip(_WHITE):
+        raise _Unsupported                  # libyaml trims a plain scalar's edges
     if text in _NULL:
         return None
     if text in _BOOL:
         return _BOOL[text]
     if _INT.match(text):
         return int(text)
-    if (text[0] in _UNSAFE_START or text[0] in "[]#,?:-" and len(text) > 1 and text[1] == " "
+    # a plain scalar never starts with a flow indicator or a comment, nor with - ? :
+    # followed by a space (or alone): libyaml reads (or refuses) those otherwise
+    if (text[0] in _UNSAFE_START or text[0] in "[]},#"
+            or text[0] in "?:-" and (len(text) == 1 or text[1] == " ")
             or " #" in text or ": " in text or text.endswith(":") or _SPECIAL.match(text)):
         raise _Unsupported
     return text
 
 
 def _flow_list(text: str) -> list[Any]:
-    inner = text[1:-1].strip()
+    inner = text[1:-1].strip(_WHITE)
     if not inner:
         return []
     if any(c in inner for c in "[]{}'\""):
         raise _Unsupported
-    return [_scalar(part.strip()) for part in inner.split(", ")]
+    return [_scalar(part) for part in inner.split(", ")]
 
 
 class _Reader:
@@ -90,7 +101,7 @@ class _Reader:
                 continue
             # not a key of this mapping: the end of it, or something we do not read
             depth = len(line) - len(line.lstrip(" "))
-            if line.strip() and depth > indent:
+            if line.strip(_WHITE) and depth > indent:
                 raise _Unsupported
             if depth == indent and not line.startswith("-", indent):
                 raise _Unsupported
@@ -126,7 +137,7 @@ class _Reader:
         pad: Optional[int] = None
         while self.i < len(self.lines):
             line = self.lines[self.i]
-            if line.strip() == "":
+            if line.strip(" ") == "":
                 body.append("")
                 self.i += 1
                 continue
@@ -174,6 +185,8 @@ class _Reader:
 
 def parse(text: str) -> Optional[dict[str, Any]]:
     """The document as loaded by libyaml, or None when unsure."""
+    if any(c in text for c in _OTHER_BREAKS):
+        return None
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

@@ -81,6 +81,82 @@ def spawn_detached(root: Path, *args: str) -> None:
                      stderr=subprocess.DEVNULL, start_new_session=True)
 
 
+ZERO = "0" * 40
+
+
+@dataclass(frozen=True)
+class SignWith:
+    """git's own signing settings for one commit (I4): gpg.format and user.signingkey."""
+
+    format: str                 # ssh | openpgp | x509
+    key: str                    # a key file, "key::<ssh public key>" or an OpenPGP key id
+    program: str = ""           # gpg.ssh.program (ssh-keygen when empty)
+
+    def options(self) -> list[str]:
+        opts = ["-c", f"gpg.format={self.format}", "-c", f"user.signingkey={self.key}"]
+        return opts + (["-c", f"gpg.ssh.program={self.program}"] if self.program else [])
+
+    @property
+    def by_ssh_keygen(self) -> bool:
+        """A key file git would hand to ssh-keygen as it is (no agent literal)."""
+        return self.format == "ssh" and not self.key.startswith("key::")
+
+
+def signing_config(root: Path) -> dict[str, str]:
+    """The repository's (and user's) user.signingkey, gpg.format and gpg.ssh.program, in
+    one git process."""
+    res = call(root, "config", "--get-regexp",
+               r"^(user\.signingkey|gpg\.format|gpg\.ssh\.program)$")
+    found = {}
+    for line in res.out.decode("utf-8", "replace").splitlines():
+        key, _, value = line.partition(" ")
+        found[key.lower()] = value
+    return found
+
+
+def commit_tree(root: Path, tree: str, parent: Optional[str], message: bytes,
+                author: tuple[str, str, str], committer: tuple[str, str, str],
+                sign: SignWith) -> Result:
+    """A signed commit object made by git itself (`commit-tree -S`); not on any branch.
+
+    author and committer: (name, e-mail, date in git's raw form "SECONDS +HHMM")."""
+    env = {"GIT_AUTHOR_NAME": author[0], "GIT_AUTHOR_EMAIL": author[1],
+           "GIT_AUTHOR_DATE": "@" + author[2], "GIT_COMMITTER_NAME": committer[0],
+           "GIT_COMMITTER_EMAIL": committer[1], "GIT_COMMITTER_DATE": "@" + committer[2]}
+    args = [*sign.options(), "commit-tree", "-S", tree]
+    if parent:
+        args += ["-p", parent]
+    return call(root, *args, input=message, env=env)
+
+
+def update_ref(root: Path, ref: str, new: str, old: Optional[str], reason: str) -> bool:
+    """Move ref to new only if it still points at old (None: only if it does not exist)."""
+    return call(root, "update-ref", "-m", reason, ref, new, old or ZERO).code == 0
+
+
+def signatures(root: Path, shas: list[str],
+               allowed_signers: Optional[Path]) -> dict[str, tuple[str, str, str]]:
+    """git's own verdict on commit signatures, one `git log` for them all: sha ->
+    (%G? status letter, %GK key (SSH: its fingerprint), %GP primary key fingerprint).
+
+    SSH signatures are checked against allowed_signers (gpg.ssh.allowedSignersFile);
+    OpenPGP ones against the keyring of whoever runs this."""
+    if not shas:
+        return {}
+    opts = ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}"] if allowed_signers else []
+    res = call(root, *opts, "log", "--no-walk=unsorted", "--stdin",
+               "--format=%H%x00%G?%x00%GK%x00%GP%x00",
+               input="".join(s + "\n" for s in shas).encode())
+    if res.code != 0:
+        raise GitError(f"git log (signatures) failed: {res.last_error()}")
+    found = {}
+    for line in res.out.decode("utf-8", "replace").splitlines():
+        parts = line.split("\x00")
+        if len(parts) >= 4 and len(parts[0]) >= 40:
+            found[parts[0]] = (parts[1], parts[2], parts[3])
+    return found
+
+
 class CatFile:
     """A `git cat-file --batch` process: many object reads for one process start."""
 
@@ -90,6 +166,11 @@ class CatFile:
 
     def get(self, spec: str) -> Optional[bytes]:
         """An object's content by any spec (`HEAD:path`, a sha); None when missing."""
+        found = self.lookup(spec)
+        return None if found is None else found[1]
+
+    def lookup(self, spec: str) -> Optional[tuple[str, bytes]]:
+        """(object id, content) by any spec; None when missing."""
         if self._proc is None:
             self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root,
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -100,7 +181,7 @@ class CatFile:
         header = stdout.readline().split()
         if len(header) < 3 or header[1] == b"missing":
             return None
-        return stdout.read(int(header[2]) + 1)[:-1]
+        return header[0].decode(), stdout.read(int(header[2]) + 1)[:-1]
 
     def close(self) -> None:
         if self._proc is not None:
@@ -116,14 +197,17 @@ class CatFile:
         self.close()
 
 
-def _feed(stream: IO[bytes], chunks: Iterable[bytes]) -> threading.Thread:
+def _feed(stream: IO[bytes], chunks: Iterable[bytes], close: bool = True) -> threading.Thread:
     """Write a process's input from a thread (a large input would fill the pipe)."""
 
     def write() -> None:
         try:
             for chunk in chunks:
                 stream.write(chunk)
-            stream.close()
+            if close:
+                stream.close()
+            else:
+                stream.flush()
         except (BrokenPipeError, OSError):
             pass
 
@@ -166,18 +250,95 @@ def cat_batch(root: Path, shas: list[str]) -> dict[str, bytes]:
     return found
 
 
-class FastImport:
-    """A running `git fast-import` fed from a thread, so the caller can work meanwhile."""
+def object_ids(root: Path, specs: list[str]) -> dict[str, Optional[str]]:
+    """The object id each spec (`REV:path`, a sha) names, None when missing; one process."""
+    if not specs:
+        return {}
+    res = call(root, "cat-file", "--batch-check=%(objectname)",
+               input="".join(s + "\n" for s in specs).encode())
+    lines = res.out.decode("utf-8", "replace").splitlines()
+    return {spec: (line if not line.endswith(" missing") and len(line) >= 40 else None)
+            for spec, line in zip(specs, lines)}
 
-    def __init__(self, root: Path, stream: bytes) -> None:
+
+class FastImport:
+    """A running `git fast-import` fed from a thread, so the caller can work meanwhile.
+
+    With more_to_come, the stream stays open: `answers` reads what fast-import wrote
+    back (get-mark, ls) and `last` sends the rest of the stream."""
+
+    def __init__(self, root: Path, stream: bytes, more_to_come: bool = False) -> None:
         self._proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done"], cwd=root,
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE)
         assert self._proc.stdin is not None
+        self._open = more_to_come
+        self._feeder = _feed(self._proc.stdin, [stream], close=not more_to_come)
+
+    def answers(self, count: int) -> list[bytes]:
+        """The next lines fast-import answered, once the stream so far is in."""
+        self._feeder.join()
+        assert self._proc.stdout is not None
+        return [self._proc.stdout.readline() for _ in range(count)]
+
+    def last(self, stream: bytes) -> None:
+        """The rest of the stream; then the input is closed."""
+        assert self._proc.stdin is not None and self._open
+        self._feeder.join()
         self._feeder = _feed(self._proc.stdin, [stream])
+        self._open = False
 
     def finish(self) -> Result:
+        """Wait for fast-import (an open stream is ended with `done` first)."""
+        if self._open:
+            self.last(b"done\n")
         self._feeder.join()
         self._proc.stdin = None                 # the feeder closed it
         out, err = self._proc.communicate()
         return Result(self._proc.returncode, out, err)
+
+
+def ssh_sign(sign: SignWith, payload: bytes) -> Result:
+    """An SSH signature of payload exactly as git makes one for a commit
+    (`ssh-keygen -Y sign -n git -f KEY`, gpg.ssh.program), armored on stdout."""
+    try:
+        proc = subprocess.run([sign.program or "ssh-keygen", "-Y", "sign", "-n", "git", "-f",
+                               sign.key], input=payload, capture_output=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return Result(127, b"", str(exc).encode())
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def with_signature(payload: bytes, armored: bytes) -> bytes:
+    """A commit object with its gpgsig header, placed and folded as git does."""
+    end = payload.find(b"\n\n")
+    at = len(payload) if end < 0 else end + 1
+    lines = armored.rstrip(b"\n").split(b"\n")
+    header = b"gpgsig" + b"".join(b" " + line + b"\n" for line in lines)
+    return payload[:at] + header + payload[at:]
+
+
+def write_object(root: Path, kind: bytes, body: bytes) -> str:
+    """Store an object as git does (a zlib-compressed loose object named by its SHA-1);
+    a repository of another object format is left to `git hash-object`."""
+    import hashlib
+    import zlib
+
+    gitdir = root / ".git"
+    try:
+        sha1 = b"objectformat" not in (gitdir / "config").read_bytes().lower()
+    except OSError:
+        sha1 = False
+    if not sha1:
+        return run(root, "hash-object", "-t", kind.decode(), "-w", "--stdin",
+                   input=body).decode().strip()
+    data = kind + b" %d\0" % len(body) + body
+    sha = hashlib.sha1(data).hexdigest()
+    path = gitdir / "objects" / sha[:2] / sha[2:]
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f".tmp-{os.getpid()}-{sha[2:8]}")
+        tmp.write_bytes(zlib.compress(data, 1))
+        os.chmod(tmp, 0o444)
+        os.replace(tmp, path)
+    return sha

@@ -108,9 +108,38 @@ _CHUNK = 500
 
 def _row_of(path: str, sha: str, data: bytes) -> tuple[Any, ...]:
     doc = parse_head(data, path)
-    if doc is None:
-        doc = {"id": Path(path).stem, "status": None, "_invalid": True}
+    problem = _problem(path, data, doc)
+    if problem is not None:
+        # kept with no status: no query picks it, and `invalid()` names it (list, sweep)
+        doc = {"id": Path(path).stem, "status": None, "_invalid": problem}
+    assert doc is not None
     return _row(path, sha, doc)
+
+
+_STATUSES = frozenset({*OPEN, "resolved", "closed"})
+
+
+def _problem(path: str, data: bytes, doc: Optional[dict[str, Any]]) -> Optional[str]:
+    """Why a committed ticket file cannot be listed or swept; None when it can."""
+    if doc is None:
+        from itsmctl.errors import InvalidFile
+        from itsmctl.infra.yaml import load_ticket
+
+        try:
+            load_ticket(data, path)
+        except InvalidFile as exc:
+            return exc.message
+        return f"{path}: not a ticket (expected a mapping at the top)"
+    if doc.get("status") not in _STATUSES:
+        return f"{path}: status: {doc.get('status')!r} is not a ticket status"
+    from itsmctl.errors import InvalidFile
+    from itsmctl.infra.store import misplaced
+
+    try:
+        misplaced(doc.get("id"), path)
+    except InvalidFile as exc:
+        return exc.message
+    return None
 
 
 def _rows_chunk(root: Path, chunk: list[tuple[list[str], str]]) -> list[tuple[Any, ...]]:
@@ -359,6 +388,13 @@ class Index:
         args = [now, now - auto_close_seconds, *visit_sources, *visit_types,
                 *visit_skip_codes]
         return [r[0] for r in self.db.execute(sql, args)]
+
+    def invalid(self) -> list[str]:
+        """Why each committed ticket file that no query returns was left out, by path."""
+        rows = self.db.execute("SELECT path, head FROM tickets WHERE status IS NULL "
+                               "ORDER BY path")
+        return [str(pickle.loads(head).get("_invalid") or f"{path}: unreadable")
+                for path, head in rows]
 
     def pending_ids(self) -> list[str]:
         """Tickets with a notification not recorded as sent."""

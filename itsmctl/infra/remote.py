@@ -47,6 +47,7 @@ class Remote:
     desk: Desk
     name: str
     offline: bool = False
+    refusal: str = ""
 
     @property
     def branch(self) -> str:
@@ -68,16 +69,26 @@ class Remote:
         return self.desk.read_ref(self.tracking) or ""
 
     def push(self) -> str:
-        """Push HEAD: 'pushed', 'rejected' (the remote moved) or 'offline'."""
+        """Push HEAD: 'pushed', 'rejected' (the remote moved), 'refused' (the remote's
+        own check declined it: `refusal` says why) or 'offline'."""
         res = git.call(self.desk.root, "push", "--quiet", "--porcelain", self.name,
                        f"HEAD:refs/heads/{self.branch}", timeout=NETWORK_TIMEOUT)
         if res.code == 0:
             git.run(self.desk.root, "update-ref", self.tracking, "HEAD", check=False)
             return "pushed"
         out = (res.out + res.err).decode("utf-8", "replace")
+        if "hook declined" in out:        # pre-receive/update said no; not a lost race
+            said = [line.removeprefix("remote:").strip() for line in out.splitlines()
+                    if line.startswith("remote:") and line.removeprefix("remote:").strip()]
+            self.refusal = said[0] if said else "the remote declined the push"
+            return "refused"
         if any(word in out for word in ("rejected", "non-fast-forward", "fetch first")):
             return "rejected"
         return "offline"
+
+    def set_tracking(self, commit: str) -> None:
+        """Point the remote-tracking ref back at commit (a rewrite was refused, I5)."""
+        git.run(self.desk.root, "update-ref", self.tracking, commit, check=False)
 
     def pushed(self) -> bool:
         """Has HEAD reached the remote (as far as this clone knows)?"""
@@ -114,10 +125,12 @@ class Remote:
             commits.append(LocalCommit(sha, subject, trailers))
         return commits
 
-    def cherry_pick(self, commit: str) -> bool:
-        """Apply a commit on top of HEAD; False (nothing changed) on a conflict."""
-        if git.call(self.desk.root, "cherry-pick", "--allow-empty",
-                    "--keep-redundant-commits", commit).code == 0:
+    def cherry_pick(self, commit: str, sign: Optional[git.SignWith] = None) -> bool:
+        """Apply a commit on top of HEAD (signed by git with `sign` on a signed desk);
+        False (nothing changed) on a conflict."""
+        signing = [*sign.options()] if sign else []
+        if git.call(self.desk.root, *signing, "cherry-pick", *(["-S"] if sign else []),
+                    "--allow-empty", "--keep-redundant-commits", commit).code == 0:
             return True
         git.call(self.desk.root, "cherry-pick", "--abort")
         return False

@@ -22,12 +22,12 @@ class Spool:
         self.dir = root / ".git" / "itsmctl" / "spool"
         self.dir.mkdir(parents=True, exist_ok=True)
 
-    def put(self, text: str) -> str:
+    def put(self, body: str | bytes) -> str:
         """Keep a payload; its name (oldest first when sorted)."""
         name = f"{time.time_ns():020d}-{os.getpid()}-{secrets.token_hex(4)}"
         tmp = self.dir / f".{name}.tmp"
         with open(tmp, "wb") as fh:
-            fh.write(text.encode("utf-8"))
+            fh.write(body.encode("utf-8") if isinstance(body, str) else body)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.dir / (name + SUFFIX))

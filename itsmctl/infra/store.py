@@ -18,7 +18,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
-from itsmctl.errors import ConcurrencyError, GitError, InvalidFile, NotFound, UsageError
+from itsmctl.errors import (
+    ConcurrencyError,
+    GitError,
+    InvalidFile,
+    NotFound,
+    NotPermitted,
+    UsageError,
+)
 from itsmctl.infra import git
 from itsmctl.infra.locking import flock_within
 
@@ -26,6 +33,9 @@ if TYPE_CHECKING:
     from itsmctl.core.model import Ticket
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+SCRATCH_REF = "refs/itsmctl/scratch"     # named in fast-import's stream, never written
+SIGN_FAILED = 77
+SCRATCH_MESSAGE = b"itsmctl: the tree of a signed commit (never on a branch)\n"
 
 
 def new_id(prefix: str, opened: datetime, rng: Optional[random.Random] = None) -> str:
@@ -46,6 +56,7 @@ class Desk:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.state = root / ".git" / "itsmctl"
+        self.warnings: list[str] = []       # for people: said by the write path (G2)
         if not (root / ".git").exists():
             raise NotFound(f"{root} is not a git repository; make a desk with: itsmctl init")
 
@@ -110,6 +121,21 @@ class Desk:
             return out
         return ref
 
+    def home_branch(self, configured: Optional[str], remote: Optional[str]) -> Optional[str]:
+        """The branch tickets belong on: desk.yaml `branch:`, else the remote's default
+        branch, else `main` or `master` (the branch `itsmctl init` made the desk on)."""
+        if configured:
+            return configured
+        if remote:
+            out = git.run(self.root, "symbolic-ref", "-q", f"refs/remotes/{remote}/HEAD",
+                          check=False).strip().decode()
+            if out.startswith(f"refs/remotes/{remote}/"):
+                return out.removeprefix(f"refs/remotes/{remote}/")
+        for name in ("main", "master"):
+            if self.read_ref(f"refs/heads/{name}"):
+                return name
+        return None
+
     def _symbolic_head(self) -> Optional[str]:
         """refs/heads/<branch> from .git/HEAD; None when git must be asked."""
         gitdir = self.root / ".git"
@@ -155,11 +181,22 @@ class Desk:
         finally:
             os.close(fd)
 
+    def _index_free(self) -> None:
+        """G2: git holds .git/index.lock while it writes the index (a `git add`, an
+        editor's git plugin, or a crashed git that left it). Refuse before anything is
+        done: a commit we could not follow with the index would leave the tree `MM`."""
+        lock = self.root / ".git" / "index.lock"
+        if lock.exists():
+            raise ConcurrencyError(
+                "another git process holds .git/index.lock; nothing was changed. Try again "
+                "when it is done, or remove the file if no git is running (G2)", rule="G2")
+
     def _recover(self) -> None:
         """Finish the work-tree update of a process killed after its commit (G2)."""
         journal = self.state / "journal"
         if not journal.is_file():
             return
+        self._index_free()
         try:
             paths = json.loads(journal.read_text())
         except ValueError:
@@ -181,7 +218,8 @@ class Desk:
                 input=b"".join(p.encode() + b"\0" for p in paths))
 
     def commit(self, files: dict[str, Optional[bytes]], message: str, author: Author,
-               when: datetime, parent: Optional[str]) -> str:
+               when: datetime, parent: Optional[str],
+               sign: Optional[git.SignWith] = None) -> str:
         """One commit of exactly these paths on top of parent; then the work tree (G1, G2).
 
         fast-import builds the commit from the parent's trees and the changed paths and
@@ -189,16 +227,25 @@ class Desk:
         compare-and-swap on the branch. The journal names the paths until the work tree
         and index match the commit, so a process killed in between is finished by the
         next one (see _recover).
+
+        Signed (I4): git 2.39's fast-import cannot sign, so its commit goes to no branch
+        and it answers with that commit's tree; the signed commit of that tree is made
+        as git makes one (`ssh-keygen -Y sign -n git`, the gpgsig header) and stored,
+        and fast-import itself moves the branch to it, with the same fast-forward check
+        of parent. OpenPGP/x509 keys and agent-only literal keys go through
+        `git commit-tree -S` and a compare-and-swap `update-ref` instead.
         """
         ref = self.branch_ref()
         stamp = _git_time(when)
         committed = _git_time(datetime.now(timezone.utc))
         msg = message.encode()
         who = f"{author.name} <{author.email}>".encode()
-        out = [b"commit " + ref.encode() + b"\nmark :1\n",
+        target = ref if sign is None else SCRATCH_REF
+        text = msg if sign is None else SCRATCH_MESSAGE       # signed: only its tree counts
+        out = [b"commit " + target.encode() + b"\nmark :1\n",
                b"author " + who + b" " + stamp + b"\n",
                b"committer " + who + b" " + committed + b"\n",
-               b"data %d\n" % len(msg), msg, b"\n"]
+               b"data %d\n" % len(text), text, b"\n"]
         if parent:
             out.append(b"from " + parent.encode() + b"\n")
         for rel, data in sorted(files.items()):
@@ -207,33 +254,101 @@ class Desk:
             else:
                 out.append(b"M 100644 inline " + rel.encode() + b"\ndata %d\n" % len(data))
                 out += [data, b"\n"]
-        out.append(b"get-mark :1\ndone\n")
+        out.append(b"get-mark :1\n")
+        if sign is None:
+            out.append(b"done\n")
+        else:                 # its tree, and no branch left behind; the rest comes later
+            out.append(b'ls :1 ""\nreset ' + SCRATCH_REF.encode() + b"\n")
+        self._index_free()
         self.state.mkdir(parents=True, exist_ok=True)
         journal = self.state / "journal"
         write_atomic(journal, json.dumps(sorted(files)).encode())
         # fast-import builds the commit while the work tree and index are brought up to
         # date beside it; if the commit fails, the journal puts both back from HEAD
-        proc = git.FastImport(self.root, b"".join(out))
+        proc = git.FastImport(self.root, b"".join(out), more_to_come=sign is not None)
+        index_error: Optional[GitError] = None
         try:
             for rel, data in files.items():
-                target = self.root / rel
+                target_path = self.root / rel
                 if data is None:
-                    target.unlink(missing_ok=True)
+                    target_path.unlink(missing_ok=True)
                 else:
-                    write_atomic(target, data)
-            self._update_index(sorted(files))
+                    write_atomic(target_path, data)
+            try:
+                self._update_index(sorted(files))
+            except GitError as exc:          # git took index.lock after our check
+                index_error = exc
         finally:
-            res = proc.finish()
+            if sign is None:
+                res = proc.finish()
+            else:
+                header = (b"author " + who + b" " + stamp + b"\ncommitter " + who + b" "
+                          + committed + b"\n\n" + msg)
+                res = self._signed(proc, ref, header, parent, sign)
         sha = res.out.strip().decode()
         if res.code != 0 or self.read_ref(ref) != sha:
             self._recover()                      # the work tree and index as HEAD has them
             if self.head() != parent:
                 raise ConcurrencyError(f"{ref} moved while committing (G3); try again",
                                        rule="G3")
+            if res.code == SIGN_FAILED and sign is not None:
+                raise NotPermitted(f"could not sign the commit with {sign.key}: "
+                                   f"{res.last_error()} (I4)", rule="I4")
             raise GitError(f"git fast-import failed: {res.last_error()}")
+        if index_error is not None:
+            # G2: the commit stands (exit 0); the journal stays, so the next itsmctl
+            # command brings git's index up to date for these paths (see _recover)
+            self.warnings.append(
+                f"itsmctl: committed {sha[:10]} and the commit stands, but git's index "
+                f"could not be updated ({index_error.message}); `git status` shows these "
+                "files changed until the next itsmctl command updates it (G2)")
+            return sha
         journal.unlink(missing_ok=True)
         self._maybe_gc()
         return sha
+
+    def _signed(self, proc: git.FastImport, ref: str, rest: bytes, parent: Optional[str],
+                sign: git.SignWith) -> git.Result:
+        """The signed commit of fast-import's tree on ref (if ref is still at parent)."""
+        answers = proc.answers(2)
+        fields = answers[1].split() if len(answers) > 1 else []
+        if len(fields) < 3 or fields[1] != b"tree":
+            return proc.finish()                 # fast-import failed: its error says why
+        payload = b"tree " + fields[2] + b"\n" + \
+            (b"parent " + parent.encode() + b"\n" if parent else b"") + rest
+        if not sign.by_ssh_keygen:
+            res = proc.finish()
+            if res.code != 0:
+                return res
+            return self._commit_tree(fields[2].decode(), ref, payload, parent, sign)
+        signature = git.ssh_sign(sign, payload)
+        if signature.code != 0 or b"BEGIN SSH SIGNATURE" not in signature.out:
+            proc.finish()
+            return git.Result(SIGN_FAILED, b"", signature.err)
+        sha = git.write_object(self.root, b"commit", git.with_signature(payload, signature.out))
+        proc.last(b"reset " + ref.encode() + b"\nfrom " + sha.encode() + b"\n\ndone\n")
+        res = proc.finish()
+        return git.Result(res.code, sha.encode() if res.code == 0 else b"", res.err)
+
+    def _commit_tree(self, tree: str, ref: str, payload: bytes, parent: Optional[str],
+                     sign: git.SignWith) -> git.Result:
+        """`git commit-tree -S` (OpenPGP, x509, agent literal keys), then update-ref."""
+        header, _, msg = payload.partition(b"\n\n")
+        people = {}
+        for line in header.split(b"\n"):
+            kind, _, value = line.partition(b" ")
+            if kind in (b"author", b"committer"):
+                name_email, _, date = value.decode().rpartition("> ")
+                name, _, email = name_email.partition(" <")
+                people[kind] = (name, email, date)
+        made = git.commit_tree(self.root, tree, parent, msg, people[b"author"],
+                               people[b"committer"], sign)
+        if made.code != 0:
+            return git.Result(SIGN_FAILED, b"", made.err)
+        sha = made.out.strip().decode()
+        if not git.update_ref(self.root, ref, sha, parent, "itsmctl: signed commit"):
+            return git.Result(1, b"", b"the branch moved")
+        return git.Result(0, made.out, b"")
 
     def _maybe_gc(self) -> None:
         """fast-import writes a small pack per commit; let git's own gc fold them."""
@@ -277,11 +392,29 @@ def parse_ticket(doc: Any, where: str) -> Any:
     if not isinstance(doc, dict):
         raise InvalidFile(f"{where}: expected a mapping at the top")
     try:
-        return Ticket.from_doc(doc)
+        ticket = Ticket.from_doc(doc)
     except ValidationError as exc:
         err = exc.errors()[0]
         at = ".".join(str(x) for x in err["loc"]) or "(top)"
         raise InvalidFile(f"{where}: {at}: {err['msg'].removeprefix('Value error, ')}") from None
+    misplaced(ticket.id, where)
+    return ticket
+
+
+def misplaced(ticket_id: Any, where: str) -> None:
+    """A ticket file holds the ticket its path names: saving one whose `id:` was edited
+    would write a second file (G1). InvalidFile when they differ."""
+    from itsmctl.core.model import ticket_path
+
+    if not where.startswith("tickets/"):
+        return
+    try:
+        home = ticket_path(str(ticket_id))
+    except ValueError:
+        home = None
+    if home != where:
+        raise InvalidFile(f"{where}: id: {ticket_id} belongs at {home or 'no ticket path'}; "
+                          "restore the id (git log -p -- " + where + ") or move the file")
 
 
 Finalize = Callable[["Ticket"], "Ticket"]
@@ -374,12 +507,13 @@ class Transaction:
             out[ticket.path] = dump_ticket(ticket.to_doc())
         return out
 
-    def commit(self, message: str, author: Author, when: datetime) -> Optional[str]:
+    def commit(self, message: str, author: Author, when: datetime,
+               sign: Optional[git.SignWith] = None) -> Optional[str]:
         """The one commit of everything saved and written; None when nothing changed."""
         files = self.files()
         if not files:
             return None
-        self.committed = self.desk.commit(files, message, author, when, self.parent)
+        self.committed = self.desk.commit(files, message, author, when, self.parent, sign)
         return self.committed
 
 

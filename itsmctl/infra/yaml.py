@@ -4,14 +4,36 @@ round-trip, so the tool keeps the comments and key order of files people edit.""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any, Optional
 
 import yaml
 
 from itsmctl.errors import InvalidFile
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """libyaml, refusing a key given twice in one mapping: YAML says it is an error,
+    PyYAML keeps the last one, and the next write would drop the other silently."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark)
+                seen.add(key)
+            except TypeError:
+                pass                # unhashable: the base class says so
+        return super().construct_mapping(node, deep=deep)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
 
 
 class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
@@ -121,10 +143,16 @@ def plain(doc: Any) -> Any:
 
 
 def line_of(doc: Any, path: tuple[Any, ...]) -> int | None:
-    """1-based line of a key path in a ruamel document, where it can tell."""
+    """1-based line of a key path in a ruamel document, where it can tell (the deepest
+    key of the path it finds; path parts given as text also match number keys)."""
     node, line = doc, None
     for key in path:
         lc = getattr(node, "lc", None)
+        if isinstance(node, dict) and key not in node and str(key).lstrip("-").isdigit() \
+                and int(key) in node:
+            key = int(key)
+        if isinstance(node, list) and isinstance(key, str) and key.isdigit():
+            key = int(key)
         try:
             if lc is not None and isinstance(node, dict) and key in node:
                 line = lc.key(key)[0] + 1
@@ -134,3 +162,21 @@ def line_of(doc: Any, path: tuple[Any, ...]) -> int | None:
         except (KeyError, IndexError, TypeError):
             break
     return line
+
+
+_PATH = re.compile(r"^([A-Za-z_][\w\-]*(?:\.[\w\-]+)*): (.+)$", re.S)
+
+
+def locate(doc: Any, loc: tuple[Any, ...], message: str) -> tuple[int, str, str]:
+    """(line, key path, message) of a config problem: a check of a whole model reports
+    no location, so the key path its message starts with is used; the line of the
+    file's first key when nothing better is known (validate promises file:line)."""
+    path = tuple(loc)
+    if not path:
+        m = _PATH.match(message)
+        if m:
+            path, message = tuple(m.group(1).split(".")), m.group(2)
+    line = line_of(doc, path) if path else None
+    if line is None:
+        line = line_of(doc, (next(iter(doc)),)) if isinstance(doc, dict) and doc else 1
+    return line or 1, ".".join(str(x) for x in path) or "(file)", message

@@ -19,8 +19,9 @@ def validate_cmd(state: State, paths: tuple[str, ...], since: Optional[str]) -> 
     """Check every config and ticket file (G5); exit 4 with one line per problem.
 
     Schemas, cross-references (groups, people, codes, matrix, routing, delegates) and
-    derived values recomputed (priority, major, stored SLA). FILEs limit the ticket
-    files checked (pre-commit passes the staged ones).
+    derived values recomputed (priority, major, stored SLA); config values that look
+    like secrets (tokens in robot URLs, passwords, private keys) are refused (I8).
+    FILEs limit the ticket files checked (pre-commit passes the staged ones).
 
     \b
     Examples:
@@ -80,23 +81,37 @@ def qa_cmd(state: State, month: Optional[str], open_only: bool) -> None:
 @click.option("--since", metavar="REV", envvar="PRE_COMMIT_FROM_REF", help="Only commits "
               "after REV (e.g. the merge base of a pull request); default: the whole history "
               "(or PRE_COMMIT_FROM_REF in a pre-push hook).")
+@click.option("--pre-receive", "pre_receive", is_flag=True, help="Run as git's pre-receive "
+              "hook of a bare remote: read 'OLD NEW REF' lines on stdin and refuse (exit 1) "
+              "a push whose new commits fail I5 or G6 or that rewrites the desk's branch "
+              "(I6). The pusher, if the server authenticated one, is GL_USER (gitolite) or "
+              "ITSMCTL_PUSHER.")
 @pass_state
-def audit_cmd(state: State, since: Optional[str]) -> None:
+def audit_cmd(state: State, since: Optional[str], pre_receive: bool) -> None:
     """Replay git history, flag illegal changes (G6).
 
-    Replay the git history of tickets/ and flag every change that was not a legal
-    transition of an authorised actor (G6).
+    Replay the git history of tickets/, config/, kb/ and attachments/ and flag every
+    change that was not a legal transition of an authorised actor (G6); on a signed
+    desk also every commit not signed by a key teams.yaml listed at its parent, by the
+    person it names, at the time it says (I4, I5, I7).
 
-    One line per finding: 'COMMIT PATH: kind: message', kinds history, hand-edit,
+    One line per finding: 'COMMIT PATH: kind (RULE): message', kinds history, hand-edit,
     status, illegal-step, unknown-action, closed, actor, author, invalid, deleted,
-    merge. Exit 1 when there is any finding, 0 when the history is clean.
+    merge (G6); unsigned, signature, signer, time, rewrite (I5); anchor (I4); teams (I7);
+    pusher (I6). Exit 1 when there is any finding, 0 when the history is clean. A clean
+    audit records the verified tip (refs/itsmctl/verified); a later one reports the
+    commits a force-push dropped or reordered.
 
     \b
     Examples:
       itsmctl audit
       itsmctl audit --since origin/main        # the commits of a pull request
       itsmctl audit --since v2026.11 --json | jq '.findings[].kind'
+      itsmctl audit --pre-receive < updates    # hooks/pre-receive of a bare remote
     """
+    if pre_receive:
+        _pre_receive(state)
+        return
     from itsmctl.app.audit import audit
 
     count, findings = audit(state.session, since)
@@ -109,6 +124,26 @@ def audit_cmd(state: State, since: Optional[str]) -> None:
         click.echo(f"{count} commit(s) replayed, {len(findings)} finding(s)", err=True)
     if findings:
         raise Findings(f"{len(findings)} finding(s)")
+
+
+def _pre_receive(state: State) -> None:
+    import os
+    import sys
+    from pathlib import Path
+
+    from itsmctl.app.audit import parse_updates, pre_receive
+
+    root = Path(state.repo or os.environ.get("GIT_DIR") or ".").resolve()
+    pusher = os.environ.get("ITSMCTL_PUSHER") or os.environ.get("GL_USER")
+    count, findings = pre_receive(root, parse_updates(sys.stdin.read()), pusher=pusher)
+    if state.json:
+        emit(state, "", {"ok": not findings, "commits": count,
+                       "findings": [f.doc() for f in findings]})
+    else:
+        for f in findings:
+            click.echo(f"itsmctl: refused: {f.line()}", err=True)
+    if findings:
+        raise Findings(f"push refused: {len(findings)} finding(s)")
 
 
 COMMANDS = {"validate": validate_cmd, "qa": qa_cmd, "audit": audit_cmd}

@@ -34,8 +34,11 @@ def alertmanager_cmd(state: State) -> None:
 
     One monitoring ticket per new firing alert; an alert whose fingerprint already has
     an open ticket is recorded there; a resolved alert records the clearing and, as
-    config/monitoring.yaml says, resolves the ticket. One commit per payload, none when
-    nothing is new (a redelivery). Bad JSON or shape: exit 4, nothing committed.
+    config/monitoring.yaml says, resolves the ticket; an alert firing again while its
+    ticket is resolved reopens it (or links a new one: `on_refire`). One commit per
+    payload, none when nothing is new (a redelivery). Malformed input (not UTF-8, not
+    JSON, wrong shape) or a payload over monitoring.yaml `limits`: exit 4, nothing
+    committed.
 
     \b
     Examples:
@@ -44,7 +47,10 @@ def alertmanager_cmd(state: State) -> None:
     """
     from itsmctl.app.hooks import receive
 
-    out = receive(state.session, sys.stdin.read())
+    session = state.session
+    limit = session.policy.monitoring.limits.payload
+    # bytes, at most one past the limit: a larger body is refused whole, never read whole
+    out = receive(session, sys.stdin.buffer.read(limit + 1))
     emit(state, "\n".join(out.lines()), out.doc())
 
 

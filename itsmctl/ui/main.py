@@ -40,7 +40,7 @@ SECTIONS: dict[str, tuple[str, list[str]]] = {
     "Attachments": ("mail", ["attach"]),
     "Sync": ("sync", ["sync"]),
     "Web": ("serve", ["serve"]),
-    "Setup": ("setup", ["init", "demo", "completion"]),
+    "Setup": ("setup", ["init", "demo", "completion", "contrib"]),
 }
 # command -> one-line summary for `itsmctl --help` without importing the command
 SUMMARIES = {
@@ -80,6 +80,7 @@ SUMMARIES = {
     "init": "Make a new desk repository (config, tickets/, kb/) with its first commit.",
     "demo": "Build a demo desk and play a morning at the service desk through real commands.",
     "completion": "Print the shell completion script for bash, zsh or fish.",
+    "contrib": "Print or install the integration files: cron, systemd, Nagios, Zabbix, CI.",
 }
 MODULE_OF = {name: module for module, names in SECTIONS.values() for name in names}
 
@@ -116,6 +117,17 @@ def _setter(name: str) -> Callable[[click.Context, click.Parameter, Any], None]:
     return store
 
 
+def _now(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """--now is parsed where it is given: a malformed time is exit 2 for every command
+    (S7), and so is a malformed ITSMCTL_NOW, once per run."""
+    from itsmctl.infra.clock import check_now
+
+    state = ctx.ensure_object(State)
+    if value is not None:
+        state.now = value
+    check_now(state.now)
+
+
 GLOBAL_OPTIONS: list[Callable[[F], F]] = [
     click.option("--repo", metavar="DIR", expose_value=False, callback=_setter("repo"),
                  help="The desk repository (else ITSMCTL_REPO, else the current directory "
@@ -123,7 +135,7 @@ GLOBAL_OPTIONS: list[Callable[[F], F]] = [
     click.option("--actor", metavar="ID", expose_value=False, callback=_setter("actor"),
                  help="Who acts: a person id or e-mail from config/teams.yaml (else "
                       "ITSMCTL_ACTOR, else git user.email)."),
-    click.option("--now", metavar="ISO8601", expose_value=False, callback=_setter("now"),
+    click.option("--now", metavar="ISO8601", expose_value=False, callback=_now,
                  help="The time to act at (else ITSMCTL_NOW, else the clock); for replays "
                       "and tests."),
     click.option("--json", is_flag=True, expose_value=False, callback=_setter("json"),

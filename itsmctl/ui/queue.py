@@ -78,11 +78,17 @@ def list_cmd(state: State, fmt: str, **kw: Any) -> None:
             return
     else:
         docs = queue.select(session, **kw)
+    skipped = queue.unreadable(session)
     if as_json:
-        emit(state, "", queue.full_docs(session, docs))
+        found = queue.full_docs(session, docs, skipped)
+    for line in skipped:
+        session.say(f"itsmctl: skipped {line}")
+    if as_json:
+        emit(state, "", found)
     else:
         _rows(state, fmt, views.list_rows(docs), views.LIST_COLUMNS,
               session.policy.matrix.priority_levels)
+    queue.incomplete(skipped, "list")
 
 
 def _rows(state: State, fmt: str, rows: list[list[Any]], columns: Any,

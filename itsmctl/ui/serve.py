@@ -85,6 +85,7 @@ def serve_cmd(state: State, listen: str, trusted_header: Optional[str],
         session.now                             # noqa: B018 (a malformed --now: exit 2)
     secrets = from_environment(root, environment())
     cfg = WebConfig(root=root, host=host, port=port, now=state.now,
+                    hook_bytes=session.policy.monitoring.limits.payload,
                     trusted_header=trusted_header or None,
                     trusted_proxies=tuple(trusted_proxy), form_limit=form_limit,
                     refresh=refresh, hook_wait=hook_wait, **secrets)  # type: ignore[arg-type]

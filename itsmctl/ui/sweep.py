@@ -39,21 +39,40 @@ def sweep_cmd(state: State, dry_run: bool, no_retry: bool, quiet: bool) -> None:
     outcome = sweep.preview(session) if dry_run else sweep.sweep(session, retry=not no_retry)
     for line in outcome.skipped:
         session.say(f"itsmctl sweep: skipped: {line}")
+    for line in outcome.refused:
+        session.say(f"itsmctl sweep: refused: {line}")
     idle = not (outcome.actions or outcome.retried or outcome.commit)
     emit(state, "" if quiet and idle else _human(outcome), outcome.doc())
+    outcome.complete()
 
 
 def _human(outcome: Any) -> str:
     from itsmctl.core.sweep import summary
 
-    head = ("would do" if outcome.dry_run else "did") + f": {summary(outcome.actions)}"
+    parts = [summary(outcome.actions)] if outcome.actions else []
+    # notifications are work too: a sweep that commits never says "nothing to do"
+    if outcome.dry_run:
+        parts += ["record notification deliveries"] * bool(outcome.recorded)
+        parts += ["send notifications again"] * bool(outcome.resent)
+    elif outcome.commit and not parts:
+        parts += ["recorded notification deliveries"] * bool(outcome.recorded)
+        parts += ["sent notifications again"] * bool(outcome.resent)
+        parts = parts or ["updated notification records"]
+    what = ", ".join(parts) or summary([])
+    head = ("would do" if outcome.dry_run else "did") + f": {what}"
     if outcome.commit:
         head += f" (commit {outcome.commit[:10]})"
     lines = [f"sweep at {outcome.now} {head}"]
     lines += [f"  {a.ticket}  {a.describe()}" for a in outcome.actions]
-    if outcome.retried:
-        verb = "to retry" if outcome.dry_run else "retried or recorded"
-        lines.append(f"  notifications {verb}: {', '.join(outcome.retried)}")
+    if outcome.dry_run:
+        said = [("notifications delivered, to record on the ticket", outcome.recorded),
+                ("notifications to send again", outcome.resent)]
+    else:
+        said = [("notification deliveries recorded", outcome.recorded),
+                ("notifications sent again", outcome.resent),
+                ("notifications still undelivered (the next sweep retries)",
+                 outcome.undelivered)]
+    lines += [f"  {label}: {', '.join(ids)}" for label, ids in said if ids]
     return "\n".join(lines)
 
 

@@ -45,7 +45,7 @@ def history_rows(ticket: "Ticket") -> list[list[Any]]:
 
 def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any]) -> str:
     """`show` for people: the state on top, the clocks, the last events."""
-    from itsmctl.ui.output import table
+    from itsmctl.ui.output import printable, table
 
     cls = ticket.classification
     wait = ticket.wait.code if ticket.wait else None
@@ -95,6 +95,7 @@ def describe(policy: "Policy", ticket: "Ticket", doc: dict[str, Any]) -> str:
         state = "BREACHED" if clock["breached"] else ("met" if clock["stop"] else "running")
         sla_rows.append([phase, short_time(clock["start"]), short_time(clock["deadline"]),
                          "" if clock["stop"] else clock["remaining"], state])
+    lines = [printable("\n".join(lines))]            # ticket text, before any colour
     if sla_rows:
         lines += ["", table(sla_rows, ["sla", "start", "deadline", "remaining", "state"])]
     lines += ["", table(history_rows(ticket)[-8:], ["at", "actor", "action", "state", "note"])]

@@ -152,13 +152,15 @@ def payload(name: str, fingerprint: str, status: str = "firing") -> str:
 def test_U3_H1_payloads_received_together_make_one_commit(desk):
     texts = [payload(f"Disk{i}", f"fp{i:04d}") for i in range(5)]
     before = commits(desk)
-    outs = hooks.receive_all(session(desk, None), [hooks.parse(t) for t in texts])
+    outs = hooks.receive_all(session(desk, None),
+                             [hooks.parse(session(desk, None), t) for t in texts])
     assert commits(desk) == before + 1
     assert [len(o.opened) for o in outs] == [1] * 5 and len({o.commit for o in outs}) == 1
     message = head_message(desk)
     assert "hook-alertmanager" in message and message.count("opened ") == 5
-    again = hooks.receive_all(session(desk, None), [hooks.parse(texts[0]),
-                                              hooks.parse(payload("Disk0", "fp0000", "resolved"))])
+    s = session(desk, None)
+    again = hooks.receive_all(s, [hooks.parse(s, texts[0]),
+                                  hooks.parse(s, payload("Disk0", "fp0000", "resolved"))])
     assert again[0].unchanged == ["fp0000"] and again[0].commit is None
     assert again[1].cleared == outs[0].opened and committed(
         desk, outs[0].opened[0]).alert.status == "resolved"
@@ -166,14 +168,15 @@ def test_U3_H1_payloads_received_together_make_one_commit(desk):
 
 def test_U3_the_same_alert_twice_in_one_batch_is_one_ticket(desk):
     text = payload("Disk", "fp-same")
-    outs = hooks.receive_all(session(desk, None), [hooks.parse(text), hooks.parse(text)])
+    s = session(desk, None)
+    outs = hooks.receive_all(s, [hooks.parse(s, text), hooks.parse(s, text)])
     assert len(outs[0].opened) == 1 and outs[1].opened == []
     assert outs[1].unchanged == ["fp-same"]
 
 
 def test_U3_a_malformed_payload_is_refused_before_anything(desk):
     with pytest.raises(InvalidFile):
-        hooks.parse("{oops", "/hooks/alertmanager")
+        hooks.parse(session(desk, None), "{oops", "/hooks/alertmanager")
 
 
 def test_U4_healthz_names_the_head(desk):

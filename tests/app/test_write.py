@@ -127,3 +127,18 @@ def test_G4_a_forged_trailer_naming_anything_but_a_recorded_use_case_is_not_run(
     assert replay.recorded_call(forged) is None
     argv = LocalCommit("0" * 40, "x", {"Itsmctl-Command": json.dumps(["--actor", "a"])})
     assert replay.recorded_call(argv) is None                # an older desk's record
+
+
+def test_I6_a_push_the_remote_refuses_is_not_retried_as_a_race(tmp_path):
+    """A remote's own check declining a push (pre-receive) is a refusal: the commit is
+    dropped at once with the remote's reason, not re-run eight times as if it raced."""
+    remote, clone = shared_remote(tmp_path, make_desk(tmp_path / "seed"))
+    a = clone("a")
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'itsmctl: refused: no pushes today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    before = git(a, "rev-parse", "HEAD")
+    with pytest.raises(RuleViolation) as refused:
+        lifecycle.open_ticket(session(a), intake())
+    assert refused.value.rule == "I6" and "no pushes today" in refused.value.message
+    assert git(a, "rev-parse", "HEAD") == before and git(a, "status", "--porcelain") == ""

@@ -163,3 +163,34 @@ def test_G6_stored_sla_and_notification_records_are_not_edited_quietly():
     found = check(PATH, with_notice, gone, by("alice"), policy())
     assert [f.kind for f in found] == ["hand-edit"] and "INC-2611-AAAAA-2-1" in found[0].message
     assert check(PATH, old, with_notice, by("alice"), policy()) == []
+
+
+def test_I5_times_backdated_post_dated_and_replays():
+    """core/trust.times: an event before the previous event or the parent commit, or
+    after its own commit, is a finding; a sync replay may lie back up to its window."""
+    from datetime import datetime, timedelta, timezone
+
+    from itsmctl.core.audit import Commit
+    from itsmctl.core.model import Event
+    from itsmctl.core.trust import times
+
+    t0 = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+    commit = Commit("c" * 40, "Carol", "carol@example.com")
+    opened = Event(at=t0, actor="alice", action="open", to="new")
+
+    def ev(minutes: float) -> Event:
+        return Event(at=t0 + timedelta(minutes=minutes), actor="carol", action="accept",
+                     **{"from": "assigned"}, to="in_progress")
+
+    tol, window = timedelta(minutes=5), timedelta(days=7)
+    kinds = lambda found: [f.message.split(": ")[-1] for f in found]  # noqa: E731
+    assert times(commit, "p", [opened], [ev(10)], t0, t0 + timedelta(minutes=10), tol,
+                 None) == []
+    assert kinds(times(commit, "p", [opened], [ev(-60)], None, t0, tol, None)) == ["backdated"]
+    assert kinds(times(commit, "p", [], [ev(-60)], t0, t0, tol, None)) == ["backdated"]
+    assert kinds(times(commit, "p", [opened], [ev(60)], t0, t0 + timedelta(minutes=10), tol,
+                       None)) == ["post-dated"]
+    assert times(commit, "p", [opened], [ev(3)], t0 + timedelta(hours=5),
+                 t0 + timedelta(hours=5), tol, window) == []          # replayed: kept time
+    assert kinds(times(commit, "p", [opened], [ev(3)], t0 + timedelta(days=9),
+                       t0 + timedelta(days=9), tol, window)) == ["backdated"]

@@ -1,7 +1,7 @@
 """The fast ticket reader agrees with libyaml on everything the dumper writes."""
 
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from itsmctl.infra import fastyaml
@@ -12,7 +12,10 @@ TRICKY = ["no", "yes", "On", "off", "null", "~", "1:30", "0o17", "017", "0x1F", 
           "#hash", "'quoted'", '"dq"', "trailing ", " leading", "", "计费出错 no", "[x]",
           "{y}", "a\nb", "a\n\nb\n", "end\n", "tab\there", "back\\slash", "@at", "%pct",
           "&amp", "*star", "!bang", "?q", ":colon", "a,b", "100%", "é", "\u3000全角",
-          "line\r\nbreak", "-", "--", "---", "...", "=", "<<", "x:", "http://x/y?a=1#f"]
+          "line\r\nbreak", "-", "--", "---", "...", "=", "<<", "x:", "http://x/y?a=1#f",
+          # Unicode spaces and line breaks Python's str.strip() and YAML disagree on
+          "\u3000db01", "db01\u3000", "\xa0x", "x\xa0", "a\u2028b", "a\u2029b", "a\x85b",
+          "x\u2028", "\u2028", "a\u2028b\nc\n", "cr\r", "\t", "tab\t"]
 
 scalars = st.one_of(st.sampled_from(TRICKY), st.text(max_size=30), st.integers(-10**6, 10**6),
                     st.booleans(), st.none())
@@ -33,8 +36,38 @@ def agree(doc):
 
 @settings(max_examples=400, deadline=None)
 @given(st.dictionaries(keys, docs, min_size=1, max_size=6))
+# failures found so far (issue 11), kept so they are tried on every run
+@example({"cis": ["\u3000db01", "\xa0x", "y\u3000"]})     # flow items lost their edges
+@example({"t": "a\u2028b", "u": "a\u2029b", "l": ["a\u2028b"], "b": "a\u2028b\nc\n"})
+@example({"t": "x\u2028", "v": "\xa0", "w": "\u3000\n\u3000\n"})
 def test_fast_reader_agrees_with_libyaml(doc):
     agree(doc)
+
+
+def test_fast_reader_declines_hand_edited_line_endings():
+    text = "id: INC-2611-AAAAA\r\ntitle: x  \r\n"
+    assert fastyaml.parse(text) is None or fastyaml.parse(text) == yaml.load(
+        text, Loader=yaml.CSafeLoader)
+    text = "title: plain with trailing spaces   \n"
+    assert fastyaml.parse(text) in (None, yaml.load(text, Loader=yaml.CSafeLoader))
+    for bad in ("title: [unclosed\n", "title: ]x\n", "title: ,x\n", "title: }x\n",
+                "title: #x\n", "title: -\n", "title: ?\n"):
+        assert fastyaml.parse(bad) is None, bad         # libyaml decides (or refuses)
+
+
+def test_unicode_spaces_and_line_separators_survive_every_write(desk):
+    """`open --ci $'\\u3000db01'` read back `db01`; U+2028 gained two spaces per write."""
+    from tests.helpers import itsm, ok, open_ticket, show
+
+    text = "before\u2028after\u2029end"
+    tid = open_ticket(desk, "--ci", "\u3000db01", "--ci", "db02\xa0", "--description", text)
+    ok(itsm(desk, "note", tid, "--text", "one"))
+    ok(itsm(desk, "note", tid, "--text", "two"))
+    t = show(desk, tid)
+    assert t["links"]["cis"] == ["\u3000db01", "db02\xa0"]
+    assert t["description"] == text
+    ok(itsm(desk, "audit"))
+    ok(itsm(desk, "validate"))
 
 
 def test_fast_reader_handles_real_tickets(desk):

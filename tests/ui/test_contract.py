@@ -104,7 +104,7 @@ def test_config_version_checked_first(desk):
     cfg = desk / "config" / "codes.yaml"
     cfg.write_text(cfg.read_text().replace("version: 1", "version: 9"))
     r = itsm(desk, "list")
-    assert r.code == 4 and "config/codes.yaml: version" in r.err
+    assert r.code == 4 and "config/codes.yaml:2: version: expected 1" in r.err
 
 
 def test_not_a_desk_is_exit_3(tmp_path):

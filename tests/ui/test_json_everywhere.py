@@ -92,6 +92,7 @@ def test_every_command_answers_json(desk, tmp_path):
     run("validate")
     run("audit")
     run("completion", "bash")
+    assert run("contrib", "cron")["file"] == "cron/itsmctl-sweep.cron"
     assert run("serve", "--hash-password", input="s3cret\n")["hash"].startswith("scrypt$")
     assert run("sync", code=2)["rule"] == "G4"      # no remote: a JSON error
     missing = leaf_commands() - set(seen)

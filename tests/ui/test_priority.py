@@ -50,9 +50,9 @@ def test_P4_classify_records_reason_and_recomputes(desk):
     assert last["changes"]["priority"] == ["P3", "P1"]
 
 
-def test_P4_classify_nothing_is_usage_error(desk):
+def test_P4_classify_nothing_is_refused_by_the_rule(desk):
     tid = open_ticket(desk)
-    assert itsm(desk, "classify", tid, "--reason", "r").code == 2
+    assert itsm(desk, "classify", tid, "--reason", "r").code == 1
 
 
 def test_P5_major_when_top_priority_and_top_impact(desk):

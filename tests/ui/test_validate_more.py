@@ -41,15 +41,24 @@ def test_G5_cross_references_of_config(desk):
     rewrite(desk, "config/kpi.yaml", "successful_close_codes: [solved, auto_closed]",
             "successful_close_codes: [solved, fixed]", commit=False)
     lines = problems(desk)
-    assert "config/teams.yaml: delegates.0: carol cannot delegate to themselves" in lines
-    assert "config/kpi.yaml: successful_close_codes: unknown close code 'fixed'" in lines
+    # file:line: key path: message (the line of the key the problem is about)
+    at = line_of_text(desk / "config/teams.yaml", "delegate: carol")
+    assert f"config/teams.yaml:{at}: delegates.0: carol cannot delegate to themselves" in lines
+    at = line_of_text(desk / "config/kpi.yaml", "successful_close_codes:")
+    assert f"config/kpi.yaml:{at}: successful_close_codes: unknown close code 'fixed'" in lines
+
+
+def line_of_text(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                if text in line)
 
 
 def test_G5_routing_target_without_members(desk):
     rewrite(desk, "config/teams.yaml", "roles: [support], groups: [vendor-db]",
             "roles: [support], groups: [dba]", commit=False)
-    assert "config/teams.yaml: groups.vendor-db: a routing target with no members (L3, L4)" \
-        in problems(desk)
+    at = line_of_text(desk / "config/teams.yaml", "vendor-db: {")
+    assert f"config/teams.yaml:{at}: groups.vendor-db: a routing target with no members " \
+        "(L3, L4)" in problems(desk)
 
 
 def test_G5_ticket_references_and_derived_values(desk):

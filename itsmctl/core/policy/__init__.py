@@ -13,14 +13,20 @@ from itsmctl.core.policy.base import (  # noqa: F401  (the names config users im
     Model,
     Role,
     format_duration,
+    format_size,
     parse_duration,
 )
 from itsmctl.core.policy.categories import Categories, Category, Subtype  # noqa: F401
-from itsmctl.core.policy.desk import Codes, DeskConfig  # noqa: F401
+from itsmctl.core.policy.desk import Codes, DeskConfig, LinkIds  # noqa: F401
 from itsmctl.core.policy.kpi import KpiConfig, KpiTargets, Target  # noqa: F401
 from itsmctl.core.policy.mail import MailConfig, parse_size  # noqa: F401
 from itsmctl.core.policy.matrix import AffectedUsers, PriorityMatrix, UrgencyDefaults  # noqa: F401
-from itsmctl.core.policy.monitoring import MonitoringConfig, SeverityRule, Storm  # noqa: F401
+from itsmctl.core.policy.monitoring import (  # noqa: F401
+    Limits,
+    MonitoringConfig,
+    SeverityRule,
+    Storm,
+)
 from itsmctl.core.policy.notify import Channel, NotifyConfig  # noqa: F401
 from itsmctl.core.policy.sla import (  # noqa: F401
     Calendar,

@@ -31,6 +31,29 @@ def parse_duration(text: Any) -> timedelta:
     return timedelta(seconds=sum(float(n) * _UNIT[u] for n, u in _PART.findall(text)))
 
 
+def format_size(size: int) -> str:
+    """Inverse of parse_size for messages: 10MB, 64KB, 100B."""
+    for unit, factor in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return f"{size}B"
+
+
+def check_zone(name: str) -> str:
+    """An IANA time zone name the system knows (UTC always); ValueError otherwise, so
+    `validate` refuses what would break every later command."""
+    if name.upper() == "UTC":
+        return name
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (an IANA name such as "
+                         "Asia/Shanghai)") from None
+    return name
+
+
 def format_duration(delta: timedelta) -> str:
     """Inverse of parse_duration for display: 1d2h, 30m, 45s."""
     seconds = int(delta.total_seconds())

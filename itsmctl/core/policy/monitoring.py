@@ -8,6 +8,7 @@ from typing import Any, Literal, Optional
 from pydantic import Field, field_validator
 
 from itsmctl.core.policy.base import Duration, Level, Model, parse_duration
+from itsmctl.core.policy.mail import parse_size  # one size syntax for every file
 
 
 class SeverityRule(Model):
@@ -27,6 +28,22 @@ class Storm(Model):
         return parse_duration(v)
 
 
+class Limits(Model):
+    """H1: what one payload may carry; over a limit it is refused whole (exit 4)."""
+
+    payload: int = 10 << 20  # bytes of one webhook body (10MB)
+    alerts: int = Field(default=1000, ge=1)  # alerts in one payload (Alertmanager max_alerts)
+    text: int = 64 << 10  # bytes of one label or annotation value (64KB)
+
+    @field_validator("payload", "text", mode="before")
+    @classmethod
+    def _size(cls, v: Any) -> int:
+        size = parse_size(v)
+        if size < 1:
+            raise ValueError("must be at least 1 byte")
+        return size
+
+
 class MonitoringConfig(Model):
     """Monitoring hooks (H1, H2): who they act as, severity mapping, clearing, storms."""
 
@@ -39,7 +56,11 @@ class MonitoringConfig(Model):
     message_annotations: list[str] = ["summary", "description", "message"]
     # when an alert resolves: record it, resolve or close the ticket
     on_clear: Literal["record", "resolve", "close"] = "resolve"
+    # an alert firing again while its ticket is resolved (not closed): reopen the ticket
+    # with a note (the resolution did not hold), or open a new ticket related to it
+    on_refire: Literal["reopen", "link"] = "reopen"
     storm: Storm = Field(default_factory=Storm)  # alerts that are one outage make one ticket (H1)
+    limits: Limits = Field(default_factory=Limits)  # payload size, alert count, text size (H1)
 
     def rule_for(self, severity: Optional[str]) -> Optional[SeverityRule]:
         """The mapping for a severity (case-insensitive), else the default."""

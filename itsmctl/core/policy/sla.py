@@ -7,7 +7,7 @@ from typing import Any, Literal, Optional, Union
 
 from pydantic import Field, field_validator, model_validator
 
-from itsmctl.core.policy.base import Duration, Model, parse_duration
+from itsmctl.core.policy.base import Duration, Model, check_zone, parse_duration
 
 
 class Targets(Model):
@@ -73,12 +73,16 @@ class Calendar(Model):
             raise ValueError("a calendar needs working weekdays or workdays")
         if self.country:
             country_holidays(self.country, self.subdivision)
+        if self.timezone is not None:
+            check_zone(self.timezone)
         return self
 
 
 class EscalationConfig(Model):
-    handoffs: int = 3  # escalate when dispatches + transfers + returns reach this (S6)
-    reopens: int = 2  # escalate when the resolution was rejected this many times (S6)
+    # escalate when dispatches + transfers + returns reach this (S6)
+    handoffs: int = Field(default=3, ge=1)
+    # escalate when the resolution was rejected this many times (S6)
+    reopens: int = Field(default=2, ge=1)
     # what an escalation does (S5): notify, urgency to high, priority a level up
     actions: list[Literal["notify", "urgency_high", "raise_priority"]] = [
         "notify", "urgency_high"]

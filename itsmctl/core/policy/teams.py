@@ -7,6 +7,7 @@ from typing import Optional
 
 from pydantic import Field, model_validator
 
+from itsmctl.core.keys import fingerprint
 from itsmctl.core.policy.base import Model, Role
 
 
@@ -24,6 +25,10 @@ class Person(Model):
     phone: Optional[str] = None  # phone number, for notifications
     roles: list[Role]  # what the person may do (I2)
     groups: list[str] = []  # groups the person belongs to
+    # I4: public keys this person signs commits with: SSH public key lines (git's
+    # gpg.format=ssh) or OpenPGP fingerprints. Only an incident manager's signed commit
+    # may change them (I7); private keys never enter the repository (I8)
+    keys: list[str] = []
 
 
 class Delegation(Model):
@@ -42,6 +47,9 @@ class Teams(Model):
     manager_group: Optional[str] = None  # the incident managers' group, if any
     leadership_group: str = "leadership"  # told about major incidents (P5)
     delegates: list[Delegation] = []  # who covers for whom while away (D1)
+    # I4: public keys of the sweep (itsmctl sweep from cron), which is no person; its
+    # private key stays on the machine that runs it
+    sweep_keys: list[str] = []
 
     @model_validator(mode="after")
     def _refs(self) -> "Teams":
@@ -55,10 +63,30 @@ class Teams(Model):
                     raise ValueError(f"delegates.{i}: unknown person {who!r}")
             if d.end < d.start:
                 raise ValueError(f"delegates.{i}: 'to' is before 'from'")
+        seen: dict[str, str] = {}
+        for owner, at, entries in self._key_lists():
+            for i, entry in enumerate(entries):
+                try:
+                    fp = fingerprint(entry)
+                except ValueError as exc:
+                    raise ValueError(f"{at}.{i}: {exc}") from None
+                if fp in seen and seen[fp] != owner:
+                    raise ValueError(f"{at}.{i}: the same key is listed for {seen[fp]}; "
+                                     "a key names one signer (I4)")
+                seen[fp] = owner
         for name in (self.desk_group, self.leadership_group):
             if name not in self.groups:
                 raise ValueError(f"unknown group {name!r}")
         return self
+
+    def _key_lists(self) -> list[tuple[str, str, list[str]]]:
+        lists = [(pid, f"people.{pid}.keys", p.keys) for pid, p in self.people.items()]
+        return lists + [("sweep", "sweep_keys", self.sweep_keys)]
+
+    def signers(self) -> dict[str, str]:
+        """Key fingerprint -> who signs with it: a person id, or 'sweep' (I4)."""
+        return {fingerprint(entry): owner for owner, _, entries in self._key_lists()
+                for entry in entries}
 
     def members(self, group: str) -> list[str]:
         return [pid for pid, p in self.people.items() if group in p.groups]

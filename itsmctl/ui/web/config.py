@@ -21,7 +21,7 @@ from typing import Mapping, Optional
 from itsmctl.errors import UsageError
 
 FORM_BYTES = 64 * 1024          # a form post (the reporter's text is at most 4,000 chars)
-HOOK_BYTES = 8 * 1024 * 1024    # an alert payload (Alertmanager caps them by max_alerts)
+HOOK_BYTES = 10 << 20           # an alert payload; serve takes monitoring.yaml limits.payload
 
 
 @dataclass

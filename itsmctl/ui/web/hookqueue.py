@@ -24,8 +24,9 @@ from itsmctl.errors import InvalidFile, ItsmError, RuleViolation, UsageError
 from itsmctl.ui.web.batch import Batcher
 
 if TYPE_CHECKING:
-    from itsmctl.app.hooks import HookOutcome, Parsed
+    from itsmctl.app.hooks import HookOutcome
     from itsmctl.app.session import Session
+    from itsmctl.core.alerts import Received
     from itsmctl.infra.spool import Spool
 
 MALFORMED = (InvalidFile, UsageError, RuleViolation)
@@ -35,7 +36,7 @@ MAX_PAUSE = 300.0
 @dataclass(eq=False)
 class Entry:
     name: str                       # in the spool
-    payload: "Parsed"
+    payload: "Received"
     owned: bool = False             # answered already: the service must commit it
     tries: int = 0
 
@@ -56,7 +57,7 @@ class HookQueue(Batcher[Entry, "HookOutcome"]):
         self.spool, self.session, self.log, self.wait = spool, session, log, wait
         self.lock = threading.Lock()
         self.timers: list[threading.Timer] = []
-        super().__init__(self._receive, weight=lambda e: len(e.payload[1]) or 1)
+        super().__init__(self._receive, weight=lambda e: len(e.payload.alerts) or 1)
 
     def recover(self) -> int:
         """Payloads a previous run accepted but did not commit: committed now."""
@@ -65,19 +66,19 @@ class HookQueue(Batcher[Entry, "HookOutcome"]):
         found = self.spool.pending()
         for name, text in found:
             try:
-                payload = parse(text, f"spool/{name}")
+                payload = parse(self.session(), text, f"spool/{name}")
             except (ItsmError, RecursionError) as exc:
                 self.spool.reject(name, str(getattr(exc, "message", exc)))
                 continue
             self.submit(Entry(name, payload, owned=True))
         return len(found)
 
-    async def take(self, payload: "Parsed", text: str, arrived: float) -> Taken:
+    async def take(self, payload: "Received", body: bytes, arrived: float) -> Taken:
         """Keep the payload, queue it, wait for its commit until `wait` seconds after
         the request `arrived` (time.monotonic())."""
         from starlette.concurrency import run_in_threadpool
 
-        name = await run_in_threadpool(self.spool.put, text)
+        name = await run_in_threadpool(self.spool.put, body)
         entry = Entry(name, payload)
         done = self.submit(entry)
         waiting = asyncio.wrap_future(done)

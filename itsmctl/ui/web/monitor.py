@@ -44,16 +44,12 @@ def routes(service: "Service") -> list[Route]:
             return _error(denied.status, denied.text, headers)
         body = await request.body()
         try:
-            text = body.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return _error(400, f"/hooks/{kind}: not UTF-8 (byte {exc.start})")
-        try:
-            payload = await run_in_threadpool(parse, text, f"/hooks/{kind}")
+            payload = await run_in_threadpool(parse, service.session(), body, f"/hooks/{kind}")
         except ItsmError as exc:
             return _error(400, exc.message)
         except RecursionError:
             return _error(400, f"/hooks/{kind}: JSON nested too deeply")
-        taken = await service.hooks.take(payload, text, arrived)
+        taken = await service.hooks.take(payload, body, arrived)
         if taken.status == 200 and taken.outcome is not None:
             return JSONResponse(taken.outcome.doc())
         if taken.status == 202:
