@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
 from itsmctl.errors import UsageError
 from itsmctl.ui.main import State, pass_state
+
+if TYPE_CHECKING:
+    from itsmctl.app.session import Session
 
 EXTRA = "pip install 'itsmctl[web]'"
 
@@ -83,6 +86,8 @@ def serve_cmd(state: State, listen: str, trusted_header: Optional[str],
     session.policy                              # noqa: B018 (a broken config: exit 4 now)
     if state.now:
         session.now                             # noqa: B018 (a malformed --now: exit 2)
+    if session.policy.desk.require_signed:
+        _web_key(session)
     secrets = from_environment(root, environment())
     cfg = WebConfig(root=root, host=host, port=port, now=state.now,
                     hook_bytes=session.policy.monitoring.limits.payload,
@@ -90,6 +95,22 @@ def serve_cmd(state: State, listen: str, trusted_header: Optional[str],
                     trusted_proxies=tuple(trusted_proxy), form_limit=form_limit,
                     refresh=refresh, hook_wait=hook_wait, **secrets)  # type: ignore[arg-type]
     run(cfg)
+
+
+def _web_key(session: "Session") -> None:
+    """I4: on a signed desk every write of the service is signed by the web account's
+    key; without a usable one the service would refuse every write, so it does not start."""
+    from itsmctl.app.trust import signer
+    from itsmctl.errors import NotPermitted
+    from itsmctl.infra.signing import env_name
+
+    try:
+        signer(session.derive(via="web"))
+    except NotPermitted as exc:
+        raise NotPermitted(f"itsmctl serve: this desk requires signed commits and the web "
+                           f"account cannot sign ({exc.message}); set {env_name('web')} to "
+                           "the web account's private key (outside the repository)",
+                           rule=exc.rule) from None
 
 
 def _print_hash(state: State) -> None:

@@ -8,6 +8,8 @@ Environment variables (never config files in the repository):
   ITSMCTL_WEB_PASSWORDS_FILE the same entries, one a line, from a file
   ITSMCTL_WEBHOOK_TOKEN      hooks: `Authorization: Bearer <token>`
   ITSMCTL_WEBHOOK_USER / ITSMCTL_WEBHOOK_PASSWORD   hooks: HTTP basic auth
+  ITSMCTL_SIGNING_KEY_WEB    a signed desk: the web account's private key (read by the
+                             write path, app/trust.py; every commit of the service)
 """
 
 from __future__ import annotations
