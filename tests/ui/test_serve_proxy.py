@@ -17,7 +17,7 @@ from typing import Optional
 
 import pytest
 
-from tests.helpers import BILLING, open_ticket
+from tests.helpers import BILLING, git, open_ticket
 from tests.servers import free_port, process
 from tests.ui.webserve import TOKEN, serving
 
@@ -104,6 +104,18 @@ def test_U2_staff_signed_in_by_the_nginx_example_and_named_by_its_header(desk, t
                                                              "X-Remote-User": "mike"})
             assert status == 200 and 'class="who">erin<' in page
             assert tid in page
+            # a staff write through the proxy: Host and scheme reach the form's checks
+            erin = {**basic("erin", PASSWORD), "X-Remote-User": "mike"}
+            status, page, headers = fetch(f"{base}/desk/t/{tid}", headers=erin)
+            assert status == 200 and "Secure" in headers["set-cookie"]
+            token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore
+            status, page, _ = fetch(f"{base}/desk/t/{tid}/note", "POST",
+                                    f"csrf={token}&text=via+nginx".encode(), {
+                                        **erin, "Origin": base,
+                                        "Cookie": headers["set-cookie"].split(";")[0],
+                                        "Content-Type": "application/x-www-form-urlencoded"})
+            assert status == 200 and "via nginx" in page, page[-600:]  # 303 followed
+            assert "Itsmctl-Actor: erin" in git(desk, "log", "-1", "--format=%B")
             # reporters need no sign-in; the form's token and our own origin pass through
             status, page, headers = fetch(f"{base}/")
             assert status == 200
