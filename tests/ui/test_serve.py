@@ -283,6 +283,32 @@ def test_U2_the_ticket_page_and_writes_that_name_the_person(desk):
     assert ok(itsm(desk, "audit")).code == 0
 
 
+def test_U2_the_ticket_page_shows_relations_and_serves_attachments_to_staff(desk, tmp_path):
+    master = open_ticket(desk, *BILLING, title="计费中断 master")
+    slave = open_ticket(desk, *BILLING, title="计费中断 again")
+    ok(itsm(desk, "link-master", slave, "--master", master))
+    log = tmp_path / "billing.log"
+    log.write_bytes(b"rate table error \xe5\x9d\x8f\n")
+    ok(itsm(desk, "attach", master, str(log)))
+    with serving(desk, env=staff_env("alice")) as server:
+        alice = Client(server.url, auth=("alice", PASSWORD))
+        page = alice.get(f"/desk/t/{master}")
+        assert page.status == 200 and "Relations" in page.text
+        assert f'href="/desk/t/{slave}"' in page.text
+        assert f'href="/desk/t/{master}/attachments/billing.log"' in page.text
+        other = alice.get(f"/desk/t/{slave}")
+        assert f'href="/desk/t/{master}"' in other.text               # its master
+        got = alice.get(f"/desk/t/{master}/attachments/billing.log")
+        assert got.status == 200 and got.body == log.read_bytes()
+        assert got.headers["content-disposition"].startswith("attachment")
+        assert got.headers["content-type"] == "application/octet-stream"
+        for bad in ("nosuch.log", "..%2F..%2Fconfig%2Fdesk.yaml", "%2Eenv"):
+            assert alice.get(f"/desk/t/{master}/attachments/{bad}").status == 404, bad
+        assert alice.get(f"/desk/t/{slave}/attachments/billing.log").status == 404
+        assert Client(server.url).get(
+            f"/desk/t/{master}/attachments/billing.log").status == 401     # staff only
+
+
 def test_Q6_U2_report_figures_link_to_the_tickets_behind_them(desk):
     high = open_ticket(desk, *BILLING, "--impact", "1", title="全网计费中断")
     low = open_ticket(desk, *BILLING)
