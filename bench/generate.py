@@ -2,9 +2,10 @@
 
 A handful of template tickets are written by the real CLI (open, dispatch, accept,
 resolve, close, wait); N copies are made by replacing the id and the dates in those
-files, spread over 36 months, and committed in one `git fast-import`. 10% stay open.
+files, spread over 36 months, and committed in one `git fast-import`. 10% stay open (or the
+share given: 1 makes every ticket open, as the what-if benchmark wants).
 
-    python bench/generate.py DIR N
+    python bench/generate.py DIR N [OPEN_SHARE]
 """
 
 from __future__ import annotations
@@ -66,8 +67,7 @@ def shift_dates(text: str, days: int) -> str:
     return _DATE.sub(move, text)
 
 
-def generate(desk: Path, n: int, seed: int = 7, open_every: int = 10) -> None:
-    """N tickets; every `open_every`-th one stays open (1: all of them)."""
+def generate(desk: Path, n: int, seed: int = 7, open_share: float = 0.1) -> None:
     from itsmctl.app.setup import init
 
     init(str(desk))
@@ -80,10 +80,11 @@ def generate(desk: Path, n: int, seed: int = 7, open_every: int = 10) -> None:
               b"data 24\ngenerated benchmark desk", b"\nfrom refs/heads/main^0\n"]
     used: set[str] = set(made.values())
     open_stages = ("new", "assigned", "in_progress", "waiting")
+    every = max(1, round(1 / open_share)) if open_share > 0 else n + 1
     for i in range(n):
-        if i % open_every == 0:
-            stage = open_stages[(i // open_every) % 4]
-            year, month = months[-1 - (i // open_every) % 2]   # open ones are recent
+        if i % every == 0:
+            stage = open_stages[(i // every) % 4]
+            year, month = months[-1 - (i // every) % 2]     # open ones are recent
         else:
             stage = "closed"
             year, month = months[rng.randrange(len(months))]
@@ -108,4 +109,5 @@ def generate(desk: Path, n: int, seed: int = 7, open_every: int = 10) -> None:
 
 
 if __name__ == "__main__":
-    generate(Path(sys.argv[1]), int(sys.argv[2]))
+    generate(Path(sys.argv[1]), int(sys.argv[2]),
+             open_share=float(sys.argv[3]) if len(sys.argv) > 3 else 0.1)

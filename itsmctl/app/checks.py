@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Optional, Sequence
 
 from itsmctl.app.session import Session
 from itsmctl.errors import ItsmError, UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.core.qa import QualityFinding
 
 _TICKET = re.compile(r"(^|/)tickets/\d{4}/\d{2}/[^/]+\.yaml$")
 
@@ -56,7 +59,15 @@ def config_problems(session: Session) -> Iterator[str]:
     if len(parts) != len(docs):
         return
     policy = Policy(**parts)
-    for name, at, msg in [*policy.problems(), *integrity.config(policy)]:
+    from itsmctl.core.rota import coverage, zone_of
+    from itsmctl.infra.clock import now
+
+    # the session's policy may not load (that is what is being reported): its zone
+    # comes from the documents just validated
+    zone = zone_of(policy)
+    today = now(session.now_given, zone).astimezone(zone).date()
+    for name, at, msg in [*policy.problems(), *integrity.config(policy),
+                          *coverage(policy, today)]:
         yield problem_line(docs, name, at, msg)
 
 
@@ -158,6 +169,10 @@ def validate(session: Session, paths: Sequence[str] = (), since: Optional[str] =
         progress(len(files), len(files))
     for where, links in checked:
         problems.extend(f"{where}: {p}" for p in integrity.across(links, find))
+    if since is not None:
+        from itsmctl.app.governance import problems as governance
+
+        problems.extend(governance(session, since))         # C1: approvals and windows
     return problems
 
 
@@ -190,7 +205,8 @@ def _links(ticket: Any) -> Any:
 
 
 
-def qa(session: Session, month: Optional[str] = None, open_only: bool = False) -> list[Any]:
+def qa(session: Session, month: Optional[str] = None,
+       open_only: bool = False) -> list["QualityFinding"]:
     """Findings over every ticket (or those opened in `month`, or the open ones)."""
     from itsmctl.app.reports import load_tickets, period_of
     from itsmctl.core.qa import check

@@ -12,7 +12,7 @@ from itsmctl.errors import InvalidFile, ItsmError, NotFound, RuleViolation, Usag
 
 if TYPE_CHECKING:
     from itsmctl.core.events import Ctx
-    from itsmctl.core.kb import Article
+    from itsmctl.core.kb import Article, Hit
     from itsmctl.core.model import Ticket
 
 KB_DIR = "kb"
@@ -28,7 +28,7 @@ def labels(session: Session) -> dict[str, str]:
     return out
 
 
-def parse(text: str, where: str) -> Any:
+def parse(text: str, where: str) -> "Article":
     """One article file -> Article; errors name the file (and line where known)."""
     from pydantic import ValidationError
 
@@ -50,7 +50,7 @@ def parse(text: str, where: str) -> Any:
         raise InvalidFile(f"{where}: {at}: {err['msg']}", rule="K1") from None
 
 
-def articles(session: Session, strict: bool = True) -> list[Any]:
+def articles(session: Session, strict: bool = True) -> list["Article"]:
     """Every article under kb/; with strict=False a broken one is skipped, not fatal."""
     out = []
     for path in sorted((session.root / KB_DIR).glob("*.md")):
@@ -64,7 +64,7 @@ def articles(session: Session, strict: bool = True) -> list[Any]:
     return out
 
 
-def find(session: Session, ref: str) -> Any:
+def find(session: Session, ref: str) -> "Article":
     """An article by id (or unique id prefix, any case) or by file name."""
     wanted = ref.strip()
     found = articles(session)
@@ -81,7 +81,7 @@ def find(session: Session, ref: str) -> Any:
 
 
 def search(session: Session, query: Optional[str] = None, ticket: Optional[str] = None,
-           published_only: bool = False, limit: int = 5) -> list[Any]:
+           published_only: bool = False, limit: int = 5) -> list["Hit"]:
     """K2: rank articles for free text, or for a ticket (words and classification)."""
     from itsmctl.core.kb import rank, ticket_query
 
@@ -100,7 +100,7 @@ def search(session: Session, query: Optional[str] = None, ticket: Optional[str] 
     return rank(pool, text, names, where, limit=limit)
 
 
-def suggest(session: Session, ticket: Any, limit: int = 3) -> None:
+def suggest(session: Session, ticket: "Ticket", limit: int = 3) -> None:
     """K2 (2.5 initial support): the best published matches for a new ticket, on stderr."""
     from itsmctl.core.kb import rank, ticket_query
 

@@ -52,7 +52,8 @@ def open_ticket(session: Session, intake: Intake, ticket_id: Optional[str] = Non
     from itsmctl.app.customers import fill_reporter
 
     fill_reporter(session, intake)                  # B1: --reporter-id from the directory
-    if (intake.source == "monitoring" or intake.alert.get("id")) and not intake.recurrence_of:
+    if (intake.source == "monitoring" or intake.alert.get("id")) and not intake.recurrence_of \
+            and not intake.duplicate_of:
         from itsmctl.app.hooks import open_alert
 
         ticket = open_alert(session, intake)        # H2: de-duplicated by fingerprint
@@ -70,9 +71,17 @@ def _open(session: Session, tx: Tx, intake: Intake, wanted: Optional[str]) -> "T
     from itsmctl.core.intake import open_ticket as core_open
 
     base = tx.load(tx.resolve(intake.recurrence_of)) if intake.recurrence_of else None
+    master = tx.load(tx.resolve(intake.duplicate_of)) if intake.duplicate_of else None
     new_id = fresh_id(session, tx, wanted)
     tx.call_args["ticket_id"] = new_id              # a replay opens the same ticket
-    ticket = tx.save(core_open(intake, tx.ctx, new_id, base))
+    ticket = core_open(intake, tx.ctx, new_id, base)
+    if master is not None:                          # M6: opened as its duplicate (M1)
+        from itsmctl.core.relations import link_master
+
+        ticket, master = link_master(ticket, master, tx.ctx)
+    ticket = tx.save(ticket)
+    if master is not None:
+        tx.save(master)
     tx.describe("open-out-of-scope" if intake.out_of_scope else "open", note=ticket.title)
     return ticket
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from itsmctl.infra.remote import LocalCommit, Remote
 
 # the app modules whose recorded use cases may be run again
-MODULES = frozenset({"lifecycle", "relations", "work", "knowledge", "sweep"})
+MODULES = frozenset({"lifecycle", "relations", "work", "knowledge", "sweep", "shifts"})
 
 
 def recorded_call(commit: "LocalCommit") -> Optional[dict[str, Any]]:

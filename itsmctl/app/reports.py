@@ -5,22 +5,38 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.app.session import Session
 from itsmctl.errors import NotFound, UsageError
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from itsmctl.core.model import Ticket
+    from itsmctl.core.report import Period
+
 FORMATS = ("table", "json", "csv", "html")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_WEEK = re.compile(r"^(\d{4})-[Ww](0[1-9]|[1-4]\d|5[0-3])$")
 
 
 def period_of(session: Session, month: Optional[str], start: Optional[str],
-              end: Optional[str]) -> Any:
-    """--month YYYY-MM, or --from/--to dates (inclusive); default the month of 'now'."""
+              end: Optional[str], week: Optional[str] = None) -> "Period":
+    """--month YYYY-MM, --week YYYY-Www (Q4), or --from/--to dates (inclusive); default
+    the month of 'now'."""
     from itsmctl.core import report
 
-    if month and (start or end):
-        raise UsageError("give --month or --from/--to, not both", rule="Q1")
+    if sum(bool(x) for x in (month, week, start or end)) > 1:
+        raise UsageError("give one of --month, --week or --from/--to", rule="Q4")
+    if week:
+        if not _WEEK.match(week.strip()):
+            raise UsageError(f"--week {week!r} is not YYYY-Www (e.g. 2026-W48)", rule="Q4")
+        try:
+            return report.week(week.strip(), session.tz)
+        except ValueError:
+            raise UsageError(f"--week {week!r}: {week[:4]} has no such week", rule="Q4") \
+                from None
     if start or end:
         if not start:
             raise UsageError("--to needs --from", rule="Q1")
@@ -42,7 +58,7 @@ def _date(text: str, what: str) -> date:
         raise UsageError(f"{what} {text!r} is not a date (YYYY-MM-DD)", rule="Q1") from None
 
 
-def load_tickets(session: Session, until: Any = None) -> list[Any]:
+def load_tickets(session: Session, until: Optional["datetime"] = None) -> list["Ticket"]:
     """Every ticket on disk as a model (shards later than the month after `until` are
     skipped: tickets are filed by the month they were opened)."""
     from itsmctl.infra.store import parse_ticket
@@ -52,7 +68,7 @@ def load_tickets(session: Session, until: Any = None) -> list[Any]:
             for path, rel in _files(session, until)]
 
 
-def _files(session: Session, until: Any) -> list[tuple[Path, str]]:
+def _files(session: Session, until: Optional["datetime"]) -> list[tuple[Path, str]]:
     limit = None
     if until is not None:
         y, m = until.year, until.month
@@ -74,10 +90,13 @@ _LIGHT = ("SELECT id, status, priority, opened_at, updated_at FROM tickets WHERE
           "AND substr(updated_at, 1, 10) < ?")
 
 
-def gather(session: Session, first: Any, period: Any) -> tuple[list[dict[str, Any]], Any, Any]:
+def gather(session: Session, first: "Period", period: "Period",
+           skipped: Optional[list[str]] = None) -> tuple[list[dict[str, Any]], Any, Any]:
     """(documents, find, full) for core.report.build: from the ticket index when it can
-    be had (only the tickets the report may need), else from every file."""
+    be had (only the tickets the report may need), else from every file. Committed
+    ticket files that cannot be read go into `skipped`, one line each (G5)."""
     from itsmctl.core.model import ticket_path
+    from itsmctl.errors import ItsmError
     from itsmctl.infra.store import parse_ticket
     from itsmctl.infra.yaml import load_ticket
 
@@ -94,10 +113,21 @@ def gather(session: Session, first: Any, period: Any) -> tuple[list[dict[str, An
         index = open_index(session)
     except Exception:  # no index (an old desk, a read-only clone): read the files
         index = None
+    out = [] if skipped is None else skipped
     if index is None:
-        docs = [load_ticket(path.read_bytes(), rel) for path, rel in _files(session, period.end)]
-        docs = [d for d in docs if isinstance(d, dict) and d.get("id")]
+        docs = []
+        for path, rel in _files(session, period.end):
+            try:
+                doc = load_ticket(path.read_bytes(), rel)
+            except (ItsmError, OSError) as exc:
+                out.append(getattr(exc, "message", f"{rel}: {exc}"))
+                continue
+            if isinstance(doc, dict) and doc.get("id"):
+                docs.append(doc)
+            else:
+                out.append(f"{rel}: not a ticket")
         return docs, None, None
+    out += index.invalid()
     at = min(session.now, period.end)
     day = (period.start - timedelta(days=1)).date().isoformat()
     lo, hi = first.start.timestamp(), period.end.timestamp()
@@ -112,9 +142,25 @@ def gather(session: Session, first: Any, period: Any) -> tuple[list[dict[str, An
     return docs, find, full
 
 
+def firings(session: Session) -> Any:
+    """id -> how many firings a monitoring ticket's alert recorded: its own and each
+    later `alert-fire` event (Q4 告警工单生成率), from the file's text."""
+    from itsmctl.core.model import ticket_path
+
+    def count(ticket_id: str) -> int:
+        try:
+            data = (session.root / ticket_path(ticket_id)).read_bytes()
+        except (OSError, ValueError):
+            return 1
+        return 1 + data.count(b"\n  action: alert-fire\n")
+
+    return count
+
+
 def build(session: Session, month: Optional[str] = None, start: Optional[str] = None,
           end: Optional[str] = None, group: Optional[str] = None,
-          trend: Optional[int] = None) -> dict[str, Any]:
+          trend: Optional[int] = None, week: Optional[str] = None,
+          analysis: bool = False) -> dict[str, Any]:
     """The report as plain data (core/report.py says what each figure means)."""
     from itsmctl.core import report
 
@@ -122,18 +168,42 @@ def build(session: Session, month: Optional[str] = None, start: Optional[str] = 
     if group is not None and group not in policy.teams.groups:
         raise NotFound(f"unknown group {group!r} (config/teams.yaml); known: "
                        f"{', '.join(policy.teams.groups)}", rule="Q1")
-    period = period_of(session, month, start, end)
+    period = period_of(session, month, start, end, week)
     if trend is not None and trend < 0:
         raise UsageError("--trend must be 0 or more", rule="Q1")
     earlier = report.earlier(period, policy.kpi.trend_months if trend is None else trend,
                              session.tz)
-    docs, find, full = gather(session, earlier[0] if earlier else period, period)
+    skipped: list[str] = []
+    docs, find, full = gather(session, earlier[0] if earlier else period, period, skipped)
     data = report.build(docs, policy, period, session.now, session.tz, group=group,
-                        trend=earlier, find=find, full=full)
-    # Q6: the desk's own names for what the figures are keyed by (teams.yaml, desk.yaml)
-    data["labels"] = {"desk": policy.desk.name,
-                      "groups": {g: v.label for g, v in policy.teams.groups.items() if v.label}}
+                        trend=earlier, find=find, full=full, firings=firings(session),
+                        analysis=analysis)
+    data["labels"] = labels(session)
+    data["skipped"] = skipped          # files left out: the report is incomplete (G5)
     return data
+
+
+def labels(session: Session) -> dict[str, Any]:
+    """Q6: the desk's own names for what the figures are keyed by (teams.yaml, desk.yaml,
+    codes.yaml, categories.yaml, priority_matrix.yaml)."""
+    policy = session.policy
+    cats: dict[str, str] = {}
+    symptoms: dict[str, str] = {}
+    causations: dict[str, str] = {}
+    for cid, cat in policy.categories.categories.items():
+        if cat.label:
+            cats[cid] = cat.label
+        for sid, sub in cat.subtypes.items():
+            if sub.label:
+                cats[f"{cid}/{sid}"] = sub.label
+            symptoms.update({k: v for k, v in sub.symptoms.items() if v})
+            causations.update({k: v for k, v in sub.causations.items() if v})
+    return {"desk": policy.desk.name,
+            "groups": {g: v.label for g, v in policy.teams.groups.items() if v.label},
+            "people": {p: v.name for p, v in policy.teams.people.items()},
+            "close_codes": dict(policy.codes.close), "wait_codes": dict(policy.codes.wait),
+            "categories": cats, "symptoms": symptoms, "causations": causations,
+            "impacts": {str(k): v for k, v in policy.matrix.impact_labels.items()}}
 
 
 def write_report(text: str, out: str) -> Path:

@@ -111,6 +111,17 @@ class Session:
         """The actor as named by --actor or ITSMCTL_ACTOR, if anybody was."""
         return self.actor_given or os.environ.get("ITSMCTL_ACTOR") or None
 
+    def _key_owner(self) -> Optional[str]:
+        """Whose key a command of this person would sign with (I4): the key git or
+        ITSMCTL_SIGNING_KEY names (the default actor's account key when there is one);
+        None without a key or with one teams.yaml does not list."""
+        from itsmctl.infra.signing import signing_key
+
+        found = signing_key(self.root, self.default_actor or None)
+        if found is None or found.fingerprint is None:
+            return None
+        return self.policy.teams.signers().get(found.fingerprint)
+
     @cached_property
     def actor(self) -> str:
         """I1: --actor, ITSMCTL_ACTOR, git user.email; must be a person in teams.yaml.
@@ -120,9 +131,7 @@ class Session:
         given = self.named_actor()
         source = "--actor" if self.actor_given else "ITSMCTL_ACTOR"
         if not given and self.policy.desk.require_signed and self.via is None:
-            from itsmctl.app.trust import key_owner
-
-            given, source = key_owner(self), "the signing key"
+            given, source = self._key_owner(), "the signing key"
         if not given and self.default_actor:
             given, source = self.default_actor, "the configured default"
         if not given:

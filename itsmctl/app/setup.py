@@ -187,15 +187,25 @@ def owners(root: Path) -> list[str]:
     return found
 
 
+def _codeowners(root: Path, text: str) -> str:
+    """C1: the kit's CODEOWNERS with its rules from governance.yaml (each class's files
+    owned by its approvers), else config/ owned by the incident managers."""
+    from itsmctl.app.governance import codeowners
+
+    lines = codeowners(root)
+    if lines is not None:
+        return text.replace(f"config/ {EXAMPLE_OWNER}\n", lines)
+    who = owners(root)
+    return text.replace(f"config/ {EXAMPLE_OWNER}", "config/ " + " ".join(who)) if who else text
+
+
 def write_kit(root: Path) -> list[str]:
     """Write the kit into the desk at root; the paths written, relative to root."""
     written = []
     for name, rel in FILES.items():
         text = (KIT / name).read_text(encoding="utf-8")
         if name == "CODEOWNERS":
-            who = owners(root)
-            if who:
-                text = text.replace(f"config/ {EXAMPLE_OWNER}", "config/ " + " ".join(who))
+            text = _codeowners(root, text)
         target = root / rel
         if target.exists():
             continue                    # never overwrite a desk's own file

@@ -39,13 +39,15 @@ class SweepOutcome:
     recorded: list[str] = field(default_factory=list)
     resent: list[str] = field(default_factory=list)
     undelivered: list[str] = field(default_factory=list)
+    reminder: Optional[dict[str, Any]] = None          # R3: a handover not acknowledged
 
     def doc(self) -> dict[str, Any]:
         return {"dry_run": self.dry_run, "now": self.now, "commit": self.commit,
                 "actions": [a.doc() for a in self.actions], "skipped": self.skipped,
                 "refused": self.refused, "notifications": self.retried,
                 "notifications_recorded": self.recorded, "notifications_sent": self.resent,
-                "notifications_undelivered": self.undelivered}
+                "notifications_undelivered": self.undelivered,
+                "handover_reminder": self.reminder}
 
     def complete(self) -> None:
         """The rest is done (and committed); then exit 4 when ticket files were skipped,
@@ -105,6 +107,7 @@ def preview(session: Session) -> SweepOutcome:
               if _unsettled(t)]
     outcome.retried = [t.id for t in unsent]
     outcome.recorded, outcome.resent = _delivered(session, unsent)
+    outcome.reminder = _remind(session, send=False)
     return outcome
 
 
@@ -119,6 +122,23 @@ def _delivered(session: Session, tickets: list["Ticket"]) -> tuple[list[str], li
     done = [tid for tid, ns in open_.items() if any(sent(entries, n.id) for n in ns)]
     todo = [tid for tid, ns in open_.items() if any(not sent(entries, n.id) for n in ns)]
     return done, todo
+
+
+def _remind(session: Session, send: bool) -> Optional[dict[str, Any]]:
+    """R3: the handover reminder due now, sent once (the delivery ledger remembers it; no
+    commit); a broken diary file or channel is said, never fatal to the sweep."""
+    from itsmctl.app.shifts import reminder, send_reminder
+
+    try:
+        due = reminder(session)
+        if due is not None and send:
+            already = due["sent"]
+            due["sent"] = send_reminder(session, due)
+            due["new"] = due["sent"] and not already
+        return due
+    except Exception as exc:  # noqa: BLE001 - N3: a reminder never fails the sweep
+        session.say(f"itsmctl sweep: handover reminder skipped ({getattr(exc, 'message', exc)})")
+        return None
 
 
 @recorded()
@@ -142,6 +162,7 @@ def sweep(session: Session, retry: bool = True) -> SweepOutcome:
     from itsmctl.infra.deskstats import record_sweep
 
     record_sweep(session.root, session.now)     # U4: the sweep's age, even when idle
+    outcome.reminder = _remind(session, send=not session.in_replay)
     return outcome
 
 

@@ -47,14 +47,6 @@ def key(session: Session) -> Optional["Key"]:
     return signing_key(session.root, machine_account(session))
 
 
-def key_owner(session: Session) -> Optional[str]:
-    """Whose key this session would sign with (None: no key, or one teams.yaml lacks)."""
-    found = key(session)
-    if found is None or found.fingerprint is None:
-        return None
-    return session.policy.teams.signers().get(found.fingerprint)
-
-
 def signer(session: Session) -> Optional["SignWith"]:
     """How this command's commit is signed; None on an unsigned desk. Refuses (exit 6)
     a missing or unlisted key, a key of someone else than the actor, and a --now away

@@ -8,10 +8,16 @@ counts its real length; working hours are read in the calendar's time zone.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Callable, Union
 
+from itsmctl.core.policy.workweek import (  # noqa: F401 - part of this module's face
+    WEEKDAY_NAMES,
+    Hours,
+    country_holidays,
+    parse_hours,
+    weekday_number,
+)
 from itsmctl.errors import InvalidFile
 
 if TYPE_CHECKING:
@@ -21,43 +27,6 @@ ZERO = timedelta(0)
 DAY = timedelta(days=1)
 # how many non-working days in a row mean the calendar has no working time at all
 MAX_GAP_DAYS = 400
-WEEKDAY_NAMES = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
-_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
-Hours = list[tuple[int, int]]          # [(start minute, end minute)] of a day, 0..1440
-
-
-def parse_hours(text: str) -> Hours:
-    """'09:00-12:00, 13:30-18:00' -> [(540, 720), (810, 1080)]; '24:00' ends the day."""
-    out: Hours = []
-    for part in str(text).split(","):
-        m = _RANGE.match(part)
-        if not m:
-            raise ValueError(f"not working hours: {text!r} (use e.g. 09:00-18:00 or "
-                             "09:00-12:00,13:30-18:00)")
-        h1, m1, h2, m2 = (int(x) for x in m.groups())
-        lo, hi = h1 * 60 + m1, h2 * 60 + m2
-        if m1 > 59 or m2 > 59 or hi > 1440 or lo >= hi:
-            raise ValueError(f"not working hours: {part.strip()!r} (start before end, "
-                             "within 00:00-24:00)")
-        if out and lo < out[-1][1]:
-            raise ValueError(f"working hours {text!r} overlap or are not in order")
-        out.append((lo, hi))
-    return out
-
-
-def weekday_number(key: Any) -> int:
-    """1 (Monday) .. 7 (Sunday), from a number or a name such as 'mon'."""
-    if isinstance(key, str) and key.strip().lower()[:3] in WEEKDAY_NAMES:
-        return WEEKDAY_NAMES[key.strip().lower()[:3]]
-    try:
-        n = int(key)
-    except (TypeError, ValueError):
-        raise ValueError(f"not a weekday: {key!r} (1 = Monday … 7 = Sunday, or mon … sun)")\
-            from None
-    if not 1 <= n <= 7:
-        raise ValueError(f"not a weekday: {key!r} (1 = Monday … 7 = Sunday)")
-    return n
 
 
 def zone(name: str) -> tzinfo:
@@ -70,20 +39,6 @@ def zone(name: str) -> tzinfo:
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidFile(f"unknown time zone {name!r} (config/desk.yaml timezone or "
                           "config/sla.yaml calendar.timezone)") from None
-
-
-def country_holidays(country: str, subdivision: Optional[str] = None) -> Any:
-    """The `holidays` package's calendar for a country (years filled in on demand)."""
-    try:
-        import holidays
-    except ImportError:  # pragma: no cover - a declared dependency
-        raise InvalidFile("config/sla.yaml: calendar.country needs the 'holidays' package "
-                          "(pip install holidays)") from None
-    try:
-        return holidays.country_holidays(country, subdiv=subdivision)
-    except NotImplementedError:
-        raise ValueError(f"country: unknown country {country!r} for the holidays "
-                         "package (use an ISO code such as CN)") from None
 
 
 class BusinessCalendar:

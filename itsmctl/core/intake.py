@@ -38,6 +38,7 @@ class Intake:
     alert: dict[str, Optional[str]] = field(default_factory=dict)
     recurrence_of: Optional[str] = None         # the id given; the app loads it
     out_of_scope: bool = False
+    duplicate_of: Optional[str] = None          # M6: linked as a slave of this at once
     verified: bool = True                       # B2: what users submit is checked later
 
 

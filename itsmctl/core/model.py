@@ -22,6 +22,16 @@ Level = Union[int, str]
 ID_RE = re.compile(r"^([A-Z]{2,5})-(\d{2})(\d{2})-([0-9A-Z]{5})$")
 
 
+def as_time(value: Any) -> Optional[datetime]:
+    """A time from a model field or an index row's ISO text; None when it is neither."""
+    if value is None or isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
 def ticket_path(ticket_id: str) -> str:
     """tickets/YYYY/MM/<ID>.yaml, derived from the ID alone."""
     m = ID_RE.match(ticket_id)

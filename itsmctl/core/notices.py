@@ -97,8 +97,11 @@ def state_at(ticket: Ticket, index: int) -> dict[str, Any]:
 def roles_for(ticket: Ticket, policy: Policy, index: int, trigger: str,
               state: dict[str, Any]) -> list[str]:
     """N1 table 3-6 for the priority at the event; P5 adds leadership on major tickets."""
+    from itsmctl.core import oncall
+
     conf = policy.notify
     roles: list[str] = list(conf.rules.get(trigger, {}).get(str(state["priority"]), []))
+    roles = oncall.roles(ticket, index, trigger, roles)     # R2: the on-call chain
     if state["major"]:
         roles += [r for r in conf.major if r not in roles]
     if ticket.history[index].via:          # mirrored from a master (M2): staff heard there
@@ -163,12 +166,17 @@ def notices_for(ticket: Ticket, policy: Policy, now: datetime, index: int,
     trigger = trigger_of(ticket, index, policy)
     if trigger is None:
         return []
+    from itsmctl.core import oncall
+
     conf = policy.notify
     state = state_at(ticket, index)
     # one notice per channel; on mail the user's is apart from staff's (E5: no shared To:)
     slots: dict[tuple[str, bool], tuple[list[str], list[str]]] = {}
     for role in roles_for(ticket, policy, index, trigger, state):
-        for who in recipients_for(role, ticket, state, policy):
+        called = oncall.recipient(ticket, policy, index, trigger, state) if role == "E" \
+            else None                                   # R2: on call outside working hours
+        for who in called if called is not None else recipients_for(role, ticket, state,
+                                                                     policy):
             for name in conf.channels_for(trigger, role, str(state["priority"])):
                 mail = conf.channels[name].type == "smtp"
                 if mail and not contact(ticket, policy, who).get("email"):

@@ -22,36 +22,54 @@ Figures of the ISO procedure (5.15), over the cohort:
   `resolved_line2` and `resolved_line3` are its entries 2 and 3.
 - trend: the same figures for the `trend_months` earlier periods of equal length,
   oldest first, then this one; `trend_analysis` gives the change against the previous
-  period and a least-squares forecast of next period's total.
+  period and a least-squares forecast of next period's total, only when at least
+  kpi.yaml `forecast_min_periods` periods (counted from the first with a ticket) hold
+  data (Q6); `forecast_basis` says how many did.
+- analysis (with `--analysis`, Q5): see core/analysis.py.
+
+Periods: a month (`--month YYYY-MM`), an ISO week (`--week YYYY-Www`, Monday to Sunday,
+Q4) or a range of whole days (`--from/--to`); earlier periods for the trend are the
+previous months, weeks or ranges of the same length.
+
+Drill-down (Q6): every figure names the tickets behind it. Wherever a mapping holds
+counts, its key `tickets` holds for each count key the sorted list of the ids counted
+(a mapping of lists where the count is a mapping of counts):
+- `summary.tickets`: `total_incidents`, `responded`, `responded_in_time`, `by_type`
+  {type: ids}, `by_priority` {priority: ids}, `resolved_by_line` {line: ids};
+- each KPI row (overall and per group): `tickets.numerator`, `tickets.denominator`
+  (core/kpi.py);
+- `trend[i].tickets.total_incidents`; `volume[i].tickets.opened` / `.resolved`;
+- `sla.by_priority[p][phase].tickets.met` / `.total` (and `by_group` alike);
+- `backlog.buckets[i].tickets.count` and `.by_priority` {priority: ids};
+- every row of `analysis` (core/analysis.py) has `tickets` for its volume and its
+  counts.
+A front end links a figure to a queue of exactly those ids (the HTML page to a list
+in the page; the web service to its queue view).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from functools import lru_cache
 from typing import Any, Callable, Iterable, Optional
 
 from itsmctl.core import kpi
-from itsmctl.core.model import OPEN_STATUSES, Ticket
+from itsmctl.core.backlog import backlog, when
 from itsmctl.core.policy import PHASES, Policy
-from itsmctl.core.sla import segments
 
 Doc = dict[str, Any]
 
-AGE_BUCKETS = ((timedelta(days=1), "< 1d"), (timedelta(days=3), "1-3d"),
-               (timedelta(days=7), "3-7d"), (timedelta(days=30), "7-30d"),
-               (None, "> 30d"))
 
 
 @dataclass(frozen=True)
 class Period:
-    """[start, end) with a label: '2026-11' or '2026-11-01..2026-11-15'."""
+    """[start, end) with a label: '2026-11', '2026-W48' or '2026-11-01..2026-11-15'."""
 
     label: str
     start: datetime
     end: datetime
     monthly: bool = False
+    weekly: bool = False
 
     def holds(self, when: Optional[datetime]) -> bool:
         return when is not None and self.start <= when < self.end
@@ -63,6 +81,15 @@ def month(text: str, tz: tzinfo) -> Period:
     start = datetime(year, mon, 1, tzinfo=tz)
     end = datetime(year + mon // 12, mon % 12 + 1, 1, tzinfo=tz)
     return Period(f"{year:04d}-{mon:02d}", start, end, monthly=True)
+
+
+def week(text: str, tz: tzinfo) -> Period:
+    """'YYYY-Www' (ISO 8601 week, Monday to Sunday) as a period in the desk's time zone."""
+    year, num = text.upper().split("-W")
+    first = date.fromisocalendar(int(year), int(num), 1)
+    start = datetime(first.year, first.month, first.day, tzinfo=tz)
+    iso = first.isocalendar()
+    return Period(f"{iso[0]:04d}-W{iso[1]:02d}", start, start + timedelta(days=7), weekly=True)
 
 
 def days(first: date, last: date, tz: tzinfo) -> Period:
@@ -81,24 +108,15 @@ def earlier(period: Period, count: int, tz: tzinfo) -> list[Period]:
         if current.monthly:
             y, m = current.start.year, current.start.month
             current = month(f"{y - (m == 1):04d}-{(m - 2) % 12 + 1:02d}", tz)
+        elif current.weekly:
+            iso = (current.start.date() - timedelta(days=7)).isocalendar()
+            current = week(f"{iso[0]:04d}-W{iso[1]:02d}", tz)
         else:
             span = current.end - current.start
             first = (current.start - span).date()
             current = days(first, (current.start - timedelta(days=1)).date(), tz)
         out.append(current)
     return out[::-1]
-
-
-def when(value: Any) -> Optional[datetime]:
-    """A time from a ticket document (ISO text as stored, or already a datetime)."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return _parse_time(str(value))
-
-
-@lru_cache(maxsize=65536)
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text)
 
 
 def owner(doc: Doc) -> Optional[str]:
@@ -130,11 +148,20 @@ def clock_state(doc: Doc, now: datetime) -> tuple[dict[str, bool], frozenset[str
     return breached, frozenset(stopped)
 
 
-def fact(doc: Doc, policy: Policy, now: datetime, original: Optional[Doc]) -> kpi.Fact:
+def local_people(policy: Policy) -> frozenset[str]:
+    """The members of the local desks (kpi.yaml local_desks)."""
+    wanted = set(policy.kpi.local_desks)
+    return frozenset(pid for pid, p in policy.teams.people.items() if wanted & set(p.groups))
+
+
+def fact(doc: Doc, policy: Policy, now: datetime, original: Optional[Doc],
+         local: frozenset[str] = frozenset(), firings: int = 1) -> kpi.Fact:
     cfg = policy.kpi
     status, code = doc.get("status"), doc.get("close_code")
     counters = doc.get("counters") or {}
     breached, stopped = clock_state(doc, now)
+    is_local = doc.get("opened_by") in local
+    finished = status in ("resolved", "closed")
     return kpi.Fact(
         id=doc["id"], type=doc.get("type") or "incident", status=status or "",
         priority=doc.get("priority") or "", owner=owner(doc),
@@ -146,7 +173,11 @@ def fact(doc: Doc, policy: Policy, now: datetime, original: Optional[Doc]) -> kp
         successful=(status == "closed" and code in cfg.successful_close_codes)
         or (status == "resolved" and not doc.get("workaround")),
         unsuccessful=status == "closed" and code in cfg.unsuccessful_close_codes,
-        original_owner=owner(original) if original else None)
+        original_owner=owner(original) if original else None,
+        source=doc.get("source") or "phone", local=is_local,
+        handled_locally=is_local and finished and (
+            not counters.get("dispatches") or doc.get("resolved_group") in cfg.local_desks),
+        alert_firings=firings if doc.get("source") == "monitoring" else 0)
 
 
 def _ratio(num: int, den: int) -> Optional[float]:
@@ -155,27 +186,42 @@ def _ratio(num: int, den: int) -> Optional[float]:
 
 def figures(facts: list[kpi.Fact], policy: Policy) -> dict[str, Any]:
     """ISO procedure 5.15 items 1-5 over one cohort."""
-    by_type: dict[str, int] = {}
-    by_priority = {p: 0 for p in policy.matrix.priority_levels}
-    lines: dict[str, int] = {}
-    responded = in_time = 0
+    by_type: dict[str, list[str]] = {}
+    by_priority: dict[str, list[str]] = {p: [] for p in policy.matrix.priority_levels}
+    lines: dict[str, list[str]] = {}
+    responded: list[str] = []
+    in_time: list[str] = []
     for f in facts:
-        by_type[f.type] = by_type.get(f.type, 0) + 1
-        by_priority[f.priority] = by_priority.get(f.priority, 0) + 1
+        by_type.setdefault(f.type, []).append(f.id)
+        by_priority.setdefault(f.priority, []).append(f.id)
         if "respond" in f.stopped:
-            responded += 1
-            in_time += not f.breached.get("respond", False)
+            responded.append(f.id)
+            if not f.breached.get("respond", False):
+                in_time.append(f.id)
         if f.status in ("resolved", "closed") and f.resolved_group \
                 and f.close_code != "out_of_scope":
             group = policy.teams.groups.get(f.resolved_group)
             line = str(group.line) if group and group.line is not None else "other"
-            lines[line] = lines.get(line, 0) + 1
-    return {"total_incidents": len(facts), "by_type": by_type, "by_priority": by_priority,
-            "responded": responded, "responded_in_time": in_time,
-            "response_rate": _ratio(in_time, len(facts)),
-            "resolved_by_line": dict(sorted(lines.items())),
-            "resolved_line1": lines.get("1", 0), "resolved_line2": lines.get("2", 0),
-            "resolved_line3": lines.get("3", 0), "resolved_total": sum(lines.values())}
+            lines.setdefault(line, []).append(f.id)
+    lines = dict(sorted(lines.items()))
+    counts = {k: len(v) for k, v in lines.items()}
+    return {"total_incidents": len(facts), "by_type": {k: len(v) for k, v in by_type.items()},
+            "by_priority": {k: len(v) for k, v in by_priority.items()},
+            "responded": len(responded), "responded_in_time": len(in_time),
+            "response_rate": _ratio(len(in_time), len(facts)),
+            "resolved_by_line": counts,
+            "resolved_line1": counts.get("1", 0), "resolved_line2": counts.get("2", 0),
+            "resolved_line3": counts.get("3", 0), "resolved_total": sum(counts.values()),
+            "tickets": {"total_incidents": ids(facts), "responded": sorted(responded),
+                        "responded_in_time": sorted(in_time),
+                        "by_type": {k: sorted(v) for k, v in by_type.items()},
+                        "by_priority": {k: sorted(v) for k, v in by_priority.items()},
+                        "resolved_by_line": {k: sorted(v) for k, v in lines.items()}}}
+
+
+def ids(facts: Iterable[Any]) -> list[str]:
+    """The sorted ids of facts or documents (Q6)."""
+    return sorted(f["id"] if isinstance(f, dict) else f.id for f in facts)
 
 
 def cohort(docs: Iterable[Doc], period: Period, group: Optional[str]) -> list[Doc]:
@@ -188,16 +234,21 @@ Lookup = Callable[[str], Optional[Any]]
 
 def build(docs: Iterable[Doc], policy: Policy, period: Period, now: datetime,
           tz: tzinfo, group: Optional[str] = None, trend: Optional[list[Period]] = None,
-          find: Optional[Lookup] = None, full: Optional[Lookup] = None) -> dict[str, Any]:
+          find: Optional[Lookup] = None, full: Optional[Lookup] = None,
+          firings: Optional[Callable[[str], int]] = None,
+          analysis: bool = False) -> dict[str, Any]:
     """The whole report as plain data (see the module docstring and core/kpi.py).
 
     `docs` holds at least every ticket opened in the period or the trend periods, open
     at the period's end, or resolved in it (more is fine). `find(id)` returns the
     document of a recurrence's original when it is not among them; `full(id)` the
-    whole Ticket (with history) when the backlog needs its past status.
+    whole Ticket (with history) when the backlog needs its past status; `firings(id)`
+    how many firings of its alert a monitoring ticket recorded (Q4). With `analysis`,
+    the fault analysis of core/analysis.py is added (Q5).
     """
     docs = list(docs)
     by_id = {d["id"]: d for d in docs}
+    local = local_people(policy)
 
     def original(doc: Doc) -> Optional[Doc]:
         rid = doc.get("recurrence_of")
@@ -205,16 +256,21 @@ def build(docs: Iterable[Doc], policy: Policy, period: Period, now: datetime,
             return None
         return by_id.get(rid) or (find(rid) if find else None)
 
-    facts = [fact(d, policy, now, original(d)) for d in cohort(docs, period, group)]
+    def fact_of(doc: Doc, orig: Optional[Doc]) -> kpi.Fact:
+        count = firings(doc["id"]) if firings and doc.get("source") == "monitoring" else 1
+        return fact(doc, policy, now, orig, local, count)
+
+    mine = cohort(docs, period, group)
+    facts = [fact_of(d, original(d)) for d in mine]
     groups = [g for g in policy.teams.groups if any(f.owner == g for f in facts)]
     summary = figures(facts, policy)
     history = []
     for p in trend if trend is not None else earlier(period, policy.kpi.trend_months, tz):
-        older = [fact(d, policy, now, None) for d in cohort(docs, p, group)]
+        older = [fact(d, policy, now, None, local) for d in cohort(docs, p, group)]
         history.append({"period": p.label, **_trend_point(figures(older, policy))})
     history.append({"period": period.label, **_trend_point(summary)})
     scope = [d for d in docs if group is None or owner(d) == group]
-    return {
+    out = {
         "period": {"label": period.label, "from": period.start.isoformat(),
                    "to": period.end.isoformat(), "generated_at": now.isoformat()},
         "group": group,
@@ -222,33 +278,47 @@ def build(docs: Iterable[Doc], policy: Policy, period: Period, now: datetime,
         "summary": summary,           # together for renderers
         "kpis": kpi.table(facts, policy.kpi, groups),
         "trend": history,
-        "trend_analysis": analyse(history),
+        "trend_analysis": analyse(history, policy.kpi.forecast_min_periods),
         "sla": {"by_priority": compliance(facts, lambda f: f.priority,
                                           policy.matrix.priority_levels),
                 "by_group": compliance(facts, lambda f: f.owner, groups)},
         "volume": volume(scope, period, tz),
         "backlog": backlog(scope, policy, min(now, period.end), full),
     }
+    if analysis:
+        from itsmctl.core.analysis import analyse as fault_analysis
+
+        out["analysis"] = fault_analysis(mine, facts, policy, now)
+    return out
 
 
 def _trend_point(fig: dict[str, Any]) -> dict[str, Any]:
     keys = ("total_incidents", "response_rate", "resolved_line2", "resolved_line3",
             "resolved_total")
-    return {k: fig[k] for k in keys}
+    point = {k: fig[k] for k in keys}
+    point["tickets"] = {"total_incidents": fig["tickets"]["total_incidents"]}
+    return point
 
 
-def analyse(history: list[dict[str, Any]]) -> dict[str, Any]:
-    """Change against the previous period and a linear forecast of the next total."""
+def analyse(history: list[dict[str, Any]], min_periods: int = 2) -> dict[str, Any]:
+    """Change against the previous period and a linear forecast of the next total; the
+    forecast only from `min_periods` periods counted from the first with a ticket (the
+    empty periods before a desk was in use say nothing about the next one)."""
     totals = [h["total_incidents"] for h in history]
-    out: dict[str, Any] = {"change": None, "change_percent": None, "forecast_next": None}
+    first = next((i for i, total in enumerate(totals) if total), len(totals))
+    basis = len(totals) - first
+    out: dict[str, Any] = {"change": None, "change_percent": None, "forecast_next": None,
+                           "forecast_basis": basis}
     if len(totals) >= 2:
         prev, cur = totals[-2], totals[-1]
         out["change"] = cur - prev
         out["change_percent"] = round((cur - prev) * 100 / prev, 1) if prev else None
-        n = len(totals)
-        mean_x, mean_y = (n - 1) / 2, sum(totals) / n
+    if basis >= max(2, min_periods):
+        used = totals[first:]
+        n = len(used)
+        mean_x, mean_y = (n - 1) / 2, sum(used) / n
         sxx = sum((x - mean_x) ** 2 for x in range(n))
-        slope = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(totals)) / sxx
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in enumerate(used)) / sxx
         out["forecast_next"] = max(0, round(mean_y + slope * (n - mean_x)))
     return out
 
@@ -261,81 +331,28 @@ def compliance(facts: list[kpi.Fact], key: Any, keys: Iterable[Any]) -> dict[str
         row = {}
         for phase in PHASES:
             started = [f for f in mine if phase in f.breached]
-            met = sum(1 for f in started if not f.breached[phase])
-            row[phase] = {"met": met, "total": len(started), "rate": _ratio(met, len(started))}
+            met = [f for f in started if not f.breached[phase]]
+            row[phase] = {"met": len(met), "total": len(started),
+                          "rate": _ratio(len(met), len(started)),
+                          "tickets": {"met": ids(met), "total": ids(started)}}
         out[str(k)] = row
     return out
 
 
 def volume(docs: list[Doc], period: Period, tz: tzinfo) -> list[dict[str, Any]]:
     """Tickets opened and resolved per day of the period."""
-    opened: dict[date, int] = {}
-    solved: dict[date, int] = {}
+    opened: dict[date, list[str]] = {}
+    solved: dict[date, list[str]] = {}
     for doc in docs:
-        for key, counts in (("opened_at", opened), ("resolved_at", solved)):
+        for key, found in (("opened_at", opened), ("resolved_at", solved)):
             at = when(doc.get(key))
             if at is not None and period.holds(at):
-                d = at.astimezone(tz).date()
-                counts[d] = counts.get(d, 0) + 1
+                found.setdefault(at.astimezone(tz).date(), []).append(doc["id"])
     out = []
     day = period.start.date()
     while datetime(day.year, day.month, day.day, tzinfo=tz) < period.end:
-        out.append({"date": day.isoformat(), "opened": opened.get(day, 0),
-                    "resolved": solved.get(day, 0)})
+        a, b = sorted(opened.get(day, [])), sorted(solved.get(day, []))
+        out.append({"date": day.isoformat(), "opened": len(a), "resolved": len(b),
+                    "tickets": {"opened": a, "resolved": b}})
         day += timedelta(days=1)
     return out
-
-
-def status_at(ticket: Ticket, at: datetime) -> Optional[str]:
-    """The ticket's status at an instant, from its history (None: not opened yet)."""
-    if ticket.opened_at > at:
-        return None
-    for seg in segments(ticket):
-        if seg.start <= at and (seg.end is None or at < seg.end):
-            return seg.status
-    return ticket.status
-
-
-def open_at(doc: Doc, at: datetime, full: Optional[Lookup] = None) -> bool:
-    """Whether the ticket was open (new, assigned, in progress, waiting) at `at`.
-
-    The current state decides unless the ticket was reopened since `at`: then its
-    history does (`full(id)`)."""
-    opened = when(doc.get("opened_at"))
-    if opened is None or opened > at:
-        return False
-    status = doc.get("status")
-    changed = when(doc.get("updated_at"))
-    if changed is not None and changed <= at:
-        return status in OPEN_STATUSES
-    closed, resolved = when(doc.get("closed_at")), when(doc.get("resolved_at"))
-    if status == "closed" and closed is not None and closed <= at:
-        return False
-    if status in ("resolved", "closed") and resolved is not None and resolved <= at:
-        return False
-    if not (doc.get("counters") or {}).get("reopens"):
-        return True
-    ticket = full(doc["id"]) if full else None
-    if ticket is None:
-        ticket = Ticket.from_doc(doc) if "history" in doc else None
-    return ticket is not None and status_at(ticket, at) in OPEN_STATUSES
-
-
-def backlog(docs: list[Doc], policy: Policy, at: datetime,
-            full: Optional[Lookup] = None) -> dict[str, Any]:
-    """Tickets open at `at` by age since opening, split by priority."""
-    levels = policy.matrix.priority_levels
-    buckets: list[dict[str, Any]] = [
-        {"age": label, "count": 0, "by_priority": {p: 0 for p in levels}}
-        for _, label in AGE_BUCKETS]
-    total = 0
-    for doc in docs:
-        if not open_at(doc, at, full):
-            continue
-        age = at - when(doc["opened_at"])  # type: ignore[operator]
-        i = next(i for i, (limit, _) in enumerate(AGE_BUCKETS) if limit is None or age < limit)
-        prio = doc.get("priority") or ""
-        buckets[i]["count"] += 1
-        buckets[i]["by_priority"][prio] = buckets[i]["by_priority"].get(prio, 0) + 1
-        total += 1
-    return {"at": at.isoformat(), "total": total, "buckets": buckets}

@@ -11,6 +11,9 @@ that id), and every action is recorded in the ticket's own history under that na
               history `auto-close`
 - visit-due   a closed user ticket is owed a return visit by visit.due (V1); history
               `visit-due` (once: it sets `visit`)
+- oncall      outside working hours, the on-call backup called at the accept breach has
+              not accepted either: the incident manager is called (R2, core/oncall.py);
+              history `escalate` (the breach that calls the backup is a `breach`)
 
 Slaves follow their master (M2, M5): only visit-due is planned for them; `settled`
 lists a master's status changes and the app mirrors them onto its slaves.
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Optional
 
-from itsmctl.core import escalation, visit, workflow
+from itsmctl.core import escalation, oncall, visit, workflow
 from itsmctl.core.events import Ctx, record
 from itsmctl.core.model import Ticket
 from itsmctl.core.policy import Policy, format_duration
@@ -30,8 +33,9 @@ from itsmctl.core.sla import clocks
 from itsmctl.errors import ItsmError
 
 SWEEP_ACTOR = "sweep"
-KINDS = ("resume", "breach", "auto-close", "visit-due")
-RULE = {"resume": "L7", "breach": "S4", "auto-close": "L11", "visit-due": "V1"}
+KINDS = ("resume", "breach", "oncall", "auto-close", "visit-due")
+RULE = {"resume": "L7", "breach": "S4", "oncall": "R2", "auto-close": "L11",
+        "visit-due": "V1"}
 MAX_ROUNDS = 6          # an action can make another due (a breach raises priority)
 
 
@@ -48,6 +52,8 @@ class Action:
         at = self.when.isoformat()
         return {"breach": f"breach of {self.phase} (deadline {at}): escalate",
                 "resume": f"wait --until {at} has come: resume",
+                "oncall": f"on-call backup did not accept by {at}: call the incident "
+                          "manager",
                 "auto-close": f"resolved for auto_close_after (since {at}): close "
                               "as auto_closed",
                 "visit-due": f"return visit due by {at}"}[self.kind]
@@ -70,10 +76,14 @@ def due_actions(ticket: Ticket, policy: Policy, now: datetime) -> list[Action]:
             and ticket.wait.until <= now:
         out.append(Action(ticket.id, "resume", ticket.wait.until))
     if own and ticket.status != "closed":
-        for phase, clock in clocks(ticket, policy, now).items():
+        running = clocks(ticket, policy, now)
+        for phase, clock in running.items():
             if clock.running and clock.breached and clock.deadline is not None \
                     and not escalation.fired(ticket, "breach", phase):
                 out.append(Action(ticket.id, "breach", clock.deadline, phase))
+        due = oncall.manager_due(ticket, policy, running["accept"])
+        if due is not None and due <= now:
+            out.append(Action(ticket.id, "oncall", due, "accept"))
     if own and ticket.status == "resolved":
         since = ticket.resolved_at or ticket.updated_at
         if since + policy.sla.auto_close_after <= now:
@@ -95,7 +105,13 @@ def carry_out(ticket: Ticket, action: Action, ctx: Ctx) -> Ticket:
                 "escalated by sweep (S4)")
         escalated = escalation.apply(ticket, ctx.policy, "breach", ctx.now,
                                      phase=action.phase, reason=note)
+        if action.phase == "accept":                # R2: outside working hours, the backup
+            escalated = oncall.mark_backup(escalated, ctx.policy,
+                                           clocks(ticket, ctx.policy, ctx.now)["accept"])
+            note = escalated.escalations[-1].reason or note
         return record(before, escalated, ctx, "escalate", note=note)
+    if action.kind == "oncall":
+        return oncall.call_manager(ticket, ctx, action.when)
     if action.kind == "auto-close":
         after = ctx.policy.sla.auto_close_after
         return workflow.close(ticket, ctx, "auto_closed", check_actor=False,
@@ -161,10 +177,11 @@ def plan(tickets: Iterable[Ticket], policy: Policy, now: datetime) -> list[Actio
 def summary(actions: list[Action]) -> str:
     """'2 breaches, 1 auto-close' for the commit subject and the terminal."""
     names = {"breach": ("breach", "breaches"), "resume": ("resume", "resumes"),
+             "oncall": ("on-call escalation", "on-call escalations"),
              "auto-close": ("auto-close", "auto-closes"),
              "visit-due": ("visit due", "visits due")}
     parts = []
-    for kind in ("breach", "resume", "auto-close", "visit-due"):
+    for kind in ("breach", "oncall", "resume", "auto-close", "visit-due"):
         n = sum(1 for a in actions if a.kind == kind)
         if n:
             parts.append(f"{n} {names[kind][n != 1]}")

@@ -127,6 +127,8 @@ TABLE: dict[str, Transition] = {
     "hook-mail": _row("hook", "E1", (), (), {INTAKE, MANAGER}),
     "customers-import": _row("customers", "B1", (), (), {DESK, MANAGER}),
     "kb-publish": _row("kb", "K3", (), (), {DESK, MANAGER}),
+    "diary-add": _row("diary", "R4", (), (), {DESK, SUPPORT, MANAGER, LEADER}),
+    "handover-ack": _row("handover", "R3", (), (), {DESK, MANAGER}),
 }
 
 # Consequences a command records on the same ticket after its own event (automatic

@@ -19,10 +19,13 @@ FILES = {
     "notify": "notify.yaml",
     "monitoring": "monitoring.yaml",
     "kpi": "kpi.yaml",
+    "rota": "rota.yaml",
+    "governance": "governance.yaml",
+    "duplicates": "duplicates.yaml",
     "mail": "mail.yaml",
 }
 # files a desk made before they existed may lack: their model's defaults apply
-OPTIONAL = {"mail"}
+OPTIONAL = frozenset({"rota", "governance", "duplicates", "mail"})
 SUPPORTED_VERSION = 1
 _CACHE_FORMAT = 1
 
@@ -50,11 +53,12 @@ def _model_for(key: str) -> Any:
     return {"desk": p.DeskConfig, "matrix": p.PriorityMatrix, "sla": p.SlaConfig,
             "categories": p.Categories, "teams": p.Teams, "codes": p.Codes,
             "notify": p.NotifyConfig, "monitoring": p.MonitoringConfig,
-            "kpi": p.KpiConfig, "mail": p.MailConfig}[key]
+            "kpi": p.KpiConfig, "rota": p.RotaConfig, "governance": p.GovernanceConfig,
+            "duplicates": p.DuplicatesConfig, "mail": p.MailConfig}[key]
 
 
-def _stamp(root: Path) -> tuple[Any, ...]:
-    """What the cached policy depends on: the config files and the code of its models."""
+def code_stamp() -> list[Any]:
+    """What a cached policy depends on besides its files: the code of its models."""
     from itsmctl import __version__
 
     out: list[Any] = [__version__]
@@ -62,6 +66,12 @@ def _stamp(root: Path) -> tuple[Any, ...]:
     for module in sorted(here.glob("*.py")):
         st = module.stat()
         out.append((module.name, st.st_mtime_ns, st.st_size))
+    return out
+
+
+def _stamp(root: Path) -> tuple[Any, ...]:
+    """What the cached policy depends on: the config files and the code of its models."""
+    out = code_stamp()
     for name in FILES.values():
         try:
             st = (root / "config" / name).stat()

@@ -115,14 +115,6 @@ def git_dir(root: Path) -> Path:
     return root / ".git" if (root / ".git").is_dir() else root
 
 
-def _code_stamp() -> tuple[object, ...]:
-    from itsmctl import __version__
-
-    here = Path(__file__).resolve().parent.parent / "core" / "policy"
-    return (__version__, *((m.name, m.stat().st_mtime_ns, m.stat().st_size)
-                           for m in sorted(here.glob("*.py"))))
-
-
 def cached_policy_at(root: Path, blobs: git.CatFile, rev: str,
                      tree: Optional[str]) -> Optional["Policy"]:
     """policy_at, kept per config tree id (a tree id names its files' content exactly),
@@ -130,11 +122,13 @@ def cached_policy_at(root: Path, blobs: git.CatFile, rev: str,
     import os
     import pickle
 
+    from itsmctl.infra.config import code_stamp
+
     if tree is None:
         return policy_at(blobs, rev)
     folder = git_dir(root) / "itsmctl" / "policies"
     path = folder / f"{tree}.pickle"
-    stamp = _code_stamp()
+    stamp = code_stamp()
     try:
         with path.open("rb") as fh:
             cached_stamp, policy = pickle.load(fh)
@@ -202,3 +196,135 @@ def head_branch(root: Path) -> Optional[str]:
     """The branch HEAD names (a bare remote's default branch)."""
     out = git.run(root, "symbolic-ref", "-q", "HEAD", check=False)
     return out.decode().strip() or None
+
+
+@dataclass
+class Summary:
+    """A commit's metadata and, when asked for, the paths it changed."""
+
+    sha: str
+    parents: list[str]
+    at: int                       # author time, Unix seconds
+    offset: str                   # author time zone, +0800
+    email: str
+    message: str
+    paths: list[str] = field(default_factory=list)
+
+
+def summaries(root: Path, revs: list[str], paths: tuple[str, ...] = (),
+              merges: bool = True, names: bool = False) -> list[Summary]:
+    """Commits of `revs` (oldest first, parents before children) with their messages;
+    with `names`, the paths each changed (merges then excluded). A bad revision is a
+    UsageError naming it."""
+    args = ["log", "--reverse", "--topo-order", "-z",
+            "--format=%x01%H%x02%P%x02%at%x02%ai%x02%ae%x02%B%x03"]
+    if not merges or names:
+        args.append("--no-merges")
+    if names:
+        args.append("--name-only")
+    res = git.call(root, *args, *revs, "--", *paths)
+    if res.code != 0:
+        raise UsageError(f"--since {' '.join(revs)}: {res.last_error()}", rule="C1")
+    out = []
+    for chunk in res.out.decode("utf-8", "replace").split("\x01")[1:]:
+        head, _, rest = chunk.partition("\x03")
+        sha, parents, at, iso, email, message = head.split("\x02", 5)
+        changed = [p for p in rest.strip("\x00\n").split("\x00") if p.strip()] if names else []
+        out.append(Summary(sha, parents.split(), int(at), iso.rsplit(" ", 1)[-1], email,
+                           message.strip(), [p.strip("\n") for p in changed]))
+    return out
+
+
+def policy_before(root: Path, rev: str) -> Optional["Policy"]:
+    """The config in force at a revision (policy_at with its own blob reader)."""
+    with git.CatFile(root) as blobs:
+        return policy_at(blobs, rev)
+
+
+def config_at(root: Path, rev: str) -> "Policy":
+    """The config of a revision as a Policy; a bad revision is a UsageError, a config
+    that does not load an InvalidFile naming the file (C2)."""
+    res = git.call(root, "rev-parse", "--verify", "-q", f"{rev}^{{commit}}")
+    if res.code != 0:
+        raise UsageError(f"{rev!r} is not a revision of this desk", rule="C2")
+    sha = res.out.decode().strip()
+    tree = git.call(root, "rev-parse", "-q", f"{sha}:config").out.decode().strip()
+    cached = _cached_policy(root, tree)
+    if cached is not None:
+        return cached
+    policy = _parse_at(root, rev, sha)
+    _cache_policy(root, tree, policy)
+    return policy
+
+
+def _cache_file(root: Path, tree: str) -> Optional[Path]:
+    """The same folder as cached_policy_at's: one kept policy per config tree."""
+    return git_dir(root) / "itsmctl" / "policies" / f"{tree}.pickle" if tree else None
+
+
+def _cached_policy(root: Path, tree: str) -> Optional["Policy"]:
+    """A config tree validated before (its id names its content): not parsed again."""
+    import pickle
+
+    from itsmctl.infra.config import code_stamp
+
+    path = _cache_file(root, tree)
+    try:
+        with open(path, "rb") as fh:              # type: ignore[arg-type]
+            stamp, policy = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - no cache, or a stale one: parse the files
+        return None
+    return policy if stamp == code_stamp() else None
+
+
+def _cache_policy(root: Path, tree: str, policy: "Policy") -> None:
+    import os
+    import pickle
+
+    from itsmctl.infra.config import code_stamp
+
+    path = _cache_file(root, tree)
+    if path is None or not git_dir(root).is_dir():
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump((code_stamp(), policy), fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def _parse_at(root: Path, rev: str, sha: str) -> "Policy":
+    from itsmctl.core.policy import Policy
+    from itsmctl.errors import InvalidFile
+    from itsmctl.infra.config import FILES, OPTIONAL, validate_doc
+    from itsmctl.infra.yaml import load_config
+
+    parts = {}
+    with git.CatFile(root) as blobs:
+        for key, name in FILES.items():
+            data = blobs.get(f"{sha}:config/{name}")
+            if data is None:
+                if key in OPTIONAL:
+                    continue
+                raise InvalidFile(f"{rev}: config/{name}: missing", rule="C2")
+            doc = load_config(data.decode("utf-8", "replace"), f"{rev}:config/{name}")
+            parts[key] = validate_doc(key, f"{rev}:config/{name}", doc)
+    try:
+        policy = Policy(**parts)
+    except ValueError as exc:
+        raise InvalidFile(f"{rev}: config: {exc}", rule="C2") from None
+    problems = policy.problems()
+    if problems:
+        name, at, msg = problems[0]
+        raise InvalidFile(f"{rev}: config/{name}: {at}: {msg}", rule="C2")
+    return policy
+
+
+def changed_config(root: Path, base: str, head: Optional[str]) -> list[str]:
+    """Config files that differ between two revisions (head None: the work tree)."""
+    res = git.call(root, "diff", "--name-only", "--no-renames", base, *([head] if head else []),
+                   "--", "config/")
+    return res.out.decode().split() if res.code == 0 else []

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-FORMAT = "7"
+FORMAT = "8"
 COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -183,7 +183,7 @@ class Index:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         if self._meta("format") not in (None, FORMAT):
             # an index written by another version of itsmctl: start again (before the
-            # schema, whose indexes may name columns the old table does not have)
+            # schema's indexes, which may name columns the old table lacks)
             self.db.executescript("DROP TABLE IF EXISTS tickets; DELETE FROM meta;")
         self.db.executescript(_SCHEMA)
 
@@ -439,8 +439,14 @@ def wake_at(doc: dict[str, Any]) -> Optional[float]:
         frozen = _epoch(doc.get("updated_at"))
     else:
         times, frozen = [], None
-    fired = {e.get("phase") for e in doc.get("escalations") or ()
-             if isinstance(e, dict) and e.get("trigger") == "breach"}
+    escalations = [e for e in doc.get("escalations") or () if isinstance(e, dict)]
+    fired = {e.get("phase") for e in escalations if e.get("trigger") == "breach"}
+    backup = [_epoch(e.get("at")) or 0 for e in escalations
+              if "oncall_backup" in (e.get("actions") or ())]
+    manager = [_epoch(e.get("at")) or 0 for e in escalations if e.get("trigger") == "oncall"]
+    if status == "assigned" and backup and max(backup) > max(manager, default=0):
+        # R2: the incident manager's call is due some time after the backup's (config)
+        times.append(max(backup))
     for phase, clock in (doc.get("sla") or {}).items():
         if not isinstance(clock, dict) or clock.get("stop") or phase in fired:
             continue

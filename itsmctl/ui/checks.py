@@ -13,15 +13,21 @@ from itsmctl.ui.main import State, emit, pass_state
 @click.command("validate")
 @click.argument("paths", nargs=-1, metavar="[FILE]...")
 @click.option("--since", metavar="REV", help="Only the tickets changed since REV (all of "
-              "them when config/ changed); the config is always checked.")
+              "them when config/ changed); the config is always checked, and each config "
+              "commit after REV for its approval and change window (C1).")
 @pass_state
 def validate_cmd(state: State, paths: tuple[str, ...], since: Optional[str]) -> None:
     """Check every config and ticket file (G5); exit 4 with one line per problem.
 
-    Schemas, cross-references (groups, people, codes, matrix, routing, delegates) and
-    derived values recomputed (priority, major, stored SLA); config values that look
-    like secrets (tokens in robot URLs, passwords, private keys) are refused (I8).
-    FILEs limit the ticket files checked (pre-commit passes the staged ones).
+    Schemas, cross-references (groups, people, codes, matrix, routing, delegates, the
+    rota: every core group on call every night, R1) and derived values recomputed
+    (priority, major, stored SLA); config values that look like secrets (tokens in
+    robot URLs, passwords, private keys) are refused (I8). FILEs limit the ticket
+    files checked (pre-commit passes the staged ones). With --since, every config
+    commit after REV needs an approval by a person of its class's approver roles (a
+    signed commit, or a review trailer such as Itsmctl-Approved-By) and must keep its
+    class's change window unless an incident manager overrides it
+    (config/governance.yaml, C1).
 
     \b
     Examples:

@@ -229,6 +229,7 @@ def customers(ctx: click.Context, param: click.Parameter, incomplete: str) -> An
 
 COMPLETERS: dict[str, Completer] = {
     "ticket": tickets, "master": tickets, "related": tickets, "recurrence_of": tickets,
+    "duplicate_of": tickets,
     "group": groups, "suggest": groups,
     "person": people, "assignee": people, "actor": people,
     "code": codes,

@@ -7,11 +7,13 @@ desk's language (the gettext catalogue of itsmctl/ui/i18n.py; `lang` overrides t
 environment), groups carry the labels configured in teams.yaml (`data["labels"]`).
 Every value put into the page is escaped. Any item of the data may carry an `href`
 (a KPI row, a day, a period, an SLA cell, a backlog bucket): its figure then links
-there, e.g. to the tickets behind it.
+there. Items that name their tickets (`tickets`, core/report.py, Q6) and carry no
+`href` of their own link to the list of those tickets at the end of the page.
 """
 
 from __future__ import annotations
 
+import copy
 import gettext
 from datetime import date, timedelta
 from html import escape
@@ -174,6 +176,124 @@ def _trend_line(data: dict[str, Any], _: Tr) -> str:
     return f"<p>{_e(text)}</p>"
 
 
+class _Drill:
+    """The lists of tickets behind the figures (Q6): one anchor per distinct list."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[str, str, list[tuple[str, list[str]]]]] = []
+        self._seen: dict[tuple[tuple[str, ...], ...], str] = {}
+
+    def link(self, item: Any, caption: str, *parts: tuple[str, Any]) -> None:
+        """Give `item` an href to the lists `parts` ((what, ids), ...) unless it has one."""
+        if not isinstance(item, dict) or item.get("href"):
+            return
+        lists = [(what, list(ids)) for what, ids in parts if isinstance(ids, list)]
+        if not lists or not any(ids for _, ids in lists):
+            return
+        key = tuple((what, *ids) for what, ids in lists)
+        anchor = self._seen.get(key)
+        if anchor is None:
+            anchor = f"t{len(self.blocks) + 1}"
+            self._seen[key] = anchor
+            self.blocks.append((anchor, caption, lists))
+        item["href"] = f"#{anchor}"
+
+    def html(self, _: Tr) -> str:
+        if not self.blocks:
+            return ""
+        out = [f"<h2 id='tickets'>{_e(_('Tickets behind the figures'))}</h2>"]
+        for anchor, caption, lists in self.blocks:
+            rows = "".join(f"<p><b>{_e(what)}</b> ({len(ids)}): "
+                           f"{' '.join(f'<code>{_e(i)}</code>' for i in ids)}</p>"
+                           for what, ids in lists)
+            out.append(f"<div class='ids' id='{anchor}'><h3>{_e(caption)}</h3>{rows}</div>")
+        return "".join(out)
+
+
+def drill_down(data: dict[str, Any], _: Tr = str) -> _Drill:
+    """Set the hrefs of every figure with a ticket list (Q6) on `data` (a copy)."""
+    drill = _Drill()
+    tickets = data["summary"].get("tickets") or {}
+    for kpi_id, k in data["kpis"].items():
+        for group, r in [(_("(all)"), k), *k.get("by_group", {}).items()]:
+            t = r.get("tickets") or {}
+            drill.link(r, f"{k['name']} · {group}", (_("counted"), t.get("numerator")),
+                       (_("of"), t.get("denominator")))
+    for d in data["volume"]:
+        t = d.get("tickets") or {}
+        drill.link(d, d["date"], (_("tickets opened"), t.get("opened")),
+                   (_("tickets resolved"), t.get("resolved")))
+    for t in data["trend"]:
+        drill.link(t, t["period"], (_("tickets opened"),
+                                    (t.get("tickets") or {}).get("total_incidents")))
+    for key in ("by_priority", "by_group"):
+        for name, row in data["sla"][key].items():
+            for phase, c in row.items():
+                t = c.get("tickets") or {}
+                missed = sorted(set(t.get("total") or ()) - set(t.get("met") or ()))
+                drill.link(c, f"{name} · {_(phase)}", (_("within target"), t.get("met")),
+                           (_("missed"), missed))
+    for b in data["backlog"]["buckets"]:
+        drill.link(b, f"{_('Backlog age')} {b['age']}",
+                   (_("open tickets"), (b.get("tickets") or {}).get("count")))
+    data["_cards"] = {"total": tickets.get("total_incidents"),
+                      "line2": (tickets.get("resolved_by_line") or {}).get("2"),
+                      "line3": (tickets.get("resolved_by_line") or {}).get("3"),
+                      "backlog": (data["backlog"].get("tickets") or {}).get("total"),
+                      "priority": tickets.get("by_priority") or {}}
+    return drill
+
+
+def _card(drill: _Drill, label: str, value: Any, ids: Any) -> str:
+    item: dict[str, Any] = {}
+    drill.link(item, label, (label, ids))
+    return (f"<div class='card'><div class='n'>{_a(_e(value), item)}</div>"
+            f"<div class='l'>{_e(label)}</div></div>")
+
+
+def analysis_html(a: dict[str, Any], drill: _Drill, _: Tr) -> str:
+    """The fault analysis (Q5) as tables whose counts link to their tickets."""
+    def cell(row: dict[str, Any], key: str, caption: str) -> str:
+        item: dict[str, Any] = {}
+        drill.link(item, caption, (_(key), (row.get("tickets") or {}).get(key)))
+        return f"<td>{_a(_e(row[key]), item)}</td>"
+
+    def dur(t: dict[str, Any]) -> str:
+        return f"<td>{_e(t['mean'] or '-')} / {_e(t['p90'] or '-')}</td>"
+
+    out = [f"<h2>{_e(_('Fault analysis (handbook 6.3)'))}</h2>"]
+    head = "".join(f"<th>{_e(_(h))}</th>" for h in (
+        "key", "label", "tickets", "respond mean/p90", "restore mean/p90", "SLA misses",
+        "recurrences"))
+    for key, title in (("by_category", "by category / symptom"), ("by_causation",
+                       "by causation"), ("by_ci", "by CI"), ("by_group", "by group")):
+        rows = "".join(
+            f"<tr><td>{_e(r['key'])}</td><td class='name'>{_e(r['label'])}</td>"
+            f"{cell(r, 'volume', r['label'])}{dur(r['respond'])}{dur(r['restore'])}"
+            f"{cell(r, 'sla_misses', r['label'])}{cell(r, 'recurrences', r['label'])}</tr>"
+            for r in a[key])
+        out.append(f"<h3>{_e(_(title))}</h3><div class='scroll'><table><thead><tr>{head}"
+                   f"</tr></thead><tbody>{rows}</tbody></table></div>")
+    rows = "".join(f"<tr><td>{_e(r['key'])}</td><td class='name'>{_e(r['label'])}</td>"
+                   f"{cell(r, 'recurrences', r['label'])}</tr>" for r in a["top_recurring"])
+    out.append(f"<h3>{_e(_('top recurring faults'))}</h3><div class='scroll'><table><tbody>"
+               f"{rows}</tbody></table></div>")
+    rows = "".join(f"<tr><td>{_e(r['assignee'])}</td><td class='name'>{_e(r['label'])}</td>"
+                   f"{cell(r, 'tickets_total', r['label'])}{cell(r, 'open', r['label'])}"
+                   f"{cell(r, 'resolved', r['label'])}{cell(r, 'sla_misses', r['label'])}"
+                   f"<td>{_e(r['restore']['mean'] or '-')}</td></tr>" for r in a["workload"])
+    head = "".join(f"<th>{_e(_(h))}</th>" for h in (
+        "assignee", "name", "tickets", "open", "resolved", "SLA misses", "restore mean"))
+    out.append(f"<h3>{_e(_('workload per assignee'))}</h3><div class='scroll'><table><thead>"
+               f"<tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>")
+    rows = "".join(f"<tr><td><code>{_e(m['id'])}</code></td><td>{_e(m['status'])}</td>"
+                   f"<td>{_e(m['group_label'] or '')}</td><td>{_e(m['restore'] or '-')}</td>"
+                   f"<td class='name'>{_e(m['title'])}</td></tr>" for m in a["major_incidents"])
+    out.append(f"<h3>{_e(_('major incidents'))}</h3><div class='scroll'><table><tbody>"
+               f"{rows}</tbody></table></div>")
+    return "".join(out)
+
+
 _STYLE = """
 *,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
@@ -198,12 +318,19 @@ gap:20px 28px}
 figure{margin:0;min-width:0;break-inside:avoid}
 figcaption{font-weight:600;font-size:14px;margin:0 0 2px}
 svg.chart{display:block;width:100%;height:auto;overflow:visible}
+h3{font-size:15px;margin:16px 0 6px}
+.ids{border-top:1px solid #d1d9e0;padding:2px 0;overflow-wrap:anywhere}
+.ids p{margin:4px 0;font-size:13px}.ids:target{background:#fff8c5}
+code{font-size:12px;margin-right:4px;white-space:nowrap}
 """
 
 
 def report_page(data: dict[str, Any], lang: Optional[str] = None) -> str:
     """The whole page; opens offline in any browser."""
     tag, _ = translator(lang)
+    data = copy.deepcopy(data)
+    drill = drill_down(data, _)
+    cards_ids = data.pop("_cards")
     labels = _Labels(data)
     s, p = data["summary"], data["period"]
     scope = f" · {_('group')} {labels.full(data['group'])}" if data["group"] else ""
@@ -213,14 +340,14 @@ def report_page(data: dict[str, Any], lang: Optional[str] = None) -> str:
     sub = " · ".join(x for x in (desk, f"{p['from'][:10]} – {last.isoformat()}",
                                  f"{_('generated')} {p['generated_at'][:16].replace('T', ' ')}",
                                  "itsmctl") if x)
-    cards = [(_("total incidents"), s["total_incidents"]),
-             (_("response rate"), _pct(s["response_rate"], _("n/a"))),
-             (_("resolved by line 2"), s["resolved_line2"]),
-             (_("resolved by line 3"), s["resolved_line3"]),
-             (_("open backlog"), data["backlog"]["total"])]
-    cards += [(f"{_('priority')} {k}", v) for k, v in s["by_priority"].items()]
-    card_html = "".join(f"<div class='card'><div class='n'>{_e(v)}</div>"
-                        f"<div class='l'>{_e(k)}</div></div>" for k, v in cards)
+    cards = [(_("total incidents"), s["total_incidents"], cards_ids["total"]),
+             (_("response rate"), _pct(s["response_rate"], _("n/a")), None),
+             (_("resolved by line 2"), s["resolved_line2"], cards_ids["line2"]),
+             (_("resolved by line 3"), s["resolved_line3"], cards_ids["line3"]),
+             (_("open backlog"), data["backlog"]["total"], cards_ids["backlog"])]
+    cards += [(f"{_('priority')} {k}", v, cards_ids["priority"].get(k))
+              for k, v in s["by_priority"].items()]
+    card_html = "".join(_card(drill, k, v, ids) for k, v, ids in cards)
     charts = [(_("Volume by day"), volume_chart(data, _)),
               (_("Trend by period"), trend_chart(data, _))]
     target = _target(data)
@@ -235,6 +362,7 @@ def report_page(data: dict[str, Any], lang: Optional[str] = None) -> str:
                    backlog))
     figures = "".join(f"<figure><figcaption>{_e(caption)}</figcaption>{svg}</figure>"
                       for caption, svg in charts)
+    analysis = analysis_html(data["analysis"], drill, _) if data.get("analysis") else ""
     return f"""<!DOCTYPE html>
 <html lang="{tag}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -248,5 +376,7 @@ def report_page(data: dict[str, Any], lang: Optional[str] = None) -> str:
 <h2>{_e(_('Trend (ISO procedure 5.15)'))}</h2>
 {_trend_line(data, _)}
 <div class="charts">{figures}</div>
+{analysis}
+{drill.html(_)}
 </main></body></html>
 """

@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 import click
 
-from itsmctl.ui.main import SUMMARIES, State, emit_ticket, pass_state, state_line
+from itsmctl.ui.main import SUMMARIES, State, emit, emit_ticket, pass_state, state_line
 
 
 @click.command("open")
@@ -41,6 +41,8 @@ from itsmctl.ui.main import SUMMARIES, State, emit_ticket, pass_state, state_lin
 @click.option("--alert-message", help="Monitoring alert text.")
 @click.option("--alert-fingerprint", help="De-duplication key (default: the alert id).")
 @click.option("--recurrence-of", metavar="ID", help="A closed ticket this one repeats (L12).")
+@click.option("--duplicate-of", metavar="ID", help="An open ticket this one duplicates: "
+              "linked as its slave at once (M6, M1).")
 @click.option("--out-of-scope", is_flag=True, help="Log and close at once: not the desk's "
               "business; the user is told (L2).")
 @pass_state
@@ -54,11 +56,41 @@ def open_cmd(state: State, **kw: Any) -> None:
       itsmctl --actor monitor open --source monitoring --title "db01 down" \\
           --alert-id zbx-1 --alert-severity disaster --alert-message "db01 unreachable"
       itsmctl open --recurrence-of INC-2611-7KQ3X
+      itsmctl open --title "计费出错 again" --reporter-name 李四 --reporter-phone 139 \\
+          --duplicate-of INC-2611-7KQ3X
+
+    Likely duplicates (open tickets meeting a condition of config/duplicates.yaml, M6)
+    and recurrence candidates (closed ones within its window, L16) are named on stderr;
+    with --json they are the `candidates` key of the ticket printed.
     """
+    from itsmctl.app.duplicates import candidates
     from itsmctl.app.lifecycle import open_ticket
 
-    ticket = open_ticket(state.session, intake_of(kw), kw.get("ticket_id"))
-    emit_ticket(state, ticket, ticket.id)
+    session = state.session
+    ticket = open_ticket(session, intake_of(kw), kw.get("ticket_id"))
+    found = candidates(session, ticket)
+    for line in candidate_lines(ticket.id, found):
+        session.say(line)
+    if not state.json:
+        emit(state, ticket.id)
+        return
+    from itsmctl.app.queue import show_doc
+
+    emit(state, ticket.id, {**show_doc(session, ticket), "candidates": found})
+
+
+def candidate_lines(ticket_id: str, found: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """M6/L16 hints for stderr, one per candidate, with the command that links it."""
+    out = []
+    for c in found["duplicates"]:
+        master = c["master"] or c["id"]
+        out.append(f"likely duplicate (M6): {c['id']} {c['status']} [{', '.join(c['labels'])}]"
+                   f" {c['title']}: itsmctl link-master {ticket_id} --master {master}")
+    for c in found["recurrences"]:
+        out.append(f"recurrence candidate (L16): {c['id']} closed {(c['closed_at'] or '')[:10]}"
+                   f" [{', '.join(c['labels'])}] {c['title']}: itsmctl link {ticket_id} "
+                   f"--related {c['id']}")
+    return out
 
 
 def intake_of(kw: dict[str, Any]) -> Any:
@@ -79,7 +111,8 @@ def intake_of(kw: dict[str, Any]) -> Any:
         alert={"id": kw.get("alert_id"), "severity": kw.get("alert_severity"),
                "message": kw.get("alert_message"),
                "fingerprint": kw.get("alert_fingerprint")},
-        recurrence_of=kw.get("recurrence_of"), out_of_scope=bool(kw.get("out_of_scope")))
+        recurrence_of=kw.get("recurrence_of"), out_of_scope=bool(kw.get("out_of_scope")),
+        duplicate_of=kw.get("duplicate_of"))
 
 
 @click.command("assign")

@@ -22,9 +22,11 @@ def sweep_cmd(state: State, dry_run: bool, no_retry: bool, quiet: bool) -> None:
 
     Run it from cron every minute. It acts as the reserved actor `sweep` (no --actor
     needed) and makes ONE commit for everything it did, or none when nothing was due;
-    each ticket's history records its own events. Two sweeps at once never escalate
-    twice: they take the desk lock in turn. Every time comparison uses --now /
-    ITSMCTL_NOW when given (S7).
+    each ticket's history records its own events. Outside working hours an accept
+    breach calls the group's on-call backup, and later the incident manager (R2); a
+    handover the incoming supervisor has not acknowledged in time is reminded (R3).
+    Two sweeps at once never escalate twice: they take the desk lock in turn. Every
+    time comparison uses --now / ITSMCTL_NOW when given (S7).
 
     \b
     Examples:
@@ -41,7 +43,9 @@ def sweep_cmd(state: State, dry_run: bool, no_retry: bool, quiet: bool) -> None:
         session.say(f"itsmctl sweep: skipped: {line}")
     for line in outcome.refused:
         session.say(f"itsmctl sweep: refused: {line}")
-    idle = not (outcome.actions or outcome.retried or outcome.commit)
+    due = outcome.reminder
+    idle = not (outcome.actions or outcome.retried or outcome.commit
+                or (due and (outcome.dry_run or due.get("new"))))
     emit(state, "" if quiet and idle else _human(outcome), outcome.doc())
     outcome.complete()
 
@@ -73,6 +77,11 @@ def _human(outcome: Any) -> str:
                 ("notifications still undelivered (the next sweep retries)",
                  outcome.undelivered)]
     lines += [f"  {label}: {', '.join(ids)}" for label, ids in said if ids]
+    due = outcome.reminder
+    if due and (outcome.dry_run or due.get("new")):
+        verb = "would remind" if outcome.dry_run and not due["sent"] else "reminded"
+        lines.append(f"  handover of {due['shift']} not acknowledged by {due['due'][:16]}: "
+                     f"{verb} {', '.join(due['remind'])} (R3)")
     return "\n".join(lines)
 
 

@@ -78,3 +78,21 @@ def test_S4_sweep_candidates_from_stored_clocks(desk):
     assert tid in index.sweep_candidates(after, *args)
     index.close()
     assert git(desk, "status", "--porcelain") == ""
+
+
+def test_index_of_an_older_format_with_fewer_columns_is_rebuilt(desk):
+    """An index written by an older itsmctl (its table lacks today's columns) is
+    dropped before today's schema and its indexes are made, then rebuilt."""
+    import sqlite3
+
+    tid = open_ticket(desk, *BILLING)
+    path = desk / ".git" / "itsmctl" / "index.sqlite"
+    for stale in path.parent.glob("index.sqlite*"):
+        stale.unlink()
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+                     "INSERT INTO meta VALUES ('format', '6');"
+                     "CREATE TABLE tickets (path TEXT PRIMARY KEY, blob TEXT, id TEXT);")
+    db.commit()
+    db.close()
+    assert ids(desk) == [tid]

@@ -29,7 +29,13 @@ def test_init_gitops_writes_the_kit_in_the_first_commit(tmp_path):
     assert git(desk, "status", "--porcelain") == ""
     owners = [line for line in (desk / "CODEOWNERS").read_text().splitlines()
               if line and not line.startswith("#")]
-    assert owners == ["config/ mike@example.com"]           # the incident manager (teams.yaml)
+    # C1: from governance.yaml - rules by the incident manager, information by the desk
+    # or the incident manager, people (日常维护) without approval
+    assert owners[0] == "config/ mike@example.com"
+    assert "/config/sla.yaml mike@example.com" in owners
+    assert "/config/categories.yaml alice@example.com bob@example.com mike@example.com" \
+        in owners
+    assert "/config/teams.yaml" in owners
     assert ok(itsm(desk, "validate")).code == 0 and ok(itsm(desk, "audit")).code == 0
     plain = tmp_path / "plain"
     ok(itsm(tmp_path, "init", str(plain), actor=None))

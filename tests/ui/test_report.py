@@ -276,3 +276,24 @@ def test_Q1_same_figures_without_the_ticket_index(month_desk, monkeypatch):
     monkeypatch.setattr(itsmctl.infra.index, "open_index", broken)
     assert report(month_desk, "--month", NOV) == with_index
     assert report(month_desk, "--month", "2026-10")["backlog"]["total"] == 1
+
+
+def test_G5_a_report_names_the_ticket_files_it_left_out_and_exits_4(desk):
+    """A committed ticket file the report cannot read is not silently left out of the
+    figures: each is named on stderr, the report is still printed, exit 4."""
+    from tests.helpers import git, open_ticket
+
+    kept = open_ticket(desk)
+    broken = open_ticket(desk)
+    path = next(desk.glob(f"tickets/*/*/{broken}.yaml"))
+    path.write_text("id: [unclosed\n" + path.read_text().split("\n", 1)[1])
+    git(desk, "commit", "-qam", "a hand edit gone wrong")
+    r = itsm(desk, "report", "--month", NOV, now=AT)
+    assert r.code == 4, r.err
+    assert "total incidents: 1" in r.out                       # printed all the same
+    assert f"skipped: tickets/2026/11/{broken}.yaml:" in r.err and "not valid YAML" in r.err
+    assert "1 ticket file(s) skipped" in r.err and "G5" in r.err
+    j = itsm(desk, "--json", "report", "--month", NOV, now=AT)
+    assert j.code == 4 and j.json["summary"]["total_incidents"] == 1
+    assert [s.split(":")[0] for s in j.json["skipped"]] == [f"tickets/2026/11/{broken}.yaml"]
+    assert kept not in j.err

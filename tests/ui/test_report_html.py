@@ -105,7 +105,7 @@ def test_Q6_html_escapes_every_text(month_desk):  # noqa: F811
 def test_Q6_figures_link_where_the_data_gives_an_href(month_desk):  # noqa: F811
     """The hooks for linking figures to their tickets: any item's `href` becomes a link;
     only relative, fragment, http(s) and mailto links are kept."""
-    data = report_data(month_desk)
+    data = without_tickets(report_data(month_desk))
     assert "<a " not in page_of(data)
     linked = copy.deepcopy(data)
     linked["volume"][2]["href"] = "tickets/2026/11/?day=03&x=<1>"
@@ -123,19 +123,48 @@ def test_Q6_figures_link_where_the_data_gives_an_href(month_desk):  # noqa: F811
     assert "javascript" not in text.lower()
 
 
+def without_tickets(value):
+    """The report data with every Q6 ticket list taken out."""
+    if isinstance(value, dict):
+        return {k: without_tickets(v) for k, v in value.items() if k != "tickets"}
+    if isinstance(value, list):
+        return [without_tickets(v) for v in value]
+    return value
+
+
+def test_Q6_every_figure_links_to_the_tickets_behind_it(month_desk):  # noqa: F811
+    data = report_data(month_desk)
+    total = data["summary"]["tickets"]["total_incidents"]
+    assert len(total) == data["total_incidents"] == 7
+    text = page_of(data)
+    anchors = set(re.findall(r'href="#(t\d+)"', text))
+    assert anchors and all(f"id='{a}'" in text for a in anchors)
+    # the total-incidents card links to a list naming exactly the month's tickets
+    card = re.search(r'<a href="#(t\d+)">7</a></div><div class=\'l\'>total incidents', text)
+    assert card
+    block = text.split(f"id='{card.group(1)}'", 1)[1].split("</div>", 1)[0]
+    assert sorted(re.findall(r"<code>([A-Z0-9-]+)</code>", block)) == total
+    # a KPI row links too, and its lists are the JSON's
+    kpi = data["kpis"]["resolution_rate"]
+    assert len(kpi["tickets"]["denominator"]) == kpi["denominator"]
+    assert len(kpi["tickets"]["numerator"]) == kpi["numerator"]
+
+
 def test_Q6_forecast_only_with_enough_periods(month_desk):  # noqa: F811
     from itsmctl.ui.html import forecast_shown
 
     data = report_data(month_desk)
     assert [t["total_incidents"] for t in data["trend"]] == [0, 0, 2, 7]
-    assert data["trend_analysis"]["forecast_next"] is not None      # the JSON still has it
+    assert data["trend_analysis"]["forecast_next"] is None          # two periods: none
+    assert data["trend_analysis"]["forecast_basis"] == 2
     text = page_of(data)
     assert "change on the previous period: +5" in text
     assert "forecast for the next period" not in text
     assert "a forecast needs three periods with tickets" in text
     for t, total in zip(data["trend"], (0, 3, 2, 7)):
         t["total_incidents"] = total
-    assert "forecast for the next period: " in page_of(data)
+    data["trend_analysis"]["forecast_next"] = 9
+    assert "forecast for the next period: 9" in page_of(data)
     assert not forecast_shown([]) and not forecast_shown([{"total_incidents": 4}] * 2)
     assert forecast_shown([{"total_incidents": n} for n in (0, 1, 0, 0)])
 

@@ -18,6 +18,8 @@ from itsmctl.core.policy.base import (  # noqa: F401  (the names config users im
 )
 from itsmctl.core.policy.categories import Categories, Category, Subtype  # noqa: F401
 from itsmctl.core.policy.desk import Codes, DeskConfig, LinkIds  # noqa: F401
+from itsmctl.core.policy.duplicates import Condition, DuplicatesConfig  # noqa: F401
+from itsmctl.core.policy.governance import ChangeClass, GovernanceConfig  # noqa: F401
 from itsmctl.core.policy.kpi import KpiConfig, KpiTargets, Target  # noqa: F401
 from itsmctl.core.policy.mail import MailConfig, parse_size  # noqa: F401
 from itsmctl.core.policy.matrix import AffectedUsers, PriorityMatrix, UrgencyDefaults  # noqa: F401
@@ -28,6 +30,7 @@ from itsmctl.core.policy.monitoring import (  # noqa: F401
     Storm,
 )
 from itsmctl.core.policy.notify import Channel, NotifyConfig  # noqa: F401
+from itsmctl.core.policy.rota import Duty, OnCall, RotaConfig, Shift  # noqa: F401
 from itsmctl.core.policy.sla import (  # noqa: F401
     Calendar,
     EscalationConfig,
@@ -50,6 +53,9 @@ class Policy(Model):
     notify: NotifyConfig
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     kpi: KpiConfig = Field(default_factory=KpiConfig)
+    rota: RotaConfig = Field(default_factory=RotaConfig)
+    governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
+    duplicates: DuplicatesConfig = Field(default_factory=DuplicatesConfig)
     mail: MailConfig = Field(default_factory=MailConfig)
 
     def problems(self) -> list[tuple[str, str, str]]:
@@ -77,6 +83,10 @@ class Policy(Model):
                 found.append(("codes.yaml", "close_needs_problem", f"unknown code {code!r}"))
         found.extend(self.notify.problems(self.matrix.priority_levels))
         found.extend(self._monitoring_problems())
+        found.extend(self._rota_problems())
+        for group in self.kpi.local_desks:
+            if group not in self.teams.groups:
+                found.append(("kpi.yaml", "local_desks", f"unknown group {group!r}"))
         found.extend(self._mail_problems())
         for key in ("successful_close_codes", "unsuccessful_close_codes"):
             for code in getattr(self.kpi, key):
@@ -84,6 +94,28 @@ class Policy(Model):
                     found.append(("kpi.yaml", key, f"unknown close code {code!r}"))
         return found
 
+    def _rota_problems(self) -> list[tuple[str, str, str]]:
+        """R1: the rota names people and groups of teams.yaml."""
+        rota, teams, found = self.rota, self.teams, []
+
+        def person(at: str, who: str) -> None:
+            if who not in teams.people:
+                found.append(("rota.yaml", at, f"unknown person {who!r} (teams.yaml)"))
+
+        for i, d in enumerate(rota.duty):
+            person(f"duty.{i}.supervisor", d.supervisor)
+            for who in d.desk:
+                person(f"duty.{i}.desk", who)
+        for group, pairs in rota.oncall.items():
+            if group not in teams.groups:
+                found.append(("rota.yaml", f"oncall.{group}", f"unknown group {group!r}"))
+            for i, pair in enumerate(pairs):
+                person(f"oncall.{group}.{i}.primary", pair.primary)
+                person(f"oncall.{group}.{i}.backup", pair.backup)
+        for group in rota.core_groups or ():
+            if group not in teams.groups:
+                found.append(("rota.yaml", "core_groups", f"unknown group {group!r}"))
+        return found
     def _mail_problems(self) -> list[tuple[str, str, str]]:
         if not self.mail.address:          # no gateway configured: nothing to act as
             return []

@@ -58,6 +58,12 @@ class KpiTargets(Model):
     satisfaction: Target = Target.model_validate("< 10%")
     # 投诉率: complaints / tickets
     complaint_rate: Target = Target.model_validate("< 1%")
+    # 本地网服务台预处理率 (Q4): local-desk tickets handled there / local-desk tickets
+    local_preprocessing: Target = Target.model_validate("> 85%")
+    # 上报正确率 (Q4): local-desk tickets returned by the desk / local-desk tickets
+    escalation_correctness: Target = Target.model_validate("< 1%")
+    # 告警工单生成率 (Q4): alert tickets / valid alerts received
+    alert_to_ticket: Target = Target.model_validate("> 95%")
 
 
 class KpiConfig(Model):
@@ -73,3 +79,8 @@ class KpiConfig(Model):
     # satisfaction at or below this counts as dissatisfied
     dissatisfied_at_most: int = Field(default=2, ge=1, le=5)
     trend_months: int = Field(default=3, ge=0, le=24)  # earlier months compared in the trend
+    # groups of teams.yaml that are local desks (本地网服务台); their KPIs are reported
+    # only when there are some (Q4)
+    local_desks: list[str] = []
+    # a forecast of the next period needs this many periods with tickets (Q6)
+    forecast_min_periods: int = Field(default=3, ge=2, le=24)

@@ -47,14 +47,14 @@ class Calendar(Model):
     def _weekdays_from_hours(cls, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(data.get("hours"), dict) \
                 and "weekdays" not in data:
-            from itsmctl.core.calendar import weekday_number
+            from itsmctl.core.policy.workweek import weekday_number
 
             data = {**data, "weekdays": sorted(weekday_number(k) for k in data["hours"])}
         return data
 
     @model_validator(mode="after")
     def _check(self) -> "Calendar":
-        from itsmctl.core.calendar import country_holidays, parse_hours, weekday_number
+        from itsmctl.core.policy.workweek import country_holidays, parse_hours, weekday_number
 
         for wd in self.weekdays:
             weekday_number(wd)
