@@ -536,6 +536,9 @@ def test_U3_contrib_unit_is_hardened_and_reads_its_secrets_from_a_file():
     m = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", proc.stdout)
     assert m, proc.stdout + proc.stderr
     assert float(m.group(1)) <= 4.0, proc.stdout
+    check = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)],
+                           capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, check.stderr
 
 
 def test_U4_contrib_alert_rules_use_the_metrics_served():
