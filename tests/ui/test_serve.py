@@ -109,6 +109,26 @@ def test_U1_L10_the_reporter_adds_a_note_and_confirms_the_resolution(desk):
     assert ok(itsm(desk, "audit")).code == 0
 
 
+def test_U1_a_refusal_of_the_web_account_is_the_services_not_the_reporters(desk):
+    """The web account without its intake role (a config slip): the reporter is asked to
+    phone (503, no rule text about the desk's config); the operator reads why in the log."""
+    teams = desk / "config" / "teams.yaml"
+    teams.write_text(teams.read_text().replace(
+        "web: {name: Web service 网页服务, email: web@example.com, roles: [intake]}",
+        "web: {name: Web service 网页服务, email: web@example.com, roles: [leader]}"))
+    git(desk, "commit", "-qam", "web loses intake")
+    before = git(desk, "rev-parse", "HEAD")
+    with serving(desk, env=STAFF) as server:
+        sent = report(Client(server.url))
+        assert sent.status == 503 and "phone the service desk" in sent.text
+        assert "teams.yaml" not in sent.text and "[I2]" not in sent.text
+        zh = report(Client(server.url, headers={"Accept-Language": "zh-CN"}))
+        assert zh.status == 503 and "请致电服务台" in zh.text
+        log = server.log_text()
+    assert "the web account was refused: [I2]" in log and "Traceback" not in log
+    assert git(desk, "rev-parse", "HEAD") == before
+
+
 def test_U1_pages_in_chinese_or_english_by_accept_language(desk):
     with serving(desk, env=STAFF) as server:
         zh = Client(server.url, headers={"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})

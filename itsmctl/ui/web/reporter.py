@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from itsmctl.errors import ItsmError
+from itsmctl.errors import ItsmError, NotPermitted
 from itsmctl.ui.web.security import CSRF_FIELD, Denied, check_csrf, client
 
 if TYPE_CHECKING:
@@ -47,6 +47,8 @@ def routes(service: "Service") -> list[Route]:
             ticket = await run_in_threadpool(portal.submit, session, sub)
         except Denied as denied:
             return refused(service, request, denied)
+        except NotPermitted as exc:
+            return unavailable(service, request, exc)
         except ItsmError as exc:
             return await _form(service, request, values, exc)
         return _to_status(service, ticket.id, "new")
@@ -66,6 +68,8 @@ def routes(service: "Service") -> list[Route]:
                                            token, text)
         except Denied as denied:
             return refused(service, request, denied)
+        except NotPermitted as exc:
+            return unavailable(service, request, exc)
         except ItsmError as exc:
             return await _status(service, request, token, exc)
         return _to_status(service, done.id, what)
@@ -166,6 +170,25 @@ def failed(service: "Service", request: "Request", exc: ItsmError) -> "Response"
                               text=explain(service, request, exc))
     if status == 503:
         response.headers["retry-after"] = "5"
+    return response
+
+
+UNAVAILABLE = ("the service desk cannot take this on the web right now; please phone the "
+               "service desk")
+
+
+def unavailable(service: "Service", request: "Request", exc: ItsmError) -> "Response":
+    """The portal never refuses a reporter by permission: such a refusal is the service's
+    own account (its role in teams.yaml, its signing key), so the reporter is told to
+    phone and the operator reads the cause in the log."""
+    from itsmctl.ui.web import words
+    from itsmctl.ui.web.server import log
+
+    log.warning("%s %s: the web account was refused: [%s] %s", request.method,
+                request.url.path, exc.rule, exc.message)
+    text = words.translator(service.language(request))(UNAVAILABLE)
+    response = service.render(request, "message.html", 503, title="503", text=text)
+    response.headers["retry-after"] = "300"
     return response
 
 
