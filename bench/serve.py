@@ -233,7 +233,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="itsmctl-serve-bench-") as tmp:
         desk = Path(tmp) / "desk"
         began = time.perf_counter()
-        generate(desk, args.open, open_share=1.0)
+        generate(desk, args.open, uniform=True, open_share=1.0)
         made = time.perf_counter() - began
         subprocess.run([sys.executable, "-m", "itsmctl", "--repo", str(desk), "list",
                         "--format", "csv"], check=True, capture_output=True)   # the index

@@ -77,7 +77,7 @@ def main() -> None:
     desk = work / "desk"
     try:
         t0 = time.perf_counter()
-        generate(desk, opts.open, open_share=1.0)
+        generate(desk, opts.open, uniform=True, open_share=1.0)
         made = time.perf_counter() - t0
         index = timed(desk, "list", "--json")            # builds the ticket index
         change(desk)

@@ -67,15 +67,25 @@ def propagate(master: Ticket, slave: Ticket, ctx: Ctx, since: Optional[int] = No
     `since` is the master's history length before the command: its first new event
     names the transition (an automatic escalation may follow it)."""
     new = master.history[since:] if since is not None else []
-    event = new[0] if new else master.history[-1]
-    fields = {k: getattr(master, k) for k in MIRRORED}
-    for key in CARRIED.get(event.action, ()):
-        value = getattr(master, key)
-        fields[key] = value.model_dump() if hasattr(value, "model_dump") else value
-    if slave.status == master.status and all(getattr(slave, k) == v for k, v in fields.items()):
-        return slave
-    return step(slave, ctx, event.action, note=f"mirrors master {master.id}", via=master.id,
-                **fields)
+    # each transition of the command, in its order: a consultation resolved at first
+    # contact is also closed by the same command (L9), and its slaves resolve and close
+    # with it (two legal steps, each carrying its fields); an automatic escalation that
+    # follows a transition is the master's own
+    steps = [e for e in new if e.action in CARRIED or e.from_ != e.to] or \
+        [new[0] if new else master.history[-1]]
+    for event in steps:
+        fields = {k: getattr(master, k) for k in MIRRORED}
+        if len(steps) > 1 and event.to:
+            fields["status"] = event.to
+        for key in CARRIED.get(event.action, ()):
+            value = getattr(master, key)
+            fields[key] = value.model_dump() if hasattr(value, "model_dump") else value
+        if slave.status == fields["status"] and \
+                all(getattr(slave, k) == v for k, v in fields.items()):
+            continue
+        slave = step(slave, ctx, event.action, note=f"mirrors master {master.id}",
+                     via=master.id, **fields)
+    return slave
 
 
 def link_related(a: Ticket, b: Ticket, ctx: Ctx) -> tuple[Ticket, Ticket]:

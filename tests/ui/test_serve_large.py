@@ -26,7 +26,7 @@ def test_U2_a_page_of_a_10000_ticket_open_queue_within_50_ms(tmp_path):
     from bench.generate import DAY, generate
 
     desk = tmp_path / "desk"
-    generate(desk, 10_000, open_share=1.0)
+    generate(desk, 10_000, uniform=True, open_share=1.0)
     env = {"ITSMCTL_WEB_SECRET": "b" * 40, "ITSMCTL_WEB_PASSWORDS": passwords("alice")}
     with serving(desk, env=env, now=f"{DAY}T12:00:00+08:00") as server:
         alice = Client(server.url, auth=("alice", PASSWORD))

@@ -88,7 +88,7 @@ def test_index_build_shows_progress_on_a_terminal_only(tmp_path):
     finally:
         sys.path.pop(0)
     desk = tmp_path / "big"
-    generate(desk, 1200)
+    generate(desk, 1200, uniform=True)
     index = desk / ".git" / "itsmctl" / "index.sqlite"
     cmd = [sys.executable, "-m", "itsmctl", "--repo", str(desk), "list", "--format", "csv"]
     for extra in ("", "-wal", "-shm"):
