@@ -68,6 +68,7 @@ def summarize(calls: list[Call], commits: list[dict[str, Any]], seconds: float,
         "problems": {k: v[:10] for k, v in problems.items()},
         "problem_counts": {k: len(v) for k, v in problems.items()},
         "rejected_per_landed": ratio(seen["push_attempts"] - seen["pushes"], len(commits)),
+        "pushes_per_landed": ratio(seen["pushes"], len(commits)),
         "commits_per_s": ratio(len(commits), seconds),
         "transitions_per_s": ratio(sum(c["action"] != "sweep" for c in commits), seconds),
         "p50": percentile(ok_lat, .5), "p95": percentile(ok_lat, .95),
@@ -123,7 +124,8 @@ def details(its: dict[str, Any]) -> str:
                             f"NO {its['problem_counts']} {its['problems']}"),
         f"the remote saw: {r['push_attempts']} push attempts, {r['pushes']} accepted, "
         f"{r['fetches']} fetches ({_n(ratio(r['push_attempts'], its['landed']))} push "
-        f"attempts and {_n(ratio(r['fetches'], its['landed']))} fetches per landed commit)",
+        f"attempts, {_n(ratio(r['pushes'], its['landed']))} accepted pushes and "
+        f"{_n(ratio(r['fetches'], its['landed']))} fetches per landed commit)",
         "latency by command (exit 0): " + "; ".join(
             f"{k} {v['runs']}× p50 {_s(v['p50'])} p95 {_s(v['p95'])} exits {v['exit_codes']}"
             for k, v in its["by_command"].items()),

@@ -74,7 +74,8 @@ class ConcurrencyError(ItsmError):
 
 
 class PushRejected(ConcurrencyError):
-    """The remote moved while we committed; the write path runs the use case again (G4)."""
+    """What the decision read kept changing on the remote: the write path decided again
+    RETRIES times (G4) and gives up; the commit was not kept."""
 
 
 class Findings(ItsmError):

@@ -263,7 +263,7 @@ def _tickets(commit: "LogCommit", policy: "Policy", book: Book,
 def _clock(commit: "LogCommit", path: str, old: Any, new: Any,
            parent_time: Optional[datetime], committed: datetime,
            policy: "Policy") -> list["Finding"]:
-    from itsmctl.app.write import REPLAY_TRAILER
+    from itsmctl.app.replay import REPLAY_TRAILER
     from itsmctl.core.audit import _parse
     from itsmctl.core.trust import times
 

@@ -55,6 +55,7 @@ class AlertTickets:
         keys = sorted({str(w) for w in wanted if w})
         if not keys:
             return
+        tx.watch(*keys)         # G4: a ticket for these alerts arriving meanwhile matters
         from itsmctl.app.queue import open_index
 
         index = open_index(session)

@@ -125,6 +125,8 @@ def _exists(session: Session, ticket_id: str) -> bool:
 
 def _decide(session: Session, tx: Tx, mail: "Mail", target: Optional[str]) -> MailOutcome:
     mid = mail.message_id
+    if mid:
+        tx.watch(mid)           # G4: a ticket holding it arriving meanwhile matters
     seen = _seen(session, mid)
     if seen is not None:
         return MailOutcome("duplicate", seen, f"Message-ID {mid} was taken in before", mid)

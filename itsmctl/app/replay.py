@@ -1,9 +1,11 @@
-"""Rebuilding local work on a fresh remote tip (G4, `itsmctl sync`).
+"""Running recorded use cases again (G4): local work whose tickets changed on the remote.
 
-Each local-only commit that recorded its use case (the `Itsmctl-Command` trailer that
-`app.write.recorded` adds) is run again as that use case, by the same actor at the
+A local-only commit that recorded its use case (the `Itsmctl-Command` trailer that
+`app.write.recorded` adds) and that app/landing.py cannot move onto a fresh tip as it
+is (its ticket changed meanwhile, and nobody waits for it: made offline, by a command
+that gave up or was killed) is run again as that use case, by the same actor at the
 same time, on the new state, so its rules are checked again; other commits are
-cherry-picked. What no longer applies is reported, one line each.
+cherry-picked (landing.py). What no longer applies is reported, one line each.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ import json
 from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.app.session import Session
-from itsmctl.app.write import CALL_TRAILER
 from itsmctl.errors import ItsmError
 
 if TYPE_CHECKING:
-    from itsmctl.infra.remote import LocalCommit, Remote
+    from itsmctl.infra.remote import LocalCommit
 
+# the trailer `app.write.recorded` adds (the use case and its arguments, JSON), and
+# the one a run again adds (the commit it replays)
+CALL_TRAILER = "Itsmctl-Command"
+REPLAY_TRAILER = "Itsmctl-Replay-Of"
 # the app modules whose recorded use cases may be run again
 MODULES = frozenset({"lifecycle", "relations", "work", "knowledge", "sweep", "shifts"})
 
@@ -39,29 +44,6 @@ def recorded_call(commit: "LocalCommit") -> Optional[dict[str, Any]]:
     if module not in MODULES or not function:
         return None
     return record
-
-
-def rebuild(session: Session, remote: "Remote", tip: str) -> list[str]:
-    """Local-only commits again on top of tip; returns what was not applied."""
-    from itsmctl.app.trust import signer
-
-    commits = remote.local_commits(tip)
-    sign = signer(session) if any(recorded_call(c) is None for c in commits) else None
-    remote.move_to(tip)
-    dropped = []
-    for commit in commits:
-        record = recorded_call(commit)
-        if record is not None:
-            error = run_again(session, record, commit.sha)
-        else:
-            error = None if remote.cherry_pick(commit.sha, sign) else \
-                "conflicts with changes made meanwhile"
-        if error:
-            dropped.append(f"{commit.subject}: {error}")
-            session.say(f"sync: not applied: {commit.subject}: {error}")
-        else:
-            session.say(f"sync: replayed {commit.subject}")
-    return dropped
 
 
 def run_again(session: Session, record: dict[str, Any],

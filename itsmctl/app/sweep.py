@@ -157,7 +157,7 @@ def sweep(session: Session, retry: bool = True) -> SweepOutcome:
                                  outcome.resent)
         return outcome
 
-    outcome, sha = written(session, decide)
+    outcome, sha = written(session, decide, fresh=True)     # it sends (N3): pull first
     outcome.commit = sha
     from itsmctl.infra.deskstats import record_sweep
 
@@ -167,8 +167,10 @@ def sweep(session: Session, retry: bool = True) -> SweepOutcome:
 
 
 def _load(tx: Tx, ticket_id: str, skipped: list[str]) -> Optional["Ticket"]:
+    """A candidate, looked at: each ticket's actions depend on that ticket alone, so only
+    the tickets the sweep saves must be unchanged for its commit to hold (G4)."""
     try:
-        return tx.load(ticket_id)
+        return tx.scan(ticket_id)
     except ItsmError as exc:
         skipped.append(exc.message)
         return None

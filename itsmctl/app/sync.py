@@ -1,4 +1,4 @@
-"""`itsmctl sync` (G4): push local work, rebuilding it on what arrived meanwhile."""
+"""`itsmctl sync` (G4): push local work, moving it onto what arrived meanwhile."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from itsmctl.app.session import Session
-from itsmctl.errors import ConcurrencyError, UsageError
+from itsmctl.errors import ConcurrencyError, RuleViolation, UsageError
 
 
 @dataclass
@@ -22,35 +22,46 @@ class SyncOutcome:
 
 
 def sync(session: Session, attempts: int = 5) -> SyncOutcome:
-    """Pull (rebuilding local commits on the remote tip if both moved) and push."""
-    from itsmctl.app.replay import rebuild
-    from itsmctl.app.write import fetch
+    """Pull and push: local commits move onto the remote tip as they are when nothing
+    they depend on changed there; the others run their recorded use case again."""
+    from itsmctl.app.landing import fetch, integrate, recover
+    from itsmctl.infra import git
+    from itsmctl.infra.outgoing import Outgoing, net_lock
 
     remote = session.remote
     if remote is None:
         raise UsageError("no remote configured: set `remote:` in config/desk.yaml or "
                          "`git config itsmctl.remote NAME`", rule="G4")
-    desk = session.desk
+    desk, out = session.desk, Outgoing(session.desk)
+    timeout = session.policy.desk.lock_timeout
     outcome = SyncOutcome(remote.name)
-    with desk.lock(session.policy.desk.lock_timeout):
-        before = desk.head()
+    before = desk.head()
+    with net_lock(desk, timeout):
+        recover(session, remote)
         for attempt in range(attempts):
             tip = fetch(session, remote)
             if tip is None:
                 raise ConcurrencyError(f"{remote.name} is unreachable; nothing was pushed",
                                        rule="G4")
+            out.touch("fetched")
+            with desk.lock(timeout):
+                outcome.dropped += integrate(session, remote, tip, "")
             head = desk.head()
-            if tip and head != tip and not remote.is_ancestor(tip, head):
-                if head is None or remote.is_ancestor(head, tip):
-                    remote.move_to(tip)
-                else:
-                    outcome.dropped += rebuild(session, remote, tip)
             ahead = remote.count_ahead(tip)
-            if not ahead or remote.push() == "pushed":
-                outcome.pushed = ahead
+            if not ahead or head is None:
                 break
+            pushed = remote.push(head)
+            if pushed == "pushed":
+                outcome.pushed = ahead
+                out.touch("pushed")
+                out.landed(set(git.run(session.root, "rev-list", f"{tip}..{head}" if tip
+                                       else head).decode().split()))
+                break
+            if pushed == "refused":         # the remote's own check (I6): not a race
+                raise RuleViolation(f"{remote.name} refused the push: {remote.refusal}; "
+                                    "the local commits stay here", rule="I6")
             if attempt == attempts - 1:
                 raise ConcurrencyError(f"{remote.name} kept moving; gave up after {attempts} "
                                        "tries (G4)", rule="G4")
-        outcome.moved = before != desk.head()
+    outcome.moved = before != desk.head()
     return outcome

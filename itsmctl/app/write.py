@@ -1,10 +1,12 @@
-"""THE write path: lock -> fast-forward -> load -> decide -> save -> commit -> push ->
-(on a rejected push, the use case again on the fresh state) -> deliver.
+"""THE write path: lock -> pull -> load -> decide -> save -> commit -> push -> deliver.
 
 Every command that changes the desk is `write(session, decide)`: `decide` gets a Tx,
 loads tickets from it, applies core rules, saves what changed and says what the commit
 is; everything else happens here, once. Nothing else takes the desk lock for a
-ticket change, builds a commit message or pushes.
+ticket change, builds a commit message or pushes. With a remote (G4) the commit is made
+locally and handed to app/landing.py, which pushes it (with whatever else this clone
+committed meanwhile) and, when the remote moved, moves it onto the new tip without
+deciding again unless what the decision read changed; then the decision runs again.
 """
 
 from __future__ import annotations
@@ -12,13 +14,11 @@ from __future__ import annotations
 import functools
 import inspect
 import json
-import random
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from itsmctl.app.session import Call, Session
-from itsmctl.errors import ConcurrencyError, PushRejected, RuleViolation
+from itsmctl.errors import ConcurrencyError, PushRejected
 
 if TYPE_CHECKING:
     from itsmctl.core.events import Ctx
@@ -29,9 +29,7 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
-RETRIES = 8                 # G4: runs of the use case after the first rejected push
-CALL_TRAILER = "Itsmctl-Command"
-REPLAY_TRAILER = "Itsmctl-Replay-Of"
+RETRIES = 20                # G4: runs of the decision again when what it read changed
 
 
 @dataclass
@@ -46,6 +44,8 @@ class Tx:
     message: Optional[str] = None           # a whole message of its own (sweep, kb)
     author: Optional["Author"] = None       # the session's author unless set
     call_args: dict[str, Any] = field(default_factory=dict)
+    reads: set[str] = field(default_factory=set)        # what the decision depends on (G4)
+    watching: set[str] = field(default_factory=set)
 
     @property
     def ctx(self) -> "Ctx":
@@ -59,9 +59,25 @@ class Tx:
         return self.session.resolve(ref)
 
     def load(self, ticket_id: str) -> "Ticket":
+        from itsmctl.core.model import ticket_path
+
+        self.reads.add(ticket_path(ticket_id))
         return self.inner.load(ticket_id)
 
+    def scan(self, ticket_id: str) -> "Ticket":
+        """Load a ticket only looked at (the sweep's candidates): if it changes on the
+        remote meanwhile, the decision still holds unless it also saved the ticket."""
+        return self.inner.load(ticket_id)
+
+    def watch(self, *texts: str) -> None:
+        """The decision also depends on no ticket holding these texts (an alert's
+        fingerprint): one that arrives meanwhile makes it decide again."""
+        self.watching.update(t for t in texts if t)
+
     def exists(self, ticket_id: str) -> bool:
+        from itsmctl.core.model import ticket_path
+
+        self.reads.add(ticket_path(ticket_id))
         return self.inner.exists(ticket_id)
 
     def save(self, ticket: "Ticket") -> "Ticket":
@@ -72,6 +88,7 @@ class Tx:
         self.inner.write(rel, data)
 
     def read(self, rel: str) -> Optional[bytes]:
+        self.reads.add(rel)
         return self.inner.read(rel)
 
     @property
@@ -125,6 +142,8 @@ def commit_message(action: str, tickets: list["Ticket"], actor: str,
 
 
 def _message(tx: Tx) -> str:
+    from itsmctl.app.replay import CALL_TRAILER, REPLAY_TRAILER
+
     session = tx.session
     if tx.message is not None:
         text = tx.message
@@ -155,32 +174,62 @@ def _finalize(session: Session) -> Callable[["Ticket"], "Ticket"]:
 
 def write(session: Session, decide: Decide[R]) -> R:
     """Run a decision as one commit (G1, G2), pushed when there is a remote (G4), and
-    deliver its notices (N3). A rejected push runs the decision again on the fresh
-    state, so its rules are checked again."""
+    deliver its notices (N3). When what the decision read changed on the remote
+    meanwhile, it runs again on the fresh state, so its rules are checked again."""
     return written(session, decide)[0]
 
 
-def written(session: Session, decide: Decide[R]) -> tuple[R, Optional[str]]:
-    """`write`, and the commit it made (None when the decision changed nothing)."""
+def written(session: Session, decide: Decide[R],
+            fresh: bool = False) -> tuple[R, Optional[str]]:
+    """`write`, and the commit it made (None when the decision changed nothing).
+    `fresh`: the decision acts outside the desk (the sweep sends notifications), so it
+    always pulls first instead of sharing a fetch another command just made."""
     from itsmctl.app.trust import signer
 
     sign = signer(session)              # a signed desk: whose key, and is now the clock's
-    for attempt in range(RETRIES + 1):
-        try:
-            result, saved, sha = _attempt(session, decide, sign)
-        except PushRejected as exc:
-            if attempt == RETRIES:
-                exc.message += f"; gave up after {RETRIES} retries"
-                raise
-            # writers that lost the same race should not meet again at once
-            time.sleep(random.uniform(0, min(2.0, 0.05 * 2 ** attempt)))
-            continue
-        if saved:
-            from itsmctl.app.deliver import deliver
+    remote = session.remote
+    if remote is None:
+        result, saved, sha = _attempt(session, decide, None, sign)
+    else:
+        result, saved, sha = _pushed(session, remote, decide, fresh, sign)
+    if saved:
+        from itsmctl.app.deliver import deliver
 
-            _off_branch(session)
-            deliver(session, saved)
-        return result, sha
+        _off_branch(session)
+        deliver(session, saved)
+    return result, sha
+
+
+def _pushed(session: Session, remote: "Remote", decide: Decide[R], fresh: bool,
+            sign: Optional["SignWith"]) -> tuple[R, list["Ticket"], Optional[str]]:
+    """Decide and commit here, then land the commit on the remote (app/landing.py)."""
+    from itsmctl.app.landing import Dropped, land, prepare
+    from itsmctl.errors import NotFound, NotPermitted, RuleViolation
+    from itsmctl.infra.outgoing import owner
+
+    with owner(session.desk) as token:
+        for run in range(RETRIES + 1):
+            fetched = prepare(session, remote, token, sign, force=fresh)
+            try:
+                result, saved, sha = _attempt(session, decide, token, sign)
+            except (RuleViolation, NotPermitted, NotFound):
+                if fetched or remote.offline:
+                    raise
+                # refused on a view up to FRESH seconds old: refuse only on the remote's
+                prepare(session, remote, token, sign, force=True)
+                result, saved, sha = _attempt(session, decide, token, sign)
+            if sha is None:
+                return result, saved, None
+            try:
+                return result, saved, land(session, remote, token, sha, sign)
+            except Dropped as dropped:
+                if dropped.config:              # the decision runs on the new config
+                    for cached in ("policy", "tz"):
+                        session.__dict__.pop(cached, None)
+                if run == RETRIES:
+                    raise PushRejected(f"{remote.name}: what this command read kept changing "
+                                       f"({dropped.why}); gave up after {RETRIES} runs",
+                                       rule="G4") from None
     raise ConcurrencyError("unreachable", rule="G4")      # pragma: no cover
 
 
@@ -199,18 +248,17 @@ def _off_branch(session: Session) -> None:
                     f"({where}); tickets belong on {home}: git switch {home}")
 
 
-def _attempt(session: Session, decide: Decide[R],
+def _attempt(session: Session, decide: Decide[R], token: Optional[str],
              sign: Optional["SignWith"] = None) -> tuple[R, list["Ticket"], Optional[str]]:
+    """Under the desk lock: the decision on HEAD and its commit (recorded as outgoing
+    with what it read when it waits for a push)."""
     from contextlib import nullcontext
 
     from itsmctl.infra.store import transaction
 
     desk = session.desk
-    remote = session.remote
     locked = nullcontext() if session.in_replay else desk.lock(session.policy.desk.lock_timeout)
     with locked:
-        if remote is not None:
-            pull(session, remote)
         with transaction(desk, finalize=_finalize(session)) as inner:
             tx = Tx(session, inner)
             result = decide(tx)
@@ -219,70 +267,11 @@ def _attempt(session: Session, decide: Decide[R],
             sha = inner.commit(_message(tx), tx.author or session.author, session.now, sign)
             while desk.warnings:
                 session.say(desk.warnings.pop(0))
-            if remote is not None:
-                push(session, remote, inner.parent)
+            if token is not None and sha is not None:
+                from itsmctl.infra.outgoing import Entry, Outgoing
+
+                Outgoing(desk).add(Entry(sha, token, sorted(tx.reads), sorted(tx.watching)))
             return result, list(inner.changed.values()), sha
-
-
-def pull(session: Session, remote: "Remote") -> None:
-    """Fast-forward to the remote; rebuild local-only commits on it if both moved."""
-    desk = session.desk
-    tip = fetch(session, remote)
-    if not tip:
-        return
-    head = desk.head()
-    if head == tip or remote.is_ancestor(tip, head):
-        return                      # up to date, or local work still to push
-    if head is None or remote.is_ancestor(head, tip):
-        remote.move_to(tip)
-        return
-    from itsmctl.app.replay import rebuild
-
-    rebuild(session, remote, tip)
-
-
-def fetch(session: Session, remote: "Remote") -> Optional[str]:
-    """remote.fetch(); on a signed desk refusing a remote whose history was rewritten
-    under us (I5): what this clone saw there must still be in what it has now."""
-    known = session.desk.read_ref(remote.tracking) if session.policy.desk.require_signed \
-        else None
-    tip = remote.fetch()
-    if known and tip and tip != known and not remote.is_ancestor(known, tip):
-        from itsmctl.errors import RuleViolation
-
-        remote.set_tracking(known)      # refused again next time, until someone looks
-        raise RuleViolation(f"{remote.name}'s {remote.branch} was rewritten: commits this "
-                            f"clone saw there ({known[:10]}) are gone (a force-push?); "
-                            f"refusing to follow it; compare with `git log {known[:10]}` "
-                            "and restore the remote's history", rule="I5")
-    return tip
-
-
-def push(session: Session, remote: "Remote", parent: Optional[str]) -> None:
-    """Push the new commit; on rejection drop it, take the fresh tip, ask for a re-run."""
-    if remote.offline:
-        session.say(f"offline: {remote.name} unreachable; committed locally, "
-                    "run `itsmctl sync` to push")
-        return
-    outcome = remote.push()
-    if outcome == "pushed":
-        return
-    if outcome == "offline":
-        session.say(f"offline: push to {remote.name} failed; committed locally, "
-                    "run `itsmctl sync` to push")
-        return
-    if outcome == "refused":        # the remote's own check (I6): not a race to retry
-        if parent is not None:
-            remote.move_to(parent)
-        raise RuleViolation(f"{remote.name} refused the commit: {remote.refusal}; nothing "
-                            "was applied", rule="I6")
-    tip = fetch(session, remote)
-    if parent is not None:
-        remote.move_to(parent)
-    if tip:
-        pull(session, remote)
-    raise PushRejected(f"{remote.name} moved while we committed (G4); "
-                       "the command was not applied", rule="G4")
 
 
 def recorded(**types: Callable[[Any], Any]) -> Callable[[F], F]:

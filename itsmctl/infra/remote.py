@@ -47,7 +47,7 @@ class Remote:
     desk: Desk
     name: str
     offline: bool = False
-    refusal: str = ""
+    refusal: str = ""               # what the remote said about the last push it refused
 
     @property
     def branch(self) -> str:
@@ -68,13 +68,15 @@ class Remote:
             return None
         return self.desk.read_ref(self.tracking) or ""
 
-    def push(self) -> str:
-        """Push HEAD: 'pushed', 'rejected' (the remote moved), 'refused' (the remote's
-        own check declined it: `refusal` says why) or 'offline'."""
+    def push(self, commit: Optional[str] = None) -> str:
+        """Push commit (HEAD by default): 'pushed', 'rejected' (the remote moved),
+        'refused' (the remote's own check declined it: `refusal` says why) or 'offline'.
+        The tracking ref follows what was pushed."""
+        commit = commit or self.desk.head() or "HEAD"
         res = git.call(self.desk.root, "push", "--quiet", "--porcelain", self.name,
-                       f"HEAD:refs/heads/{self.branch}", timeout=NETWORK_TIMEOUT)
+                       f"{commit}:refs/heads/{self.branch}", timeout=NETWORK_TIMEOUT)
         if res.code == 0:
-            git.run(self.desk.root, "update-ref", self.tracking, "HEAD", check=False)
+            git.run(self.desk.root, "update-ref", self.tracking, commit, check=False)
             return "pushed"
         out = (res.out + res.err).decode("utf-8", "replace")
         if "hook declined" in out:        # pre-receive/update said no; not a lost race

@@ -219,7 +219,8 @@ class Desk:
 
     def commit(self, files: dict[str, Optional[bytes]], message: str, author: Author,
                when: datetime, parent: Optional[str],
-               sign: Optional[git.SignWith] = None) -> str:
+               sign: Optional[git.SignWith] = None, committer: Optional[Author] = None,
+               committed: Optional[datetime] = None, ref: Optional[str] = None) -> str:
         """One commit of exactly these paths on top of parent; then the work tree (G1, G2).
 
         fast-import builds the commit from the parent's trees and the changed paths and
@@ -234,17 +235,24 @@ class Desk:
         and fast-import itself moves the branch to it, with the same fast-forward check
         of parent. OpenPGP/x509 keys and agent-only literal keys go through
         `git commit-tree -S` and a compare-and-swap `update-ref` instead.
+
+        A rebase onto a fresh remote tip (infra/rebase.py) makes its commits here too,
+        signed the same way, keeping the committer and time it is given, on a `ref` of
+        its own that holds parent: the branch, work tree and index are then left alone
+        (rebase.move moves them after).
         """
-        ref = self.branch_ref()
+        scratch = ref is not None
+        ref = ref or self.branch_ref()
         stamp = _git_time(when)
-        committed = _git_time(datetime.now(timezone.utc))
+        committed_at = _git_time(committed or datetime.now(timezone.utc))
         msg = message.encode()
         who = f"{author.name} <{author.email}>".encode()
+        by = who if committer is None else f"{committer.name} <{committer.email}>".encode()
         target = ref if sign is None else SCRATCH_REF
         text = msg if sign is None else SCRATCH_MESSAGE       # signed: only its tree counts
         out = [b"commit " + target.encode() + b"\nmark :1\n",
                b"author " + who + b" " + stamp + b"\n",
-               b"committer " + who + b" " + committed + b"\n",
+               b"committer " + by + b" " + committed_at + b"\n",
                b"data %d\n" % len(text), text, b"\n"]
         if parent:
             out.append(b"from " + parent.encode() + b"\n")
@@ -259,6 +267,12 @@ class Desk:
             out.append(b"done\n")
         else:                 # its tree, and no branch left behind; the rest comes later
             out.append(b'ls :1 ""\nreset ' + SCRATCH_REF.encode() + b"\n")
+        header = (b"author " + who + b" " + stamp + b"\ncommitter " + by + b" "
+                  + committed_at + b"\n\n" + msg)
+        if scratch:             # a rebase's commit: the index and work tree are left alone
+            return self._made(git.FastImport(self.root, b"".join(out),
+                                             more_to_come=sign is not None),
+                              ref, header, parent, sign)
         self._index_free()
         self.state.mkdir(parents=True, exist_ok=True)
         journal = self.state / "journal"
@@ -282,8 +296,6 @@ class Desk:
             if sign is None:
                 res = proc.finish()
             else:
-                header = (b"author " + who + b" " + stamp + b"\ncommitter " + who + b" "
-                          + committed + b"\n\n" + msg)
                 res = self._signed(proc, ref, header, parent, sign)
         sha = res.out.strip().decode()
         if res.code != 0 or self.read_ref(ref) != sha:
@@ -305,6 +317,18 @@ class Desk:
             return sha
         journal.unlink(missing_ok=True)
         self._maybe_gc()
+        return sha
+
+    def _made(self, proc: git.FastImport, ref: str, header: bytes, parent: Optional[str],
+              sign: Optional[git.SignWith]) -> str:
+        """A commit on a ref of its own (a rebase's), signed like any; its sha."""
+        res = proc.finish() if sign is None else self._signed(proc, ref, header, parent, sign)
+        sha = res.out.strip().decode()
+        if res.code != 0 or self.read_ref(ref) != sha:
+            if res.code == SIGN_FAILED and sign is not None:
+                raise NotPermitted(f"could not sign the commit with {sign.key}: "
+                                   f"{res.last_error()} (I4)", rule="I4")
+            raise GitError(f"git fast-import failed: {res.last_error()}")
         return sha
 
     def _signed(self, proc: git.FastImport, ref: str, rest: bytes, parent: Optional[str],

@@ -291,7 +291,14 @@ def main(argv: Optional[list[str]] = None) -> None:
     state = State()
     try:
         cli.main(args, prog_name="itsmctl", standalone_mode=False, obj=state)
+        sys.stdout.flush()
         code = 0
+    except SystemExit:
+        # click's own answer to EPIPE; when it was stdout's reader that went away
+        # (`itsmctl list | head -1`) that is no failure
+        if not _stdout_gone():
+            raise
+        code = _reader_gone()
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -313,7 +320,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     except KeyboardInterrupt:
         code = _report(state.json, INTERRUPTED, None, "Interrupted", "interrupted")
     except BrokenPipeError:
-        code = 0
+        code = _reader_gone()
     except Exception as exc:  # a bug: short message, traceback to a file
         if state.debug or os.environ.get("ITSMCTL_DEBUG"):
             raise
@@ -326,5 +333,33 @@ def main(argv: Optional[list[str]] = None) -> None:
         code = _report(state.json, INTERNAL, None, "InternalError",
                        f"internal error: {type(exc).__name__}: {exc} (traceback in {path}; "
                        "--debug shows it)")
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        code = _reader_gone()
     sys.exit(code)
+
+
+def _stdout_gone() -> bool:
+    """Is stdout a pipe whose reader has closed it?"""
+    import select
+
+    try:
+        poll = select.poll()
+        poll.register(sys.__stdout__.fileno() if sys.__stdout__ else 1, select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poll.poll(0))
+    except (OSError, ValueError):
+        return False
+
+
+def _reader_gone() -> int:
+    """The reader of stdout went away (`| head`): what is still buffered goes to
+    /dev/null, so that Python's own flush at exit prints no traceback; exit 0."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
+    return 0

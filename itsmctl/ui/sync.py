@@ -12,8 +12,10 @@ from itsmctl.ui.main import State, emit, pass_state
 def sync_cmd(state: State) -> None:
     """Push local commits; replay them on top of what arrived meanwhile (G4).
 
-    Commits made offline are rebuilt on the remote tip by running their recorded
-    commands again, so every rule is checked on the fresh state.
+    Commits made offline move onto the remote tip as they are when the tickets (and
+    config) they depend on did not change there; the others run their recorded
+    commands again, so their rules are checked on the fresh state. Commands push by
+    themselves; sync is for work left local (offline, or exit 5).
 
     \b
     Examples:

@@ -10,7 +10,7 @@ import pytest
 from itsmctl.app import lifecycle, replay, sync
 from itsmctl.app.write import Tx, write
 from itsmctl.core import workflow
-from itsmctl.errors import NotPermitted, PushRejected, RuleViolation
+from itsmctl.errors import NotPermitted, RuleViolation
 from tests.app.helpers import (
     commits,
     committed,
@@ -84,21 +84,6 @@ def test_G4_a_rejected_push_runs_the_decision_again_on_the_fresh_state(tmp_path)
              if e.action == "note"]
     assert notes == ["from a", "from b"]
     assert git(remote, "rev-parse", "main").strip() == git(b, "rev-parse", "HEAD").strip()
-
-
-def test_G4_push_rejected_past_the_retries_is_exit_5(tmp_path, monkeypatch):
-    from itsmctl.app import write as write_module
-    from itsmctl.infra.remote import Remote
-
-    remote, clone = shared_remote(tmp_path, make_desk(tmp_path / "seed"))
-    a = clone("a")
-    monkeypatch.setattr(write_module, "RETRIES", 2)
-    monkeypatch.setattr(write_module.time, "sleep", lambda s: None)
-    monkeypatch.setattr(Remote, "push", lambda self: "rejected")
-    with pytest.raises(PushRejected) as gave_up:
-        lifecycle.open_ticket(session(a), intake())
-    assert gave_up.value.exit_code == 5 and "gave up after 2 retries" in gave_up.value.message
-    assert git(a, "rev-parse", "HEAD") == git(remote, "rev-parse", "main")
 
 
 def test_G4_sync_runs_recorded_use_cases_again_keeping_an_opened_id(tmp_path):

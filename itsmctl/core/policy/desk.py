@@ -44,6 +44,9 @@ class DeskConfig(Model):
     # seconds a command waits for the desk lock before exit 5 (G3); 0: not at all
     lock_timeout: float = Field(default=60.0, ge=0, le=86400)
     remote: Optional[str] = None  # git remote pulled before and pushed after every command (G4)
+    # seconds between two pushes of one clone (G4): commands that commit meanwhile share
+    # the next push, so a storm of hook calls pushes at most once per interval; 0: at once
+    push_interval: float = Field(default=1.0, ge=0, le=60)
     link_ids: LinkIds = Field(default_factory=LinkIds)  # ids `link` accepts (T2, L13)
     # the branch tickets are committed on; a command on another branch warns (default:
     # the remote's default branch, else main, else master)
