@@ -1,4 +1,4 @@
 """`python -m itsmctl` runs the CLI."""
-from itsmctl.ui.main import main
+from itsmctl.ui.entry import main
 
 main()

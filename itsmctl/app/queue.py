@@ -47,13 +47,11 @@ def index_docs(session: Session, statuses: Optional[Iterable[str]] = None, where
         index.close()
 
 
-def select(session: Session, status: tuple[str, ...] = (), group: Optional[str] = None,
-           priority: tuple[str, ...] = (), assignee: Optional[str] = None,
-           show_all: bool = False, breached: bool = False, major: bool = False,
-           master: Optional[str] = None) -> list[dict[str, Any]]:
-    """The queue from the index, filtered; open tickets unless a status or --all is given."""
-    from itsmctl.core.model import OPEN_STATUSES
-    from itsmctl.core.sla import breached_from_stored
+def _filters(session: Session, status: tuple[str, ...], group: Optional[str],
+             priority: tuple[str, ...], assignee: Optional[str], show_all: bool,
+             master: Optional[str]) -> tuple[Optional[list[str]], str, tuple[Any, ...]]:
+    """(statuses, where, params) of the index query for these filters."""
+    from itsmctl.infra.index import OPEN as OPEN_STATUSES
 
     wanted = list(status) if status else (None if show_all else list(OPEN_STATUSES))
     conds, params = [], []
@@ -66,14 +64,46 @@ def select(session: Session, status: tuple[str, ...] = (), group: Optional[str] 
     if priority:
         conds.append(f"priority IN ({','.join('?' * len(priority))})")
         params.extend(priority)
-    out = [d for d in index_docs(session, wanted, " AND ".join(conds), tuple(params))
+    return wanted, " AND ".join(conds), tuple(params)
+
+
+def select(session: Session, status: tuple[str, ...] = (), group: Optional[str] = None,
+           priority: tuple[str, ...] = (), assignee: Optional[str] = None,
+           show_all: bool = False, breached: bool = False, major: bool = False,
+           master: Optional[str] = None) -> list[dict[str, Any]]:
+    """The queue from the index, filtered; open tickets unless a status or --all is given."""
+    wanted, where, params = _filters(session, status, group, priority, assignee, show_all,
+                                     master)
+    out = [d for d in index_docs(session, wanted, where, params)
            if not major or d.get("major")]
     if breached:
         # from the stored clocks (computed at the last change): exact without the history
+        from itsmctl.core.sla import breached_from_stored
+
         out = [d for d in out if breached_from_stored(d, session.now)]
-    order = {p: i for i, p in enumerate(session.policy.matrix.priority_levels)}
+    order = {p: i for i, p in enumerate(session.facts["priority_levels"])}
     out.sort(key=lambda d: (order.get(str(d.get("priority")), 99), str(d.get("opened_at"))))
     return out
+
+
+def briefs(session: Session, status: tuple[str, ...] = (), group: Optional[str] = None,
+           priority: tuple[str, ...] = (), assignee: Optional[str] = None,
+           show_all: bool = False, major: bool = False,
+           master: Optional[str] = None) -> tuple[list[tuple[Any, ...]], list[str]]:
+    """`select` as the index's BRIEF tuples (what a queue line shows), in the same order:
+    no whole state per ticket, for the table of a queue of thousands; and `unreadable`."""
+    wanted, where, params = _filters(session, status, group, priority, assignee, show_all,
+                                     master)
+    index = open_index(session)
+    try:
+        out = [b for b in index.query(wanted, where, params, column="brief")
+               if not major or b[9]]
+        skipped = index.invalid()
+    finally:
+        index.close()
+    order = {p: i for i, p in enumerate(session.facts["priority_levels"])}
+    out.sort(key=lambda b: (order.get(str(b[1]), 99), str(b[5])))
+    return out, skipped
 
 
 def full_docs(session: Session, docs: list[dict[str, Any]],

@@ -61,7 +61,7 @@ class Session:
     def derive(self, **changes: Any) -> "Session":
         """A session like this one with some fields changed; the desk and policy are kept."""
         new = replace(self, **changes)
-        for key in ("root", "desk", "policy", "tz"):
+        for key in ("root", "desk", "policy", "facts", "tz"):
             if key in self.__dict__:
                 new.__dict__[key] = self.__dict__[key]
         return new
@@ -73,8 +73,11 @@ class Session:
     @cached_property
     def root(self) -> Path:
         from itsmctl.infra.config import find_root
+        from itsmctl.infra.upkeep import ensure_settings
 
-        return find_root(self.repo)
+        root = find_root(self.repo)
+        ensure_settings(root)           # a clone gets the git settings `init` gives a desk
+        return root
 
     @cached_property
     def desk(self) -> "Desk":
@@ -91,10 +94,22 @@ class Session:
         return load_policy(self.root)
 
     @cached_property
+    def facts(self) -> dict[str, Any]:
+        """Plain values of the policy (timezone, priority levels) without loading its
+        models: what read-only commands need (infra/config.py facts_of)."""
+        if "policy" in self.__dict__:
+            from itsmctl.infra.config import facts_of
+
+            return facts_of(self.policy)
+        from itsmctl.infra.config import load_facts
+
+        return load_facts(self.root)
+
+    @cached_property
     def tz(self) -> tzinfo:
         from itsmctl.infra.clock import zone
 
-        return zone(self.policy.desk.timezone)
+        return zone(self.facts["timezone"])
 
     @cached_property
     def now(self) -> datetime:

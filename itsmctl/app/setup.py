@@ -49,8 +49,9 @@ def init(target: str, profile: str = "default", gitops: bool = False, signed: bo
     kit = write_kit(root) if gitops else []
     if not (root / ".git").exists():
         git.run(root, "init", "-q", "-b", "main")
-    # the index is rewritten on every transition: split it so the write stays small
-    git.run(root, "config", "core.splitIndex", "true")
+    from itsmctl.infra.upkeep import ensure_settings
+
+    ensure_settings(root)       # core.splitIndex and the others; clones get them too
     anchor = _anchor(root, actor, keys or {}) if signed else None
     git.run(root, "add", "config", "kb", "tickets", "README.md", *kit)
     env = {"GIT_AUTHOR_NAME": "itsmctl", "GIT_AUTHOR_EMAIL": "itsmctl@localhost",

@@ -96,24 +96,89 @@ def load_policy(root: Path) -> Any:
     """The validated Policy, from a pickle keyed by the files' stat when it is fresh."""
     stamp = _stamp(root)
     cache = _cache_file(root)
-    if cache is not None and cache.is_file():
-        try:
-            with cache.open("rb") as fh:
-                fmt, cached_stamp, policy = pickle.load(fh)
-            if fmt == _CACHE_FORMAT and cached_stamp == stamp:
-                return policy
-        except Exception:  # a stale or foreign cache is simply rebuilt
-            pass
+    policy = cached_policy(root, stamp)
+    if policy is not None:
+        return policy
     policy = parse_policy(root)
     if cache is not None:
+        _write_cache(cache, (_CACHE_FORMAT, stamp, policy))
+        _write_cache(cache.with_name("facts.pickle"), (_CACHE_FORMAT, stamp, facts_of(policy)))
+    return policy
+
+
+def cached_policy(root: Path, stamp: Optional[tuple[Any, ...]] = None) -> Any:
+    """The Policy pickled from exactly these config files and model code, else None: a
+    fresh cache means the files passed their schemas and cross-checks when it was made."""
+    cache = _cache_file(root)
+    if cache is None or not cache.is_file():
+        return None
+    try:
+        with cache.open("rb") as fh:
+            fmt, cached_stamp, policy = pickle.load(fh)
+        if fmt == _CACHE_FORMAT and cached_stamp == (stamp or _stamp(root)):
+            return policy
+    except Exception:  # a stale or foreign cache is simply rebuilt
+        pass
+    return None
+
+
+def _write_cache(path: Path, value: Any) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        with tmp.open("wb") as fh:
+            pickle.dump(value, fh)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+def facts_of(policy: Any) -> dict[str, Any]:
+    """The few plain values read-only commands need, so they can skip the models (and
+    pydantic, ~60 ms of a fresh process): see load_facts."""
+    return {"timezone": policy.desk.timezone,
+            "priority_levels": list(policy.matrix.priority_levels)}
+
+
+def load_facts(root: Path) -> dict[str, Any]:
+    """facts_of(the Policy), plain data cached beside the policy with the same stamp;
+    loads (and so validates) the policy when that cache is stale."""
+    cache = _cache_file(root)
+    if cache is not None:
         try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            with tmp.open("wb") as fh:
-                pickle.dump((_CACHE_FORMAT, stamp, policy), fh)
-            os.replace(tmp, cache)
-        except OSError:
+            with cache.with_name("facts.pickle").open("rb") as fh:
+                fmt, cached_stamp, facts = pickle.load(fh)
+            if fmt == _CACHE_FORMAT and cached_stamp == _stamp(root):
+                return dict(facts)
+        except Exception:  # missing, stale or foreign: made again from the policy
             pass
+    policy = load_policy(root)
+    if cache is not None:
+        _write_cache(cache.with_name("facts.pickle"), (_CACHE_FORMAT, _stamp(root),
+                                                       facts_of(policy)))
+    return facts_of(policy)
+
+
+def by_tree(root: Path, tree: bytes, build: Any) -> Any:
+    """`build()` (a Policy or None), cached under .git/itsmctl by the content of a
+    config/ tree object and the code stamp of the models."""
+    import hashlib
+
+    cache = _cache_file(root)
+    if cache is None:
+        return build()
+    code = _stamp(root)[:-len(FILES)]           # version and model code, not the files
+    key = hashlib.sha1(tree + repr(code).encode()).hexdigest()[:20]
+    path = cache.with_name(f"policy-{key}.pickle")
+    try:
+        with path.open("rb") as fh:
+            fmt, policy = pickle.load(fh)
+        if fmt == _CACHE_FORMAT:
+            return policy
+    except Exception:  # missing or foreign: built again
+        pass
+    policy = build()
+    _write_cache(path, (_CACHE_FORMAT, policy))
     return policy
 
 

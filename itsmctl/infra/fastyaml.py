@@ -40,8 +40,21 @@ class _Unsupported(Exception):
     pass
 
 
+_SEEN: dict[str, Any] = {}         # plain scalars resolved before (null, 0, [], P3, ...)
+
+
 def _scalar(text: str) -> Any:
     """One inline scalar: single-quoted, or plain resolved as YAML 1.1 does."""
+    found = _SEEN.get(text, _SEEN)
+    if found is not _SEEN:
+        return found
+    value = _resolve(text)
+    if len(_SEEN) < 4096 and not text.startswith("'"):
+        _SEEN[text] = value
+    return value
+
+
+def _resolve(text: str) -> Any:
     if text.startswith("'"):
         if len(text) < 2 or not text.endswith("'"):
             raise _Unsupported
@@ -75,6 +88,18 @@ def _flow_list(text: str) -> list[Any]:
     return [_scalar(part) for part in inner.split(", ")]
 
 
+_KEYS_AT: dict[int, Any] = {}
+
+
+def _key_at(indent: int) -> Any:
+    """`match` of a `key:` line at exactly this indent (groups: key, rest or None)."""
+    found = _KEYS_AT.get(indent)
+    if found is None:
+        found = _KEYS_AT[indent] = re.compile(
+            r"^ {%d}([A-Za-z_][A-Za-z0-9_.\-]*):(?: (.*))?$" % indent).match
+    return found
+
+
 class _Reader:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
@@ -89,15 +114,24 @@ class _Reader:
 
     def mapping(self, indent: int, first: Optional[str] = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        lines, count, match = self.lines, len(self.lines), _KEY.match
+        lines, count = self.lines, len(self.lines)
+        match = _key_at(indent)
         if first is not None:
-            self._entry(out, match(first), indent)
+            self._entry(out, _KEY.match(first), indent)
         while self.i < count:
             line = lines[self.i]
             m = match(line)
-            if m is not None and len(m.group(1)) == indent:
+            if m is not None:
                 self.i += 1
-                self._entry(out, m, indent)
+                key, rest = m.groups()
+                if key in out or key in _BOOL or key in _NULL:
+                    raise _Unsupported
+                if rest and rest[0] not in "|[{":
+                    # most lines: `key: scalar` (what value() would do, without the call)
+                    found = _SEEN.get(rest, _SEEN)
+                    out[key] = _scalar(rest) if found is _SEEN else found
+                else:
+                    out[key] = self.value(rest, indent)
                 continue
             # not a key of this mapping: the end of it, or something we do not read
             depth = len(line) - len(line.lstrip(" "))
@@ -176,8 +210,12 @@ class _Reader:
             rest = line[indent + 2:]
             if _KEY.match(" " * (indent + 2) + rest):
                 out.append(self.mapping(indent + 2, first=" " * (indent + 2) + rest))
-            elif rest.startswith("- "):
-                raise _Unsupported
+            elif rest.startswith("- ") or rest == "-":
+                # a sequence as an item (a history event's `tasks: [old, new]` when
+                # the lists hold mappings): read it as if it began on its own line
+                self.i -= 1
+                self.lines[self.i] = " " * (indent + 2) + rest
+                out.append(self.sequence(indent + 2))
             else:
                 out.append(self.value(rest, indent))
         return out

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-FORMAT = "8"
+FORMAT = "9"
 COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     wake_at REAL, resolved_epoch REAL, visit_open INTEGER, pending INTEGER,
     source TEXT, type TEXT, close_code TEXT, opened_epoch REAL,
     fingerprint TEXT, alert_group TEXT, mail_origin TEXT,
-    head BLOB NOT NULL);
+    head BLOB NOT NULL, brief BLOB);
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets(status);
 CREATE INDEX IF NOT EXISTS tickets_opened ON tickets(opened_at);
 CREATE INDEX IF NOT EXISTS tickets_id ON tickets(id);
@@ -49,7 +49,9 @@ def parse_head(data: bytes, where: str) -> Optional[dict[str, Any]]:
     not parsed, only its undelivered entries counted (`_pending`); `visit` is read apart.
     """
 
-    text = data.decode("utf-8", "replace")
+    # only the state part is decoded: history is most of a long-lived ticket's bytes
+    cut_at = data.find(b"\nhistory:")
+    text = (data if cut_at < 0 else data[:cut_at + 9]).decode("utf-8", "replace")
     end = _find(text, "\nhistory:")
     notes = text.find("\nnotifications:", 0, end)
     cut = notes if notes >= 0 else end
@@ -103,7 +105,9 @@ def _pending(section: str) -> Optional[int]:
 
 
 PARALLEL_FROM = 4000      # blobs: below this a process pool costs more than it saves
-_CHUNK = 500
+_BATCH = 1000             # rows a worker sends at a time
+_QUEUED = 8               # batches in flight per worker: bounds this process's memory
+_SHARE = 2000             # blobs per worker, at least
 
 
 def _row_of(path: str, sha: str, data: bytes) -> tuple[Any, ...]:
@@ -142,32 +146,67 @@ def _problem(path: str, data: bytes, doc: Optional[dict[str, Any]]) -> Optional[
     return None
 
 
-def _rows_chunk(root: Path, chunk: list[tuple[list[str], str]]) -> list[tuple[Any, ...]]:
-    """A worker's share: its own `git cat-file --batch` run, then parsing."""
+def _worker(root: Path, share: list[tuple[list[str], str]], queue: Any) -> None:
+    """A worker's share: one `git cat-file --batch` over it, parsed as the blobs stream in
+    (git reads ahead while this process parses), rows sent in batches; None when done."""
     from itsmctl.infra import git
 
-    blobs = git.cat_batch(root, [sha for _, sha in chunk])
-    rows: list[tuple[Any, ...]] = []
-    for paths, sha in chunk:
-        if sha in blobs:
-            rows.extend(_row_of(path, sha, blobs[sha]) for path in paths)
-    return rows
+    try:
+        paths_of = {sha: paths for paths, sha in share}
+        batch: list[tuple[Any, ...]] = []
+        for sha, data in git.cat_blobs(root, [sha for _, sha in share]):
+            batch.extend(_row_of(path, sha, data) for path in paths_of[sha])
+            if len(batch) >= _BATCH:
+                queue.put(batch)
+                batch = []
+        queue.put(batch)
+        queue.put(None)
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
+        queue.put(f"{type(exc).__name__}: {exc}")
 
 
 def _rows_parallel(root: Path, by_sha: dict[str, list[str]]) -> Iterator[list[tuple[Any, ...]]]:
-    """Fetch and parse on every core; this process only writes sqlite. The pool is made
-    before any thread of ours exists (fork and threads do not mix)."""
+    """Fetch and parse on every core; this process only writes sqlite. The workers are
+    forked before any thread of ours exists (fork and threads do not mix).
+
+    Each worker takes one contiguous share of the blobs in ls-tree order and reads it
+    with ONE `cat-file`: neighbours in the tree are neighbours in the pack, and every
+    `cat-file` starts with a cold delta-base cache. Measured at 100,000 tickets of a
+    realistic desk, git's CPU for the blobs: 37 s in runs of 500 blobs, 20 s in runs of
+    5,000, 15 s in one run (issue 13)."""
     import multiprocessing
     import os
-    from concurrent.futures import ProcessPoolExecutor
+    import queue as queues
 
     items = [(paths, sha) for sha, paths in by_sha.items()]
-    chunks = [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-    workers = max(1, os.cpu_count() or 1)
+    workers = max(1, min(os.cpu_count() or 1, len(items) // _SHARE))
+    size = -(-len(items) // workers)
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for rows in pool.map(_rows_chunk, [root] * len(chunks), chunks):
-            yield rows
+    queue = ctx.Queue(maxsize=_QUEUED * workers)
+    procs = [ctx.Process(target=_worker, args=(root, items[i:i + size], queue), daemon=True)
+             for i in range(0, len(items), size)]
+    for proc in procs:
+        proc.start()
+    try:
+        running = len(procs)
+        while running:
+            try:
+                got = queue.get(timeout=1.0)
+            except queues.Empty:
+                if not any(p.is_alive() for p in procs) and queue.empty():
+                    raise RuntimeError("an index worker ended without its rows") from None
+                continue
+            if got is None:
+                running -= 1
+            elif isinstance(got, str):
+                raise RuntimeError(f"building the ticket index: {got}")
+            else:
+                yield got
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
 
 
 class Index:
@@ -293,12 +332,13 @@ class Index:
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             self.db.executemany(
-                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 22)})", rows)
+                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 23)})", rows)
 
     def query(self, statuses: Optional[Iterable[str]] = None, where: str = "",
-              params: tuple[Any, ...] = ()) -> Iterator[dict[str, Any]]:
-        """State dicts of the tickets matching; statuses None means all."""
-        sql = "SELECT head FROM tickets"
+              params: tuple[Any, ...] = (), column: str = "head") -> Iterator[Any]:
+        """State dicts of the tickets matching; statuses None means all. With
+        column="brief", the BRIEF tuples instead (what a queue line shows)."""
+        sql = f"SELECT {'brief' if column == 'brief' else 'head'} FROM tickets"
         conds, args = [], list(params)
         if statuses is not None:
             statuses = list(statuses)
@@ -475,7 +515,23 @@ def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
             1 if status == "closed" and doc.get("visit") is None else 0, pending,
             doc.get("source"), doc.get("type"), doc.get("close_code"),
             _epoch(doc.get("opened_at")), alert.get("fingerprint"), alert.get("group"),
-            mail.get("origin"), pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL))
+            mail.get("origin"), pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL),
+            pickle.dumps(brief(doc), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+# what one line of the queue shows: reading these instead of the whole state (sla,
+# description, tasks...) makes `list` of a 10,000-ticket queue ~10x cheaper in time
+# and memory (issue 13)
+BRIEF = ("id", "priority", "status", "group", "assignee", "opened_at", "title", "master",
+         "slaves", "major")
+
+
+def brief(doc: dict[str, Any]) -> tuple[Any, ...]:
+    slaves = doc.get("slaves")
+    return (doc.get("id"), doc.get("priority"), doc.get("status"), doc.get("group"),
+            doc.get("assignee"), doc.get("opened_at"), doc.get("title", ""),
+            doc.get("master"), len(slaves) if isinstance(slaves, list) else 0,
+            bool(doc.get("major")))
 
 
 def open_index(root: Path, progress: Optional[Callable[[int, int], None]] = None) -> Index:

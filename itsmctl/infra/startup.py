@@ -4,9 +4,11 @@ A transition is a fresh process, so its imports are a large part of its cost. Tw
 things pydantic brings in are never used here: the plugin scan over every installed
 distribution's entry points (PYDANTIC_DISABLE_PLUGINS turns it off), and asyncio,
 which typing_extensions' @deprecated imports (~15 ms) only to ask whether each
-decorated function is a coroutine function. While pydantic loads, `asyncio` is a
-stand-in that answers that question; it is removed afterwards, so a later real
-`import asyncio` gets the real package.
+decorated function is a coroutine function, and `importlib.metadata` (~20 ms with the
+email package it loads), which the plugin loader imports for `entry_points` that it
+calls only when plugins are enabled. While pydantic loads, both are stand-ins (the
+metadata one hands any call to the real module); they are removed afterwards, so a
+later real import gets the real package.
 """
 
 from __future__ import annotations
@@ -15,6 +17,22 @@ import inspect
 import os
 import sys
 import types
+
+
+def lean_imports() -> None:
+    """For a command process, before anything imports pydantic: plugins off, and
+    `importlib.metadata` a stand-in that imports the real module on first real use
+    (pydantic's plugin loader only binds `entry_points`, which it never calls with
+    plugins off). Whatever pydantic a command needs is then imported when it needs it:
+    `list` need not import it at all."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    if "importlib.metadata" in sys.modules or "pydantic" in sys.modules:
+        return
+    import importlib
+
+    stand_in = _lazy_metadata()
+    sys.modules["importlib.metadata"] = stand_in
+    importlib.metadata = stand_in  # type: ignore[attr-defined]
 
 
 def quick_pydantic() -> None:
@@ -31,13 +49,48 @@ def quick_pydantic() -> None:
     coroutines.iscoroutinefunction = inspect.iscoroutinefunction  # type: ignore[attr-defined]
     coroutines._is_coroutine = object()  # type: ignore[attr-defined]
     package.coroutines = coroutines  # type: ignore[attr-defined]
-    sys.modules["asyncio"], sys.modules["asyncio.coroutines"] = package, coroutines
+    stand_ins = {"asyncio": package, "asyncio.coroutines": coroutines}
+    if "importlib.metadata" not in sys.modules:
+        stand_ins["importlib.metadata"] = _lazy_metadata()
+    sys.modules.update(stand_ins)
     try:
         import pydantic  # noqa: F401
         import pydantic.main  # noqa: F401
 
         from itsmctl.core import model, policy  # noqa: F401  (their @deprecated uses)
     finally:
-        for name in ("asyncio.coroutines", "asyncio"):
-            if sys.modules.get(name) in (package, coroutines):
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
                 del sys.modules[name]
+
+
+def _real_metadata() -> types.ModuleType:
+    import importlib
+
+    module = sys.modules.get("importlib.metadata")
+    if module is None or getattr(module, "_itsmctl_stand_in", False):
+        sys.modules.pop("importlib.metadata", None)
+        module = importlib.import_module("importlib.metadata")
+    return module
+
+
+def _lazy_metadata() -> types.ModuleType:
+    """importlib.metadata whose functions import the real module when called, and
+    whose other attributes are the real module's (imported on first access)."""
+    stand_in = types.ModuleType("importlib.metadata")
+    stand_in._itsmctl_stand_in = True  # type: ignore[attr-defined]
+
+    def forward(name: str) -> object:
+        def call(*args: object, **kwargs: object) -> object:
+            return getattr(_real_metadata(), name)(*args, **kwargs)
+        return call
+
+    for name in ("entry_points", "version", "distribution", "distributions"):
+        setattr(stand_in, name, forward(name))
+    def attribute(name: str) -> object:
+        if name.startswith("__"):       # the import system asks for __path__ and such
+            raise AttributeError(name)
+        return getattr(_real_metadata(), name)
+
+    setattr(stand_in, "__getattr__", attribute)
+    return stand_in

@@ -316,7 +316,9 @@ class Desk:
                 "files changed until the next itsmctl command updates it (G2)")
             return sha
         journal.unlink(missing_ok=True)
-        self._maybe_gc()
+        from itsmctl.infra.upkeep import after_commit
+
+        after_commit(self.root)         # fold fast-import's packs now and then
         return sha
 
     def _made(self, proc: git.FastImport, ref: str, header: bytes, parent: Optional[str],
@@ -373,16 +375,6 @@ class Desk:
         if not git.update_ref(self.root, ref, sha, parent, "itsmctl: signed commit"):
             return git.Result(1, b"", b"the branch moved")
         return git.Result(0, made.out, b"")
-
-    def _maybe_gc(self) -> None:
-        """fast-import writes a small pack per commit; let git's own gc fold them."""
-        pack_dir = self.root / ".git" / "objects" / "pack"
-        try:
-            packs = sum(1 for n in os.listdir(pack_dir) if n.endswith(".pack"))
-        except OSError:
-            return
-        if packs > 40:
-            git.spawn_detached(self.root, "gc", "--auto", "--quiet")
 
 
 def _git_time(when: datetime) -> bytes:
@@ -460,6 +452,7 @@ class Transaction:
     extra: dict[str, Optional[bytes]] = field(default_factory=dict)
     committed: Optional[str] = None
     listed: dict[str, set[str]] = field(default_factory=dict)   # folder -> committed names
+    _dumped: dict[str, tuple["Ticket", bytes]] = field(default_factory=dict, repr=False)
 
     def load(self, ticket_id: str) -> "Ticket":
         """The committed ticket; refuses a ticket file with uncommitted edits."""
@@ -524,11 +517,15 @@ class Transaction:
         self.extra[rel] = data
 
     def files(self) -> dict[str, Optional[bytes]]:
+        """Every file of the commit; each ticket dumped once (the write path asks twice)."""
         from itsmctl.infra.yaml import dump_ticket
 
         out = dict(self.extra)
         for ticket in self.changed.values():
-            out[ticket.path] = dump_ticket(ticket.to_doc())
+            done = self._dumped.get(ticket.id)
+            if done is None or done[0] is not ticket:
+                done = self._dumped[ticket.id] = (ticket, dump_ticket(ticket.to_doc()))
+            out[ticket.path] = done[1]
         return out
 
     def commit(self, message: str, author: Author, when: datetime,

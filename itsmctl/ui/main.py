@@ -286,7 +286,9 @@ def _json_asked(args: list[str]) -> bool:
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: every failure becomes one line and a documented exit code."""
     from itsmctl.errors import INTERNAL, INTERRUPTED, Findings, ItsmError
+    from itsmctl.infra.startup import lean_imports
 
+    lean_imports()          # before any command module imports pydantic
     args = list(sys.argv[1:] if argv is None else argv)
     state = State()
     try:

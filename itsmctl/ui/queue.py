@@ -57,12 +57,14 @@ def list_cmd(state: State, fmt: str, **kw: Any) -> None:
       itsmctl list --visits-due
       itsmctl list --announcements
     """
-    from itsmctl.app import queue, work
+    from itsmctl.app import queue
     from itsmctl.ui import views
 
     session = state.session
     as_json = state.json or fmt == "json"
     state.json = as_json
+    if kw["visits_due"] or kw["announcements"]:
+        from itsmctl.app import work  # (lifecycle rules: pydantic, only when asked)
     if kw.pop("visits_due"):
         tickets = work.visits_due(session)
         if as_json:
@@ -76,6 +78,16 @@ def list_cmd(state: State, fmt: str, **kw: Any) -> None:
         if not as_json:
             _rows(state, fmt, views.announcement_rows(docs), views.ANNOUNCEMENT_COLUMNS)
             return
+    elif not as_json and not kw["breached"]:
+        # the table needs a line per ticket, not its whole state (issue 13)
+        kw.pop("breached")
+        briefs, skipped = queue.briefs(session, **kw)
+        for line in skipped:
+            session.say(f"itsmctl: skipped {line}")
+        _rows(state, fmt, views.brief_rows(briefs), views.LIST_COLUMNS,
+              session.facts["priority_levels"])
+        queue.incomplete(skipped, "list")
+        return
     else:
         docs = queue.select(session, **kw)
     skipped = queue.unreadable(session)
@@ -87,7 +99,7 @@ def list_cmd(state: State, fmt: str, **kw: Any) -> None:
         emit(state, "", found)
     else:
         _rows(state, fmt, views.list_rows(docs), views.LIST_COLUMNS,
-              session.policy.matrix.priority_levels)
+              session.facts["priority_levels"])
     queue.incomplete(skipped, "list")
 
 

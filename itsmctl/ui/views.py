@@ -31,6 +31,22 @@ def list_rows(docs: list[dict[str, Any]]) -> list[list[Any]]:
     return rows
 
 
+def brief_rows(briefs: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """list_rows from the index's BRIEF tuples (id, priority, status, group, assignee,
+    opened_at, title, master, number of slaves, major)."""
+    rows = []
+    for tid, priority, status, group, assignee, opened, title, master, slaves, major in briefs:
+        if master:
+            title = f"[dup of {master}] {title}"
+        elif slaves:
+            title = f"[{slaves} dup] {title}"
+        if major:
+            title = "MAJOR " + title
+        rows.append([tid, priority, status, group or "", assignee or "", short_time(opened),
+                     title])
+    return rows
+
+
 def history_rows(ticket: "Ticket") -> list[list[Any]]:
     rows = []
     for e in ticket.history:

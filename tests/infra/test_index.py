@@ -80,6 +80,54 @@ def test_S4_sweep_candidates_from_stored_clocks(desk):
     assert git(desk, "status", "--porcelain") == ""
 
 
+def rows(desk):
+    index = open_index(desk)
+    try:
+        return sorted(index.db.execute("SELECT * FROM tickets"))
+    finally:
+        index.close()
+
+
+def forget(desk):
+    for suffix in ("", "-wal", "-shm"):
+        (desk / ".git" / "itsmctl" / f"index.sqlite{suffix}").unlink(missing_ok=True)
+
+
+def test_index_built_by_workers_equals_the_one_built_here(desk, monkeypatch):
+    from itsmctl.infra import index as module
+
+    made = [dispatched(desk), open_ticket(desk, *BILLING), open_ticket(desk)]
+    here = rows(desk)
+    assert sorted(r[2] for r in here) == sorted(made)
+    monkeypatch.setattr(module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(module, "_SHARE", 1)
+    monkeypatch.setattr(module, "_BATCH", 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)      # two workers even on one core
+    forget(desk)
+    assert rows(desk) == here
+
+
+def test_index_worker_failure_is_raised_and_nothing_cached(desk, monkeypatch):
+    import pytest
+
+    from itsmctl.infra import index as module
+
+    open_ticket(desk)
+    open_ticket(desk)
+    monkeypatch.setattr(module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(module, "_SHARE", 1)
+
+    def broken(path, sha, data):
+        raise ValueError("no parse")
+
+    monkeypatch.setattr(module, "_row_of", broken)
+    forget(desk)
+    with pytest.raises(RuntimeError, match="ValueError: no parse"):
+        open_index(desk)
+    monkeypatch.undo()
+    assert len(rows(desk)) == 2
+
+
 def test_index_of_an_older_format_with_fewer_columns_is_rebuilt(desk):
     """An index written by an older itsmctl (its table lacks today's columns) is
     dropped before today's schema and its indexes are made, then rebuilt."""

@@ -1,0 +1,96 @@
+"""The console script: `itsmctl --help` from a cache, everything else to ui.main.
+
+`itsmctl --help` is what people type first and what completion scripts and wrappers
+call; rendering it imports click and the translations (~3x a bare Python start,
+measured in issue 13). The text depends only on the code, the language variables and
+the terminal width, so it is kept in the user's cache directory under a key made of
+those and printed from there; any other command line goes to ui.main untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+_LANG = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def _columns() -> int:
+    """The width click formats help for (shutil.get_terminal_size's answer)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+def _cache_path() -> str | None:
+    """Where the help text for this code, language and width is kept; None if unknown."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    stamp = []
+    for rel in ("__init__.py", "ui/main.py", "locale/zh_CN/LC_MESSAGES/itsmctl.mo"):
+        try:
+            st = os.stat(os.path.join(here, rel))
+        except OSError:
+            return None
+        stamp.append(f"{st.st_mtime_ns}.{st.st_size}")
+    stamp += [os.environ.get(name, "") for name in _LANG]
+    stamp.append(str(_columns()))
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    import zlib
+
+    key = zlib.crc32("\0".join([here, *stamp]).encode("utf-8", "replace"))
+    return os.path.join(base, "itsmctl", f"help-{key:08x}.txt")
+
+
+def _help() -> None:
+    path = _cache_path()
+    if path is not None:
+        try:
+            with open(path, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError):
+            pass
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            sys.exit(0)
+    import io
+
+    from itsmctl.ui.main import main as full
+
+    real, captured = sys.stdout, io.StringIO()
+    sys.stdout = captured
+    try:
+        full(sys.argv[1:])
+    except SystemExit as exc:
+        code = exc.code
+    finally:
+        sys.stdout = real
+    text = captured.getvalue()
+    sys.stdout.write(text)
+    sys.stdout.flush()
+    if code in (0, None) and path is not None:
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = f"{path}.{os.getpid()}"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    sys.exit(code)
+
+
+def main() -> None:
+    """Entry point of the `itsmctl` console script and of `python -m itsmctl`."""
+    if sys.argv[1:] in (["--help"], ["-h"]):
+        _help()
+    from itsmctl.ui.main import main as full
+
+    full()
