@@ -15,6 +15,8 @@ DEBIAN=(
   chromium                  # headless browser driven by Playwright
   fonts-wqy-microhei        # Chinese glyphs in screenshots of pages and the HTML report
   systemd                   # systemd-analyze verify/security for contrib/systemd
+  nginx-light               # the reverse-proxy example in front of `itsmctl serve`
+  openssl                   # its test certificate and htpasswd
 )
 PYPI=(
   "aiosmtpd:aiosmtpd>=1.4"
@@ -22,6 +24,11 @@ PYPI=(
   "wheel:wheel>=0.40"       # builds the wheel offline to check what it ships (contrib/)
   "cryptography:cryptography>=41"   # audit checks SSH signatures in process (I5)
   "openpyxl:openpyxl>=3.1"  # import of .xlsx workbooks (W7)
+  # the web extra of itsmctl (pip install 'itsmctl[web]'), for the `serve` tests
+  "starlette:starlette>=0.37"
+  "uvicorn:uvicorn>=0.29"
+  "jinja2:jinja2>=3.1"
+  "multipart:python-multipart>=0.0.9"
 )
 
 missing=()

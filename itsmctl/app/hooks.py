@@ -10,7 +10,7 @@ from itsmctl.app.session import Session
 from itsmctl.app.write import Tx, write, written
 
 if TYPE_CHECKING:
-    from itsmctl.core.alerts import Incoming
+    from itsmctl.core.alerts import Incoming, Received
     from itsmctl.core.intake import Intake
     from itsmctl.core.model import Ticket
 
@@ -137,42 +137,64 @@ def _statuses(tx: Tx, ids: Iterable[str]) -> dict[str, str]:
 
 def receive(session: Session, body: str | bytes) -> HookOutcome:
     """H1: one payload, one commit (none when nothing is new)."""
-    from itsmctl.core.alerts import incoming, read_payload
+    return receive_all(session, [parse(session, body)])[0]
+
+
+def parse(session: Session, body: str | bytes, where: str = "stdin") -> "Received":
+    """A payload read and checked against monitoring.yaml's limits: malformed or too
+    large is InvalidFile (exit 4, HTTP 400) before anything changes."""
+    from itsmctl.core.alerts import read_payload
+
+    return read_payload(body, session.policy.monitoring.limits, where)
+
+
+def receive_all(session: Session, payloads: list["Received"]) -> list[HookOutcome]:
+    """H1 for several payloads in ONE commit (U3: alerts that arrive while a commit is
+    being made are folded into the next one); an outcome per payload, in order."""
+    from itsmctl.core.alerts import incoming
     from itsmctl.core.permissions import require
 
     conf = session.policy.monitoring
-    got = read_payload(body, conf.limits)           # bad input: exit 4 before any change
     session = session.derive(default_actor=conf.actor)
     require(session.policy, session.actor, "hook")
-    incs = [incoming(a, got.source, conf) for a in got.alerts]
-    if got.truncated:
-        session.say(f"itsmctl hook: the payload left out {got.truncated} more alert(s) of its "
-                    "group (truncatedAlerts): raise max_alerts in Alertmanager's "
-                    "webhook_config to receive them (H1)")
+    for got in payloads:
+        if got.truncated:
+            session.say(f"itsmctl hook: the payload left out {got.truncated} more alert(s) of "
+                        "its group (truncatedAlerts): raise max_alerts in Alertmanager's "
+                        "webhook_config to receive them (H1)")
+    batches = [(got, [incoming(a, got.source, conf) for a in got.alerts]) for got in payloads]
+    incs = [inc for _, some in batches for inc in some]
+    sources = sorted({got.source for got in payloads})
 
-    def decide(tx: Tx) -> HookOutcome:
-        out = HookOutcome(truncated=got.truncated)
+    def decide(tx: Tx) -> list[HookOutcome]:
+        outs = []
         known = AlertTickets(session, tx, [i.fingerprint for i in incs] +
                              [i.group or "" for i in incs])
         before = _statuses(tx, [t for ids in known.by_fp.values() for t in ids])
-        for inc in incs:
-            if inc.status == "firing":
-                _firing(session, tx, known, inc, out)
-            else:
-                _clearing(session, tx, known, inc, out)
-        if tx.changed and got.truncated:
-            _record_truncated(tx, out, got.truncated)
+        for got, some in batches:
+            out = HookOutcome(truncated=got.truncated)
+            for inc in some:
+                if inc.status == "firing":
+                    _firing(session, tx, known, inc, out)
+                else:
+                    _clearing(session, tx, known, inc, out)
+            if got.truncated and (out.opened or out.updated or out.reopened or out.cleared):
+                _record_truncated(tx, out, got.truncated)
+            outs.append(out)
         if tx.changed:
             main = next(iter(tx.changed))
-            note = "; ".join(out.lines())
-            if got.truncated:
-                note += f"; truncatedAlerts: {got.truncated}"
-            tx.describe(f"hook-{got.source}", note=note, before=before.get(main))
-        return out
+            note = "; ".join(line for out in outs for line in out.lines())
+            truncated = sum(got.truncated for got in payloads)
+            if truncated:
+                note += f"; truncatedAlerts: {truncated}"
+            tx.describe(f"hook-{'+'.join(sources)}", note=note, before=before.get(main))
+        return outs
 
-    outcome, sha = written(session, decide)
-    outcome.commit = sha
-    return outcome
+    outcomes, sha = written(session, decide)
+    for out in outcomes:
+        if out.opened or out.updated or out.reopened or out.cleared or out.resolved:
+            out.commit = sha
+    return outcomes
 
 
 def _record_truncated(tx: Tx, out: HookOutcome, count: int) -> None:

@@ -159,6 +159,9 @@ def sweep(session: Session, retry: bool = True) -> SweepOutcome:
 
     outcome, sha = written(session, decide, fresh=True)     # it sends (N3): pull first
     outcome.commit = sha
+    from itsmctl.infra.deskstats import record_sweep
+
+    record_sweep(session.root, session.now)     # U4: the sweep's age, even when idle
     outcome.reminder = _remind(session, send=not session.in_replay)
     return outcome
 

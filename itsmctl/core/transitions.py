@@ -86,6 +86,8 @@ TABLE: dict[str, Transition] = {
     "resolve": _row("resolve", "L8", ACTIVE, {"resolved"}, {MANAGER}, by_group=True),
     "reopen": _row("reopen", "L9", {"resolved"}, {"assigned"}, {DESK, MANAGER, INTAKE}),
     "close": _row("close", "L10", {"resolved"}, {"closed"}, {MANAGER}),
+    # U1: the reporter confirms the resolution on the web (the desk's close follows)
+    "confirm": _row("serve", "L10", {"resolved"}, SAME, {INTAKE, DESK, MANAGER}),
     "auto-close": _row("sweep", "L11", {"resolved"}, {"closed"}, None, system=(SWEEP,)),
     "classify": _row("classify", "P4", LIVE, SAME, {DESK, MANAGER}, by_group=True),
     "escalate": _row("escalate", "S5", LIVE, SAME, {DESK, MANAGER, LEADER}, by_group=True,

@@ -82,6 +82,12 @@ def _stamp(root: Path) -> tuple[Any, ...]:
     return tuple(out)
 
 
+def policy_stamp(root: Path) -> tuple[Any, ...]:
+    """What a loaded Policy depends on: equal stamps, the same policy (a long-running
+    process keeps its Policy while the stamp stays the same)."""
+    return _stamp(root)
+
+
 def _cache_file(root: Path) -> Optional[Path]:
     git = root / ".git"
     return git / "itsmctl" / "policy.pickle" if git.is_dir() else None

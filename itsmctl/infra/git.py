@@ -67,6 +67,14 @@ def config(root: Path, key: str) -> Optional[str]:
     return out or None
 
 
+def tree_names(root: Path, rev: str, folder: str) -> set[str]:
+    """The names in one folder of a commit's tree (empty when it has no such folder)."""
+    res = call(root, "ls-tree", "-z", "--name-only", f"{rev}:{folder}")
+    if res.code != 0:
+        return set()
+    return {name.decode() for name in res.out.split(b"\0") if name}
+
+
 def _locked(lock: Optional[Path], args: tuple[str, ...]) -> list[str]:
     """git under `flock -n LOCK` (skipped when another holds it), where flock exists."""
     cmd = ["git", *args]

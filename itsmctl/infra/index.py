@@ -38,6 +38,9 @@ CREATE INDEX IF NOT EXISTS tickets_opened_epoch ON tickets(opened_epoch);
 CREATE INDEX IF NOT EXISTS tickets_mail_origin ON tickets(mail_origin);
 CREATE INDEX IF NOT EXISTS tickets_updated_epoch ON tickets(updated_epoch);
 CREATE INDEX IF NOT EXISTS tickets_assignee ON tickets(assignee);
+CREATE INDEX IF NOT EXISTS tickets_pending ON tickets(pending) WHERE pending > 0;
+CREATE INDEX IF NOT EXISTS tickets_queue ON tickets(status, priority, opened_at, id, grp,
+    assignee, path);
 """
 OPEN = ("new", "assigned", "in_progress", "waiting")
 
@@ -355,6 +358,66 @@ class Index:
         loads = pickle.loads
         for (head,) in self.db.execute(sql, args):
             yield loads(head)
+
+    def page(self, statuses: Optional[Iterable[str]], where: str, params: tuple[Any, ...],
+             levels: list[str], limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+        """(how many match, the state dicts of one page of them) in queue order: priority
+        as `levels` lists them, then oldest first. Only the page's rows are unpickled."""
+        conds, args = [], list(params)
+        if statuses is not None:
+            statuses = list(statuses)
+            conds.append(f"status IN ({','.join('?' * len(statuses))})")
+            args = statuses + args
+        if where:
+            conds.append(where)
+        base = " FROM tickets" + (" WHERE " + " AND ".join(conds) if conds else "")
+        total = self.db.execute("SELECT count(*)" + base, args).fetchone()[0]
+        rank = "0"
+        if levels:
+            rank = "CASE priority " + " ".join(f"WHEN ? THEN {i}" for i in range(len(levels)))
+            rank += f" ELSE {len(levels)} END"
+        paths = [r[0] for r in self.db.execute(
+            f"SELECT path{base} ORDER BY {rank}, opened_at, id LIMIT ? OFFSET ?",
+            [*args, *levels, limit, offset])]
+        if not paths:
+            return total, []
+        heads = dict(self.db.execute(
+            f"SELECT path, head FROM tickets WHERE path IN ({','.join('?' * len(paths))})",
+            paths))
+        return total, [pickle.loads(heads[p]) for p in paths if p in heads]
+
+    def commit(self) -> Optional[str]:
+        """The commit the index last caught up with."""
+        return self._meta("commit")
+
+    def open_blobs(self) -> list[tuple[str, str]]:
+        """(path, blob id) of every open ticket: what changed since a reader last looked."""
+        marks = ",".join("?" * len(OPEN))
+        return list(self.db.execute(
+            f"SELECT path, blob FROM tickets WHERE status IN ({marks})", OPEN))
+
+    def heads(self, paths: list[str]) -> dict[str, dict[str, Any]]:
+        """The state dicts of these ticket files (path -> dict)."""
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(paths), 500):
+            part = paths[i:i + 500]
+            for path, head in self.db.execute(
+                    f"SELECT path, head FROM tickets WHERE path IN ({','.join('?' * len(part))})",
+                    part):
+                out[path] = pickle.loads(head)
+        return out
+
+    def open_counts(self) -> list[tuple[Any, Any, Any, int]]:
+        """(priority, group, status, count) of the open tickets."""
+        marks = ",".join("?" * len(OPEN))
+        return list(self.db.execute(
+            f"SELECT priority, grp, status, count(*) FROM tickets WHERE status IN ({marks}) "
+            "GROUP BY priority, grp, status", OPEN))
+
+    def undelivered(self) -> int:
+        """Notifications not recorded as sent, over every ticket."""
+        return int(self.db.execute("SELECT coalesce(sum(pending), 0) FROM tickets WHERE "
+                                   "pending > 0").fetchone()[0])
 
     def sweep_candidates(self, now: float, auto_close_seconds: float,
                          visit_sources: list[str], visit_types: list[str],

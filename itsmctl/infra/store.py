@@ -451,6 +451,7 @@ class Transaction:
     changed: dict[str, "Ticket"] = field(default_factory=dict)
     extra: dict[str, Optional[bytes]] = field(default_factory=dict)
     committed: Optional[str] = None
+    listed: dict[str, set[str]] = field(default_factory=dict)   # folder -> committed names
     _dumped: dict[str, tuple["Ticket", bytes]] = field(default_factory=dict, repr=False)
 
     def load(self, ticket_id: str) -> "Ticket":
@@ -479,11 +480,19 @@ class Transaction:
         return ticket
 
     def exists(self, ticket_id: str) -> bool:
+        """Whether the id is taken: saved here, on disk, or committed. A month's
+        committed names are listed once per transaction (a batch opens hundreds)."""
         from itsmctl.core.model import ticket_path
 
         rel = ticket_path(ticket_id)
-        return ticket_id in self.changed or (self.desk.root / rel).exists() or (
-            self.parent is not None and self.blobs.get(f"HEAD:{rel}") is not None)
+        if ticket_id in self.changed or (self.desk.root / rel).exists():
+            return True
+        if self.parent is None:
+            return False
+        folder, _, name = rel.rpartition("/")
+        if folder not in self.listed:
+            self.listed[folder] = git.tree_names(self.desk.root, self.parent, folder)
+        return name in self.listed[folder]
 
     def read(self, rel: str) -> Optional[bytes]:
         """A committed non-ticket file (None when absent); refuses uncommitted edits."""

@@ -22,7 +22,7 @@ def hook_group() -> None:
     \b
     Examples:
       curl -s ... | itsmctl hook alertmanager
-      python contrib/alertmanager/itsmctl-webhook.py --desk /srv/desk --port 9099
+      itsmctl serve          # the same over HTTP: POST/PUT /hooks/alertmanager
       itsmctl hook mail < message.eml
     """
 

@@ -86,12 +86,14 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("".join(parts), re.S)
 
 
-def message(text: str) -> str:
-    """Translate a whole English message: an exact msgid, else the first template."""
-    exact = _(text)
+def message(text: str, lang: Optional[str] = None) -> str:
+    """Translate a whole English message: an exact msgid, else the first template;
+    in `lang` ('zh_CN', 'en': a web page's language) instead of the environment's."""
+    key = (lang, None, None, None) if lang else _env_key()
+    exact = _translations(key).gettext(text) if text else text
     if exact != text:
         return exact
-    for pattern, translated in _templates(_env_key()):
+    for pattern, translated in _templates(key):
         m = pattern.fullmatch(text)
         if m:
             try:

@@ -43,6 +43,7 @@ SECTIONS: dict[str, tuple[str, list[str]]] = {
     "Customers": ("customers", ["customers"]),
     "Attachments": ("mail", ["attach"]),
     "Sync": ("sync", ["sync"]),
+    "Web": ("serve", ["serve"]),
     "Setup": ("setup", ["init", "demo", "completion", "contrib"]),
 }
 # command -> one-line summary for `itsmctl --help` without importing the command
@@ -91,6 +92,7 @@ SUMMARIES = {
     "handover": "The handover checklist of a shift; --ack takes the shift over (R3).",
     "diary": "The duty diary of the shift: add notes, incidents, lessons (R4).",
     "sync": "Push local commits; replay them on top of what arrived meanwhile (G4).",
+    "serve": "Serve the desk on the web: reporters, staff, wallboard, hooks, metrics (U1-U4).",
     "init": "Make a new desk repository (config, tickets/, kb/) with its first commit.",
     "demo": "Build a demo desk and play a morning at the service desk through real commands.",
     "completion": "Print the shell completion script for bash, zsh or fish.",

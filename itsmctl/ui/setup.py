@@ -117,10 +117,10 @@ def contrib_cmd(state: State, name: Optional[str], out: Optional[str]) -> None:
     """Print or install the integration files: cron, systemd, Nagios, Zabbix, CI.
 
     Without NAME, lists every file. NAME is a folder (cron, systemd, nagios, zabbix,
-    alertmanager, ci) or one file of it; a folder of one file, or one file, is printed
-    on stdout; --out DIR writes them into DIR (scripts executable). They are the files
-    the README's set-up steps name, shipped inside the package, so an installed itsmctl
-    has them without a clone.
+    alertmanager, ci, nginx, prometheus) or one file of it; a folder of one file, or one
+    file, is printed on stdout; --out DIR writes them into DIR (scripts executable). They
+    are the files the README's set-up steps name, shipped inside the package, so an
+    installed itsmctl has them without a clone.
 
     \b
     Examples:

@@ -44,6 +44,24 @@ def test_index_rebuilds_when_deleted_or_foreign(desk):
     assert ids(desk, ["new"]) == [a] and path.exists()
 
 
+def test_index_of_an_older_version_without_todays_columns_is_rebuilt(desk):
+    """An upgrade: the old table lacks columns today's indexes name; it is dropped first."""
+    import sqlite3
+
+    a = open_ticket(desk)
+    path = desk / ".git" / "itsmctl" / "index.sqlite"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-wal", "-shm"):
+        (desk / ".git" / "itsmctl" / f"index.sqlite{suffix}").unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);"
+                     "INSERT INTO meta VALUES ('format', '1'), ('commit', 'x');"
+                     "CREATE TABLE tickets (path TEXT PRIMARY KEY, blob TEXT, id TEXT);")
+    db.commit()
+    db.close()
+    assert ids(desk) == [a]
+
+
 def test_S4_sweep_candidates_from_stored_clocks(desk):
     """A ticket is a candidate once a running phase's deadline passes, not before."""
     from datetime import datetime

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 import pytest
 
@@ -126,12 +126,14 @@ class Alertmanager:
 
 
 @contextmanager
-def alertmanager(webhook_url: str) -> Iterator[Alertmanager]:
-    """Debian's prometheus-alertmanager routing every alert to webhook_url."""
+def alertmanager(webhook_url: str, config: Optional[str] = None) -> Iterator[Alertmanager]:
+    """Debian's prometheus-alertmanager routing every alert to webhook_url; `config`, a
+    whole alertmanager.yml of the caller's (then webhook_url is not used), instead."""
     binary = need("prometheus-alertmanager", "prometheus-alertmanager")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="alertmanager-") as priv:
-        Path(priv, "am.yml").write_text(ALERTMANAGER_YML.format(url=json.dumps(webhook_url)))
+        made = ALERTMANAGER_YML.format(url=json.dumps(webhook_url))
+        Path(priv, "am.yml").write_text(config if config is not None else made)
         argv = [binary, f"--config.file={priv}/am.yml", f"--storage.path={priv}/data",
                 f"--web.listen-address={LOOPBACK}:{port}",
                 "--cluster.listen-address="]   # no gossip port on all interfaces

@@ -189,7 +189,8 @@ def test_contrib_prints_and_installs_the_integration_files(desk, tmp_path):
     out = tmp_path / "units"
     out.mkdir()
     ok(itsm(desk, "contrib", "systemd", "--out", str(out)))
-    assert sorted(p.name for p in out.iterdir()) == ["itsmctl-sweep.service",
+    assert sorted(p.name for p in out.iterdir()) == ["itsmctl-serve.service",
+                                                     "itsmctl-sweep.service",
                                                      "itsmctl-sweep.timer"]
     ok(itsm(desk, "contrib", "nagios/itsmctl-nagios.py", "--out", str(out)))
     assert os.access(out / "itsmctl-nagios.py", os.X_OK)
@@ -208,5 +209,7 @@ def test_the_wheel_ships_contrib(tmp_path):
     (wheel_file,) = tmp_path.glob("itsmctl-*.whl")
     names = set(zipfile.ZipFile(wheel_file).namelist())
     for rel in ("cron/itsmctl-sweep.cron", "systemd/itsmctl-sweep.service",
-                "nagios/commands.cfg", "zabbix/itsmctl-zabbix.py", "ci/gitlab-ci.yml"):
+                "nagios/commands.cfg", "zabbix/itsmctl-zabbix.py", "ci/gitlab-ci.yml",
+                "systemd/itsmctl-serve.service", "nginx/itsmctl.conf",
+                "prometheus/itsmctl-rules.yml"):
         assert f"itsmctl/contrib/{rel}" in names, rel

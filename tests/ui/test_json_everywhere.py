@@ -94,6 +94,7 @@ def test_every_command_answers_json(desk, tmp_path):
     run("audit")
     run("completion", "bash")
     assert run("contrib", "cron")["file"] == "cron/itsmctl-sweep.cron"
+    assert run("serve", "--hash-password", input="s3cret\n")["hash"].startswith("scrypt$")
     assert run("oncall", "billing-app", "--at", "2026-11-25T23:00")["oncall"][0]["active"]
     run("diary add", "--text", "drill at 22:00", "--kind", "note")
     assert run("handover")["counts"]["diary"] == 1
