@@ -422,6 +422,15 @@ def test_I4_a_desk_signing_with_openpgp_keys(tmp_path, monkeypatch):
     home = tmp_path / "gnupg"
     home.mkdir(mode=0o700)
     monkeypatch.setenv("GNUPGHOME", str(home))
+    try:
+        _openpgp_desk(tmp_path)
+    finally:                         # gpg started an agent for this home: stop it
+        subprocess.run(["gpgconf", "--kill", "gpg-agent"], capture_output=True, timeout=20)
+
+
+def _openpgp_desk(tmp_path):
+    import subprocess
+
     subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key",
                     "Mike <mike@example.com>", "ed25519", "sign", "never"], check=True,
                    capture_output=True, timeout=60)
