@@ -6,9 +6,8 @@ tickets."""
 from __future__ import annotations
 
 import bisect
-import shlex
 import threading
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
@@ -280,75 +279,23 @@ def _filtered(session: Session, docs: list[dict[str, Any]], f: Filters, levels: 
 
 
 # ---------------------------------------------------------------- saved views (W2)
-_VIEW_KEYS = {"status": "status", "group": "group", "priority": "priority",
-              "assignee": "assignee", "unassigned": "unassigned", "major": "major",
-              "breached": "breached", "all": "show_all", "show_all": "show_all"}
-
-
 def views(session: Session) -> dict[str, Filters]:
-    """Saved views of config/views.yaml (issue 17's file) as filters; none without it.
-    A view is a mapping of `list`'s option names to values, or its options as text."""
-    found = getattr(session.policy, "views", None)
-    entries: Any = getattr(found, "views", found)
-    if entries is None:
-        path = session.root / "config" / "views.yaml"
-        if not path.is_file():
-            return {}
-        from itsmctl.infra.yaml import load_config
+    """The saved views of config/views.yaml (W2, the policy's `views`) the queue page can
+    show: `mine` and `assignee: @me` name the signed-in person; a view that needs a
+    filter only `list` has (words, reporter, phone, CI, time, my groups, unverified) is
+    left out of the page rather than shown wider than it says."""
+    from itsmctl.core.filters import ME, from_view
 
-        doc = load_config(path.read_text(encoding="utf-8"), "config/views.yaml")
-        entries = doc.get("views", doc) if isinstance(doc, dict) else {}
     out = {}
-    for name, entry in dict(entries or {}).items():
-        if name == "version":
+    for name, view in session.policy.views.views.items():
+        full = from_view(view)
+        if (full.my_groups or full.unverified or full.master or full.text or full.reporter
+                or full.phone or full.ci or full.since or full.until):
             continue
-        view = _view(entry)
-        if view is not None:
-            out[str(name)] = view
-    return out
-
-
-def _view(entry: Any) -> Optional[Filters]:
-    if hasattr(entry, "model_dump"):
-        entry = entry.model_dump()
-    if isinstance(entry, dict):
-        inner = entry.get("filters") or entry.get("list") or entry.get("args") or entry
-        entry = inner
-    if isinstance(entry, (list, str)):
-        entry = _options(shlex.split(entry) if isinstance(entry, str) else
-                         [str(x) for x in entry])
-    if not isinstance(entry, dict):
-        return None
-    values: dict[str, Any] = {}
-    for key, value in entry.items():
-        name = _VIEW_KEYS.get(str(key).replace("-", "_").lstrip("_"))
-        if name is None or value in (None, False, "", []):
-            continue
-        if name in ("status", "priority"):
-            values[name] = tuple(str(v) for v in (value if isinstance(value, list)
-                                                  else [value]))
-        elif name in ("group", "assignee"):
-            values[name] = str(value)
-        else:
-            values[name] = bool(value)
-    return replace(Filters(), **values)
-
-
-def _options(tokens: list[str]) -> dict[str, Any]:
-    """`--group g --priority P1 --priority P2 --breached` as a mapping."""
-    out: dict[str, Any] = {}
-    i = 0
-    while i < len(tokens):
-        key = tokens[i].lstrip("-").replace("-", "_")
-        if key in ("status", "priority", "group", "assignee") and i + 1 < len(tokens):
-            if key in ("status", "priority"):
-                out.setdefault(key, []).append(tokens[i + 1])
-            else:
-                out[key] = tokens[i + 1]
-            i += 2
-            continue
-        out[key] = True
-        i += 1
+        assignee = session.actor if full.mine or full.assignee == ME else full.assignee
+        out[name] = Filters(status=full.status, group=full.group, priority=full.priority,
+                            assignee=assignee, unassigned=full.unassigned, major=full.major,
+                            breached=full.breached, show_all=full.show_all)
     return out
 
 
