@@ -17,6 +17,8 @@ DEBIAN=(
   systemd                   # systemd-analyze verify/security for contrib/systemd
   nginx-light               # the reverse-proxy example in front of `itsmctl serve`
   openssl                   # its test certificate and htpasswd
+  zsh                       # completion scripts are tried in each shell they are for
+  fish
 )
 PYPI=(
   "aiosmtpd:aiosmtpd>=1.4"
