@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.slow      # builds benchmark desks
+
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -17,6 +17,8 @@ from itsmctl.infra.outgoing import Outgoing, owner
 from tests.app.helpers import committed, git, intake, session, shared_remote
 from tests.helpers import make_desk
 
+pytestmark = pytest.mark.slow      # clones sharing a real remote
+
 
 def raw_commit(desk: Path, rev: str) -> tuple[dict[str, str], str]:
     """A commit's header lines by key (parent left out) and its message."""

@@ -1,5 +1,6 @@
 """The fast ticket reader agrees with libyaml on everything the dumper writes."""
 
+import pytest
 import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -34,6 +35,7 @@ def agree(doc):
     return fast is not None
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None)
 @given(st.dictionaries(keys, docs, min_size=1, max_size=6))
 # failures found so far (issue 11), kept so they are tried on every run

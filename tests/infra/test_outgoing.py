@@ -66,6 +66,7 @@ def _holder(d: Desk, release: threading.Event, had: threading.Event, talk: bool)
                 Outgoing(d).touch("pushed")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("talk", [True, False])
 def test_G4_a_net_lock_waiter_gives_up_only_when_the_clone_stops_talking_to_the_remote(
         desk: Path, talk: bool) -> None:

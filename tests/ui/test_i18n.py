@@ -159,7 +159,7 @@ def test_show_gives_the_desks_own_labels(desk):
     tid = dispatched(desk)
     ok(itsm(desk, "accept", tid, actor="carol"))
     ok(itsm(desk, "wait", tid, "--code", "vendor", actor="carol"))
-    out = ok(itsm(desk, "show", tid)).out
+    out = ok(itsm(desk, "show", tid, env={"COLUMNS": "120"})).out   # one line (W8 wraps)
     assert "billing (计费系统) / application (应用) / billing-error (计费出错) / -" in out
     assert "billing-app (计费应用组)" in out
     assert "waiting: vendor (waiting for the vendor 等待厂商)" in out

@@ -434,6 +434,7 @@ def test_N1_sweep_breach_escalation_tells_c_e_m_in_the_sweep_commit(
     assert [b["trigger"] for _, b in webhook.calls] == ["dispatch", "escalate"]
 
 
+@pytest.mark.slow
 def test_N3_clones_sharing_a_remote_send_once(tmp_path: Path, webhook: Hook,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """A commits and dies before delivering; B takes over after the grace period through

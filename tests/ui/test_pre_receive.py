@@ -12,6 +12,8 @@ import pytest
 from tests.helpers import itsm, ok
 from tests.signed import SignedDesk, git, make_signed, scratch_result
 
+pytestmark = pytest.mark.slow      # real bare remotes, git daemon and pushes
+
 
 @pytest.fixture
 def pushed(tmp_path: Path) -> tuple[SignedDesk, Path]:

@@ -12,6 +12,8 @@ import pytest
 
 from tests.helpers import BILLING, USER, git, itsm, itsm_process, make_desk, ok
 
+pytestmark = pytest.mark.slow      # clones sharing a real remote
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -133,6 +133,7 @@ def test_I5_only_the_sweep_account_may_sweep(sd):
     assert r.code == 0, r.err              # the account's own variable, kept on the server
 
 
+@pytest.mark.slow
 def test_I5_desk_built_only_through_the_cli_audits_clean(sd):
     a = assigned(sd)
     sd.ok("carol", "accept", a)
