@@ -7,41 +7,18 @@ from __future__ import annotations
 
 import bisect
 import threading
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from itsmctl.app.session import Session
-from itsmctl.errors import UsageError
+from itsmctl.core.filters import ME, Filters, check
 
 if TYPE_CHECKING:
     from itsmctl.infra.index import Index
 
 PER_PAGE = 50
 MAX_PER_PAGE = 200
-
-
-@dataclass(frozen=True)
-class Filters:
-    """`list`'s filters (W2 names), as the queue page takes them."""
-
-    status: tuple[str, ...] = ()
-    group: Optional[str] = None
-    priority: tuple[str, ...] = ()
-    assignee: Optional[str] = None
-    unassigned: bool = False
-    major: bool = False
-    breached: bool = False
-    show_all: bool = False
-
-    def args(self) -> dict[str, Any]:
-        """The filters that are set, as query parameters of the queue page."""
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if value:
-                out[f.name] = list(value) if isinstance(value, tuple) else value
-        return out
 
 
 @dataclass
@@ -167,21 +144,6 @@ def _ordered(briefs: list[Brief], levels: list[str]) -> list[Brief]:
                                          b.id))
 
 
-def check(session: Session, f: Filters) -> None:
-    """W2: an unknown filter value is a usage error naming the known ones."""
-    from itsmctl.core.model import STATUSES
-
-    policy = session.policy
-    for value, known, what in (
-            *[(s, STATUSES, "status") for s in f.status],
-            *[(p, policy.matrix.priority_levels, "priority") for p in f.priority],
-            (f.group, list(policy.teams.groups), "group"),
-            (f.assignee, list(policy.teams.people), "assignee")):
-        if value is not None and value not in known:
-            raise UsageError(f"unknown {what} {value!r}; known: {', '.join(known)}",
-                             rule="W2")
-
-
 def queue(session: Session, f: Filters, page: int = 1, per_page: int = PER_PAGE,
           ids: Optional[list[str]] = None, memo: Optional[Memo] = None) -> QueuePage:
     """One page of the queue in `list`'s order (priority, then oldest first); `ids`
@@ -189,7 +151,8 @@ def queue(session: Session, f: Filters, page: int = 1, per_page: int = PER_PAGE,
     from itsmctl.app.queue import open_index
     from itsmctl.core.model import OPEN_STATUSES
 
-    check(session, f)
+    if f != Filters():         # W2: unknown values are usage errors naming the known
+        f = check(f, session.policy, session.actor if f.assignee == ME else None)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
     statuses = list(f.status) if f.status else (None if f.show_all or ids is not None

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from itsmctl.app import board, drill, hooks, lifecycle, sweep
-from itsmctl.app.board import Filters
+from itsmctl.core.filters import Filters
 from itsmctl.errors import InvalidFile, NotFound, UsageError
 from tests.app.helpers import commits, committed, head_message, intake, session
 

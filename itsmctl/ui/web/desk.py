@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-    from itsmctl.app.board import Filters
+    from itsmctl.core.filters import Filters
     from itsmctl.core.model import Ticket
     from itsmctl.ui.web.server import Service
 
@@ -133,7 +133,7 @@ def _group_labels(session: Any) -> dict[str, str]:
 
 # ---------------------------------------------------------------- the queue
 def filters_of(request: "Request") -> "Filters":
-    from itsmctl.app.board import Filters
+    from itsmctl.core.filters import Filters
 
     q = request.query_params
 
