@@ -24,7 +24,7 @@ FIRST_LOOK = timedelta(days=7)      # what `inbox` shows a person who never look
 
 
 @dataclass
-class Hit:
+class TicketHit:
     """A ticket a search found: its cached state, its score and where it matched."""
 
     doc: dict[str, Any]
@@ -39,7 +39,7 @@ class Hit:
                 "title": d.get("title"), "found": self.found}
 
 
-def search(session: Session, text: str, limit: Optional[int] = 20) -> list[Hit]:
+def search(session: Session, text: str, limit: Optional[int] = 20) -> list[TicketHit]:
     """W1: tickets ranked by how well their words match (bm25 over the text index), every
     word required; when no ticket has them all, those that have most of them."""
     from itsmctl.app.queue import open_index, open_text
@@ -62,7 +62,7 @@ def search(session: Session, text: str, limit: Optional[int] = 20) -> list[Hit]:
             None, f"id IN ({','.join('?' * len(ids))})", tuple(ids))} if ids else {}
     finally:
         index.close()
-    return [Hit(docs[i], score, where_found(docs[i], text)) for i, score in ranked
+    return [TicketHit(docs[i], score, where_found(docs[i], text)) for i, score in ranked
             if i in docs]
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Optional
 from itsmctl.app.session import Session
 
 if TYPE_CHECKING:
-    from itsmctl.core.governance import Commit
+    from itsmctl.core.governance import ConfigCommit
     from itsmctl.core.policy import Policy
     from itsmctl.infra.history import Summary
 
@@ -57,12 +57,12 @@ def _time(s: "Summary") -> datetime:
     return datetime.fromtimestamp(s.at, zone)
 
 
-def _commit(s: "Summary", position: int, signer: Optional[str] = None) -> "Commit":
-    from itsmctl.core.governance import Commit
+def _commit(s: "Summary", position: int, signer: Optional[str] = None) -> "ConfigCommit":
+    from itsmctl.core.governance import ConfigCommit
 
     trailers = _trailers(s.message)
     creation = not s.parents or "init" in trailers.get("itsmctl-action", [])
-    return Commit(sha=s.sha, at=_time(s), position=position, trailers=trailers,
+    return ConfigCommit(sha=s.sha, at=_time(s), position=position, trailers=trailers,
                   paths=tuple(s.paths), signer=signer, creation=creation)
 
 

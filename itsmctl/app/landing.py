@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Optional
 from itsmctl.app.session import Session
 from itsmctl.errors import ConcurrencyError, GitError, RuleViolation
 from itsmctl.infra import rebase
-from itsmctl.infra.outgoing import Entry, Outgoing, alive, net_lock
+from itsmctl.infra.outgoing import Outgoing, Unpushed, alive, net_lock
 
 if TYPE_CHECKING:
     from itsmctl.infra.git import SignWith
@@ -245,9 +245,9 @@ def _lost(session: Session, remote: "Remote", token: str, sha: str) -> str:
     desk, out = session.desk, Outgoing(session.desk)
     out.forget(token)
     if remote.is_ancestor(sha, desk.read_ref(remote.tracking)):
-        out.add(Entry(sha, token, state="landed"))
+        out.add(Unpushed(sha, token, state="landed"))
     elif remote.is_ancestor(sha, desk.head()):
-        out.add(Entry(sha, token))
+        out.add(Unpushed(sha, token))
     else:
         raise Dropped("its commit is no longer on the branch")
     return sha
@@ -333,7 +333,7 @@ def remote_said(reason: str) -> str:
     return f"refused by the remote: {reason}"
 
 
-def _conflict(session: Session, commit: rebase.Local, entry: Optional[Entry], dirty: set[str],
+def _conflict(session: Session, commit: rebase.Local, entry: Optional[Unpushed], dirty: set[str],
               config: bool, incoming: dict[str, str], texts: list[bytes]) -> Optional[str]:
     """Why the commit cannot simply move onto the new tip, or None."""
     if config:
@@ -371,7 +371,7 @@ def _apply(out: Outgoing) -> None:
                     "replay" if entry.sha in replay else "dropped"
                 entry.why, entry.at = why.get(entry.sha, ""), time.time()
         known = {e.sha for e in queue.entries}
-        queue.entries += [Entry(sha, state="replay", at=time.time())
+        queue.entries += [Unpushed(sha, state="replay", at=time.time())
                           for sha in pending["replay"] if sha not in known]
         queue.pending = None
 

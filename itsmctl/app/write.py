@@ -285,9 +285,9 @@ def _attempt(session: Session, decide: Decide[R], token: Optional[str],
             while desk.warnings:
                 session.say(desk.warnings.pop(0))
             if token is not None and sha is not None:
-                from itsmctl.infra.outgoing import Entry, Outgoing
+                from itsmctl.infra.outgoing import Outgoing, Unpushed
 
-                Outgoing(desk).add(Entry(sha, token, sorted(tx.reads), sorted(tx.watching)))
+                Outgoing(desk).add(Unpushed(sha, token, sorted(tx.reads), sorted(tx.watching)))
             return result, list(inner.changed.values()), sha
 
 

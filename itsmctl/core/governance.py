@@ -33,7 +33,7 @@ _EMAIL = re.compile(r"<([^<>@\s]+@[^<>\s]+)>")
 
 
 @dataclass(frozen=True)
-class Commit:
+class ConfigCommit:
     """What governance needs of one commit."""
 
     sha: str
@@ -49,7 +49,7 @@ class Commit:
 
 
 @dataclass(frozen=True)
-class Finding:
+class GovernanceFinding:
     path: str
     commit: str
     kind: str                                     # approval | window
@@ -65,7 +65,7 @@ def person(policy: "Policy", text: str) -> Optional[str]:
     return policy.teams.find(m.group(1) if m else text.strip())
 
 
-def approvers_of(policy: "Policy", commit: Commit) -> set[str]:
+def approvers_of(policy: "Policy", commit: ConfigCommit) -> set[str]:
     """The people a commit records as approving: its signer and its trailers' people.
     On a signed desk (I4) only the signer: a trailer there is the signer's claim about
     somebody else, and the key decides who acts."""
@@ -97,15 +97,15 @@ def classes(policy: "Policy", paths: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
-def check(policy: "Policy", changes: list[Commit], approvals: list[Commit],
-          before: Optional[dict[str, Commit]] = None) -> list[Finding]:
+def check(policy: "Policy", changes: list[ConfigCommit], approvals: list[ConfigCommit],
+          before: Optional[dict[str, ConfigCommit]] = None) -> list[GovernanceFinding]:
     """Findings for the changes of a range (oldest first). `approvals`: every commit of
     the range that records an approval; `before`: class -> its last change before the
     range (None: the range is the whole history; each change is then held against the
     one before it)."""
     gov = policy.governance
-    found: list[Finding] = []
-    last: dict[str, Commit] = dict(before or {})
+    found: list[GovernanceFinding] = []
+    last: dict[str, ConfigCommit] = dict(before or {})
     ordered = sorted(approvals, key=lambda c: c.position)
     for change in changes:
         if change.creation:
@@ -118,7 +118,7 @@ def check(policy: "Policy", changes: list[Commit], approvals: list[Commit],
             label = f"{cname}{' (' + cls.label + ')' if cls.label else ''}"
             if cls.approvers and not any(_has_role(policy, approvers_of(policy, a),
                                                    cls.approvers) for a in later):
-                found.append(Finding(paths[0], change.sha, "approval", (
+                found.append(GovernanceFinding(paths[0], change.sha, "approval", (
                     f"commit {change.sha[:10]} changes {label}: {', '.join(paths)} without "
                     f"an approval by {' or '.join(cls.approvers)} (C1, handbook ch. 7): "
                     "their signed commit, or a review trailer such as "
@@ -133,7 +133,7 @@ def check(policy: "Policy", changes: list[Commit], approvals: list[Commit],
                 if not override:
                     from itsmctl.core.policy import format_duration
 
-                    found.append(Finding(paths[0], change.sha, "window", (
+                    found.append(GovernanceFinding(paths[0], change.sha, "window", (
                         f"commit {change.sha[:10]} changes {label} "
                         f"{format_duration(change.at - prev.at)} after {prev.sha[:10]} "
                         f"({prev.at.isoformat()}); at most one change per "

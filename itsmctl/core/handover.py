@@ -26,7 +26,7 @@ from itsmctl.errors import NotPermitted, RuleViolation, UsageError
 
 if TYPE_CHECKING:
     from itsmctl.core.policy import Policy
-    from itsmctl.core.rota import Duty, Slot
+    from itsmctl.core.rota import ShiftDuty, Slot
 
 KINDS = ("note", "incident", "lesson")
 OPEN = ("new", "assigned", "in_progress", "waiting")
@@ -36,7 +36,7 @@ class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Entry(_Part):
+class DiaryEntry(_Part):
     """One line of the duty diary (1.2.4: 注意事项, 意外情况, 经验教训)."""
 
     at: datetime
@@ -60,7 +60,7 @@ class ShiftRecord(_Part):
     shift: str
     start: datetime
     end: datetime
-    entries: list[Entry] = []
+    entries: list[DiaryEntry] = []
     handover: Optional[Acknowledgement] = None
 
     def to_doc(self) -> dict[str, Any]:
@@ -83,11 +83,11 @@ def add_entry(record: ShiftRecord, actor: str, kind: str, text: Optional[str],
         raise UsageError(f"--kind {kind!r}: one of {', '.join(KINDS)}", rule="R4")
     if text is None or not text.strip():
         raise RuleViolation("--text is required (the diary entry itself)", rule="R4")
-    entry = Entry(at=now, by=actor, kind=kind, text=text.strip())  # type: ignore[arg-type]
+    entry = DiaryEntry(at=now, by=actor, kind=kind, text=text.strip())  # type: ignore[arg-type]
     return record.model_copy(update={"entries": [*record.entries, entry]})
 
 
-def may_take_over(policy: "Policy", actor: str, incoming: "Duty") -> bool:
+def may_take_over(policy: "Policy", actor: str, incoming: "ShiftDuty") -> bool:
     """The supervisor of the shift that has begun (after absences); when the rota names
     none, anyone of the desk (service desk or incident manager role)."""
     if incoming.supervisor is not None:
@@ -96,7 +96,7 @@ def may_take_over(policy: "Policy", actor: str, incoming: "Duty") -> bool:
     return bool(person and {"service_desk", "incident_manager"} & set(person.roles))
 
 
-def acknowledge(policy: "Policy", record: ShiftRecord, outgoing: "Duty", incoming: "Duty",
+def acknowledge(policy: "Policy", record: ShiftRecord, outgoing: "ShiftDuty", incoming: "ShiftDuty",
                 actor: str, now: datetime) -> ShiftRecord:
     """R3: the incoming supervisor acknowledges the handover of the shift that ended."""
     if now < incoming.slot.start:
@@ -145,7 +145,8 @@ def _line(doc: dict[str, Any]) -> dict[str, Any]:
             "assignee": doc.get("assignee")}
 
 
-def checklist(policy: "Policy", duty: "Duty", following: "Duty", docs: list[dict[str, Any]],
+def checklist(policy: "Policy", duty: "ShiftDuty", following: "ShiftDuty",
+              docs: list[dict[str, Any]],
               record: Optional[ShiftRecord], now: datetime) -> dict[str, Any]:
     """The handover checklist of a shift (1.2.1, 1.2.2) as plain data."""
     slot, nxt = duty.slot, following.slot
@@ -206,6 +207,6 @@ def checklist(policy: "Policy", duty: "Duty", following: "Duty", docs: list[dict
     }
 
 
-def _people(duty: "Duty") -> dict[str, Any]:
+def _people(duty: "ShiftDuty") -> dict[str, Any]:
     return {"supervisor": duty.supervisor.covers if duty.supervisor else None,
             "desk": [w.covers for w in duty.desk], "notes": duty.notes}

@@ -50,7 +50,7 @@ class Mail:
 
 
 @dataclass
-class Route:
+class MailRoute:
     kind: Literal["ignore", "reply", "new"]
     ticket: Optional[str] = None
     reason: str = ""
@@ -61,29 +61,29 @@ def desk_domain(policy: Policy) -> str:
     return policy.mail.message_domain(desk.email if desk is not None else None)
 
 
-def route(mail: Mail, policy: Policy, exists: Callable[[str], bool]) -> Route:
+def route(mail: Mail, policy: Policy, exists: Callable[[str], bool]) -> MailRoute:
     """E3 first (nothing changes), then a ticket the mail answers (E2), else new (E1)."""
     conf = policy.mail
     domain = desk_domain(policy)
     if mail.auto:
-        return Route("ignore", reason=mail.auto)
+        return MailRoute("ignore", reason=mail.auto)
     if mail.envelope == "":
-        return Route("ignore", reason="bounce: null envelope sender")
+        return MailRoute("ignore", reason="bounce: null envelope sender")
     if mail.ours or (mail.message_id and ticket_of(mail.message_id, domain)):
-        return Route("ignore", reason=f"the desk's own mail came back ({mail.message_id})")
+        return MailRoute("ignore", reason=f"the desk's own mail came back ({mail.message_id})")
     address = (conf.address or "").lower()
     if address and any(address in v.lower() for v in mail.loop):
-        return Route("ignore", reason=f"mail loop: X-Loop {address}")
+        return MailRoute("ignore", reason=f"mail loop: X-Loop {address}")
     sender = mail.sender or ""
     if address and sender == address:
-        return Route("ignore", reason=f"mail loop: from the desk's own address {address}")
+        return MailRoute("ignore", reason=f"mail loop: from the desk's own address {address}")
     for pattern in conf.ignore_senders:
         if fnmatch.fnmatch(sender, pattern.lower()):
-            return Route("ignore", reason=f"sender {sender} matches ignore_senders {pattern}")
+            return MailRoute("ignore", reason=f"sender {sender} matches ignore_senders {pattern}")
     for candidate in answered(mail, domain):
         if exists(candidate):
-            return Route("reply", ticket=candidate)
-    return Route("new")
+            return MailRoute("reply", ticket=candidate)
+    return MailRoute("new")
 
 
 

@@ -25,7 +25,7 @@ from itsmctl.core.model import Escalation, Ticket
 if TYPE_CHECKING:
     from itsmctl.core.events import Ctx
     from itsmctl.core.policy import Policy
-    from itsmctl.core.rota import OnCall
+    from itsmctl.core.rota import OnCallPair
     from itsmctl.core.sla import Clock
 
 BACKUP = "oncall_backup"
@@ -33,7 +33,8 @@ MANAGER = "oncall_manager"
 TRIGGER = "oncall"
 
 
-def pair_for(policy: "Policy", group: Optional[str], at: Optional[datetime]) -> Optional["OnCall"]:
+def pair_for(policy: "Policy", group: Optional[str],
+             at: Optional[datetime]) -> Optional["OnCallPair"]:
     """The on-call pair answering for a group at an instant, outside working hours."""
     from itsmctl.core.rota import answering
 

@@ -66,7 +66,7 @@ class Who:
 
 
 @dataclass(frozen=True)
-class Duty:
+class ShiftDuty:
     """Who supervises a shift and who works the desk in it."""
 
     slot: Slot
@@ -85,7 +85,7 @@ class Duty:
 
 
 @dataclass(frozen=True)
-class OnCall:
+class OnCallPair:
     """A group's on-call pair at an instant; `active` outside working hours (1.1.3)."""
 
     group: str
@@ -211,14 +211,14 @@ def covering(policy: "Policy", person: str, day: date) -> Who:
     return Who(person, delegate_for(policy.teams, person, day))
 
 
-def duty(policy: "Policy", slot: Slot) -> Duty:
+def duty(policy: "Policy", slot: Slot) -> ShiftDuty:
     """Supervisor and desk staff of a shift (1.1.1), absences applied (1.1.2, D1)."""
     entries: list[_Days] = [d for d in policy.rota.duty if d.shift == slot.name]
     found = pick(entries, slot.day)
     if found is None:
-        return Duty(slot)
+        return ShiftDuty(slot)
     on = slot.start.astimezone(zone_of(policy)).date()
-    return Duty(slot, covering(policy, found.supervisor, on),  # type: ignore[attr-defined]
+    return ShiftDuty(slot, covering(policy, found.supervisor, on),  # type: ignore[attr-defined]
                 tuple(covering(policy, p, on) for p in found.desk))  # type: ignore[attr-defined]
 
 
@@ -230,7 +230,7 @@ def working(policy: "Policy", at: datetime) -> bool:
     return any(lo <= at < hi for lo, hi in cal.intervals(cal.local_day(at)))
 
 
-def on_call(policy: "Policy", group: str, at: datetime) -> Optional[OnCall]:
+def on_call(policy: "Policy", group: str, at: datetime) -> Optional[OnCallPair]:
     """The on-call pair of a group at an instant (1.1.3), absences applied; None when the
     rota names none for that day."""
     if group not in policy.teams.groups:
@@ -242,11 +242,11 @@ def on_call(policy: "Policy", group: str, at: datetime) -> Optional[OnCall]:
     if found is None:
         return None
     on = at.astimezone(zone_of(policy)).date()
-    return OnCall(group, day, covering(policy, found.primary, on),
+    return OnCallPair(group, day, covering(policy, found.primary, on),
                   covering(policy, found.backup, on), not working(policy, at))
 
 
-def answering(policy: "Policy", group: Optional[str], at: datetime) -> Optional[OnCall]:
+def answering(policy: "Policy", group: Optional[str], at: datetime) -> Optional[OnCallPair]:
     """The on-call pair to call for a group now: only outside working hours (R2)."""
     if not group or group not in policy.rota.oncall:
         return None

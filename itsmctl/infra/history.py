@@ -24,7 +24,7 @@ _TRAILER = re.compile(r"^(Itsmctl-[A-Za-z-]+):\s*(.*?)\s*$")
 
 
 @dataclass
-class Entry:
+class BlobChange:
     path: str
     old: Optional[str]            # blob sha, None when added
     new: Optional[str]            # blob sha, None when deleted
@@ -38,7 +38,7 @@ class LogCommit:
     author_name: str
     author_email: str
     message: str
-    entries: list[Entry] = field(default_factory=list)
+    entries: list[BlobChange] = field(default_factory=list)
     committed: int = 0            # committer time, seconds since the epoch
 
     def meta(self) -> "Commit":
@@ -77,7 +77,7 @@ def log(root: Path, since: Optional[str], head: str = "HEAD",
         yield commit
 
 
-def _entries(raw: str) -> Iterator[Entry]:
+def _entries(raw: str) -> Iterator[BlobChange]:
     parts = raw.strip("\x00\n").split("\x00")
     i = 0
     while i + 1 < len(parts):
@@ -88,7 +88,7 @@ def _entries(raw: str) -> Iterator[Entry]:
         fields = meta.lstrip(":").split()[:-1]          # modes, then shas; status dropped
         shas = fields[len(fields) // 2:]
         old, new, combined = shas[0], shas[-1], meta.startswith("::")
-        yield Entry(path, None if old == _ZERO else old, None if new == _ZERO else new,
+        yield BlobChange(path, None if old == _ZERO else old, None if new == _ZERO else new,
                     combined)
 
 

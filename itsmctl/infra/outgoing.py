@@ -32,7 +32,7 @@ KEEP_DONE = 600.0       # seconds a landed or dropped entry waits for its owner 
 
 
 @dataclass
-class Entry:
+class Unpushed:
     """One commit of this clone that is not known to be on the remote."""
 
     sha: str
@@ -46,13 +46,13 @@ class Entry:
 
 @dataclass
 class Queue:
-    entries: list[Entry] = field(default_factory=list)
+    entries: list[Unpushed] = field(default_factory=list)
     pending: Optional[dict[str, Any]] = None
 
-    def by_sha(self) -> dict[str, Entry]:
+    def by_sha(self) -> dict[str, Unpushed]:
         return {e.sha: e for e in self.entries}
 
-    def find(self, token: str) -> Optional[Entry]:
+    def find(self, token: str) -> Optional[Unpushed]:
         return next((e for e in self.entries if token and e.token == token), None)
 
 
@@ -69,7 +69,7 @@ class Outgoing:
             doc = json.loads(self.path.read_bytes())
         except (FileNotFoundError, ValueError):
             return Queue()
-        return Queue([Entry(**e) for e in doc.get("entries", [])], doc.get("pending"))
+        return Queue([Unpushed(**e) for e in doc.get("entries", [])], doc.get("pending"))
 
     @contextmanager
     def edit(self) -> Iterator[Queue]:
@@ -89,7 +89,7 @@ class Outgoing:
         finally:
             os.close(fd)
 
-    def add(self, entry: Entry) -> None:
+    def add(self, entry: Unpushed) -> None:
         entry.at = time.time()
         with self.edit() as queue:
             queue.entries = [e for e in queue.entries if e.sha != entry.sha] + [entry]

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from itsmctl.core.governance import Commit, check, codeowners
+from itsmctl.core.governance import ConfigCommit, check, codeowners
 from tests.core.policy_fixtures import policy
 
 CN = timezone(timedelta(hours=8))
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=CN)
 
 
-def change(n: int, *paths: str, days: float = 0, signer=None, **trailers) -> Commit:
-    return Commit(sha=f"{n:040x}", at=T0 + timedelta(days=days), position=n,
+def change(n: int, *paths: str, days: float = 0, signer=None, **trailers) -> ConfigCommit:
+    return ConfigCommit(sha=f"{n:040x}", at=T0 + timedelta(days=days), position=n,
                   paths=tuple(f"config/{p}" for p in paths), signer=signer,
                   trailers={k.replace("_", "-").lower(): [v] for k, v in trailers.items()})
 
@@ -94,7 +94,7 @@ def test_C1_several_commits_of_one_range_are_one_change():
 
 def test_C1_the_desks_creation_is_no_change():
     p = policy()
-    root = Commit(sha="0" * 40, at=T0, position=0, paths=("config/sla.yaml",), creation=True)
+    root = ConfigCommit(sha="0" * 40, at=T0, position=0, paths=("config/sla.yaml",), creation=True)
     assert check(p, [root], []) == []
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from itsmctl.errors import ConcurrencyError
-from itsmctl.infra.outgoing import Entry, Outgoing, alive, net_lock, owner
+from itsmctl.infra.outgoing import Outgoing, Unpushed, alive, net_lock, owner
 from itsmctl.infra.store import Desk
 
 
@@ -48,8 +48,8 @@ def test_G3_a_waiting_process_is_never_taken_for_dead(desk: Path) -> None:
 
 def test_G4_entries_follow_landed_and_forgotten(desk: Path) -> None:
     out = Outgoing(Desk(desk))
-    out.add(Entry("a" * 40, "t1", ["tickets/x.yaml"]))
-    out.add(Entry("b" * 40, ""))
+    out.add(Unpushed("a" * 40, "t1", ["tickets/x.yaml"]))
+    out.add(Unpushed("b" * 40, ""))
     out.landed({"a" * 40, "b" * 40})
     queue = out.read()
     assert [(e.sha[0], e.state) for e in queue.entries] == [("a", "landed")]  # nobody waits on b

@@ -34,7 +34,7 @@ MAX_PAUSE = 300.0
 
 
 @dataclass(eq=False)
-class Entry:
+class Spooled:
     name: str                       # in the spool
     payload: "Received"
     owned: bool = False             # answered already: the service must commit it
@@ -51,7 +51,7 @@ class Taken:
     name: str = ""
 
 
-class HookQueue(Batcher[Entry, "HookOutcome"]):
+class HookQueue(Batcher[Spooled, "HookOutcome"]):
     def __init__(self, spool: "Spool", session: Callable[[], "Session"], log: Any,
                  wait: float) -> None:
         self.spool, self.session, self.log, self.wait = spool, session, log, wait
@@ -70,7 +70,7 @@ class HookQueue(Batcher[Entry, "HookOutcome"]):
             except (ItsmError, RecursionError) as exc:
                 self.spool.reject(name, str(getattr(exc, "message", exc)))
                 continue
-            self.submit(Entry(name, payload, owned=True))
+            self.submit(Spooled(name, payload, owned=True))
         return len(found)
 
     async def take(self, payload: "Received", body: bytes, arrived: float) -> Taken:
@@ -79,7 +79,7 @@ class HookQueue(Batcher[Entry, "HookOutcome"]):
         from starlette.concurrency import run_in_threadpool
 
         name = await run_in_threadpool(self.spool.put, body)
-        entry = Entry(name, payload)
+        entry = Spooled(name, payload)
         done = self.submit(entry)
         waiting = asyncio.wrap_future(done)
         await asyncio.wait({waiting}, timeout=max(0.0, arrived + self.wait - time.monotonic()))
@@ -94,7 +94,7 @@ class HookQueue(Batcher[Entry, "HookOutcome"]):
             await run_in_threadpool(self.spool.done, name)     # the sender tries again
         return Taken(400 if isinstance(error, MALFORMED) else 503, error=error, name=name)
 
-    def _receive(self, entries: list[Entry]) -> list["HookOutcome"]:
+    def _receive(self, entries: list[Spooled]) -> list["HookOutcome"]:
         from itsmctl.app.hooks import receive_all
 
         outcomes = receive_all(self.session(), [e.payload for e in entries])
@@ -102,7 +102,7 @@ class HookQueue(Batcher[Entry, "HookOutcome"]):
             self.spool.done(e.name)
         return outcomes
 
-    def finish(self, item: Entry, done: "Future[HookOutcome]", result: Any,
+    def finish(self, item: Spooled, done: "Future[HookOutcome]", result: Any,
                error: Optional[BaseException]) -> None:
         with self.lock:
             if error is not None and isinstance(error, MALFORMED):
@@ -111,7 +111,7 @@ class HookQueue(Batcher[Entry, "HookOutcome"]):
                 self._later(item, error)
             super().finish(item, done, result, error)
 
-    def _later(self, item: Entry, error: BaseException) -> None:
+    def _later(self, item: Spooled, error: BaseException) -> None:
         pause = min(MAX_PAUSE, 5.0 * 2 ** item.tries)
         item.tries += 1
         self.log.warning("hook payload %s not committed (%s: %s); again in %gs", item.name,
