@@ -136,3 +136,16 @@ def test_top_level_config_matches_default_profile():
     profile = PACKAGE / "profiles" / "default" / "config"
     for f in profile.glob("*.yaml"):
         assert (root / "config" / f.name).read_text() == f.read_text(), f.name
+
+
+def test_one_class_per_name():
+    """A class name means one thing across the package (issue 10): two `Commit`s or
+    `Entry`s make a reader check which module a name came from. Private ones excepted."""
+    where: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                where.setdefault(node.name, []).append(str(path.relative_to(PACKAGE)))
+    assert where, "no classes found"
+    twice = {name: paths for name, paths in where.items() if len(paths) > 1}
+    assert not twice, twice
