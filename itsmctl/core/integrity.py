@@ -163,6 +163,11 @@ def config(policy: Policy) -> Iterator[tuple[str, str, str]]:
     for code in policy.codes.close_by_hand_forbidden:
         if code not in policy.codes.close:
             yield "codes.yaml", "close_by_hand_forbidden", f"unknown code {code!r}"
+    # saved views name only what the desk knows (W2); a broken view is reported here
+    # and refused when used, it does not stop every other command loading the config
+    from itsmctl.core.filters import view_problems
+
+    yield from view_problems(policy)
 
 
 def schema_errors(exc: Any) -> list[str]:

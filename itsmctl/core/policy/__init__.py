@@ -90,9 +90,6 @@ class Policy(Model):
             if group not in self.teams.groups:
                 found.append(("kpi.yaml", "local_desks", f"unknown group {group!r}"))
         found.extend(self._mail_problems())
-        from itsmctl.core.filters import view_problems
-
-        found.extend(view_problems(self))
         for key in ("successful_close_codes", "unsuccessful_close_codes"):
             for code in getattr(self.kpi, key):
                 if code not in self.codes.close:
