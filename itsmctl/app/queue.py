@@ -56,6 +56,14 @@ def select(session: Session, view: Optional[str] = None,
     --all is given. `view` names a saved view of config/views.yaml that the given
     filters are laid over. Every value is checked first: an unknown status, group,
     priority or person is a usage error naming the known ones."""
+    docs: list[dict[str, Any]] = _select(session, view, filters, False, **given)
+    return docs
+
+
+def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
+            as_briefs: bool, **given: Any) -> Any:
+    """select; with `as_briefs`, the index's BRIEF tuples of the same tickets in the
+    same order, read without the whole state where no filter needs it (issue 13)."""
     from itsmctl.core.filters import ME, Filters, check, matches, view_filters
     from itsmctl.core.states import OPEN_STATUSES
 
@@ -99,17 +107,28 @@ def select(session: Session, view: Optional[str] = None,
             open_text(session, index)
             conds.append(TextIndex.ids_where())
             params.append(words)
-        docs = list(index.query(wanted, " AND ".join(conds), tuple(params)))
+        lean = as_briefs and not (f.unverified or f.breached or f.reporter is not None
+                                  or f.phone is not None or f.ci is not None)
+        docs = list(index.query(wanted, " AND ".join(conds), tuple(params),
+                                column="brief" if lean else "head"))
     finally:
         index.close()
+    order = {p: i for i, p in enumerate(session.facts["priority_levels"])}
+    if lean:                      # BRIEF: id, priority, status, ..., opened_at 5, major 9
+        rows = [b for b in docs if not f.major or b[9]]
+        rows.sort(key=lambda b: (order.get(str(b[1]), 99), str(b[5])))
+        return rows
     out = [d for d in docs if matches(d, f)]
     if f.breached:
         # from the stored clocks (computed at the last change): exact without the history
         from itsmctl.core.sla import breached_from_stored
 
         out = [d for d in out if breached_from_stored(d, session.now)]
-    order = {p: i for i, p in enumerate(session.facts["priority_levels"])}
     out.sort(key=lambda d: (order.get(str(d.get("priority")), 99), str(d.get("opened_at"))))
+    if as_briefs:
+        from itsmctl.infra.index import brief
+
+        return [brief(d) for d in out]
     return out
 
 
@@ -160,10 +179,9 @@ def briefs(session: Session, **given: Any) -> tuple[list[tuple[Any, ...]], list[
     """`select` as the index's BRIEF tuples (what a queue line shows), in the same order,
     and the ticket files the index could not read (issue 13's table path, with every
     filter of W1/W2)."""
-    from itsmctl.infra.index import brief
-
-    docs = select(session, **given)
-    return [brief(d) for d in docs], unreadable(session)
+    rows: list[tuple[Any, ...]] = _select(session, given.pop("view", None),
+                                          given.pop("filters", None), True, **given)
+    return rows, unreadable(session)
 
 
 def full_docs(session: Session, docs: list[dict[str, Any]],
