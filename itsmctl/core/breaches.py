@@ -17,7 +17,8 @@ from typing import Any, Optional
 ALWAYS = float("-inf")
 
 
-def _epoch(value: Any) -> Optional[float]:
+def epoch(value: Any) -> Optional[float]:
+    """Seconds since the epoch of an ISO time in a cached state; None when it is none."""
     if not value:
         return None
     try:
@@ -31,7 +32,7 @@ def breach_times(doc: dict[str, Any]) -> dict[str, Optional[float]]:
     recorded = {e.get("phase") for e in doc.get("escalations") or ()
                 if isinstance(e, dict) and e.get("trigger") == "breach"}
     waiting = doc.get("status") == "waiting"
-    updated = _epoch(doc.get("updated_at"))
+    updated = epoch(doc.get("updated_at"))
     out: dict[str, Optional[float]] = {}
     for phase, rec in (doc.get("sla") or {}).items():
         if not isinstance(rec, dict) or not rec.get("start"):
@@ -39,7 +40,7 @@ def breach_times(doc: dict[str, Any]) -> dict[str, Optional[float]]:
         if phase in recorded:
             out[phase] = ALWAYS
             continue
-        deadline, stop = _epoch(rec.get("deadline")), _epoch(rec.get("stop"))
+        deadline, stop = epoch(rec.get("deadline")), epoch(rec.get("stop"))
         if deadline is None:
             out[phase] = None
         elif stop is not None:

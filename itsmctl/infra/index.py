@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
+
+from itsmctl.core.breaches import epoch
 
 FORMAT = "10"
 COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
@@ -345,16 +346,8 @@ class Index:
               params: tuple[Any, ...] = (), column: str = "head") -> Iterator[Any]:
         """State dicts of the tickets matching; statuses None means all. With
         column="brief", the BRIEF tuples instead (what a queue line shows)."""
-        sql = f"SELECT {'brief' if column == 'brief' else 'head'} FROM tickets"
-        conds, args = [], list(params)
-        if statuses is not None:
-            statuses = list(statuses)
-            conds.append(f"status IN ({','.join('?' * len(statuses))})")
-            args = statuses + args
-        if where:
-            conds.append(where)
-        if conds:
-            sql += " WHERE " + " AND ".join(conds)
+        base, args = _from(statuses, where, params)
+        sql = f"SELECT {'brief' if column == 'brief' else 'head'}{base}"
         loads = pickle.loads
         for (head,) in self.db.execute(sql, args):
             yield loads(head)
@@ -363,14 +356,7 @@ class Index:
              levels: list[str], limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
         """(how many match, the state dicts of one page of them) in queue order: priority
         as `levels` lists them, then oldest first. Only the page's rows are unpickled."""
-        conds, args = [], list(params)
-        if statuses is not None:
-            statuses = list(statuses)
-            conds.append(f"status IN ({','.join('?' * len(statuses))})")
-            args = statuses + args
-        if where:
-            conds.append(where)
-        base = " FROM tickets" + (" WHERE " + " AND ".join(conds) if conds else "")
+        base, args = _from(statuses, where, params)
         total = self.db.execute("SELECT count(*)" + base, args).fetchone()[0]
         rank = "0"
         if levels:
@@ -463,13 +449,17 @@ class Index:
 
 
 
-def _epoch(value: Any) -> Optional[float]:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value)).timestamp()
-    except ValueError:
-        return None
+def _from(statuses: Optional[Iterable[str]], where: str,
+          params: tuple[Any, ...]) -> tuple[str, list[Any]]:
+    """' FROM tickets WHERE …' and its arguments: the statuses (None: all), then `where`."""
+    conds, args = [], list(params)
+    if statuses is not None:
+        statuses = list(statuses)
+        conds.append(f"status IN ({','.join('?' * len(statuses))})")
+        args = statuses + args
+    if where:
+        conds.append(where)
+    return " FROM tickets" + (" WHERE " + " AND ".join(conds) if conds else ""), args
 
 
 def wake_at(doc: dict[str, Any]) -> Optional[float]:
@@ -482,22 +472,22 @@ def wake_at(doc: dict[str, Any]) -> Optional[float]:
         return None
     if status == "waiting":
         until = (doc.get("wait") or {}).get("until")
-        times = [_epoch(until)] if until else []
-        frozen = _epoch(doc.get("updated_at"))
+        times = [epoch(until)] if until else []
+        frozen = epoch(doc.get("updated_at"))
     else:
         times, frozen = [], None
     escalations = [e for e in doc.get("escalations") or () if isinstance(e, dict)]
     fired = {e.get("phase") for e in escalations if e.get("trigger") == "breach"}
-    backup = [_epoch(e.get("at")) or 0 for e in escalations
+    backup = [epoch(e.get("at")) or 0 for e in escalations
               if "oncall_backup" in (e.get("actions") or ())]
-    manager = [_epoch(e.get("at")) or 0 for e in escalations if e.get("trigger") == "oncall"]
+    manager = [epoch(e.get("at")) or 0 for e in escalations if e.get("trigger") == "oncall"]
     if status == "assigned" and backup and max(backup) > max(manager, default=0):
         # R2: the incident manager's call is due some time after the backup's (config)
         times.append(max(backup))
     for phase, clock in (doc.get("sla") or {}).items():
         if not isinstance(clock, dict) or clock.get("stop") or phase in fired:
             continue
-        deadline = _epoch(clock.get("deadline"))
+        deadline = epoch(clock.get("deadline"))
         if deadline is None:
             continue
         if frozen is not None and deadline > frozen:
@@ -518,12 +508,12 @@ def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
     return (path, sha, str(doc.get("id")), status, doc.get("group"),
             doc.get("priority"), doc.get("assignee"), str(doc.get("opened_at") or ""),
             str(doc.get("updated_at") or ""), doc.get("master"),
-            wake_at(doc), _epoch(doc.get("resolved_at")) if status == "resolved" else None,
+            wake_at(doc), epoch(doc.get("resolved_at")) if status == "resolved" else None,
             1 if status == "closed" and doc.get("visit") is None else 0, pending,
             doc.get("source"), doc.get("type"), doc.get("close_code"),
-            _epoch(doc.get("opened_at")), alert.get("fingerprint"), alert.get("group"),
+            epoch(doc.get("opened_at")), alert.get("fingerprint"), alert.get("group"),
             mail.get("origin"), doc.get("opened_by"), watchers_key(doc.get("watchers")),
-            _epoch(doc.get("updated_at")),
+            epoch(doc.get("updated_at")),
             pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL),
             pickle.dumps(brief(doc), protocol=pickle.HIGHEST_PROTOCOL))
 
