@@ -6,7 +6,7 @@ Writes name the person signed in and carry `via: web`, through the same use case
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -32,23 +32,22 @@ def routes(service: "Service") -> list[Route]:
     async def signed_in(request: "Request") -> str:
         return await run_in_threadpool(service.auth.person, request, service.find)
 
-    async def queue_page(request: "Request") -> "Response":
-        try:
-            person = await signed_in(request)
-            return await _queue(service, request, person)
-        except Denied as denied:
-            return refused(service, request, denied)
-        except ItsmError as exc:
-            return failed(service, request, exc)
+    def page(show: Callable[["Request", str], Awaitable["Response"]]) -> Callable[
+            ["Request"], Awaitable["Response"]]:
+        """A page for a signed-in person: refusals and errors as pages of their own."""
+        async def handler(request: "Request") -> "Response":
+            try:
+                return await show(request, await signed_in(request))
+            except Denied as denied:
+                return refused(service, request, denied)
+            except ItsmError as exc:
+                return failed(service, request, exc)
+        return handler
 
-    async def ticket_page(request: "Request") -> "Response":
-        try:
-            person = await signed_in(request)
-            return await _ticket(service, request, person)
-        except Denied as denied:
-            return refused(service, request, denied)
-        except ItsmError as exc:
-            return failed(service, request, exc)
+    queue_page = page(lambda request, person: _queue(service, request, person))
+    ticket_page = page(lambda request, person: _ticket(service, request, person))
+    report_page = page(lambda request, person: _report(service, request, person))
+    report_tickets = page(lambda request, person: _queue(service, request, person, drill=True))
 
     async def act(request: "Request") -> "Response":
         action = request.path_params["action"]
@@ -68,24 +67,6 @@ def routes(service: "Service") -> list[Route]:
                 return failed(service, request, exc)
             return await _ticket(service, request, person, exc)
         return RedirectResponse(f"/desk/t/{done.id}?done={action}", status_code=303)
-
-    async def report_page(request: "Request") -> "Response":
-        try:
-            person = await signed_in(request)
-            return await _report(service, request, person)
-        except Denied as denied:
-            return refused(service, request, denied)
-        except ItsmError as exc:
-            return failed(service, request, exc)
-
-    async def report_tickets(request: "Request") -> "Response":
-        try:
-            person = await signed_in(request)
-            return await _queue(service, request, person, drill=True)
-        except Denied as denied:
-            return refused(service, request, denied)
-        except ItsmError as exc:
-            return failed(service, request, exc)
 
     async def wallboard(request: "Request") -> "Response":
         from itsmctl.app.board import wallboard as board
