@@ -96,6 +96,19 @@ def load_ticket(text: bytes | str, where: str) -> Any:
 
 
 def dump_ticket(doc: Any) -> bytes:
+    """A ticket file's bytes. The fast writer (fastdump) writes what PyYAML would for
+    the shapes tickets have, ~7x faster, and declines anything else, which PyYAML
+    then writes."""
+    from itsmctl.infra import fastdump
+
+    fast = fastdump.dump(doc)
+    if fast is not None:
+        return fast
+    return pyyaml_dump_ticket(doc)
+
+
+def pyyaml_dump_ticket(doc: Any) -> bytes:
+    """dump_ticket through PyYAML (libyaml's emitter): what fastdump must equal."""
     return yaml.dump(doc, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
                      width=1 << 30).encode("utf-8")
 
