@@ -23,7 +23,6 @@ None/float, and the line breaks U+2028/U+2029 outside double quotes.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, Optional
 
@@ -34,46 +33,61 @@ class _Decline(Exception):
 
 # --- YAML 1.1 implicit resolvers: PyYAML's yaml/resolver.py, first characters and all.
 _STR = "tag:yaml.org,2002:str"
+# (tag, pattern, flags) by first character, compiled on first use: compiling them all
+# would cost every process that writes a ticket a millisecond or more
+_RULES: dict[str, list[tuple[str, str, int]]] = {}
 _IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
 
 
-def _resolver(tag: str, regexp: re.Pattern[str], first: list[str]) -> None:
+def _pattern(pattern: str, flags: int = 0) -> tuple[str, int]:
+    return pattern, flags
+
+
+def _resolver(tag: str, regexp: tuple[str, int], first: list[str]) -> None:
     for ch in first:
-        _IMPLICIT.setdefault(ch, []).append((tag, regexp))
+        _RULES.setdefault(ch, []).append((tag, *regexp))
 
 
-_resolver("tag:yaml.org,2002:bool", re.compile(r'''^(?:yes|Yes|YES|no|No|NO
+def _rules(first: str) -> list[tuple[str, re.Pattern[str]]]:
+    found = _IMPLICIT.get(first)
+    if found is None:
+        found = _IMPLICIT[first] = [(tag, re.compile(pattern, flags))
+                                    for tag, pattern, flags in _RULES.get(first, ())]
+    return found
+
+
+_resolver("tag:yaml.org,2002:bool", _pattern(r'''^(?:yes|Yes|YES|no|No|NO
                     |true|True|TRUE|false|False|FALSE
                     |on|On|ON|off|Off|OFF)$''', re.X), list("yYnNtTfFoO"))
-_resolver("tag:yaml.org,2002:float", re.compile(
+_resolver("tag:yaml.org,2002:float", _pattern(
     r'''^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
                     |\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
                     |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
                     |[-+]?\.(?:inf|Inf|INF)
                     |\.(?:nan|NaN|NAN))$''', re.X), list("-+0123456789."))
-_resolver("tag:yaml.org,2002:int", re.compile(r'''^(?:[-+]?0b[0-1_]+
+_resolver("tag:yaml.org,2002:int", _pattern(r'''^(?:[-+]?0b[0-1_]+
                     |[-+]?0[0-7_]+
                     |[-+]?(?:0|[1-9][0-9_]*)
                     |[-+]?0x[0-9a-fA-F_]+
                     |[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$''', re.X), list("-+0123456789"))
-_resolver("tag:yaml.org,2002:merge", re.compile(r'^(?:<<)$'), ["<"])
-_resolver("tag:yaml.org,2002:null", re.compile(r'''^(?: ~
+_resolver("tag:yaml.org,2002:merge", _pattern(r'^(?:<<)$'), ["<"])
+_resolver("tag:yaml.org,2002:null", _pattern(r'''^(?: ~
                     |null|Null|NULL
                     | )$''', re.X), ["~", "n", "N", ""])
-_resolver("tag:yaml.org,2002:timestamp", re.compile(
+_resolver("tag:yaml.org,2002:timestamp", _pattern(
     r'''^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
                     |[0-9][0-9][0-9][0-9] -[0-9][0-9]? -[0-9][0-9]?
                      (?:[Tt]|[ \t]+)[0-9][0-9]?
                      :[0-9][0-9] :[0-9][0-9] (?:\.[0-9]*)?
                      (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$''', re.X),
           list("0123456789"))
-_resolver("tag:yaml.org,2002:value", re.compile(r'^(?:=)$'), ["="])
-_resolver("tag:yaml.org,2002:yaml", re.compile(r'^(?:!|&|\*)$'), list("!&*"))
+_resolver("tag:yaml.org,2002:value", _pattern(r'^(?:=)$'), ["="])
+_resolver("tag:yaml.org,2002:yaml", _pattern(r'^(?:!|&|\*)$'), list("!&*"))
 
 
 def _reads_as_text(s: str) -> bool:
     """Resolver.resolve(ScalarNode, s, (True, False)) is the str tag."""
-    for tag, regexp in _IMPLICIT.get(s[0] if s else "", ()):
+    for tag, regexp in _rules(s[0] if s else ""):
         if regexp.match(s):
             return tag == _STR
     return True
@@ -83,16 +97,18 @@ def _reads_as_text(s: str) -> bool:
 _BREAKS = "\r\n\x85\u2028\u2029"
 # IS_BLANKZ: space, tab, a break, NUL (also what follows the last character)
 _BLANKZ = frozenset(" \t\0" + _BREAKS)
-# not IS_PRINTABLE: outside \n, 0x20-0x7E, 0xA0-0xD7FF, 0xE000-0xFFFD less 0xFEFF
-_SPECIAL = re.compile("[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]")
-_ANY_BREAK = re.compile("[\r\n\x85\u2028\u2029]")
-_BREAK_SPACE = re.compile("[\r\n\x85\u2028\u2029] ")
-_SPACE_BREAK = re.compile(" [\r\n\x85\u2028\u2029]")
+# not IS_PRINTABLE: outside \n, 0x20-0x7E, 0xA0-0xD7FF, 0xE000-0xFFFD less 0xFEFF (written
+# as the ranges outside: a negated class of wide ranges costs ~5 ms to compile)
+_NOT_PRINTABLE = ("\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff"
+                  "\U00010000-\U0010ffff")
+_SPECIAL = re.compile(f"[{_NOT_PRINTABLE}]")
 _FIRST_BOTH = frozenset("#,[]{}&*!|>'\"%@`")
-_FLOW_LATER = re.compile(r"[,?\[\]{}:]")
-_COLON_BLANKZ = re.compile(":(?:[ \t\0\r\n\x85\u2028\u2029]|\\Z)")
-_BLANKZ_HASH = re.compile("[ \t\0\r\n\x85\u2028\u2029]#")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_FLOW_LATER = frozenset(",?[]{}:")
+# the rest are searched only when the text holds the character they are about, through
+# re's own cache: compiled by the first text that needs them
+_COLON_BLANKZ = ":(?:[ \t\0\r\n\x85\u2028\u2029]|\\Z)"
+_BLANKZ_HASH = "[ \t\0\r\n\x85\u2028\u2029]#"
+_SURROGATE = "[\ud800-\udfff]"
 
 PLAIN, SINGLE, DOUBLE, LITERAL = "plain", "single", "double", "literal"
 
@@ -120,17 +136,22 @@ def style(s: str, literal: bool, flow: bool, key: bool) -> str:
             block_ind = True
     elif first == "-" and followed:
         flow_ind = block_ind = True
-    if not flow_ind and _FLOW_LATER.search(s, 1):
+    if not flow_ind and not _FLOW_LATER.isdisjoint(s[1:]):
         flow_ind = True
-    if not block_ind and (_COLON_BLANKZ.search(s, 1) or _BLANKZ_HASH.search(s)):
+    if not block_ind and (":" in s and re.search(_COLON_BLANKZ, s[1:])
+                          or "#" in s and re.search(_BLANKZ_HASH, s)):
         flow_ind = block_ind = True
     special = _SPECIAL.search(s) is not None
-    line_breaks = _ANY_BREAK.search(s) is not None
+    line_breaks = "\n" in s or "\r" in s or "\x85" in s or "\u2028" in s or "\u2029" in s
     last = s[-1]
     trailing_space = last == " "
     edges = first == " " or trailing_space or first in _BREAKS or last in _BREAKS
-    break_space = line_breaks and _BREAK_SPACE.search(s) is not None
-    space_break = line_breaks and _SPACE_BREAK.search(s) is not None
+    break_space = space_break = False
+    if line_breaks:
+        for br in _BREAKS:
+            if br in s:
+                break_space = break_space or br + " " in s
+                space_break = space_break or " " + br in s
 
     flow_plain = block_plain = single_ok = block_ok = True
     if edges:
@@ -166,7 +187,7 @@ _ESCAPES = {"\0": "\\0", "\x07": "\\a", "\x08": "\\b", "\t": "\\t", "\n": "\\n",
             "\\": "\\\\", "\x85": "\\N", "\xa0": "\\_", "\u2028": "\\L", "\u2029": "\\P"}
 # yaml_emitter_write_double_quoted_scalar escapes what is not printable, the BOM, breaks,
 # the double quote and the backslash
-_TO_ESCAPE = re.compile('[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd]|["\\\\\u2028\u2029]')
+_TO_ESCAPE = f'[{_NOT_PRINTABLE}\n"\\\\\u2028\u2029]'
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -192,9 +213,9 @@ def _quoted(s: str, chosen: str) -> str:
         if "\u2028" in s or "\u2029" in s:
             raise _Decline              # written as a break plus indentation
         return "'" + s.replace("'", "''") + "'"
-    if _SURROGATE.search(s):
+    if re.search(_SURROGATE, s):
         raise _Decline                  # not UTF-8: PyYAML raises
-    return '"' + _TO_ESCAPE.sub(_escape, s) + '"'
+    return '"' + re.sub(_TO_ESCAPE, _escape, s) + '"'
 
 
 # renderings of text already seen, per context (bounded: cleared when full)
@@ -208,7 +229,7 @@ def _key(k: str) -> str:
     found = _KEYS.get(k)
     if found is not None:
         return found
-    if _ANY_BREAK.search(k) or len(k.encode("utf-8", "surrogatepass")) > 128:
+    if any(br in k for br in _BREAKS) or len(k.encode("utf-8", "surrogatepass")) > 128:
         raise _Decline                  # not a simple key: PyYAML writes `? key`
     text = _quoted(k, style(k, False, False, True)) + ":"
     if len(_KEYS) >= _LIMIT:
@@ -266,19 +287,22 @@ def _flow(value: list[Any]) -> bool:
     return True
 
 
+_INF = float("inf")
+
+
 def _float(value: float) -> str:
     """SafeRepresenter.represent_float, kept only when it reads back as a float."""
     if value != value:
         text = ".nan"
-    elif value == math.inf:
+    elif value == _INF:
         text = ".inf"
-    elif value == -math.inf:
+    elif value == -_INF:
         text = "-.inf"
     else:
         text = repr(value).lower()
         if "." not in text and "e" in text:
             text = text.replace("e", ".0e", 1)
-    for tag, regexp in _IMPLICIT.get(text[0], ()):
+    for tag, regexp in _rules(text[0]):
         if regexp.match(text):
             if tag == "tag:yaml.org,2002:float":
                 return text

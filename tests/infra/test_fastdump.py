@@ -1,6 +1,7 @@
 """The fast ticket writer writes exactly PyYAML's bytes, or declines (returns None)."""
 
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -49,7 +50,9 @@ TEXT = st.one_of(
 SCALARS = st.one_of(TEXT, st.integers(), st.booleans(), st.none(),
                     st.floats(allow_nan=True, allow_infinity=True))
 WORDS = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
-KEYS = st.one_of(WORDS, WORDS, WORDS, TEXT)
+# a key with a line break is declined (PyYAML writes `? key`): few here, not to drown the
+# rest (test_declines_what_pyyaml_writes_otherwise has them)
+KEYS = st.one_of(WORDS, WORDS, WORDS, TEXT.map(lambda s: re.sub("[\r\n\x85\u2028\u2029]", " ", s)))
 VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
     st.lists(inner, max_size=10), st.dictionaries(KEYS, inner, max_size=5)), max_leaves=40)
 DOCS = st.dictionaries(KEYS, VALUES, min_size=1, max_size=8)
@@ -123,8 +126,8 @@ def test_declines_what_pyyaml_writes_otherwise():
 def test_resolvers_are_pyyaml_s():
     from yaml.resolver import Resolver
 
-    ours = {ch: [(tag, rx.pattern, rx.flags) for tag, rx in rules]
-            for ch, rules in fastdump._IMPLICIT.items()}
+    ours = {ch: [(tag, rx.pattern, rx.flags) for tag, rx in fastdump._rules(ch)]
+            for ch in fastdump._RULES}
     theirs = {ch: [(tag, rx.pattern, rx.flags) for tag, rx in rules]
               for ch, rules in Resolver.yaml_implicit_resolvers.items()}
     assert ours == theirs
