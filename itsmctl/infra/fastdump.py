@@ -225,10 +225,25 @@ _BLOCK: dict[str, str] = {}          # a one-line value in block context
 _FLOW: dict[str, str] = {}           # an item of a flow sequence
 
 
+# a word of ASCII letters, digits and `_.-/+@=`, not starting with `.-/+@=`: no indicator
+# in any context, so plain unless a resolver reads it as something else (yes, 1_000)
+_WORD = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-/+@=]*\Z")
+
+
+def _word(s: str) -> str:
+    return s if _reads_as_text(s) else "'" + s + "'"
+
+
 def _key(k: str) -> str:
     found = _KEYS.get(k)
     if found is not None:
         return found
+    if len(k) <= 128 and _WORD.match(k):
+        text = _word(k) + ":"
+        if len(_KEYS) >= _LIMIT:
+            _KEYS.clear()
+        _KEYS[k] = text
+        return text
     if any(br in k for br in _BREAKS) or len(k.encode("utf-8", "surrogatepass")) > 128:
         raise _Decline                  # not a simple key: PyYAML writes `? key`
     text = _quoted(k, style(k, False, False, True)) + ":"
@@ -243,7 +258,7 @@ def _one_line(s: str) -> str:
     found = _BLOCK.get(s)
     if found is not None:
         return found
-    text = _quoted(s, style(s, False, False, False))
+    text = _word(s) if _WORD.match(s) else _quoted(s, style(s, False, False, False))
     if len(s) <= 200:
         if len(_BLOCK) >= _LIMIT:
             _BLOCK.clear()
@@ -256,7 +271,8 @@ def _flow_item(item: Any) -> str:
     if t is str:
         found = _FLOW.get(item)
         if found is None:
-            found = _quoted(item, style(item, False, True, False))
+            found = _word(item) if _WORD.match(item) else \
+                _quoted(item, style(item, False, True, False))
             if len(_FLOW) >= _LIMIT:
                 _FLOW.clear()
             _FLOW[item] = found
