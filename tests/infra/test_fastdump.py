@@ -54,8 +54,8 @@ WORDS = st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True)
 # rest (test_declines_what_pyyaml_writes_otherwise has them)
 KEYS = st.one_of(WORDS, WORDS, WORDS, TEXT.map(lambda s: re.sub("[\r\n\x85\u2028\u2029]", " ", s)))
 VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=10), st.dictionaries(KEYS, inner, max_size=5)), max_leaves=40)
-DOCS = st.dictionaries(KEYS, VALUES, min_size=1, max_size=8)
+    st.lists(inner, max_size=10), st.dictionaries(KEYS, inner, max_size=5)), max_leaves=20)
+DOCS = st.dictionaries(KEYS, VALUES, min_size=1, max_size=6)
 
 
 def same(doc):
@@ -79,13 +79,13 @@ def ticket_like(text):
 
 
 @pytest.mark.slow
-@settings(max_examples=5000, deadline=None)
+@settings(max_examples=2000, deadline=None)
 @given(DOCS)
 def test_fast_writer_matches_pyyaml_many(doc):
     same(doc)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(DOCS)
 # failures found so far, kept so they are tried on every run
 @example({"a": "x\n\n", "b": 1})                        # `|+` ends the stream with `...`
