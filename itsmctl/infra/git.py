@@ -75,37 +75,6 @@ def tree_names(root: Path, rev: str, folder: str) -> set[str]:
     return {name.decode() for name in res.out.split(b"\0") if name}
 
 
-def _locked(lock: Optional[Path], args: tuple[str, ...]) -> list[str]:
-    """git under `flock -n LOCK` (skipped when another holds it), where flock exists."""
-    cmd = ["git", *args]
-    if lock is None:
-        return cmd
-    import shutil
-
-    flock = shutil.which("flock")
-    if flock is None:
-        return cmd
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    return [flock, "-n", str(lock), *cmd]
-
-
-def spawn_detached(root: Path, *args: str, lock: Optional[Path] = None) -> None:
-    """Start git in the background and forget it (housekeeping such as a repack);
-    with `lock`, not while another such process holds it."""
-    subprocess.Popen(_locked(lock, args), cwd=root, stdin=subprocess.DEVNULL,
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     start_new_session=True)
-
-
-def run_locked(root: Path, lock: Path, *args: str) -> None:
-    """Run git under `flock LOCK` (waiting for a background holder), ignoring failure."""
-    cmd = _locked(lock, args)
-    if cmd[0] != "git":
-        cmd = [cmd[0], *cmd[2:]]            # wait for the lock rather than skip
-    subprocess.run(cmd, cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-
-
 ZERO = "0" * 40
 
 

@@ -157,7 +157,7 @@ def _unmark(pending: Path) -> bool:
 
 
 def pack(root: Path) -> None:
-    """Roll now, in this process, waiting for a running roll first (tests, `upkeep`)."""
+    """Roll now, in this process, after a running roll has finished (tests)."""
     import fcntl
 
     _state(root).mkdir(parents=True, exist_ok=True)
