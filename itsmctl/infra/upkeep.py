@@ -17,6 +17,8 @@ packs it folds: 10 s a run at 100,000 tickets). The new pack is in place before 
 one is removed. Rolls never overlap: the command takes .git/itsmctl/pack.lock (flock,
 non-blocking) and hands it to the roll, which rolls again while commits that found
 the lock taken have left their mark (.git/itsmctl/pending); the command never waits.
+A roll starts once no commit came for QUIET (PATIENCE at most): a burst is rolled once,
+and its commands do not share the CPU and disk with a roll after each of them.
 
 What that cannot remove: a pack is self-contained, so the recent pack holds one whole
 copy of every month tree (and ticket) it has a version of, the base of that tree's
@@ -54,6 +56,8 @@ SETTLED = 4 << 20        # packs from this size on are left alone (a clone's pac
 TREES = 3                # ... or from TREES x the size of HEAD's tickets/ trees, if more
 WINDOW = 25              # pack-objects' delta window when rolling the recent packs
 MODE = "ITSMCTL_UPKEEP"  # background (default) | foreground (tests) | off
+QUIET = 1.0              # seconds without a commit before a background roll starts ...
+PATIENCE = 5.0           # ... or this long after it was started, in a steady stream
 
 
 def _state(root: Path) -> Path:
@@ -91,6 +95,7 @@ def after_commit(root: Path) -> None:
     try:
         state.mkdir(exist_ok=True)
         os.close(os.open(state / "pending", os.O_WRONLY | os.O_CREAT, 0o644))
+        os.utime(state / "pending")         # its time says when the last commit came
         fd = os.open(state / "pack.lock", os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:
         return
@@ -124,13 +129,17 @@ def _take(fd: int) -> bool:
         return False
 
 
-def drain(root: Path, fd: int) -> None:
+def drain(root: Path, fd: int, quiet: float = 0.0) -> None:
     """Holding the lock on fd: roll while commits mark `pending`, then let go (and look
-    once more: a commit that found the lock taken just before it was let go)."""
+    once more: a commit that found the lock taken just before it was let go).
+
+    With `quiet`, a roll waits until no commit came for that long (PATIENCE at most):
+    a burst of commits is rolled once, not once per commit (each roll rewrites the
+    recent pack), and the commands of the burst do not share the disk with it."""
     pending = _state(root) / "pending"
     while True:
         try:
-            while _unmark(pending):
+            while _settle(pending, quiet) and _unmark(pending):
                 try:
                     roll(root)
                 except (GitError, OSError):
@@ -146,6 +155,24 @@ def drain(root: Path, fd: int) -> None:
         if not _take(fd):
             os.close(fd)
             return
+
+
+def _settle(pending: Path, quiet: float) -> bool:
+    """Wait until the last commit is `quiet` seconds old (PATIENCE at most)."""
+    if quiet <= 0:
+        return True
+    import time
+
+    until = time.monotonic() + PATIENCE
+    while True:
+        try:
+            age = time.time() - pending.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        left = min(quiet - age, until - time.monotonic())
+        if left <= 0:
+            return True
+        time.sleep(left)
 
 
 def _unmark(pending: Path) -> bool:
@@ -234,7 +261,7 @@ if __name__ == "__main__":              # the background roll after_commit start
     import sys
 
     try:
-        os.nice(10)
+        os.nice(19)             # the CPU goes to commands first
     except OSError:
         pass
-    drain(Path(sys.argv[1]), int(sys.argv[2]))
+    drain(Path(sys.argv[1]), int(sys.argv[2]), quiet=QUIET)

@@ -151,3 +151,33 @@ def test_a_pack_settles_only_once_it_outweighs_the_month_trees(desk, monkeypatch
     made = upkeep.roll(desk)
     assert _packs(desk) == {f"pack-{made}.pack"} and big not in _packs(desk)
     _complete(desk)
+
+
+def test_a_background_roll_waits_for_a_quiet_moment_but_not_forever(desk, monkeypatch):
+    """A burst of commits is rolled once: the roll waits until the last commit is QUIET
+    old, and never longer than PATIENCE (here 0: it rolls at once)."""
+    monkeypatch.setenv("ITSMCTL_UPKEEP", "off")
+    tid = open_ticket(desk, *BILLING)
+    ok(itsm(desk, "note", tid, "--text", "one"))
+    state = desk / ".git" / "itsmctl"
+    lock = os.open(state / "pack.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    (state / "pending").touch()                  # a commit just now
+    monkeypatch.setattr(upkeep, "PATIENCE", 0.0)
+    upkeep.drain(desk, lock, quiet=3600.0)
+    assert len(_packs(desk)) == 1 and not (state / "pending").exists()
+    _complete(desk)
+
+
+def test_a_commit_long_past_is_rolled_without_waiting(desk, monkeypatch):
+    monkeypatch.setenv("ITSMCTL_UPKEEP", "off")
+    tid = open_ticket(desk, *BILLING)
+    ok(itsm(desk, "note", tid, "--text", "one"))
+    state = desk / ".git" / "itsmctl"
+    (state / "pending").touch()
+    os.utime(state / "pending", (1, 1))          # the last commit came long ago
+    monkeypatch.setattr(upkeep, "PATIENCE", 3600.0)
+    lock = os.open(state / "pack.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    upkeep.drain(desk, lock, quiet=60.0)
+    assert len(_packs(desk)) == 1
