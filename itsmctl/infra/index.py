@@ -151,14 +151,15 @@ def _problem(path: str, data: bytes, doc: Optional[dict[str, Any]]) -> Optional[
 
 
 def _worker(root: Path, share: list[tuple[list[str], str]], queue: Any) -> None:
-    """A worker's share: one `git cat-file --batch` over it, parsed as the blobs stream in
-    (git reads ahead while this process parses), rows sent in batches; None when done."""
+    """A worker's share: each blob read from the work tree where the file there is that
+    blob (a fresh clone's checkout), the others through one `git cat-file --batch`; rows
+    sent in batches; None when done."""
     from itsmctl.infra import git
 
     try:
         paths_of = {sha: paths for paths, sha in share}
         batch: list[tuple[Any, ...]] = []
-        for sha, data in git.cat_blobs(root, [sha for _, sha in share]):
+        for sha, data in git.checked_out_blobs(root, [(paths[0], sha) for paths, sha in share]):
             batch.extend(_row_of(path, sha, data) for path in paths_of[sha])
             if len(batch) >= _BATCH:
                 queue.put(batch)
