@@ -65,3 +65,27 @@ def test_index_built_in_bulk_from_the_work_tree_equals_one_read_from_git(desk, m
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     _forget(desk)
     assert _rows(desk) == here
+
+
+def test_a_new_index_has_large_pages_and_an_existing_one_keeps_its_own(desk):
+    import sqlite3
+
+    from itsmctl.infra import index as module
+
+    tid = open_ticket(desk)
+    _forget(desk)
+    path = desk / ".git" / "itsmctl" / "index.sqlite"
+    old = sqlite3.connect(path)
+    old.execute("PRAGMA page_size=4096")
+    old.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    old.close()
+    rows = _rows(desk)
+    assert [r[2] for r in rows] == [tid]
+    index = module.open_index(desk)
+    assert index.db.execute("PRAGMA page_size").fetchone()[0] == 4096
+    index.close()
+    _forget(desk)
+    assert _rows(desk) == rows
+    index = module.open_index(desk)
+    assert index.db.execute("PRAGMA page_size").fetchone()[0] == module.PAGE_SIZE
+    index.close()
