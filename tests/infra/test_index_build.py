@@ -89,3 +89,26 @@ def test_a_new_index_has_large_pages_and_an_existing_one_keeps_its_own(desk):
     index = module.open_index(desk)
     assert index.db.execute("PRAGMA page_size").fetchone()[0] == module.PAGE_SIZE
     index.close()
+
+
+def test_only_a_build_from_nothing_skips_fsync_and_it_is_back_after(desk, monkeypatch):
+    from itsmctl.infra import index as module
+
+    open_ticket(desk)
+    _forget(desk)
+    seen = []
+    apply = module.Index._apply
+
+    def spy(self, changes, progress):
+        seen.append(self.db.execute("PRAGMA synchronous").fetchone()[0])
+        return apply(self, changes, progress)
+
+    monkeypatch.setattr(module.Index, "_apply", spy)
+    index = module.open_index(desk)              # from nothing: OFF (0) while building
+    assert seen == [0]
+    assert index.db.execute("PRAGMA synchronous").fetchone()[0] == 1     # NORMAL again
+    index.close()
+    open_ticket(desk)
+    index = module.open_index(desk)              # catching up: NORMAL (1) throughout
+    assert seen == [0, 1]
+    index.close()
