@@ -54,30 +54,31 @@ def parse_head(data: bytes, where: str) -> Optional[dict[str, Any]]:
     not parsed, only its undelivered entries counted (`_pending`); `visit` is read apart.
     """
 
-    # only the state part is decoded: history is most of a long-lived ticket's bytes
-    cut_at = data.find(b"\nhistory:")
-    text = (data if cut_at < 0 else data[:cut_at + 9]).decode("utf-8", "replace")
-    end = _find(text, "\nhistory:")
-    notes = text.find("\nnotifications:", 0, end)
+    # only what is parsed is decoded: history is most of a long-lived ticket's bytes, and
+    # the notification log most of the rest (each part is cut at a line break, so the
+    # parts decode as the whole would)
+    end = _find(data, b"\nhistory:")
+    notes = data.find(b"\nnotifications:", 0, end)
     cut = notes if notes >= 0 else end
-    doc = _parse_part(text[:cut + 1], where)
+    doc = _parse_part(data[:cut + 1].decode("utf-8", "replace"), where)
     if doc is None:
         return None
     if notes >= 0:
-        visit_at = _find(text, "\nvisit:", notes, end)
-        section = text[notes:visit_at + 1]
+        visit_at = _find(data, b"\nvisit:", notes, end)
+        section = data[notes:visit_at + 1]
         pending = _pending(section)
         if pending is None:
-            part = _parse_part(section[1:], where) or {}
+            part = _parse_part(section[1:].decode("utf-8", "replace"), where) or {}
             pending = sum(1 for n in part.get("notifications") or ()
                           if isinstance(n, dict) and n.get("status") not in ("sent", "refused"))
         doc["_pending"] = pending
         if visit_at < end:
-            doc.update(_parse_part(text[visit_at + 1:end + 1], where) or {})
+            doc.update(_parse_part(data[visit_at + 1:end + 1].decode("utf-8", "replace"),
+                                   where) or {})
     return doc
 
 
-def _find(text: str, needle: str, start: int = 0, end: Optional[int] = None) -> int:
+def _find(text: bytes, needle: bytes, start: int = 0, end: Optional[int] = None) -> int:
     at = text.find(needle, start, end)
     return at if at >= 0 else (len(text) if end is None else end)
 
@@ -97,16 +98,16 @@ def _parse_part(text: str, where: str) -> Optional[dict[str, Any]]:
     return doc if isinstance(doc, dict) else None
 
 
-def _pending(section: str) -> Optional[int]:
+def _pending(section: bytes) -> Optional[int]:
     """Undelivered entries of a notification log as dump_ticket writes it (each entry a
     `- ` item whose keys sit at two spaces; bodies are literal blocks deeper in)."""
-    if section.startswith("\nnotifications: []"):
+    if section.startswith(b"\nnotifications: []"):
         return 0
-    items = section.count("\n- ")
-    statuses = section.count("\n  status: ")
+    items = section.count(b"\n- ")
+    statuses = section.count(b"\n  status: ")
     if items != statuses:
         return None
-    return section.count("\n  status: pending") + section.count("\n  status: failed")
+    return section.count(b"\n  status: pending") + section.count(b"\n  status: failed")
 
 
 PARALLEL_FROM = 4000      # blobs: below this a process pool costs more than it saves

@@ -112,3 +112,48 @@ def test_only_a_build_from_nothing_skips_fsync_and_it_is_back_after(desk, monkey
     index = module.open_index(desk)              # catching up: NORMAL (1) throughout
     assert seen == [0, 1]
     index.close()
+
+
+def _head_decoding_all(data, where):
+    """parse_head as it was: the whole state part decoded at once, then cut."""
+    from itsmctl.infra.index import _parse_part
+
+    cut_at = data.find(b"\nhistory:")
+    text = (data if cut_at < 0 else data[:cut_at + 9]).decode("utf-8", "replace")
+    end = text.find("\nhistory:")
+    end = len(text) if end < 0 else end
+    notes = text.find("\nnotifications:", 0, end)
+    doc = _parse_part(text[:(notes if notes >= 0 else end) + 1], where)
+    if doc is None or notes < 0:
+        return doc
+    visit_at = text.find("\nvisit:", notes, end)
+    visit_at = end if visit_at < 0 else visit_at
+    section = text[notes:visit_at + 1]
+    part = _parse_part(section[1:], where) or {}
+    doc["_pending"] = sum(1 for n in part.get("notifications") or ()
+                          if isinstance(n, dict) and n.get("status") not in ("sent", "refused"))
+    if visit_at < end:
+        doc.update(_parse_part(text[visit_at + 1:end + 1], where) or {})
+    return doc
+
+
+def test_parse_head_decodes_its_parts_as_the_whole_would(desk):
+    """Only the parts parsed are decoded; bytes that are not UTF-8 next to a cut (a
+    hand-edited file) read the same as when the whole state part was decoded."""
+    from itsmctl.infra.index import parse_head
+
+    tid = dispatched(desk)
+    path, _ = _tree(desk)[0]
+    data = (desk / path).read_bytes()
+    assert b"\nnotifications:" in data and b"\nhistory:" in data
+    variants = [data, data.replace(b"\nhistory:", b"\nvisit: null\nhistory:", 1)]
+    for bad in (b"\xe8\xae", b"\xff", b"\xe8"):
+        for at in (b"\nnotifications:", b"\nhistory:"):
+            for base in list(variants[:2]):
+                variants.append(base.replace(at, b"\ntitle_x: a" + bad + at, 1))
+                variants.append(base.replace(at, b"\ntitle_x: |\n  a" + bad + at, 1))
+    variants.append(data.replace(b"\nnotifications:", b"\nnotes_x: \xe8\xae", 1))
+    variants.append(data[:data.find(b"\nhistory:")] + b"\xe8")
+    for variant in variants:
+        assert parse_head(variant, path) == _head_decoding_all(variant, path), variant[:80]
+    assert parse_head(data, path)["id"] == tid
