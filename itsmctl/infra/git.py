@@ -262,12 +262,13 @@ def cat_blobs(root: Path, shas: list[str]) -> Iterator[tuple[str, bytes]]:
 _CHECKED_OUT_MAX = 16 << 20     # bytes: a larger work-tree file is left to cat-file
 
 
-def checked_out_blobs(root: Path, wanted: list[tuple[str, str]]
-                      ) -> Iterator[tuple[str, bytes]]:
+def checked_out_blobs(root: Path, wanted: list[tuple[str, str]],
+                      missed: Optional[list[str]] = None) -> Iterator[tuple[str, bytes]]:
     """(sha, content) of each (path, blob sha) asked, in that order except that blobs
     read through `cat-file` come last: a blob is read from the work tree when the file
     at its path there is a regular file whose git object id IS that sha (so the bytes
-    are the blob's, whatever was edited, filtered or not checked out), else from git.
+    are the blob's, whatever was edited, filtered or not checked out), else from git;
+    with `missed`, those are not read but added to it (for one `cat-file` later).
 
     A fresh clone has every ticket checked out: reading and hashing a file costs ~1/8
     of the CPU `cat-file` spends resolving the blob's deltas (100,000 tickets of a
@@ -276,7 +277,7 @@ def checked_out_blobs(root: Path, wanted: list[tuple[str, str]]
     import stat
 
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    missed: list[str] = []
+    later = missed if missed is not None else []
     try:
         top = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:
@@ -291,12 +292,12 @@ def checked_out_blobs(root: Path, wanted: list[tuple[str, str]]
                 if digest.hexdigest() == sha:
                     yield sha, data
                     continue
-            missed.append(sha)
+            later.append(sha)
     finally:
         if top >= 0:
             os.close(top)
-    if missed:
-        yield from cat_blobs(root, missed)
+    if later and missed is None:
+        yield from cat_blobs(root, later)
 
 
 def _checked_out(top: int, path: str, flags: int, regular: Any) -> Optional[bytes]:

@@ -114,6 +114,7 @@ PARALLEL_FROM = 4000      # blobs: below this a process pool costs more than it 
 _BATCH = 1000             # rows a worker sends at a time
 _QUEUED = 8               # batches in flight per worker: bounds this process's memory
 _SHARE = 2000             # blobs per worker, at least
+_CHUNK = 2000             # blobs a worker takes at a time
 
 
 def _row_of(path: str, sha: str, data: bytes) -> tuple[Any, ...]:
@@ -152,20 +153,40 @@ def _problem(path: str, data: bytes, doc: Optional[dict[str, Any]]) -> Optional[
     return None
 
 
-def _worker(root: Path, share: list[tuple[list[str], str]], queue: Any) -> None:
-    """A worker's share: each blob read from the work tree where the file there is that
-    blob (a fresh clone's checkout), the others through one `git cat-file --batch`; rows
-    sent in batches; None when done."""
+def _worker(root: Path, items: list[tuple[list[str], str]], chunk: int, taken: Any,
+            queue: Any) -> None:
+    """Chunks of the blobs in ls-tree order, each taken when this worker is ready for
+    one (so neither worker waits for the other at the end): each blob read from the
+    work tree where the file there is that blob (a fresh clone's checkout), the others
+    at the end through ONE `git cat-file --batch`; rows sent in batches; None when done."""
     from itsmctl.infra import git
 
     try:
-        paths_of = {sha: paths for paths, sha in share}
+        missed: list[str] = []
         batch: list[tuple[Any, ...]] = []
-        for sha, data in git.checked_out_blobs(root, [(paths[0], sha) for paths, sha in share]):
-            batch.extend(_row_of(path, sha, data) for path in paths_of[sha])
-            if len(batch) >= _BATCH:
-                queue.put(batch)
-                batch = []
+
+        def rows(blobs: Iterator[tuple[str, bytes]], paths_of: dict[str, list[str]]) -> None:
+            nonlocal batch
+            for sha, data in blobs:
+                batch.extend(_row_of(path, sha, data) for path in paths_of[sha])
+                if len(batch) >= _BATCH:
+                    queue.put(batch)
+                    batch = []
+
+        paths_of: dict[str, list[str]] = {}
+        while True:
+            with taken.get_lock():
+                start = taken.value
+                taken.value = start + chunk
+            share = items[start:start + chunk]
+            if not share:
+                break
+            for paths, sha in share:
+                paths_of[sha] = paths
+            rows(git.checked_out_blobs(root, [(paths[0], sha) for paths, sha in share],
+                                       missed), paths_of)
+        if missed:
+            rows(git.cat_blobs(root, missed), paths_of)
         queue.put(batch)
         queue.put(None)
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
@@ -176,22 +197,23 @@ def _rows_parallel(root: Path, by_sha: dict[str, list[str]]) -> Iterator[list[tu
     """Fetch and parse on every core; this process only writes sqlite. The workers are
     forked before any thread of ours exists (fork and threads do not mix).
 
-    Each worker takes one contiguous share of the blobs in ls-tree order and reads it
-    with ONE `cat-file`: neighbours in the tree are neighbours in the pack, and every
-    `cat-file` starts with a cold delta-base cache. Measured at 100,000 tickets of a
-    realistic desk, git's CPU for the blobs: 37 s in runs of 500 blobs, 20 s in runs of
-    5,000, 15 s in one run (issue 13)."""
+    What a fresh clone has checked out is read from the work tree; the rest, read by
+    each worker with ONE `cat-file` in ls-tree order: neighbours in the tree are
+    neighbours in the pack, and every `cat-file` starts with a cold delta-base cache.
+    Measured at 100,000 tickets of a realistic desk, git's CPU for the blobs: 37 s in
+    runs of 500 blobs, 20 s in runs of 5,000, 15 s in one run (issue 13)."""
     import multiprocessing
     import os
     import queue as queues
 
     items = [(paths, sha) for sha, paths in by_sha.items()]
     workers = max(1, min(os.cpu_count() or 1, len(items) // _SHARE))
-    size = -(-len(items) // workers)
+    chunk = max(1, min(_CHUNK, -(-len(items) // workers)))
     ctx = multiprocessing.get_context("fork")
     queue = ctx.Queue(maxsize=_QUEUED * workers)
-    procs = [ctx.Process(target=_worker, args=(root, items[i:i + size], queue), daemon=True)
-             for i in range(0, len(items), size)]
+    taken = ctx.Value("q", 0)
+    procs = [ctx.Process(target=_worker, args=(root, items, chunk, taken, queue), daemon=True)
+             for _ in range(workers)]
     for proc in procs:
         proc.start()
     try:

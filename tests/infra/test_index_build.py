@@ -4,6 +4,8 @@ that reading every blob from git one by one gives, whatever the work tree holds.
 import os
 import subprocess
 
+import pytest
+
 from itsmctl.infra import git as gitlib
 from tests.helpers import BILLING, dispatched, open_ticket
 
@@ -52,7 +54,11 @@ def test_checked_out_blobs_read_the_work_tree_only_where_it_holds_the_blob(desk)
     assert set(got) == {sha for _, sha in tree}
 
 
-def test_index_built_in_bulk_from_the_work_tree_equals_one_read_from_git(desk, monkeypatch):
+@pytest.mark.parametrize("chunk", [1, 2000])
+def test_index_built_in_bulk_from_the_work_tree_equals_one_read_from_git(desk, monkeypatch,
+                                                                         chunk):
+    """Workers take chunks in turn (1: one blob at a time) and read what the work tree
+    does not hold at the end, through git."""
     from itsmctl.infra import index as module
 
     for _ in range(3):
@@ -62,6 +68,7 @@ def test_index_built_in_bulk_from_the_work_tree_equals_one_read_from_git(desk, m
     _spoil_work_tree(desk, _tree(desk))
     monkeypatch.setattr(module, "PARALLEL_FROM", 1)
     monkeypatch.setattr(module, "_SHARE", 1)
+    monkeypatch.setattr(module, "_CHUNK", chunk)
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     _forget(desk)
     assert _rows(desk) == here
