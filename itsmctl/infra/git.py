@@ -276,7 +276,9 @@ def checked_out_blobs(root: Path, wanted: list[tuple[str, str]],
     import hashlib
     import stat
 
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    # not through a symlink, and never waiting on a FIFO put where a ticket was
+    flags = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_NONBLOCK", 0))
     later = missed if missed is not None else []
     try:
         top = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))

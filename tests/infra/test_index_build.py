@@ -42,6 +42,10 @@ def _spoil_work_tree(desk, tree):
     target = desk / linked
     target.rename(desk / "elsewhere.yaml")
     os.symlink(desk / "elsewhere.yaml", target)
+    if len(tree) > 3 and hasattr(os, "mkfifo"):
+        fifo = desk / tree[3][0]
+        fifo.unlink()
+        os.mkfifo(fifo)                     # opened without waiting for a writer
 
 
 def test_checked_out_blobs_read_the_work_tree_only_where_it_holds_the_blob(desk):
