@@ -87,18 +87,6 @@ def gather(session: Session, first: "Period", period: "Period",
     report rows (infra/facts.py) when it can be had, only the tickets the report may
     need; else from every file. Committed ticket files that cannot be read go into
     `skipped`, one line each (G5)."""
-    from itsmctl.core.model import ticket_path
-    from itsmctl.infra.store import parse_ticket
-
-    def full(ticket_id: str) -> Any:
-        path = session.root / ticket_path(ticket_id)
-        if not path.is_file():
-            return None
-        rel = ticket_path(ticket_id)
-        from itsmctl.infra.yaml import load_ticket
-
-        return parse_ticket(load_ticket(path.read_bytes(), rel), rel)
-
     try:
         from itsmctl.app.queue import open_index
 
@@ -107,21 +95,28 @@ def gather(session: Session, first: "Period", period: "Period",
         index = None
     out = [] if skipped is None else skipped
     if index is None:
-        rows, of_files = _from_files(session, period, out)
-        return rows, None, full, of_files
+        return _from_files(session, period, out)
     from itsmctl.core.rows import micros
     from itsmctl.infra import facts
 
     out += index.invalid()
     lo, hi = micros(first.start), micros(period.end)
-    at = micros(min(session.now, period.end))
     # updated since the day before the period began, in any zone a time was written in
     recent = micros(period.start - timedelta(days=2))
-    assert lo is not None and hi is not None and at is not None and recent is not None
-    rows = facts.rows(index.db, lo, hi, at, recent)
+    assert lo is not None and hi is not None and recent is not None
+    rows = facts.rows(index.db, lo, hi, recent)
 
     def find(ticket_id: str) -> Any:
         return facts.find(index.db, ticket_id)
+
+    def full(ticket_id: str) -> Any:
+        from itsmctl.infra.yaml import load_ticket
+
+        rel = facts.path_of(index.db, ticket_id)
+        path = session.root / rel if rel else None
+        if rel is None or path is None or not path.is_file():
+            return None
+        return load_ticket(path.read_bytes(), rel)
 
     def docs_of(ids: list[str]) -> list[dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -135,8 +130,8 @@ def gather(session: Session, first: "Period", period: "Period",
 
 
 def _from_files(session: Session, period: "Period",
-                skipped: list[str]) -> tuple[list[Any], Any]:
-    """(rows, docs_of) from every ticket file that may count."""
+                skipped: list[str]) -> tuple[list[Any], None, Any, Any]:
+    """(rows, find, full, docs_of) from every ticket file that may count."""
     from itsmctl.core.rows import alert_firings, row_of
     from itsmctl.errors import ItsmError
     from itsmctl.infra.yaml import load_ticket
@@ -154,7 +149,7 @@ def _from_files(session: Session, period: "Period",
             docs[doc["id"]] = doc
         else:
             skipped.append(f"{rel}: not a ticket")
-    return rows, lambda ids: [docs[i] for i in ids]
+    return rows, None, docs.get, lambda ids: [docs[i] for i in ids]
 
 
 def build(session: Session, month: Optional[str] = None, start: Optional[str] = None,
@@ -164,7 +159,7 @@ def build(session: Session, month: Optional[str] = None, start: Optional[str] = 
     """The report as plain data (core/report.py says what each figure means)."""
     from itsmctl.core import report
 
-    policy = session.policy
+    policy = _policy(session, analysis)
     if group is not None and group not in policy.teams.groups:
         raise NotFound(f"unknown group {group!r} (config/teams.yaml); known: "
                        f"{', '.join(policy.teams.groups)}", rule="Q1")
@@ -179,15 +174,26 @@ def build(session: Session, month: Optional[str] = None, start: Optional[str] = 
     data = report.build_rows(rows, policy, period, session.now, session.tz, group=group,
                              trend=earlier, find=find, full=full,
                              docs_of=docs_of if analysis else None)
-    data["labels"] = labels(session)
+    data["labels"] = labels(session, policy)
     data["skipped"] = skipped          # files left out: the report is incomplete (G5)
     return data
 
 
-def labels(session: Session) -> dict[str, Any]:
+def _policy(session: Session, analysis: bool) -> Any:
+    """The session's Policy when it has one or the fault analysis needs its models; else
+    the same values as plain data (infra/plainpolicy.py: no pydantic to import)."""
+    if analysis or "policy" in session.__dict__:
+        return session.policy
+    from itsmctl.infra.plainpolicy import load
+
+    return load(session.root)
+
+
+def labels(session: Session, policy: Any = None) -> dict[str, Any]:
     """Q6: the desk's own names for what the figures are keyed by (teams.yaml, desk.yaml,
-    codes.yaml, categories.yaml, priority_matrix.yaml)."""
-    policy = session.policy
+    codes.yaml, categories.yaml, priority_matrix.yaml); `policy` the session's, or its
+    plain copy."""
+    policy = session.policy if policy is None else policy
     cats: dict[str, str] = {}
     symptoms: dict[str, str] = {}
     causations: dict[str, str] = {}

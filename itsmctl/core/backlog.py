@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from itsmctl.core.model import OPEN_STATUSES, Ticket
-from itsmctl.core.policy import Policy
 from itsmctl.core.rows import micros
-from itsmctl.core.sla import segments
+from itsmctl.core.states import OPEN_STATUSES
+
+if TYPE_CHECKING:       # a Policy, or its plain copy (infra/plainpolicy.py): no pydantic
+    from itsmctl.core.policy import Policy
 
 Doc = dict[str, Any]
 Lookup = Callable[[str], Optional[Any]]
@@ -33,22 +34,30 @@ def _parse_time(text: str) -> datetime:
 
 
 
-def status_at(ticket: Ticket, at: datetime) -> Optional[str]:
-    """The ticket's status at an instant, from its history (None: not opened yet)."""
-    if ticket.opened_at > at:
+def status_at(doc: Doc, at: int) -> Optional[str]:
+    """A ticket's status at an instant (micros), from its document's history (None: not
+    opened yet): the status its last change before `at` set (core/sla.py segments)."""
+    opened = micros(doc.get("opened_at"))
+    if opened is None or opened > at:
         return None
-    for seg in segments(ticket):
-        if seg.start <= at and (seg.end is None or at < seg.end):
-            return seg.status
-    return ticket.status
+    status, since = "new", opened
+    for event in doc.get("history") or ():
+        to = event.get("to") if isinstance(event, dict) else None
+        if to is None or to == status:
+            continue
+        changed = micros(event.get("at"))
+        if changed is not None and since <= at < changed:
+            return status
+        status, since = to, changed if changed is not None else since
+    return status if since <= at else doc.get("status")
 
 
-def open_at(row: Any, at: int, at_time: datetime, full: Optional[Lookup] = None) -> bool:
-    """Whether the ticket (a core/report.py Row; `at` is `at_time` in micros) was open
-    (new, assigned, in progress, waiting) at that instant.
+def open_at(row: Any, at: int, full: Optional[Lookup] = None) -> bool:
+    """Whether the ticket (a core/rows.py Row) was open (new, assigned, in progress,
+    waiting) at `at` (micros).
 
     The current state decides unless the ticket was reopened since `at`: then its
-    history does (`full(id)`)."""
+    history does (`full(id)`: its document with the history)."""
     opened = row.opened
     if opened is None or opened > at:
         return False
@@ -63,8 +72,8 @@ def open_at(row: Any, at: int, at_time: datetime, full: Optional[Lookup] = None)
         return False
     if not row.reopens:
         return True
-    ticket = full(row.id) if full else None
-    return ticket is not None and status_at(ticket, at_time) in OPEN_STATUSES
+    doc = full(row.id) if full else None
+    return doc is not None and status_at(doc, at) in OPEN_STATUSES
 
 
 def backlog(rows: list[Any], policy: Policy, at: datetime,
@@ -78,7 +87,7 @@ def backlog(rows: list[Any], policy: Policy, at: datetime,
     limits = [None if limit is None else limit // timedelta(microseconds=1)
               for limit, _ in AGE_BUCKETS]
     for row in rows:
-        if not open_at(row, at_us, at, full):
+        if not open_at(row, at_us, full):
             continue
         age = at_us - row.opened
         i = next(i for i, limit in enumerate(limits) if limit is None or age < limit)

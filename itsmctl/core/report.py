@@ -51,12 +51,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from itsmctl.core import kpi
 from itsmctl.core.backlog import backlog, when
-from itsmctl.core.policy import PHASES, Policy
 from itsmctl.core.rows import Row, instant, micros, owner_of, row_of
+from itsmctl.core.states import PHASES
+
+if TYPE_CHECKING:       # a Policy, or its plain copy (infra/plainpolicy.py): no pydantic
+    from itsmctl.core.policy import Policy
 
 Doc = dict[str, Any]
 
@@ -247,8 +250,8 @@ def build(docs: Iterable[Doc], policy: Policy, period: Period, now: datetime,
     `docs` holds at least every ticket opened in the period or the trend periods, open
     at the period's end, or resolved in it (more is fine). `find(id)` returns the
     document of a recurrence's original when it is not among them; `full(id)` the
-    whole Ticket (with history) when the backlog needs its past status (else a document
-    that has its history gives it); `firings(id)` how many firings of its alert a
+    whole document (with its history) when the backlog needs its past status (else a
+    document here that has its history gives it); `firings(id)` how many firings of its alert a
     monitoring ticket recorded (Q4). With `analysis`, the fault analysis of
     core/analysis.py is added (Q5). The same as build_rows over row_of(each document).
     """
@@ -262,13 +265,9 @@ def build(docs: Iterable[Doc], policy: Policy, period: Period, now: datetime,
         doc = find(rid) if find else None
         return row_of(doc) if doc else None
 
-    def history(ticket_id: str) -> Optional[Any]:
+    def history(ticket_id: str) -> Optional[Doc]:
         doc = by_id.get(ticket_id)
-        if doc is None or "history" not in doc:
-            return None
-        from itsmctl.core.model import Ticket
-
-        return Ticket.from_doc(doc)
+        return doc if doc is not None and "history" in doc else None
 
     return build_rows([row_of(d, count(d)) for d in docs], policy, period, now, tz,
                       group=group, trend=trend, find=find_row, full=full or history,

@@ -26,12 +26,14 @@ from typing import Any, Optional
 
 from itsmctl.core.rows import Row, alert_firings, row_of
 
-FORMAT = "1"
+FORMAT = "2"      # 2: indexes for the tickets before the period
 OPEN = ("new", "assigned", "in_progress", "waiting")
 _TABLE = """CREATE TABLE facts (path TEXT PRIMARY KEY, id TEXT NOT NULL, status TEXT,
     opened INTEGER, updated INTEGER, row BLOB NOT NULL)"""
 _INDEXES = ("CREATE INDEX facts_opened ON facts(opened)",
             "CREATE INDEX facts_id ON facts(id)",
+            "CREATE INDEX facts_updated ON facts(updated)",
+            "CREATE INDEX facts_status ON facts(status, opened)",
             "CREATE TRIGGER facts_gone AFTER DELETE ON tickets "
             "BEGIN DELETE FROM facts WHERE path = OLD.path; END")
 
@@ -87,18 +89,31 @@ def store(db: sqlite3.Connection, facts: list[Fact]) -> None:
                    [f for f in facts if f[5] is not None])
 
 
-def rows(db: sqlite3.Connection, lo: int, hi: int, at: int, recent: int) -> list[Row]:
-    """The Rows a report over [lo, hi) (micros; its trend periods included) needs, oldest
-    first: the tickets opened in it, and of those opened before `at` the ones updated
-    since `recent` or still open (core/report.py build's `docs`)."""
+def rows(db: sqlite3.Connection, lo: int, hi: int, recent: int) -> list[Row]:
+    """The Rows a report over [lo, hi) (micros; its trend periods included) needs: the
+    tickets opened in it, oldest first (the order its figures meet them), then of those
+    opened before it the ones updated since `recent` or still open (core/report.py
+    build's `docs`). Three index searches: a scan of every ticket opened before the
+    period would cost more than reading the rows."""
     marks = ",".join("?" * len(OPEN))
-    sql = (f"SELECT row FROM facts WHERE (opened >= ? AND opened < ?) OR (opened < ? AND "
-           f"(updated >= ? OR status IN ({marks}))) ORDER BY opened, rowid")
+    period = "SELECT row FROM facts WHERE opened >= ? AND opened < ? ORDER BY opened, rowid"
+    before = ("SELECT row FROM facts WHERE opened < ? AND updated >= ? UNION ALL "
+              f"SELECT row FROM facts WHERE opened < ? AND status IN ({marks}) "
+              "AND (updated IS NULL OR updated < ?)")
     loads, make = pickle.loads, Row._make
-    return [make(loads(blob)) for (blob,) in db.execute(sql, (lo, hi, at, recent, *OPEN))]
+    out = [make(loads(blob)) for (blob,) in db.execute(period, (lo, hi))]
+    out += [make(loads(blob))
+            for (blob,) in db.execute(before, (lo, recent, lo, *OPEN, recent))]
+    return out
 
 
 def find(db: sqlite3.Connection, ticket_id: str) -> Optional[Row]:
     """The Row of one ticket, by id."""
     got = db.execute("SELECT row FROM facts WHERE id = ?", (ticket_id,)).fetchone()
     return Row._make(pickle.loads(got[0])) if got else None
+
+
+def path_of(db: sqlite3.Connection, ticket_id: str) -> Optional[str]:
+    """The file of one ticket, by id."""
+    got = db.execute("SELECT path FROM facts WHERE id = ?", (ticket_id,)).fetchone()
+    return str(got[0]) if got else None

@@ -91,10 +91,13 @@ def _value(value: Any, newline: str, out: list[str]) -> None:
         if not value:
             out.append("[]")
             return
-        if all(type(x) is str for x in value):
-            out.append("[" + inner + ("," + inner).join(map(encode_basestring, value))
-                       + newline + "]")
-            return
+        if type(value[0]) is str:
+            try:                                # the C encoder takes strings only
+                out.append("[" + inner + ("," + inner).join(map(encode_basestring, value))
+                           + newline + "]")
+                return
+            except TypeError:
+                pass
         out.append("[")
         first = True
         for item in value:

@@ -174,3 +174,35 @@ def test_Q1_report_rows_leave_with_their_file_and_come_back_with_a_new_format(va
     db.close()
     open_index(desk).close()
     assert tid in rows(desk) and len(rows(desk)) == len(ids)
+
+
+def test_Q1_report_from_the_plain_policy_equals_report_from_its_models(varied):
+    """Without --analysis a report reads a plain copy of the policy (no pydantic); a
+    session that has the Policy loaded gives the same report with it."""
+    desk, _ = varied
+    plain = build(desk, month="2026-11")
+    s = session(desk, "mike", AT)
+    assert s.policy is not None                       # the models loaded first
+    with_models = json.loads(json.dumps(reports.build(s, month="2026-11")))
+    assert with_models == plain
+
+
+def test_Q1_a_report_loads_neither_pydantic_nor_the_ticket_models(varied):
+    import subprocess
+    import sys
+
+    desk, _ = varied
+    code = ("import runpy, sys\n"
+            "sys.argv = ['itsmctl', '--actor', 'mike', '--now', sys.argv[1], 'report',\n"
+            "            '--month', '2026-11', '--format', 'json']\n"
+            "try:\n"
+            "    runpy.run_module('itsmctl', run_name='__main__')\n"
+            "finally:\n"
+            "    print(sorted(m for m in sys.modules if m.split('.')[0] == 'pydantic'\n"
+            "                 or m == 'itsmctl.core.model'), file=sys.stderr)\n")
+    build(desk, month="2026-11")                      # the plain copy is cached
+    done = subprocess.run([sys.executable, "-c", code, AT], cwd=desk, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["summary"]["total_incidents"]
+    assert done.stderr.strip().splitlines()[-1] == "[]"

@@ -39,7 +39,7 @@ def test_jsontext_is_json_dumps_text_for_every_shape():
     for scalar in SCALARS:
         same(scalar)
         same([scalar, [scalar], {"k": scalar}])
-    same(({"t": (1, ["x"])}, [], {}, [[]], [{}]))
+    same(({"t": (1, ["x"])}, [], {}, [[]], [{}], ["a", 1, None], ["a", ["b"]]))
 
 
 def test_jsontext_hands_what_it_does_not_know_to_json():
