@@ -157,33 +157,42 @@ def local_people(policy: Policy) -> frozenset[str]:
     return frozenset(pid for pid, p in policy.teams.people.items() if wanted & set(p.groups))
 
 
-def fact(row: Row, policy: Policy, now: int, original_owner: Optional[str] = None,
+def fact(row: Row, policy: "Policy", now: int, original_owner: Optional[str] = None,
          local: frozenset[str] = frozenset()) -> kpi.Fact:
     """The KPI fact of a ticket at `now` (micros) under the policy."""
+    return fact_maker(policy, now, local)(row, original_owner)
+
+
+def fact_maker(policy: "Policy", now: int, local: frozenset[str] = frozenset()
+               ) -> Callable[[Row, Optional[str]], kpi.Fact]:
+    """fact() with the policy and `now` read once: (row, original's owner) -> Fact."""
     cfg = policy.kpi
-    status, code = row.status, row.close_code
-    breached: dict[str, bool] = {}
-    stopped = []
-    for phase, clock in zip(PHASES, row.clocks):
-        if clock is not None:
-            if clock[0]:
-                stopped.append(phase)
-            breached[phase] = clock[1] is not None and now > clock[1]
-    is_local = row.opened_by in local
-    finished = status in ("resolved", "closed")
-    return kpi.Fact(
-        id=row.id, type=row.type, status=status, priority=row.priority, owner=owner_of(row),
-        resolved_group=row.resolved_group, close_code=code, returns=row.returns,
-        reopens=row.reopens, dispatches=row.dispatches, satisfaction=row.satisfaction,
-        problem=row.problem, recurrence_of=row.recurrence_of,
-        breached=breached, stopped=frozenset(stopped),
-        successful=(status == "closed" and code in cfg.successful_close_codes)
-        or (status == "resolved" and not row.workaround),
-        unsuccessful=status == "closed" and code in cfg.unsuccessful_close_codes,
-        original_owner=original_owner, source=row.source or "phone", local=is_local,
-        handled_locally=is_local and finished and (
-            not row.dispatches or row.resolved_group in cfg.local_desks),
-        alert_firings=row.firings if row.source == "monitoring" else 0)
+    good, bad = frozenset(cfg.successful_close_codes), frozenset(cfg.unsuccessful_close_codes)
+    desks = frozenset(cfg.local_desks)
+    make, phases = kpi.Fact, PHASES
+
+    def one(row: Row, original_owner: Optional[str] = None) -> kpi.Fact:
+        status, code = row.status, row.close_code
+        breached: dict[str, bool] = {}
+        stopped = []
+        for phase, clock in zip(phases, row.clocks):
+            if clock is not None:
+                if clock[0]:
+                    stopped.append(phase)
+                breached[phase] = clock[1] is not None and now > clock[1]
+        is_local = row.opened_by in local
+        finished = status in ("resolved", "closed")
+        return make(
+            row.id, row.type, status, row.priority, owner_of(row), row.resolved_group, code,
+            row.returns, row.reopens, row.dispatches, row.satisfaction, row.problem,
+            row.recurrence_of, breached, frozenset(stopped),
+            (status == "closed" and code in good) or (status == "resolved" and not row.workaround),
+            status == "closed" and code in bad, original_owner, row.source or "phone",
+            is_local,
+            is_local and finished and (not row.dispatches or row.resolved_group in desks),
+            row.firings if row.source == "monitoring" else 0)
+
+    return one
 
 
 def _ratio(num: int, den: int) -> Optional[float]:
@@ -300,12 +309,13 @@ def build_rows(rows: Iterable[Row], policy: Policy, period: Period, now: datetim
         return owner_of(orig) if orig else None
 
     mine = cohort(rows, period, group)
-    facts = [fact(r, policy, at, original_owner(r), local) for r in mine]
+    fact_of = fact_maker(policy, at, local)
+    facts = [fact_of(r, original_owner(r)) for r in mine]
     groups = [g for g in policy.teams.groups if any(f.owner == g for f in facts)]
     summary = figures(facts, policy)
     history = []
     for p in trend if trend is not None else earlier(period, policy.kpi.trend_months, tz):
-        older = [fact(r, policy, at, None, local) for r in cohort(rows, p, group)]
+        older = [fact_of(r, None) for r in cohort(rows, p, group)]
         history.append({"period": p.label, **_trend_point(figures(older, policy))})
     history.append({"period": period.label, **_trend_point(summary)})
     scope = [r for r in rows if group is None or owner_of(r) == group]
