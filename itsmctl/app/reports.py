@@ -110,13 +110,22 @@ def gather(session: Session, first: "Period", period: "Period",
         return facts.find(index.db, ticket_id)
 
     def full(ticket_id: str) -> Any:
-        from itsmctl.infra.yaml import load_ticket
+        from itsmctl.infra import fastyaml
 
         rel = facts.path_of(index.db, ticket_id)
         path = session.root / rel if rel else None
         if rel is None or path is None or not path.is_file():
             return None
-        return load_ticket(path.read_bytes(), rel)
+        data = path.read_bytes()
+        try:        # the fast reader of the files itsmctl writes, else libyaml
+            doc = fastyaml.parse(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            doc = None
+        if doc is None:
+            from itsmctl.infra.yaml import load_ticket
+
+            doc = load_ticket(data, rel)
+        return doc
 
     def docs_of(ids: list[str]) -> list[dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
