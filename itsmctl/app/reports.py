@@ -99,7 +99,7 @@ def gather(session: Session, first: "Period", period: "Period",
     from itsmctl.core.rows import micros
     from itsmctl.infra import facts
 
-    out += index.invalid()
+    out += index.invalid() + facts.problems(index.db)
     lo, hi = micros(first.start), micros(period.end)
     # updated since the day before the period began, in any zone a time was written in
     recent = micros(period.start - timedelta(days=2))
@@ -143,6 +143,7 @@ def _from_files(session: Session, period: "Period",
     """(rows, find, full, docs_of) from every ticket file that may count."""
     from itsmctl.core.rows import alert_firings, row_of
     from itsmctl.errors import ItsmError
+    from itsmctl.infra.facts import UNCOUNTABLE
     from itsmctl.infra.yaml import load_ticket
 
     rows, docs = [], {}
@@ -153,11 +154,15 @@ def _from_files(session: Session, period: "Period",
         except (ItsmError, OSError) as exc:
             skipped.append(getattr(exc, "message", f"{rel}: {exc}"))
             continue
-        if isinstance(doc, dict) and doc.get("id"):
-            rows.append(row_of(doc, alert_firings(data)))
-            docs[doc["id"]] = doc
-        else:
+        if not (isinstance(doc, dict) and doc.get("id")):
             skipped.append(f"{rel}: not a ticket")
+            continue
+        try:
+            rows.append(row_of(doc, alert_firings(data)))
+        except UNCOUNTABLE as exc:
+            skipped.append(f"{rel}: cannot be counted ({type(exc).__name__}: {exc})")
+            continue
+        docs[doc["id"]] = doc
     return rows, None, docs.get, lambda ids: [docs[i] for i in ids]
 
 

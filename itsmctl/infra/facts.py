@@ -12,7 +12,8 @@ So editing config/ changes the next report without a new row (what a cache keyed
 the config would need), and the rows stay right for any `now`.
 
 Table `facts`: one row per valid ticket file (an unreadable file has none; index.py's
-`invalid()` names it), the columns a report selects on, and the Row pickled (the
+`invalid()` names it; one whose values cannot be counted has a row that only
+`problems()` reads), the columns a report selects on, and the Row pickled (the
 index's own cache under .git, like its `head`). A row leaves with its file: a trigger
 deletes it with the file's row of `tickets`. Its format is kept in meta (`facts`): a
 new one makes the index read every file again.
@@ -26,7 +27,7 @@ from typing import Any, Optional
 
 from itsmctl.core.rows import Row, alert_firings, row_of
 
-FORMAT = "2"      # 2: indexes for the tickets before the period
+FORMAT = "3"      # 2: indexes for the tickets before the period; 3: rows of files not counted
 OPEN = ("new", "assigned", "in_progress", "waiting")
 _TABLE = """CREATE TABLE facts (path TEXT PRIMARY KEY, id TEXT NOT NULL, status TEXT,
     opened INTEGER, updated INTEGER, row BLOB NOT NULL)"""
@@ -37,6 +38,8 @@ _INDEXES = ("CREATE INDEX facts_opened ON facts(opened)",
             "CREATE TRIGGER facts_gone AFTER DELETE ON tickets "
             "BEGIN DELETE FROM facts WHERE path = OLD.path; END")
 
+BROKEN = "!"          # the status of a row kept for a file whose values cannot be counted
+UNCOUNTABLE = (TypeError, ValueError, AttributeError, KeyError)
 Fact = tuple[str, Optional[str], Optional[str], Optional[int], Optional[int], Optional[bytes]]
 
 
@@ -70,12 +73,14 @@ def _format(db: sqlite3.Connection) -> Optional[str]:
 
 def of(path: str, doc: Optional[dict[str, Any]], data: bytes) -> Fact:
     """The row of a ticket file (`doc` its state part, None when it cannot be counted)."""
-    try:
-        row = None if doc is None else row_of(doc, alert_firings(data))
-    except (TypeError, ValueError, AttributeError):   # e.g. counters that are no numbers
-        row = None
-    if row is None:
+    if doc is None:
         return (path, None, None, None, None, None)
+    try:
+        row = row_of(doc, alert_firings(data))
+    except UNCOUNTABLE as exc:      # e.g. counters that are no mapping of numbers
+        # kept as a row no query of the report picks, which problems() names (G5)
+        return (path, str(doc.get("id")), BROKEN, None, None,
+                pickle.dumps(f"{path}: cannot be counted ({type(exc).__name__}: {exc})"))
     return (path, str(row.id), row.status, row.opened, row.updated,
             pickle.dumps(tuple(row), protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -109,8 +114,15 @@ def rows(db: sqlite3.Connection, lo: int, hi: int, recent: int) -> list[Row]:
 
 def find(db: sqlite3.Connection, ticket_id: str) -> Optional[Row]:
     """The Row of one ticket, by id."""
-    got = db.execute("SELECT row FROM facts WHERE id = ?", (ticket_id,)).fetchone()
+    got = db.execute("SELECT row FROM facts WHERE id = ? AND status IS NOT ?",
+                     (ticket_id, BROKEN)).fetchone()
     return Row._make(pickle.loads(got[0])) if got else None
+
+
+def problems(db: sqlite3.Connection) -> list[str]:
+    """Why each ticket file the index holds but a report cannot count was left out."""
+    return [str(pickle.loads(blob)) for (blob,) in db.execute(
+        "SELECT row FROM facts WHERE status = ? ORDER BY path", (BROKEN,))]
 
 
 def path_of(db: sqlite3.Connection, ticket_id: str) -> Optional[str]:

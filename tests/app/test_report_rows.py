@@ -206,3 +206,20 @@ def test_Q1_a_report_loads_neither_pydantic_nor_the_ticket_models(varied):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["summary"]["total_incidents"]
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_G5_a_ticket_whose_values_cannot_be_counted_is_named_not_left_out(desk, monkeypatch):
+    """A committed ticket the index can list but whose counters are no numbers: both
+    readings of the report name it among the files left out instead of dropping it
+    (or stopping)."""
+    kept = act(desk, t("11-02", "09:00"), lifecycle.open_ticket, intake()).id
+    odd = act(desk, t("11-02", "10:00"), lifecycle.open_ticket, intake()).id
+    path = next(desk.glob(f"tickets/*/*/{odd}.yaml"))
+    text = path.read_text()
+    assert "\n  returns: 0\n" in text
+    path.write_text(text.replace("\n  returns: 0\n", "\n  returns: many\n", 1))
+    git(desk, "commit", "-qam", "a hand edit gone wrong")
+    for data in (build(desk, month="2026-11"), from_files(monkeypatch, desk, month="2026-11")):
+        assert data["summary"]["tickets"]["total_incidents"] == [kept]
+        assert [s.split(":")[0] for s in data["skipped"]] == [str(path.relative_to(desk))]
+        assert "cannot be counted" in data["skipped"][0]
