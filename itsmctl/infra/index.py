@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from itsmctl.core.breaches import epoch
+from itsmctl.infra import facts
 
 FORMAT = "10"
 PAGE_SIZE = 16384
@@ -124,7 +125,9 @@ def _row_of(path: str, sha: str, data: bytes) -> tuple[Any, ...]:
         # kept with no status: no query picks it, and `invalid()` names it (list, sweep)
         doc = {"id": Path(path).stem, "status": None, "_invalid": problem}
     assert doc is not None
-    return _row(path, sha, doc)
+    # the report's row (infra/facts.py) rides last, split off again by Index._insert
+    fact = facts.of(path, doc if problem is None else None, data)
+    return (*_row(path, sha, doc), fact)
 
 
 _STATUSES = frozenset({*OPEN, "resolved", "closed"})
@@ -261,6 +264,7 @@ class Index:
             self.db.executescript(_SCHEMA)
         except sqlite3.OperationalError:        # a table from before formats were kept
             self.db.executescript("DROP TABLE IF EXISTS tickets; DELETE FROM meta;" + _SCHEMA)
+        facts.attach(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -382,7 +386,9 @@ class Index:
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             self.db.executemany(
-                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 26)})", rows)
+                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 26)})",
+                [row[:-1] for row in rows])
+            facts.store(self.db, [row[-1] for row in rows])
 
     def query(self, statuses: Optional[Iterable[str]] = None, where: str = "",
               params: tuple[Any, ...] = (), column: str = "head") -> Iterator[Any]:
