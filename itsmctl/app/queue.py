@@ -96,6 +96,7 @@ def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
             conds.append(f"{column} {op} ?")
             params.append(instant(session, text, "--since" if op == ">=" else "--until")
                           .timestamp())
+    levels = list(session.facts["priority_levels"])
     index = open_index(session)
     try:
         words = _words(f)
@@ -109,15 +110,15 @@ def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
             params.append(words)
         lean = as_briefs and not (f.unverified or f.breached or f.reporter is not None
                                   or f.phone is not None or f.ci is not None)
-        docs = list(index.query(wanted, " AND ".join(conds), tuple(params),
-                                column="brief" if lean else "head"))
+        if lean:
+            found = index.briefs(wanted, " AND ".join(conds), tuple(params), levels)
+        else:
+            docs = list(index.query(wanted, " AND ".join(conds), tuple(params)))
     finally:
         index.close()
-    order = {p: i for i, p in enumerate(session.facts["priority_levels"])}
+    order = {p: i for i, p in enumerate(levels)}
     if lean:                      # BRIEF: id, priority, status, ..., opened_at 5, major 9
-        rows = [b for b in docs if not f.major or b[9]]
-        rows.sort(key=lambda b: (order.get(str(b[1]), 99), str(b[5])))
-        return rows
+        return [b for b in found if b[9]] if f.major else found
     out = [d for d in docs if matches(d, f)]
     if f.breached:
         # from the stored clocks (computed at the last change): exact without the history
@@ -136,6 +137,9 @@ def _words(f: "Filters") -> Optional[str]:
     """The words index's part of the filters (W1): --text, and --reporter, --phone and
     --ci narrowed by their columns before the exact test on each ticket; None when no
     such filter is given, "" when one has nothing to look for."""
+    given = [f.text, f.reporter, f.phone, f.ci]
+    if not any(given):
+        return None
     from itsmctl.core.filters import digits
     from itsmctl.core.search import expression, in_column
 
@@ -143,9 +147,6 @@ def _words(f: "Filters") -> Optional[str]:
              in_column("who", f.reporter) if f.reporter else None,
              in_column("who", digits(f.phone)) if f.phone else None,
              in_column("things", f.ci) if f.ci else None]
-    given = [f.text, f.reporter, f.phone, f.ci]
-    if not any(given):
-        return None
     if any(g and p is None for g, p in zip(given, parts)):
         return ""
     return " AND ".join(f"({p})" for p in parts if p)
