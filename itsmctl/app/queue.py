@@ -64,15 +64,17 @@ def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
             as_briefs: bool, **given: Any) -> Any:
     """select; with `as_briefs`, the index's BRIEF tuples of the same tickets in the
     same order, read without the whole state where no filter needs it (issue 13)."""
-    from itsmctl.core.filters import ME, Filters, check, matches, view_filters
+    from itsmctl.core.filters import ME, Filters, Known, check, matches, view_filters
     from itsmctl.core.states import OPEN_STATUSES
 
     f = filters if filters is not None else Filters.of(**given)
-    if view:
-        f = f.over(view_filters(session.policy, view))
+    # checked against the config's plain facts: no config model is loaded (issue 13)
+    known = Known.from_doc(session.facts["known"]) if view or f != Filters() else None
+    if view and known is not None:
+        f = f.over(view_filters(known, view))
     actor = session.actor if (f.mine or f.my_groups or f.assignee == ME) else None
-    if f != Filters():               # nothing to check: the config models stay unloaded
-        f = check(f, session.policy, actor)
+    if known is not None:
+        f = check(f, known, actor)
     wanted = list(f.status) if f.status else (None if f.show_all else list(OPEN_STATUSES))
     conds: list[str] = []
     params: list[Any] = []
@@ -85,7 +87,7 @@ def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
     if f.unassigned:
         conds.append("assignee IS NULL")
     if f.my_groups:
-        groups = list(session.policy.teams.people[str(actor)].groups)
+        groups = list(known.member_of[str(actor)]) if known is not None else []
         conds.append(f"grp IN ({','.join('?' * len(groups)) or 'NULL'})")
         params.extend(groups)
     if f.priority:

@@ -144,9 +144,13 @@ class Session:
         On a signed desk the signing key's owner comes before the defaults (I4)."""
         if self.system is not None:
             return self.system
+        # the plain facts of the config, not its models: `list --mine` loads none (issue 13)
+        from itsmctl.core.filters import Known
+
+        facts = self.facts
         given = self.named_actor()
         source = "--actor" if self.actor_given else "ITSMCTL_ACTOR"
-        if not given and self.policy.desk.require_signed and self.via is None:
+        if not given and facts["require_signed"] and self.via is None:
             given, source = self._key_owner(), "the signing key"
         if not given and self.default_actor:
             given, source = self.default_actor, "the configured default"
@@ -158,7 +162,7 @@ class Session:
         if not given:
             raise NotPermitted("no actor: give --actor, set ITSMCTL_ACTOR or git user.email",
                                rule="I1")
-        person = self.policy.teams.find(given)
+        person = Known.from_doc(facts["known"]).find(given)
         if person is None:
             raise NotPermitted(f"unknown actor {given!r} (from {source}); add them to "
                                "config/teams.yaml", rule="I1")
