@@ -11,7 +11,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Optional
+from typing import IO, Any, Iterable, Iterator, Optional
 
 from itsmctl.errors import GitError
 
@@ -257,6 +257,65 @@ def cat_blobs(root: Path, shas: list[str]) -> Iterator[tuple[str, bytes]]:
     finally:
         writer.join()
         proc.wait()
+
+
+_CHECKED_OUT_MAX = 16 << 20     # bytes: a larger work-tree file is left to cat-file
+
+
+def checked_out_blobs(root: Path, wanted: list[tuple[str, str]],
+                      missed: Optional[list[str]] = None) -> Iterator[tuple[str, bytes]]:
+    """(sha, content) of each (path, blob sha) asked, in that order except that blobs
+    read through `cat-file` come last: a blob is read from the work tree when the file
+    at its path there is a regular file whose git object id IS that sha (so the bytes
+    are the blob's, whatever was edited, filtered or not checked out), else from git;
+    with `missed`, those are not read but added to it (for one `cat-file` later).
+
+    A fresh clone has every ticket checked out: reading and hashing a file costs ~1/8
+    of the CPU `cat-file` spends resolving the blob's deltas (100,000 tickets of a
+    realistic desk: ~2.5 s against ~16 s)."""
+    import hashlib
+    import stat
+
+    # not through a symlink, and never waiting on a FIFO put where a ticket was
+    flags = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_NONBLOCK", 0))
+    later = missed if missed is not None else []
+    try:
+        top = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        top = -1
+    try:
+        for path, sha in wanted:
+            data = None if top < 0 else _checked_out(top, path, flags, stat.S_ISREG)
+            if data is not None:
+                digest = (hashlib.sha1 if len(sha) == 40 else hashlib.sha256)(
+                    b"blob %d\0" % len(data))
+                digest.update(data)
+                if digest.hexdigest() == sha:
+                    yield sha, data
+                    continue
+            later.append(sha)
+    finally:
+        if top >= 0:
+            os.close(top)
+    if later and missed is None:
+        yield from cat_blobs(root, later)
+
+
+def _checked_out(top: int, path: str, flags: int, regular: Any) -> Optional[bytes]:
+    try:
+        fd = os.open(path, flags, dir_fd=top)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not regular(info.st_mode) or info.st_size > _CHECKED_OUT_MAX:
+            return None
+        return os.read(fd, info.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def cat_batch(root: Path, shas: list[str]) -> dict[str, bytes]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any, Iterable, Optional, Sequence
 
@@ -16,7 +15,9 @@ def _default(value: Any) -> Any:
 
 
 def to_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2, default=_default)
+    from itsmctl.ui.jsontext import dumps  # json.dumps's text, faster (issue 13)
+
+    return dumps(value, default=_default)
 
 
 # What a terminal acts on rather than shows: C0 and C1 controls (a carriage return
