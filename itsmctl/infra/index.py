@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
@@ -44,8 +45,18 @@ CREATE INDEX IF NOT EXISTS tickets_assignee ON tickets(assignee);
 CREATE INDEX IF NOT EXISTS tickets_pending ON tickets(pending) WHERE pending > 0;
 CREATE INDEX IF NOT EXISTS tickets_queue ON tickets(status, priority, opened_at, id, grp,
     assignee, path);
+CREATE INDEX IF NOT EXISTS tickets_open_brief ON tickets(status, assignee, grp, priority,
+    opened_epoch, master, id, brief)
+    WHERE status IN ('new', 'assigned', 'in_progress', 'waiting');
 """
 OPEN = ("new", "assigned", "in_progress", "waiting")
+# the open queue's lines without reading its rows: `brief` is stored after `head`, so a
+# row lookup walks the state's pages to reach it; this small index (the open tickets
+# only, with the columns list filters on) answers `list` alone. SQLite uses a partial
+# index only for a query whose WHERE holds this very term, so `_from` writes it out for
+# BRIEF queries of the open statuses (issue 13: 100k desk, 10,148 open, 28-78 -> 5-10 ms)
+_OPEN_TERM = "status IN ('new', 'assigned', 'in_progress', 'waiting')"
+_queue_key = itemgetter(0, 1)           # (priority rank, opened_at) of a `briefs` row
 
 
 def parse_head(data: bytes, where: str) -> Optional[dict[str, Any]]:
@@ -400,6 +411,26 @@ class Index:
         for (head,) in self.db.execute(sql, args):
             yield loads(head)
 
+    def briefs(self, statuses: Optional[Iterable[str]], where: str, params: tuple[Any, ...],
+               levels: list[str]) -> list[tuple[Any, ...]]:
+        """The BRIEF tuples of the tickets matching, in queue order: priority as `levels`
+        lists them (others last), then oldest first, ties (an alert storm opens many in
+        one second) in the order `query` reads the rows (which its query plan decides)."""
+        base, args = _from(statuses, where, params, lean=True)
+        rank = {p: i for i, p in enumerate(levels)}
+        loads = pickle.loads
+        rows = []
+        for rowid, data in self.db.execute(f"SELECT rowid, brief{base}", args):
+            b = loads(data)
+            rows.append((rank.get(str(b[1]), 99), str(b[5]), rowid, b))
+        rows.sort(key=_queue_key)
+        if len(set(map(_queue_key, rows))) < len(rows):
+            # ties: as `query` would have returned them (its rows' ids only: cheap)
+            base, args = _from(statuses, where, params)
+            at = {r: i for i, (r,) in enumerate(self.db.execute(f"SELECT rowid{base}", args))}
+            rows.sort(key=lambda r: (r[0], r[1], at.get(r[2], -1)))
+        return [r[3] for r in rows]
+
     def page(self, statuses: Optional[Iterable[str]], where: str, params: tuple[Any, ...],
              levels: list[str], limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
         """(how many match, the state dicts of one page of them) in queue order: priority
@@ -497,14 +528,19 @@ class Index:
 
 
 
-def _from(statuses: Optional[Iterable[str]], where: str,
-          params: tuple[Any, ...]) -> tuple[str, list[Any]]:
-    """' FROM tickets WHERE …' and its arguments: the statuses (None: all), then `where`."""
+def _from(statuses: Optional[Iterable[str]], where: str, params: tuple[Any, ...],
+          lean: bool = False) -> tuple[str, list[Any]]:
+    """' FROM tickets WHERE …' and its arguments: the statuses (None: all), then `where`;
+    `lean`: for BRIEF only, so the open statuses may be answered by tickets_open_brief
+    (a query of whole states reads its rows in table order through tickets_status)."""
     conds, args = [], list(params)
     if statuses is not None:
         statuses = list(statuses)
-        conds.append(f"status IN ({','.join('?' * len(statuses))})")
-        args = statuses + args
+        if lean and len(statuses) == len(OPEN) and set(statuses) == set(OPEN):
+            conds.append(_OPEN_TERM)
+        else:
+            conds.append(f"status IN ({','.join('?' * len(statuses))})")
+            args = statuses + args
     if where:
         conds.append(where)
     return " FROM tickets" + (" WHERE " + " AND ".join(conds) if conds else ""), args
