@@ -7,7 +7,7 @@ import pickle
 from pathlib import Path
 from typing import Any, Optional
 
-from itsmctl.errors import InvalidFile, NotFound
+from itsmctl.errors import InvalidFile, NotFound, UsageError
 
 FILES = {
     "desk": "desk.yaml",
@@ -40,13 +40,24 @@ def find_root(given: Optional[str]) -> Path:
         if not (root / "config" / FILES["matrix"]).is_file():
             raise NotFound(f"{root} is not an itsmctl desk (no config/{FILES['matrix']}); "
                            "make one with: itsmctl init DIR")
-        return root
+        return _a_clone(root)
     here = Path.cwd().resolve()
     for candidate in (here, *here.parents):
         if (candidate / "config" / FILES["matrix"]).is_file():
-            return candidate
+            return _a_clone(candidate)
     raise NotFound("not inside an itsmctl desk (no config/priority_matrix.yaml here or above); "
                    "use --repo DIR or make one with: itsmctl init DIR")
+
+
+def _a_clone(root: Path) -> Path:
+    """The desk keeps its clone's own state (index, ledger, locks) in .git/itsmctl, so
+    .git must be the repository's directory: in a `git worktree` or a submodule it is a
+    file pointing elsewhere, and every command would fail on it later, half-way."""
+    if (root / ".git").is_file():
+        raise UsageError(f"{root}/.git is a file (a git worktree or submodule): itsmctl keeps "
+                         "this clone's state in .git/itsmctl, so work in a clone of the desk "
+                         f"instead: git clone {root} DIR")
+    return root
 
 
 def _model_for(key: str) -> Any:
