@@ -36,6 +36,9 @@ def _git_identity(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "NO_COLOR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LANG", "C.UTF-8")
+    # no background pack roll after every commit of every test (tests/infra/test_upkeep.py
+    # turns it on); it would outlive the test's desk and load the machine
+    monkeypatch.setenv("ITSMCTL_UPKEEP", "off")
 
 
 @pytest.fixture

@@ -64,15 +64,17 @@ def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
             as_briefs: bool, **given: Any) -> Any:
     """select; with `as_briefs`, the index's BRIEF tuples of the same tickets in the
     same order, read without the whole state where no filter needs it (issue 13)."""
-    from itsmctl.core.filters import ME, Filters, check, matches, view_filters
+    from itsmctl.core.filters import ME, Filters, Known, check, matches, view_filters
     from itsmctl.core.states import OPEN_STATUSES
 
     f = filters if filters is not None else Filters.of(**given)
-    if view:
-        f = f.over(view_filters(session.policy, view))
+    # checked against the config's plain facts: no config model is loaded (issue 13)
+    known = Known.from_doc(session.facts["known"]) if view or f != Filters() else None
+    if view and known is not None:
+        f = f.over(view_filters(known, view))
     actor = session.actor if (f.mine or f.my_groups or f.assignee == ME) else None
-    if f != Filters():               # nothing to check: the config models stay unloaded
-        f = check(f, session.policy, actor)
+    if known is not None:
+        f = check(f, known, actor)
     wanted = list(f.status) if f.status else (None if f.show_all else list(OPEN_STATUSES))
     conds: list[str] = []
     params: list[Any] = []
@@ -85,7 +87,7 @@ def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
     if f.unassigned:
         conds.append("assignee IS NULL")
     if f.my_groups:
-        groups = list(session.policy.teams.people[str(actor)].groups)
+        groups = list(known.member_of[str(actor)]) if known is not None else []
         conds.append(f"grp IN ({','.join('?' * len(groups)) or 'NULL'})")
         params.extend(groups)
     if f.priority:
@@ -96,6 +98,7 @@ def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
             conds.append(f"{column} {op} ?")
             params.append(instant(session, text, "--since" if op == ">=" else "--until")
                           .timestamp())
+    levels = list(session.facts["priority_levels"])
     index = open_index(session)
     try:
         words = _words(f)
@@ -109,15 +112,15 @@ def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
             params.append(words)
         lean = as_briefs and not (f.unverified or f.breached or f.reporter is not None
                                   or f.phone is not None or f.ci is not None)
-        docs = list(index.query(wanted, " AND ".join(conds), tuple(params),
-                                column="brief" if lean else "head"))
+        if lean:
+            found = index.briefs(wanted, " AND ".join(conds), tuple(params), levels)
+        else:
+            docs = list(index.query(wanted, " AND ".join(conds), tuple(params)))
     finally:
         index.close()
-    order = {p: i for i, p in enumerate(session.facts["priority_levels"])}
+    order = {p: i for i, p in enumerate(levels)}
     if lean:                      # BRIEF: id, priority, status, ..., opened_at 5, major 9
-        rows = [b for b in docs if not f.major or b[9]]
-        rows.sort(key=lambda b: (order.get(str(b[1]), 99), str(b[5])))
-        return rows
+        return [b for b in found if b[9]] if f.major else found
     out = [d for d in docs if matches(d, f)]
     if f.breached:
         # from the stored clocks (computed at the last change): exact without the history
@@ -136,6 +139,9 @@ def _words(f: "Filters") -> Optional[str]:
     """The words index's part of the filters (W1): --text, and --reporter, --phone and
     --ci narrowed by their columns before the exact test on each ticket; None when no
     such filter is given, "" when one has nothing to look for."""
+    given = [f.text, f.reporter, f.phone, f.ci]
+    if not any(given):
+        return None
     from itsmctl.core.filters import digits
     from itsmctl.core.search import expression, in_column
 
@@ -143,9 +149,6 @@ def _words(f: "Filters") -> Optional[str]:
              in_column("who", f.reporter) if f.reporter else None,
              in_column("who", digits(f.phone)) if f.phone else None,
              in_column("things", f.ci) if f.ci else None]
-    given = [f.text, f.reporter, f.phone, f.ci]
-    if not any(given):
-        return None
     if any(g and p is None for g, p in zip(given, parts)):
         return ""
     return " AND ".join(f"({p})" for p in parts if p)

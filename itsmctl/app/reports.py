@@ -81,51 +81,12 @@ def _files(session: Session, until: Optional["datetime"]) -> list[tuple[Path, st
     return out
 
 
-# of those, the ones whose state part is needed (the rest are open, unchanged since
-# before the period and opened before its trend: the backlog needs only the columns)
-_HEADS = ("(opened_epoch >= ? AND opened_epoch < ?) OR (opened_epoch < ? AND "
-          "substr(updated_at, 1, 10) >= ?)")
-_LIGHT = ("SELECT id, status, priority, opened_at, updated_at FROM tickets WHERE "
-          "opened_epoch < ? AND status IN ('new', 'assigned', 'in_progress', 'waiting') "
-          "AND substr(updated_at, 1, 10) < ?")
-
-
-# what no figure of the report reads (core/report.py, backlog.py, analysis.py): dropped
-# as each state is read, so a report over 13,000 tickets does not hold their texts
-_UNREAD = ("description", "reporter", "alert", "mail", "tasks", "attachments",
-           "announcement", "visit", "solution", "location", "slaves", "related", "wait",
-           "affected_users", "verified", "priority_raise", "impact", "urgency")
-
-
-def _slim(doc: dict[str, Any]) -> dict[str, Any]:
-    for key in _UNREAD:
-        doc.pop(key, None)
-    escalations = doc.get("escalations")
-    if escalations:
-        # clock_state reads the breach records only
-        doc["escalations"] = [{"trigger": "breach", "phase": e.get("phase")}
-                              for e in escalations
-                              if isinstance(e, dict) and e.get("trigger") == "breach"]
-    return doc
-
-
 def gather(session: Session, first: "Period", period: "Period",
-           skipped: Optional[list[str]] = None) -> tuple[list[dict[str, Any]], Any, Any]:
-    """(documents, find, full) for core.report.build: from the ticket index when it can
-    be had (only the tickets the report may need), else from every file. Committed
-    ticket files that cannot be read go into `skipped`, one line each (G5)."""
-    from itsmctl.core.model import ticket_path
-    from itsmctl.errors import ItsmError
-    from itsmctl.infra.store import parse_ticket
-    from itsmctl.infra.yaml import load_ticket
-
-    def full(ticket_id: str) -> Any:
-        path = session.root / ticket_path(ticket_id)
-        if not path.is_file():
-            return None
-        rel = ticket_path(ticket_id)
-        return parse_ticket(load_ticket(path.read_bytes(), rel), rel)
-
+           skipped: Optional[list[str]] = None) -> tuple[list[Any], Any, Any, Any]:
+    """(rows, find, full, docs_of) for core.report.build_rows: from the ticket index's
+    report rows (infra/facts.py) when it can be had, only the tickets the report may
+    need; else from every file. Committed ticket files that cannot be read go into
+    `skipped`, one line each (G5)."""
     try:
         from itsmctl.app.queue import open_index
 
@@ -134,46 +95,75 @@ def gather(session: Session, first: "Period", period: "Period",
         index = None
     out = [] if skipped is None else skipped
     if index is None:
-        docs = []
-        for path, rel in _files(session, period.end):
-            try:
-                doc = load_ticket(path.read_bytes(), rel)
-            except (ItsmError, OSError) as exc:
-                out.append(getattr(exc, "message", f"{rel}: {exc}"))
-                continue
-            if isinstance(doc, dict) and doc.get("id"):
-                docs.append(doc)
-            else:
-                out.append(f"{rel}: not a ticket")
-        return docs, None, None
-    out += index.invalid()
-    at = min(session.now, period.end)
-    day = (period.start - timedelta(days=1)).date().isoformat()
-    lo, hi = first.start.timestamp(), period.end.timestamp()
-    docs = [_slim(d) for d in index.query(where=_HEADS, params=(lo, hi, at.timestamp(), day))]
-    light = index.db.execute(_LIGHT, (lo, day))
-    docs += [dict(zip(("id", "status", "priority", "opened_at", "updated_at"), row))
-             for row in light]
+        return _from_files(session, period, out)
+    from itsmctl.core.rows import micros
+    from itsmctl.infra import facts
+
+    out += index.invalid() + facts.problems(index.db)
+    lo, hi = micros(first.start), micros(period.end)
+    # updated since the day before the period began, in any zone a time was written in
+    recent = micros(period.start - timedelta(days=2))
+    assert lo is not None and hi is not None and recent is not None
+    rows = facts.rows(index.db, lo, hi, recent)
 
     def find(ticket_id: str) -> Any:
-        return next(iter(index.query(where="id = ?", params=(ticket_id,))), None)
+        return facts.find(index.db, ticket_id)
 
-    return docs, find, full
+    def full(ticket_id: str) -> Any:
+        from itsmctl.infra import fastyaml
+
+        rel = facts.path_of(index.db, ticket_id)
+        path = session.root / rel if rel else None
+        if rel is None or path is None or not path.is_file():
+            return None
+        data = path.read_bytes()
+        try:        # the fast reader of the files itsmctl writes, else libyaml
+            doc = fastyaml.parse(data.decode("utf-8"))
+        except UnicodeDecodeError:
+            doc = None
+        if doc is None:
+            from itsmctl.infra.yaml import load_ticket
+
+            doc = load_ticket(data, rel)
+        return doc
+
+    def docs_of(ids: list[str]) -> list[dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            found.update((d["id"], d) for d in index.query(
+                where=f"id IN ({','.join('?' * len(part))})", params=tuple(part)))
+        return [found[i] for i in ids]
+
+    return rows, find, full, docs_of
 
 
-def firings(session: Session) -> Any:
-    """id -> how many firings a monitoring ticket's alert recorded: its own and each
-    later `alert-fire` event (Q4 告警工单生成率), from the file's text."""
-    from itsmctl.core.model import ticket_path
+def _from_files(session: Session, period: "Period",
+                skipped: list[str]) -> tuple[list[Any], None, Any, Any]:
+    """(rows, find, full, docs_of) from every ticket file that may count."""
+    from itsmctl.core.rows import alert_firings, row_of
+    from itsmctl.errors import ItsmError
+    from itsmctl.infra.facts import UNCOUNTABLE
+    from itsmctl.infra.yaml import load_ticket
 
-    def count(ticket_id: str) -> int:
+    rows, docs = [], {}
+    for path, rel in _files(session, period.end):
         try:
-            data = (session.root / ticket_path(ticket_id)).read_bytes()
-        except (OSError, ValueError):
-            return 1
-        return 1 + data.count(b"\n  action: alert-fire\n")
-
-    return count
+            data = path.read_bytes()
+            doc = load_ticket(data, rel)
+        except (ItsmError, OSError) as exc:
+            skipped.append(getattr(exc, "message", f"{rel}: {exc}"))
+            continue
+        if not (isinstance(doc, dict) and doc.get("id")):
+            skipped.append(f"{rel}: not a ticket")
+            continue
+        try:
+            rows.append(row_of(doc, alert_firings(data)))
+        except UNCOUNTABLE as exc:
+            skipped.append(f"{rel}: cannot be counted ({type(exc).__name__}: {exc})")
+            continue
+        docs[doc["id"]] = doc
+    return rows, None, docs.get, lambda ids: [docs[i] for i in ids]
 
 
 def build(session: Session, month: Optional[str] = None, start: Optional[str] = None,
@@ -183,7 +173,7 @@ def build(session: Session, month: Optional[str] = None, start: Optional[str] = 
     """The report as plain data (core/report.py says what each figure means)."""
     from itsmctl.core import report
 
-    policy = session.policy
+    policy = _policy(session, analysis)
     if group is not None and group not in policy.teams.groups:
         raise NotFound(f"unknown group {group!r} (config/teams.yaml); known: "
                        f"{', '.join(policy.teams.groups)}", rule="Q1")
@@ -193,19 +183,31 @@ def build(session: Session, month: Optional[str] = None, start: Optional[str] = 
     earlier = report.earlier(period, policy.kpi.trend_months if trend is None else trend,
                              session.tz)
     skipped: list[str] = []
-    docs, find, full = gather(session, earlier[0] if earlier else period, period, skipped)
-    data = report.build(docs, policy, period, session.now, session.tz, group=group,
-                        trend=earlier, find=find, full=full, firings=firings(session),
-                        analysis=analysis)
-    data["labels"] = labels(session)
+    rows, find, full, docs_of = gather(session, earlier[0] if earlier else period, period,
+                                       skipped)
+    data = report.build_rows(rows, policy, period, session.now, session.tz, group=group,
+                             trend=earlier, find=find, full=full,
+                             docs_of=docs_of if analysis else None)
+    data["labels"] = labels(session, policy)
     data["skipped"] = skipped          # files left out: the report is incomplete (G5)
     return data
 
 
-def labels(session: Session) -> dict[str, Any]:
+def _policy(session: Session, analysis: bool) -> Any:
+    """The session's Policy when it has one or the fault analysis needs its models; else
+    the same values as plain data (infra/plainpolicy.py: no pydantic to import)."""
+    if analysis or "policy" in session.__dict__:
+        return session.policy
+    from itsmctl.infra.plainpolicy import load
+
+    return load(session.root)
+
+
+def labels(session: Session, policy: Any = None) -> dict[str, Any]:
     """Q6: the desk's own names for what the figures are keyed by (teams.yaml, desk.yaml,
-    codes.yaml, categories.yaml, priority_matrix.yaml)."""
-    policy = session.policy
+    codes.yaml, categories.yaml, priority_matrix.yaml); `policy` the session's, or its
+    plain copy."""
+    policy = session.policy if policy is None else policy
     cats: dict[str, str] = {}
     symptoms: dict[str, str] = {}
     causations: dict[str, str] = {}

@@ -110,6 +110,8 @@ class Session:
     def tz(self) -> tzinfo:
         from itsmctl.infra.clock import zone
 
+        if "policy" in self.__dict__ and "facts" not in self.__dict__:
+            return zone(self.policy.desk.timezone)      # (facts_of is more than this)
         return zone(self.facts["timezone"])
 
     @cached_property
@@ -144,9 +146,19 @@ class Session:
         On a signed desk the signing key's owner comes before the defaults (I4)."""
         if self.system is not None:
             return self.system
+        # from the plain facts of the config unless its models are loaded already:
+        # `list --mine` loads none (issue 13)
+        if "policy" in self.__dict__:
+            require_signed, find = self.policy.desk.require_signed, self.policy.teams.find
+        else:
+            from itsmctl.core.filters import Known
+
+            facts = self.facts
+            require_signed, find = facts["require_signed"], \
+                Known.from_doc(facts["known"]).find
         given = self.named_actor()
         source = "--actor" if self.actor_given else "ITSMCTL_ACTOR"
-        if not given and self.policy.desk.require_signed and self.via is None:
+        if not given and require_signed and self.via is None:
             given, source = self._key_owner(), "the signing key"
         if not given and self.default_actor:
             given, source = self.default_actor, "the configured default"
@@ -158,7 +170,7 @@ class Session:
         if not given:
             raise NotPermitted("no actor: give --actor, set ITSMCTL_ACTOR or git user.email",
                                rule="I1")
-        person = self.policy.teams.find(given)
+        person = find(given)
         if person is None:
             raise NotPermitted(f"unknown actor {given!r} (from {source}); add them to "
                                "config/teams.yaml", rule="I1")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
-from itsmctl.core.model import OPEN_STATUSES, Ticket
-from itsmctl.core.policy import Policy
-from itsmctl.core.sla import segments
+from itsmctl.core.rows import micros
+from itsmctl.core.states import OPEN_STATUSES
+
+if TYPE_CHECKING:       # a Policy, or its plain copy (infra/plainpolicy.py): no pydantic
+    from itsmctl.core.policy import Policy
 
 Doc = dict[str, Any]
 Lookup = Callable[[str], Optional[Any]]
@@ -31,54 +33,66 @@ def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
-def status_at(ticket: Ticket, at: datetime) -> Optional[str]:
-    """The ticket's status at an instant, from its history (None: not opened yet)."""
-    if ticket.opened_at > at:
+
+def status_at(doc: Doc, at: int) -> Optional[str]:
+    """A ticket's status at an instant (micros), from its document's history (None: not
+    opened yet): the status its last change before `at` set (core/sla.py segments)."""
+    opened = micros(doc.get("opened_at"))
+    if opened is None or opened > at:
         return None
-    for seg in segments(ticket):
-        if seg.start <= at and (seg.end is None or at < seg.end):
-            return seg.status
-    return ticket.status
+    status, since = "new", opened
+    for event in doc.get("history") or ():
+        to = event.get("to") if isinstance(event, dict) else None
+        if to is None or to == status:
+            continue
+        changed = micros(event.get("at"))
+        if changed is not None and since <= at < changed:
+            return status
+        status, since = to, changed if changed is not None else since
+    return status if since <= at else doc.get("status")
 
 
-def open_at(doc: Doc, at: datetime, full: Optional[Lookup] = None) -> bool:
-    """Whether the ticket was open (new, assigned, in progress, waiting) at `at`.
+def open_at(row: Any, at: int, full: Optional[Lookup] = None) -> bool:
+    """Whether the ticket (a core/rows.py Row) was open (new, assigned, in progress,
+    waiting) at `at` (micros).
 
     The current state decides unless the ticket was reopened since `at`: then its
-    history does (`full(id)`)."""
-    opened = when(doc.get("opened_at"))
+    history does (`full(id)`: its document with the history)."""
+    opened = row.opened
     if opened is None or opened > at:
         return False
-    status = doc.get("status")
-    changed = when(doc.get("updated_at"))
+    status = row.status
+    changed = row.updated
     if changed is not None and changed <= at:
         return status in OPEN_STATUSES
-    closed, resolved = when(doc.get("closed_at")), when(doc.get("resolved_at"))
+    closed, resolved = row.closed, row.resolved
     if status == "closed" and closed is not None and closed <= at:
         return False
     if status in ("resolved", "closed") and resolved is not None and resolved <= at:
         return False
-    if not (doc.get("counters") or {}).get("reopens"):
+    if not row.reopens:
         return True
-    ticket = full(doc["id"]) if full else None
-    if ticket is None:
-        ticket = Ticket.from_doc(doc) if "history" in doc else None
-    return ticket is not None and status_at(ticket, at) in OPEN_STATUSES
+    doc = full(row.id) if full else None
+    return doc is not None and status_at(doc, at) in OPEN_STATUSES
 
 
-def backlog(docs: list[Doc], policy: Policy, at: datetime,
+def backlog(rows: list[Any], policy: Policy, at: datetime,
             full: Optional[Lookup] = None) -> dict[str, Any]:
-    """Tickets open at `at` by age since opening, split by priority."""
+    """Tickets (core/report.py Rows) open at `at` by age since opening, split by priority."""
     levels = policy.matrix.priority_levels
     found: list[dict[str, list[str]]] = [{p: [] for p in levels} for _ in AGE_BUCKETS]
     total: list[str] = []
-    for doc in docs:
-        if not open_at(doc, at, full):
+    at_us = micros(at)
+    assert at_us is not None
+    limits = [None if limit is None else limit // timedelta(microseconds=1)
+              for limit, _ in AGE_BUCKETS]
+    for row in rows:
+        if not open_at(row, at_us, full):
             continue
-        age = at - when(doc["opened_at"])  # type: ignore[operator]
-        i = next(i for i, (limit, _) in enumerate(AGE_BUCKETS) if limit is None or age < limit)
-        found[i].setdefault(doc.get("priority") or "", []).append(doc["id"])
-        total.append(doc["id"])
+        age = at_us - row.opened
+        i = next(i for i, limit in enumerate(limits) if limit is None or age < limit)
+        found[i].setdefault(row.priority, []).append(row.id)
+        total.append(row.id)
     buckets = []
     for (_, label), by_prio in zip(AGE_BUCKETS, found):
         every = sorted(x for v in by_prio.values() for x in v)

@@ -18,6 +18,7 @@ from itsmctl.core.policy.workweek import (  # noqa: F401 - part of this module's
     parse_hours,
     weekday_number,
 )
+from itsmctl.core.zones import zone  # noqa: F401 - part of this module's face
 from itsmctl.errors import InvalidFile
 
 if TYPE_CHECKING:
@@ -27,18 +28,6 @@ ZERO = timedelta(0)
 DAY = timedelta(days=1)
 # how many non-working days in a row mean the calendar has no working time at all
 MAX_GAP_DAYS = 400
-
-
-def zone(name: str) -> tzinfo:
-    if name.upper() == "UTC":
-        return timezone.utc
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidFile(f"unknown time zone {name!r} (config/desk.yaml timezone or "
-                          "config/sla.yaml calendar.timezone)") from None
 
 
 class BusinessCalendar:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.core.states import STATUSES
-from itsmctl.core.tokens import fold
 from itsmctl.errors import UsageError
 
 if TYPE_CHECKING:                  # `list` without filters loads no config model
@@ -20,6 +19,56 @@ if TYPE_CHECKING:                  # `list` without filters loads no config mode
     from itsmctl.core.policy.views import View
 
 ME = "@me"
+
+
+@dataclass(frozen=True)
+class Known:
+    """What filters are checked against: plain values of the desk's config, so that
+    `list` checks them without loading the config models (issue 13; infra/config.py
+    caches them beside the policy, keyed as it is)."""
+
+    priorities: tuple[str, ...]
+    groups: dict[str, str]                      # group id -> label
+    people: dict[str, Optional[str]]            # person id -> e-mail
+    member_of: dict[str, tuple[str, ...]]       # person id -> their groups
+    views: dict[str, dict[str, Any]]            # view name -> its fields (View)
+
+    @classmethod
+    def of(cls, policy: Policy) -> "Known":
+        teams = policy.teams
+        return cls(priorities=tuple(policy.matrix.priority_levels),
+                   groups={k: g.label or "" for k, g in teams.groups.items()},
+                   people={k: p.email for k, p in teams.people.items()},
+                   member_of={k: tuple(p.groups) for k, p in teams.people.items()},
+                   views={k: v.model_dump() for k, v in policy.views.views.items()})
+
+    def doc(self) -> dict[str, Any]:
+        """Plain data (lists, dicts, strings) to cache; `from_doc` reads it back."""
+        return {"priorities": list(self.priorities), "groups": dict(self.groups),
+                "people": dict(self.people),
+                "member_of": {k: list(v) for k, v in self.member_of.items()},
+                "views": {k: dict(v) for k, v in self.views.items()}}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> "Known":
+        return cls(priorities=tuple(doc["priorities"]), groups=dict(doc["groups"]),
+                   people=dict(doc["people"]),
+                   member_of={k: tuple(v) for k, v in doc["member_of"].items()},
+                   views={k: dict(v) for k, v in doc["views"].items()})
+
+    def find(self, who: str) -> Optional[str]:
+        """Person id for an id or e-mail address (I1), as Teams.find."""
+        if who in self.people:
+            return who
+        low = who.lower()
+        for pid, email in self.people.items():
+            if email and email.lower() == low:
+                return pid
+        return None
+
+
+def known(given: "Policy | Known") -> Known:
+    return given if isinstance(given, Known) else Known.of(given)
 
 
 @dataclass(frozen=True)
@@ -61,18 +110,18 @@ class Filters:
         return replace(base, **changes)
 
 
-def from_view(view: View) -> Filters:
-    doc = view.model_dump()
+def from_view(view: "View | dict[str, Any]") -> Filters:
+    doc = dict(view) if isinstance(view, dict) else view.model_dump()
     doc.pop("label", None)
     doc["show_all"] = doc.pop("all")
     return Filters.of(**doc)
 
 
-def view_filters(policy: Policy, name: str) -> Filters:
-    views = policy.views.views
+def view_filters(policy: "Policy | Known", name: str) -> Filters:
+    views = known(policy).views
     if name not in views:
-        known = ", ".join(sorted(views)) or "none (config/views.yaml)"
-        raise UsageError(f"unknown view {name!r}; known: {known}", rule="W2")
+        names = ", ".join(sorted(views)) or "none (config/views.yaml)"
+        raise UsageError(f"unknown view {name!r}; known: {names}", rule="W2")
     return from_view(views[name])
 
 
@@ -90,29 +139,29 @@ def _known(kind: str, value: str, known: list[str],
     raise UsageError(f"unknown {kind} {value!r}; known: {', '.join(known)}", rule="W2")
 
 
-def person(policy: Policy, given: str, actor: Optional[str], what: str = "person") -> str:
+def person(policy: "Policy | Known", given: str, actor: Optional[str],
+           what: str = "person") -> str:
     """A person id from an id, an e-mail, or `@me` (whoever runs the command)."""
     if given == ME:
         if actor is None:
             raise UsageError(f"{ME} needs an actor (--actor, ITSMCTL_ACTOR)", rule="W2")
         return actor
-    found = policy.teams.find(given)
+    config = known(policy)
+    found = config.find(given)
     if found is None:
-        _known(what, given, sorted(policy.teams.people))
+        _known(what, given, sorted(config.people))
     return str(found)
 
 
-def check(f: Filters, policy: Policy, actor: Optional[str]) -> Filters:
+def check(f: Filters, policy: "Policy | Known", actor: Optional[str]) -> Filters:
     """Every value known to the desk's config; `@me` and e-mails made person ids."""
+    config = known(policy)
     status = tuple(_known("status", x, list(STATUSES)) for x in f.status)
     group = f.group
     if group is not None:
-        groups = policy.teams.groups
-        group = _known("group", group, sorted(groups),
-                       {k: g.label or "" for k, g in groups.items()})
-    priority = tuple(_known("priority", x, list(policy.matrix.priority_levels))
-                     for x in f.priority)
-    assignee = person(policy, f.assignee, actor, "assignee") if f.assignee else None
+        group = _known("group", group, sorted(config.groups), config.groups)
+    priority = tuple(_known("priority", x, list(config.priorities)) for x in f.priority)
+    assignee = person(config, f.assignee, actor, "assignee") if f.assignee else None
     if f.unassigned and (assignee or f.mine):
         raise UsageError("--unassigned cannot go with --mine or --assignee", rule="W2")
     if (f.mine or f.my_groups) and actor is None:
@@ -130,9 +179,10 @@ def check(f: Filters, policy: Policy, actor: Optional[str]) -> Filters:
 def view_problems(policy: Policy) -> list[tuple[str, str, str]]:
     """Cross-file references of views.yaml that do not resolve."""
     found = []
+    config = Known.of(policy)
     for name, view in policy.views.views.items():
         try:
-            check(from_view(view), policy, "")
+            check(from_view(view), config, "")
         except UsageError as exc:
             found.append(("views.yaml", f"views.{name}", exc.message))
     return found
@@ -144,6 +194,8 @@ def digits(text: Optional[str]) -> str:
 
 def matches(doc: dict[str, Any], f: Filters) -> bool:
     """The per-ticket tests the index has no column for, on a ticket's cached state."""
+    from itsmctl.core.tokens import fold  # (its patterns cost `list` ~10 ms to compile)
+
     if f.major and not doc.get("major"):
         return False
     if f.unverified and doc.get("verified", True) is not False:

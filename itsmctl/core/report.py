@@ -51,14 +51,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from itsmctl.core import kpi
 from itsmctl.core.backlog import backlog, when
-from itsmctl.core.policy import PHASES, Policy
+from itsmctl.core.rows import Row, instant, micros, owner_of, row_of
+from itsmctl.core.states import PHASES
+
+if TYPE_CHECKING:       # a Policy, or its plain copy (infra/plainpolicy.py): no pydantic
+    from itsmctl.core.policy import Policy
 
 Doc = dict[str, Any]
-
 
 
 @dataclass(frozen=True)
@@ -154,30 +157,42 @@ def local_people(policy: Policy) -> frozenset[str]:
     return frozenset(pid for pid, p in policy.teams.people.items() if wanted & set(p.groups))
 
 
-def fact(doc: Doc, policy: Policy, now: datetime, original: Optional[Doc],
-         local: frozenset[str] = frozenset(), firings: int = 1) -> kpi.Fact:
+def fact(row: Row, policy: "Policy", now: int, original_owner: Optional[str] = None,
+         local: frozenset[str] = frozenset()) -> kpi.Fact:
+    """The KPI fact of a ticket at `now` (micros) under the policy."""
+    return fact_maker(policy, now, local)(row, original_owner)
+
+
+def fact_maker(policy: "Policy", now: int, local: frozenset[str] = frozenset()
+               ) -> Callable[[Row, Optional[str]], kpi.Fact]:
+    """fact() with the policy and `now` read once: (row, original's owner) -> Fact."""
     cfg = policy.kpi
-    status, code = doc.get("status"), doc.get("close_code")
-    counters = doc.get("counters") or {}
-    breached, stopped = clock_state(doc, now)
-    is_local = doc.get("opened_by") in local
-    finished = status in ("resolved", "closed")
-    return kpi.Fact(
-        id=doc["id"], type=doc.get("type") or "incident", status=status or "",
-        priority=doc.get("priority") or "", owner=owner(doc),
-        resolved_group=doc.get("resolved_group"), close_code=code,
-        returns=int(counters.get("returns") or 0), reopens=int(counters.get("reopens") or 0),
-        dispatches=int(counters.get("dispatches") or 0), satisfaction=doc.get("satisfaction"),
-        problem=(doc.get("links") or {}).get("problem"), recurrence_of=doc.get("recurrence_of"),
-        breached=breached, stopped=stopped,
-        successful=(status == "closed" and code in cfg.successful_close_codes)
-        or (status == "resolved" and not doc.get("workaround")),
-        unsuccessful=status == "closed" and code in cfg.unsuccessful_close_codes,
-        original_owner=owner(original) if original else None,
-        source=doc.get("source") or "phone", local=is_local,
-        handled_locally=is_local and finished and (
-            not counters.get("dispatches") or doc.get("resolved_group") in cfg.local_desks),
-        alert_firings=firings if doc.get("source") == "monitoring" else 0)
+    good, bad = frozenset(cfg.successful_close_codes), frozenset(cfg.unsuccessful_close_codes)
+    desks = frozenset(cfg.local_desks)
+    make, phases = kpi.Fact, PHASES
+
+    def one(row: Row, original_owner: Optional[str] = None) -> kpi.Fact:
+        status, code = row.status, row.close_code
+        breached: dict[str, bool] = {}
+        stopped = []
+        for phase, clock in zip(phases, row.clocks):
+            if clock is not None:
+                if clock[0]:
+                    stopped.append(phase)
+                breached[phase] = clock[1] is not None and now > clock[1]
+        is_local = row.opened_by in local
+        finished = status in ("resolved", "closed")
+        return make(
+            row.id, row.type, status, row.priority, owner_of(row), row.resolved_group, code,
+            row.returns, row.reopens, row.dispatches, row.satisfaction, row.problem,
+            row.recurrence_of, breached, frozenset(stopped),
+            (status == "closed" and code in good) or (status == "resolved" and not row.workaround),
+            status == "closed" and code in bad, original_owner, row.source or "phone",
+            is_local,
+            is_local and finished and (not row.dispatches or row.resolved_group in desks),
+            row.firings if row.source == "monitoring" else 0)
+
+    return one
 
 
 def _ratio(num: int, den: int) -> Optional[float]:
@@ -224,9 +239,11 @@ def ids(facts: Iterable[Any]) -> list[str]:
     return sorted(f["id"] if isinstance(f, dict) else f.id for f in facts)
 
 
-def cohort(docs: Iterable[Doc], period: Period, group: Optional[str]) -> list[Doc]:
-    return [d for d in docs if period.holds(when(d.get("opened_at")))
-            and (group is None or owner(d) == group)]
+def cohort(rows: Iterable[Row], period: Period, group: Optional[str]) -> list[Row]:
+    lo, hi = micros(period.start), micros(period.end)
+    assert lo is not None and hi is not None
+    return [r for r in rows if r.opened is not None and lo <= r.opened < hi
+            and (group is None or owner_of(r) == group)]
 
 
 Lookup = Callable[[str], Optional[Any]]
@@ -242,34 +259,66 @@ def build(docs: Iterable[Doc], policy: Policy, period: Period, now: datetime,
     `docs` holds at least every ticket opened in the period or the trend periods, open
     at the period's end, or resolved in it (more is fine). `find(id)` returns the
     document of a recurrence's original when it is not among them; `full(id)` the
-    whole Ticket (with history) when the backlog needs its past status; `firings(id)`
-    how many firings of its alert a monitoring ticket recorded (Q4). With `analysis`,
-    the fault analysis of core/analysis.py is added (Q5).
+    whole document (with its history) when the backlog needs its past status (else a
+    document here that has its history gives it); `firings(id)` how many firings of its alert a
+    monitoring ticket recorded (Q4). With `analysis`, the fault analysis of
+    core/analysis.py is added (Q5). The same as build_rows over row_of(each document).
     """
     docs = list(docs)
     by_id = {d["id"]: d for d in docs}
-    local = local_people(policy)
 
-    def original(doc: Doc) -> Optional[Doc]:
-        rid = doc.get("recurrence_of")
+    def count(doc: Doc) -> int:
+        return firings(doc["id"]) if firings and doc.get("source") == "monitoring" else 1
+
+    def find_row(rid: str) -> Optional[Row]:
+        doc = find(rid) if find else None
+        return row_of(doc) if doc else None
+
+    def history(ticket_id: str) -> Optional[Doc]:
+        doc = by_id.get(ticket_id)
+        return doc if doc is not None and "history" in doc else None
+
+    return build_rows([row_of(d, count(d)) for d in docs], policy, period, now, tz,
+                      group=group, trend=trend, find=find_row, full=full or history,
+                      docs_of=(lambda ids: [by_id[i] for i in ids]) if analysis else None)
+
+
+def build_rows(rows: Iterable[Row], policy: Policy, period: Period, now: datetime,
+               tz: tzinfo, group: Optional[str] = None, trend: Optional[list[Period]] = None,
+               find: Optional[Callable[[str], Optional[Row]]] = None,
+               full: Optional[Lookup] = None,
+               docs_of: Optional[Callable[[list[str]], list[Doc]]] = None) -> dict[str, Any]:
+    """The whole report from the tickets' Rows (row_of, or the ticket index's copy).
+
+    `rows` as build's `docs`; the figures that list tickets in the order met (the keys
+    of `by_type`) take them in this order. `find(id)` gives the Row of a recurrence's
+    original that is not among them, `full(id)` as for build. With `docs_of` (the
+    documents of these ids, in that order), the fault analysis of core/analysis.py is
+    added (Q5)."""
+    rows = list(rows)
+    by_id = {r.id: r for r in rows}
+    local = local_people(policy)
+    at = micros(now)
+    assert at is not None
+
+    def original_owner(row: Row) -> Optional[str]:
+        rid = row.recurrence_of
         if not rid:
             return None
-        return by_id.get(rid) or (find(rid) if find else None)
+        orig = by_id.get(rid) or (find(rid) if find else None)
+        return owner_of(orig) if orig else None
 
-    def fact_of(doc: Doc, orig: Optional[Doc]) -> kpi.Fact:
-        count = firings(doc["id"]) if firings and doc.get("source") == "monitoring" else 1
-        return fact(doc, policy, now, orig, local, count)
-
-    mine = cohort(docs, period, group)
-    facts = [fact_of(d, original(d)) for d in mine]
+    mine = cohort(rows, period, group)
+    fact_of = fact_maker(policy, at, local)
+    facts = [fact_of(r, original_owner(r)) for r in mine]
     groups = [g for g in policy.teams.groups if any(f.owner == g for f in facts)]
     summary = figures(facts, policy)
     history = []
     for p in trend if trend is not None else earlier(period, policy.kpi.trend_months, tz):
-        older = [fact(d, policy, now, None, local) for d in cohort(docs, p, group)]
+        older = [fact_of(r, None) for r in cohort(rows, p, group)]
         history.append({"period": p.label, **_trend_point(figures(older, policy))})
     history.append({"period": period.label, **_trend_point(summary)})
-    scope = [d for d in docs if group is None or owner(d) == group]
+    scope = [r for r in rows if group is None or owner_of(r) == group]
     out = {
         "period": {"label": period.label, "from": period.start.isoformat(),
                    "to": period.end.isoformat(), "generated_at": now.isoformat()},
@@ -285,10 +334,10 @@ def build(docs: Iterable[Doc], policy: Policy, period: Period, now: datetime,
         "volume": volume(scope, period, tz),
         "backlog": backlog(scope, policy, min(now, period.end), full),
     }
-    if analysis:
+    if docs_of is not None:
         from itsmctl.core.analysis import analyse as fault_analysis
 
-        out["analysis"] = fault_analysis(mine, facts, policy, now)
+        out["analysis"] = fault_analysis(docs_of([r.id for r in mine]), facts, policy, now)
     return out
 
 
@@ -339,15 +388,16 @@ def compliance(facts: list[kpi.Fact], key: Any, keys: Iterable[Any]) -> dict[str
     return out
 
 
-def volume(docs: list[Doc], period: Period, tz: tzinfo) -> list[dict[str, Any]]:
+def volume(rows: list[Row], period: Period, tz: tzinfo) -> list[dict[str, Any]]:
     """Tickets opened and resolved per day of the period."""
     opened: dict[date, list[str]] = {}
     solved: dict[date, list[str]] = {}
-    for doc in docs:
-        for key, found in (("opened_at", opened), ("resolved_at", solved)):
-            at = when(doc.get(key))
-            if at is not None and period.holds(at):
-                found.setdefault(at.astimezone(tz).date(), []).append(doc["id"])
+    lo, hi = micros(period.start), micros(period.end)
+    assert lo is not None and hi is not None
+    for row in rows:
+        for at, found in ((row.opened, opened), (row.resolved, solved)):
+            if at is not None and lo <= at < hi:
+                found.setdefault(instant(at, tz).date(), []).append(row.id)
     out = []
     day = period.start.date()
     while datetime(day.year, day.month, day.day, tzinfo=tz) < period.end:

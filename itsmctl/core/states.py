@@ -3,3 +3,4 @@
 
 STATUSES = ("new", "assigned", "in_progress", "waiting", "resolved", "closed")
 OPEN_STATUSES = ("new", "assigned", "in_progress", "waiting")
+PHASES = ("respond", "accept", "restore", "close")     # the SLA clocks (S1)

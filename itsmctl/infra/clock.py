@@ -11,7 +11,7 @@ from itsmctl.errors import UsageError
 
 def zone(name: str) -> tzinfo:
     """The desk's time zone (the calendar's own lookup; one message for a bad name)."""
-    from itsmctl.core.calendar import zone as lookup
+    from itsmctl.core.zones import zone as lookup  # not the calendar: no pydantic
 
     return lookup(name)
 

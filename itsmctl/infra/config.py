@@ -7,7 +7,7 @@ import pickle
 from pathlib import Path
 from typing import Any, Optional
 
-from itsmctl.errors import InvalidFile, NotFound
+from itsmctl.errors import InvalidFile, NotFound, UsageError
 
 FILES = {
     "desk": "desk.yaml",
@@ -29,6 +29,7 @@ FILES = {
 OPTIONAL = frozenset({"rota", "governance", "duplicates", "mail", "views"})
 SUPPORTED_VERSION = 1
 _CACHE_FORMAT = 1
+_FACTS_FORMAT = 2           # what facts_of holds: a cache of another format is made again
 
 
 def find_root(given: Optional[str]) -> Path:
@@ -39,13 +40,24 @@ def find_root(given: Optional[str]) -> Path:
         if not (root / "config" / FILES["matrix"]).is_file():
             raise NotFound(f"{root} is not an itsmctl desk (no config/{FILES['matrix']}); "
                            "make one with: itsmctl init DIR")
-        return root
+        return _a_clone(root)
     here = Path.cwd().resolve()
     for candidate in (here, *here.parents):
         if (candidate / "config" / FILES["matrix"]).is_file():
-            return candidate
+            return _a_clone(candidate)
     raise NotFound("not inside an itsmctl desk (no config/priority_matrix.yaml here or above); "
                    "use --repo DIR or make one with: itsmctl init DIR")
+
+
+def _a_clone(root: Path) -> Path:
+    """The desk keeps its clone's own state (index, ledger, locks) in .git/itsmctl, so
+    .git must be the repository's directory: in a `git worktree` or a submodule it is a
+    file pointing elsewhere, and every command would fail on it later, half-way."""
+    if (root / ".git").is_file():
+        raise UsageError(f"{root}/.git is a file (a git worktree or submodule): itsmctl keeps "
+                         "this clone's state in .git/itsmctl, so work in a clone of the desk "
+                         f"instead: git clone {root} DIR")
+    return root
 
 
 def _model_for(key: str) -> Any:
@@ -103,7 +115,7 @@ def load_policy(root: Path) -> Any:
     policy = parse_policy(root)
     if cache is not None:
         _write_cache(cache, (_CACHE_FORMAT, stamp, policy))
-        _write_cache(cache.with_name("facts.pickle"), (_CACHE_FORMAT, stamp, facts_of(policy)))
+        _write_cache(cache.with_name("facts.pickle"), (_FACTS_FORMAT, stamp, facts_of(policy)))
     return policy
 
 
@@ -136,9 +148,15 @@ def _write_cache(path: Path, value: Any) -> None:
 
 def facts_of(policy: Any) -> dict[str, Any]:
     """The few plain values read-only commands need, so they can skip the models (and
-    pydantic, ~60 ms of a fresh process): see load_facts."""
+    pydantic, ~60 ms of a fresh process): see load_facts. `known` is what list's
+    filters are checked against (core/filters.Known), `require_signed` and `known`'s
+    people what the actor is found by (I1, I4)."""
+    from itsmctl.core.filters import Known
+
     return {"timezone": policy.desk.timezone,
-            "priority_levels": list(policy.matrix.priority_levels)}
+            "priority_levels": list(policy.matrix.priority_levels),
+            "require_signed": bool(policy.desk.require_signed),
+            "known": Known.of(policy).doc()}
 
 
 def load_facts(root: Path) -> dict[str, Any]:
@@ -149,13 +167,13 @@ def load_facts(root: Path) -> dict[str, Any]:
         try:
             with cache.with_name("facts.pickle").open("rb") as fh:
                 fmt, cached_stamp, facts = pickle.load(fh)
-            if fmt == _CACHE_FORMAT and cached_stamp == _stamp(root):
+            if fmt == _FACTS_FORMAT and cached_stamp == _stamp(root):
                 return dict(facts)
         except Exception:  # missing, stale or foreign: made again from the policy
             pass
     policy = load_policy(root)
     if cache is not None:
-        _write_cache(cache.with_name("facts.pickle"), (_CACHE_FORMAT, _stamp(root),
+        _write_cache(cache.with_name("facts.pickle"), (_FACTS_FORMAT, _stamp(root),
                                                        facts_of(policy)))
     return facts_of(policy)
 

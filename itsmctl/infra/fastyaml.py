@@ -128,6 +128,11 @@ class _Reader:
                     raise _Unsupported
                 if rest and rest[0] not in "|[{":
                     # most lines: `key: scalar` (what value() would do, without the call)
+                    if rest[0] == "'" and rest[-1] == "'" and len(rest) > 1:
+                        inner = rest[1:-1]
+                        if "'" not in inner:    # a quoted time, mostly: _resolve's answer
+                            out[key] = inner
+                            continue
                     found = _SEEN.get(rest, _SEEN)
                     out[key] = _scalar(rest) if found is _SEEN else found
                 else:

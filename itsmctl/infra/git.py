@@ -11,7 +11,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Optional
+from typing import IO, Any, Iterable, Iterator, Optional
 
 from itsmctl.errors import GitError
 
@@ -73,37 +73,6 @@ def tree_names(root: Path, rev: str, folder: str) -> set[str]:
     if res.code != 0:
         return set()
     return {name.decode() for name in res.out.split(b"\0") if name}
-
-
-def _locked(lock: Optional[Path], args: tuple[str, ...]) -> list[str]:
-    """git under `flock -n LOCK` (skipped when another holds it), where flock exists."""
-    cmd = ["git", *args]
-    if lock is None:
-        return cmd
-    import shutil
-
-    flock = shutil.which("flock")
-    if flock is None:
-        return cmd
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    return [flock, "-n", str(lock), *cmd]
-
-
-def spawn_detached(root: Path, *args: str, lock: Optional[Path] = None) -> None:
-    """Start git in the background and forget it (housekeeping such as a repack);
-    with `lock`, not while another such process holds it."""
-    subprocess.Popen(_locked(lock, args), cwd=root, stdin=subprocess.DEVNULL,
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     start_new_session=True)
-
-
-def run_locked(root: Path, lock: Path, *args: str) -> None:
-    """Run git under `flock LOCK` (waiting for a background holder), ignoring failure."""
-    cmd = _locked(lock, args)
-    if cmd[0] != "git":
-        cmd = [cmd[0], *cmd[2:]]            # wait for the lock rather than skip
-    subprocess.run(cmd, cwd=root, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
 
 
 ZERO = "0" * 40
@@ -257,6 +226,65 @@ def cat_blobs(root: Path, shas: list[str]) -> Iterator[tuple[str, bytes]]:
     finally:
         writer.join()
         proc.wait()
+
+
+_CHECKED_OUT_MAX = 16 << 20     # bytes: a larger work-tree file is left to cat-file
+
+
+def checked_out_blobs(root: Path, wanted: list[tuple[str, str]],
+                      missed: Optional[list[str]] = None) -> Iterator[tuple[str, bytes]]:
+    """(sha, content) of each (path, blob sha) asked, in that order except that blobs
+    read through `cat-file` come last: a blob is read from the work tree when the file
+    at its path there is a regular file whose git object id IS that sha (so the bytes
+    are the blob's, whatever was edited, filtered or not checked out), else from git;
+    with `missed`, those are not read but added to it (for one `cat-file` later).
+
+    A fresh clone has every ticket checked out: reading and hashing a file costs ~1/8
+    of the CPU `cat-file` spends resolving the blob's deltas (100,000 tickets of a
+    realistic desk: ~2.5 s against ~16 s)."""
+    import hashlib
+    import stat
+
+    # not through a symlink, and never waiting on a FIFO put where a ticket was
+    flags = (os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+             | getattr(os, "O_NONBLOCK", 0))
+    later = missed if missed is not None else []
+    try:
+        top = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        top = -1
+    try:
+        for path, sha in wanted:
+            data = None if top < 0 else _checked_out(top, path, flags, stat.S_ISREG)
+            if data is not None:
+                digest = (hashlib.sha1 if len(sha) == 40 else hashlib.sha256)(
+                    b"blob %d\0" % len(data))
+                digest.update(data)
+                if digest.hexdigest() == sha:
+                    yield sha, data
+                    continue
+            later.append(sha)
+    finally:
+        if top >= 0:
+            os.close(top)
+    if later and missed is None:
+        yield from cat_blobs(root, later)
+
+
+def _checked_out(top: int, path: str, flags: int, regular: Any) -> Optional[bytes]:
+    try:
+        fd = os.open(path, flags, dir_fd=top)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        if not regular(info.st_mode) or info.st_size > _CHECKED_OUT_MAX:
+            return None
+        return os.read(fd, info.st_size + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def cat_batch(root: Path, shas: list[str]) -> dict[str, bytes]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 
 def _default(value: Any) -> Any:
@@ -16,7 +15,9 @@ def _default(value: Any) -> Any:
 
 
 def to_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2, default=_default)
+    from itsmctl.ui.jsontext import dumps  # json.dumps's text, faster (issue 13)
+
+    return dumps(value, default=_default)
 
 
 # What a terminal acts on rather than shows: C0 and C1 controls (a carriage return
@@ -56,13 +57,26 @@ def table(rows: Iterable[Sequence[Any]], headers: Sequence[str],
     measuring 10,000 rows with them ~1 s, most of `list` (issue 13). Anything else
     (floats, cells of several lines) still goes to tabulate."""
     from itsmctl.ui.i18n import _
-    from itsmctl.ui.term import paint_rows
+    from itsmctl.ui.term import colour, paint_rows
 
-    rows = paint_rows([[printable(c) if isinstance(c, str) else c for c in r] for r in rows],
-                      headers, priorities)
-    if not rows:
-        return _("(none)")
+    given = list(rows)
+    columns = _printable_columns(given)
+    shown: list[list[Any]] = []
+    if columns is None:
+        shown = paint_rows([[printable(c) if isinstance(c, str) else c for c in r]
+                            for r in given], headers, priorities)
+        if not shown:
+            return _("(none)")
+    elif colour():
+        shown = paint_rows(list(map(list, zip(*columns))), headers, priorities)
+        columns = list(zip(*shown))
     names = [_(h) for h in headers]
+    if columns is not None:
+        laid = _text_table(columns, names)
+        if laid is not None:
+            return laid
+        shown = list(map(list, zip(*columns)))
+    rows = shown
     cells = _plain_cells(rows)
     if cells is None:
         from tabulate import tabulate
@@ -79,6 +93,80 @@ def table(rows: Iterable[Sequence[Any]], headers: Sequence[str],
     for row in cells:
         lines.append("  ".join(text + " " * (widths[i] - w)
                                for i, (text, w) in enumerate(row)).rstrip())
+    return "\n".join(lines)
+
+
+# What a table of 10,000 tickets costs is mostly per cell (70,000 of them): the two
+# functions below do it a column at a time, with one test of a column's joined text
+# deciding for all its cells (issue 13: 2x fewer instructions than a cell at a time).
+_ASCII_SHOWN = bytes(range(0x20, 0x7f))
+
+
+def _printable_columns(rows: list[Any]) -> Optional[list[Sequence[Any]]]:
+    """The rows' columns with every text cell `printable`; None when the rows are not
+    all of one length (or there are none)."""
+    if not rows or len(set(map(len, rows))) != 1:
+        return None
+    columns: list[Sequence[Any]] = []
+    for column in zip(*rows):
+        try:
+            joined = "".join(column)
+        except TypeError:           # not all text
+            joined = None
+        if joined is None or not _shown_as_is(joined):
+            column = tuple(printable(c) if isinstance(c, str) else c for c in column)
+        columns.append(column)
+    return columns
+
+
+def _shown_as_is(text: str) -> bool:
+    """Whether `printable` leaves this text alone (no character it escapes)."""
+    if text.isascii():
+        return not text.encode("ascii").translate(None, _ASCII_SHOWN)
+    return text.isprintable() or _ANY_UNSHOWN.search(text) is None
+
+
+def _text_table(columns: list[Sequence[Any]], names: list[str]) -> Optional[str]:
+    """The table laid out as the loop of `table` lays it out, byte for byte, when every
+    cell is one line of text; None otherwise."""
+    if len(columns) != len(names):
+        return None
+    formats: list[str] = []
+    shown: list[Sequence[str]] = []
+    widths: list[int] = []
+    for i, (name, column) in enumerate(zip(names, columns)):
+        try:
+            "".join(column)
+        except TypeError:                   # not all text: the general way
+            return None
+        texts = list(map(str.strip, column))        # tabulate trims cells (not headers)
+        joined = "".join(texts)
+        if "\n" in joined:
+            return None
+        ascii_only = joined.isascii() and "\x1b" not in joined
+        if ascii_only:
+            sizes = list(map(len, texts))
+        elif _COMMON_WIDE.fullmatch(joined):    # ASCII and common CJK only: as width()
+            sizes = [len(t) + ((len(t.encode("utf-8")) - len(t)) >> 1) for t in texts]
+        else:
+            sizes = [len(t) if t.isascii() and "\x1b" not in t else width(t) for t in texts]
+        w = max(width(name) + 2, max(sizes))
+        widths.append(w)
+        if i == len(names) - 1:
+            # a trimmed cell ends in no space: only a line whose last cell is empty
+            # has padding for rstrip to take away (below)
+            formats.append("%s")
+            shown.append(texts)
+        elif ascii_only:
+            formats.append(f"%-{w}s")
+            shown.append(texts)
+        else:
+            formats.append("%s")
+            shown.append([t + " " * (w - n) for t, n in zip(texts, sizes)])
+    line = "  ".join(formats)
+    lines = ["  ".join(h + " " * (widths[i] - width(h)) for i, h in enumerate(names)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines.extend(line % r if r[-1] else (line % r).rstrip() for r in zip(*shown))
     return "\n".join(lines)
 
 

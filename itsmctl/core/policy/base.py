@@ -8,11 +8,12 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict
 
+from itsmctl.core.states import PHASES  # noqa: F401  (kept apart from the models)
+
 Level = Union[int, str]
 ROLES = ("service_desk", "support", "incident_manager", "leader", "monitoring", "intake")
 # intake: machine accounts for what users submit (mail gateway, web service)
 Role = Literal["service_desk", "support", "incident_manager", "leader", "monitoring", "intake"]
-PHASES = ("respond", "accept", "restore", "close")
 Duration = timedelta
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*([wdhms]))+\s*$")

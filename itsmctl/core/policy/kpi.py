@@ -29,12 +29,16 @@ class Target(Model):
         return v
 
     def met(self, ratio: float) -> bool:
-        value, limit = round(ratio * 100, 9), self.percent
-        return {"<": value < limit, "<=": value <= limit, ">": value > limit,
-                ">=": value >= limit}[self.op]
+        return self.goal().met(ratio)
 
     def __str__(self) -> str:
-        return f"{self.op} {self.percent:g}%"
+        return str(self.goal())
+
+    def goal(self) -> Any:
+        """The same target as plain data (core/kpi.py Goal: what a report reads)."""
+        from itsmctl.core.kpi import Goal
+
+        return Goal(self.op, self.percent)
 
 
 def _default(text: str) -> Target:
