@@ -104,12 +104,17 @@ class Client:
             sent["Authorization"] = f"Basic {token}"
         sent.update(headers or {})
         try:
-            if chunked and body is not None:
-                sent["Transfer-Encoding"] = "chunked"
-                pieces = iter([body[i:i + 4096] for i in range(0, len(body), 4096)])
-                conn.request(method, path, body=pieces, headers=sent, encode_chunked=True)
-            else:
-                conn.request(method, path, body=body, headers=sent)
+            try:
+                if chunked and body is not None:
+                    sent["Transfer-Encoding"] = "chunked"
+                    pieces = iter([body[i:i + 4096] for i in range(0, len(body), 4096)])
+                    conn.request(method, path, body=pieces, headers=sent, encode_chunked=True)
+                else:
+                    conn.request(method, path, body=body, headers=sent)
+            except (BrokenPipeError, ConnectionResetError):
+                # the server answered (413) and closed before the whole body was sent:
+                # its answer is in the socket's receive queue, read it as curl would
+                pass
             resp = conn.getresponse()
             data = resp.read()
             found = {k.lower(): v for k, v in resp.getheaders()}
