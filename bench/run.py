@@ -430,7 +430,8 @@ and moves a ref with `git update-ref` in the measured desk (its git settings inc
 `git cat-file -p`. Growth is the size of .git/objects after 64 notes (a quarter on one
 ticket, the rest spread over the open queue) minus before (taken after one
 `git repack -d --geometric=16`, the desk's own packing, folded the floors' packs),
-with itsmctl's own background pack roll (after each burst of commits) finished and nobody's `git gc`.
+with itsmctl's own background pack roll (after each burst of commits) finished and
+nobody's `git gc`.
 """
 
 
