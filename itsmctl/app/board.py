@@ -148,7 +148,7 @@ def queue(session: Session, f: Filters, page: int = 1, per_page: int = PER_PAGE,
           ids: Optional[list[str]] = None, memo: Optional[Memo] = None) -> QueuePage:
     """One page of the queue in `list`'s order (priority, then oldest first); `ids`
     narrows it to those tickets (a report figure's)."""
-    from itsmctl.app.queue import open_index
+    from itsmctl.app.queue import conditions, open_index
     from itsmctl.core.model import OPEN_STATUSES
 
     if f != Filters():         # W2: unknown values are usage errors naming the known
@@ -157,17 +157,7 @@ def queue(session: Session, f: Filters, page: int = 1, per_page: int = PER_PAGE,
     page = max(1, page)
     statuses = list(f.status) if f.status else (None if f.show_all or ids is not None
                                                 else list(OPEN_STATUSES))
-    conds: list[str] = []
-    params: list[Any] = []
-    for column, value in (("grp", f.group), ("assignee", f.assignee)):
-        if value:
-            conds.append(f"{column} = ?")
-            params.append(value)
-    if f.unassigned:
-        conds.append("assignee IS NULL")
-    if f.priority:
-        conds.append(f"priority IN ({','.join('?' * len(f.priority))})")
-        params.extend(f.priority)
+    conds, params = conditions(f, f.assignee)
     if ids is not None:
         conds.append(f"id IN ({','.join('?' * len(ids))})" if ids else "0")
         params.extend(ids)

@@ -79,23 +79,11 @@ def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
     if known is not None:
         f = check(f, known, actor)
     wanted = list(f.status) if f.status else (None if f.show_all else list(OPEN_STATUSES))
-    conds: list[str] = []
-    params: list[Any] = []
-    master = session.resolve(f.master) if f.master else None
-    assignee = actor if f.mine else f.assignee
-    for column, value in (("grp", f.group), ("assignee", assignee), ("master", master)):
-        if value:
-            conds.append(f"{column} = ?")
-            params.append(value)
-    if f.unassigned:
-        conds.append("assignee IS NULL")
+    groups = None
     if f.my_groups:
         groups = list(known.member_of[str(actor)]) if known is not None else []
-        conds.append(f"grp IN ({','.join('?' * len(groups)) or 'NULL'})")
-        params.extend(groups)
-    if f.priority:
-        conds.append(f"priority IN ({','.join('?' * len(f.priority))})")
-        params.extend(f.priority)
+    conds, params = conditions(f, actor if f.mine else f.assignee,
+                               session.resolve(f.master) if f.master else None, groups)
     for column, op, text in (("opened_epoch", ">=", f.since), ("opened_epoch", "<", f.until)):
         if text:
             conds.append(f"{column} {op} ?")
@@ -136,6 +124,28 @@ def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
 
         return [brief(d) for d in out]
     return out
+
+
+def conditions(f: "Filters", assignee: Optional[str] = None, master: Optional[str] = None,
+               groups: Optional[list[str]] = None) -> tuple[list[str], list[Any]]:
+    """The index columns a checked filter narrows, as a WHERE's conditions and their
+    parameters (`list` and serve's queue): group, assignee, master, unassigned, one of
+    `groups`, priority."""
+    conds: list[str] = []
+    params: list[Any] = []
+    for column, value in (("grp", f.group), ("assignee", assignee), ("master", master)):
+        if value:
+            conds.append(f"{column} = ?")
+            params.append(value)
+    if f.unassigned:
+        conds.append("assignee IS NULL")
+    if groups is not None:
+        conds.append(f"grp IN ({','.join('?' * len(groups)) or 'NULL'})")
+        params.extend(groups)
+    if f.priority:
+        conds.append(f"priority IN ({','.join('?' * len(f.priority))})")
+        params.extend(f.priority)
+    return conds, params
 
 
 def _words(f: "Filters") -> Optional[str]:
