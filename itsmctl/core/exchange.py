@@ -244,11 +244,15 @@ class Reader:
             raise RowError(f"ticket {wanted} already exists (id {given})")
         return wanted
 
+    def _mapped(self, name: str, raw: str) -> Any:
+        """The mapping's value for a raw cell of column `name` (the raw text if unmapped)."""
+        table = self.values.get(name, {})
+        return table.get(_norm(raw), raw) if table else raw
+
     def value(self, name: str, raw: Optional[str], known: Any) -> Optional[str]:
         if raw is None:
             return None
-        table = self.values.get(name, {})
-        value = table.get(_norm(raw), raw) if table else raw
+        value = self._mapped(name, raw)
         if value is None:
             return None
         if value not in known:
@@ -262,8 +266,7 @@ class Reader:
     def level(self, name: str, raw: Optional[str], levels: list[Any]) -> Any:
         if raw is None:
             return None
-        table = self.values.get(name, {})
-        value = table.get(_norm(raw), raw) if table else raw
+        value = self._mapped(name, raw)
         if value is None:
             return None
         if value.startswith("#"):
@@ -317,8 +320,7 @@ class Reader:
     def person(self, raw: Optional[str], name: str) -> Optional[str]:
         if raw is None:
             return None
-        table = self.values.get(name, {})
-        value = table.get(_norm(raw), raw) if table else raw
+        value = self._mapped(name, raw)
         if value is None:
             return None
         teams = self.policy.teams
