@@ -111,10 +111,8 @@ def secret_problems(docs: dict[str, tuple[str, Any]]) -> Iterator[str]:
 
 def parse(path: Path, where: str) -> tuple[Optional[Any], list[str]]:
     """A ticket file as a model, or the problems that stop it being one."""
-    from pydantic import ValidationError
-
     from itsmctl.core import integrity
-    from itsmctl.core.model import Ticket
+    from itsmctl.core.model import Invalid, Ticket
     from itsmctl.infra.yaml import load_ticket
 
     try:
@@ -127,7 +125,7 @@ def parse(path: Path, where: str) -> tuple[Optional[Any], list[str]]:
         return None, [f"{where}: (top): expected a mapping"]
     try:
         return Ticket.from_doc(doc), []
-    except ValidationError as exc:
+    except Invalid as exc:
         return None, [f"{where}: {line}" for line in integrity.schema_errors(exc)]
 
 

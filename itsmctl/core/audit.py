@@ -30,7 +30,7 @@ from typing import Any, Optional
 
 from itsmctl.core import transitions as table
 from itsmctl.core.events import diff
-from itsmctl.core.model import Event, Ticket, ticket_path
+from itsmctl.core.model import Event, Invalid, Ticket, ticket_path
 from itsmctl.core.permissions import in_group, may, roles_of
 from itsmctl.core.policy import Policy
 from itsmctl.core.transitions import Transition
@@ -71,22 +71,18 @@ class _Out:
 
 
 def _parse(doc: Any) -> Optional[Ticket]:
-    from pydantic import ValidationError
-
     try:
         return Ticket.from_doc(doc) if isinstance(doc, dict) else None
-    except ValidationError:
+    except Invalid:
         return None
 
 
 def _schema_error(doc: Any) -> str:
-    from pydantic import ValidationError
-
     if not isinstance(doc, dict):
         return "not a mapping"
     try:
         Ticket.from_doc(doc)
-    except ValidationError as exc:
+    except Invalid as exc:
         err = exc.errors()[0]
         return f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}"
     return ""

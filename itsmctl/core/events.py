@@ -77,7 +77,7 @@ def record(before: dict[str, Any], ticket: Ticket, ctx: Ctx, action: str,
            note: Optional[str] = None, via: Optional[str] = None) -> Ticket:
     after = ticket.to_doc()
     event = Event(at=ctx.now, actor=ctx.actor, action=action,
-                  **{"from": before.get("status")}, to=after["status"],
+                  from_=before.get("status"), to=after["status"],
                   changes=diff(before, after), note=note, via=via)
     return ticket.evolve(history=[*ticket.history, event], updated_at=ctx.now)
 

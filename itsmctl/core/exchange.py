@@ -473,7 +473,7 @@ def unflat(row: dict[str, str]) -> dict[str, Any]:
 
 def _inner(annotation: Any) -> Any:
     for arg in getattr(annotation, "__args__", ()) or ():
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
+        if isinstance(arg, type) and hasattr(arg, "model_fields"):   # a ticket part
             return arg
     return annotation
 

@@ -171,7 +171,8 @@ def config(policy: Policy) -> Iterator[tuple[str, str, str]]:
 
 
 def schema_errors(exc: Any) -> list[str]:
-    """Every error of a pydantic ValidationError as 'a.b: message'."""
+    """Every error of a ValidationError (pydantic's, or the ticket model's Invalid) as
+    'a.b: message'."""
     out = []
     for err in exc.errors():
         at = ".".join(str(x) for x in err["loc"]) or "(top)"

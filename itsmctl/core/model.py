@@ -1,12 +1,18 @@
-"""The ticket: current state on top, an append-only history below (SPEC 2)."""
+"""The ticket: current state on top, an append-only history below (SPEC 2).
+
+msgspec structs, not pydantic models: a transition process imports this module, and
+pydantic plus building these classes as models cost ~45 ms of its start (issue 13).
+_Part keeps the handful of pydantic methods the code base calls on tickets, with the
+same meaning (model_copy, model_dump, model_validate, model_fields), and Invalid keeps
+the shape of pydantic's errors (loc tuple and message) for validate and audit."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal, Optional, Union
+from typing import Any, Iterator, Literal, NamedTuple, Optional, TypeVar, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+import msgspec
 
 from itsmctl.core.states import OPEN_STATUSES, STATUSES  # noqa: F401  (imported from here)
 
@@ -20,6 +26,8 @@ Source = Literal["phone", "email", "web", "monitoring", "staff", "transfer"]
 Level = Union[int, str]
 
 ID_RE = re.compile(r"^([A-Z]{2,5})-(\d{2})(\d{2})-([0-9A-Z]{5})$")
+
+P = TypeVar("P", bound="_Part")
 
 
 def as_time(value: Any) -> Optional[datetime]:
@@ -40,11 +48,105 @@ def ticket_path(ticket_id: str) -> str:
     return f"tickets/20{m.group(2)}/{m.group(3)}/{ticket_id}.yaml"
 
 
-class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class FieldInfo(NamedTuple):
+    """What callers read of a pydantic FieldInfo: the name on disk and the type."""
+
+    alias: Optional[str]
+    annotation: Any
 
 
-class Reporter(_Part):
+class _Fields:
+    """`Model.model_fields`: field name -> FieldInfo, in declaration order."""
+
+    def __get__(self, obj: Any, owner: type) -> dict[str, FieldInfo]:
+        return {f.name: FieldInfo(f.encode_name if f.encode_name != f.name else None, f.type)
+                for f in msgspec.structs.fields(owner)}
+
+
+class _Part(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A part of a ticket (extra keys refused, like pydantic's extra="forbid")."""
+
+    model_fields = _Fields()
+
+    @classmethod
+    def model_validate(cls: type[P], obj: Any) -> P:
+        """Validate a plain mapping (pydantic's lax coercions: "5" -> 5, ISO text -> a
+        datetime); Invalid when it does not fit."""
+        try:
+            return msgspec.convert(obj, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise Invalid(cls, obj, exc) from None
+
+    def model_copy(self: P, update: Optional[dict[str, Any]] = None) -> P:
+        """A shallow copy with `update` set as given, not validated (as pydantic)."""
+        return msgspec.structs.replace(self, **(update or {}))
+
+    def model_dump(self, *, mode: str = "python", by_alias: bool = False,
+                   exclude_none: bool = False) -> dict[str, Any]:
+        """The fields as a dict: nested parts as dicts; mode="json" also makes times ISO
+        text ("Z" for UTC, as pydantic); by_alias names Event.from_ "from"."""
+        if exclude_none:
+            raise NotImplementedError("exclude_none")
+        if mode == "json":
+            return _json(self if by_alias else _python(self, False), type(self))
+        return _python(self, by_alias)
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        """(name, value) pairs, as iterating a pydantic model gives."""
+        for name in self.__struct_fields__:
+            yield name, getattr(self, name)
+
+
+def _json(value: Any, cls: type) -> Any:
+    """pydantic's json-mode dump: times as ISO text, and tuples in the free-form parts
+    (an event's changes, sla, a notice's facts: typed Any) as lists, which
+    msgspec.to_builtins keeps as tuples. Walking only those parts costs ~1 us a ticket,
+    walking the whole document ~40 us."""
+    doc = msgspec.to_builtins(value, str_keys=True)
+    if cls is Ticket:
+        doc["sla"] = _lists(doc["sla"])
+        for part in doc["history"]:
+            part["changes"] = _lists(part["changes"])
+        for part in doc["notifications"]:
+            part["facts"] = _lists(part["facts"])
+    elif cls is Event:
+        doc["changes"] = _lists(doc["changes"])
+    elif cls is Notification:
+        doc["facts"] = _lists(doc["facts"])
+    return doc
+
+
+def _lists(value: Any) -> Any:
+    """Tuples as lists, at any depth (msgspec.to_builtins keeps tuples)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, (dict, list, tuple)):
+                value[k] = _lists(v)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            if isinstance(v, (dict, list, tuple)):
+                value[i] = _lists(v)
+    elif isinstance(value, tuple):
+        return [_lists(v) for v in value]
+    return value
+
+
+def _python(value: Any, by_alias: bool) -> Any:
+    """pydantic's python-mode dump: parts to dicts, containers copied, the rest kept."""
+    if isinstance(value, _Part):
+        names = value.__struct_fields__
+        keys = value.__struct_encode_fields__ if by_alias else names
+        return {k: _python(getattr(value, n), by_alias) for k, n in zip(keys, names)}
+    if isinstance(value, list):
+        return [_python(v, by_alias) for v in value]
+    if isinstance(value, dict):
+        return {k: _python(v, by_alias) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_python(v, by_alias) for v in value)
+    return value
+
+
+class Reporter(_Part, kw_only=True):
     id: Optional[str] = None
     name: Optional[str] = None
     kind: Optional[str] = None
@@ -54,7 +156,7 @@ class Reporter(_Part):
     location: Optional[str] = None
 
 
-class Alert(_Part):
+class Alert(_Part, kw_only=True):
     id: str
     severity: str
     message: str
@@ -70,21 +172,21 @@ class Alert(_Part):
     labels: dict[str, str] = {}
 
 
-class Classification(_Part):
+class Classification(_Part, kw_only=True):
     category: Optional[str] = None
     subtype: Optional[str] = None
     symptom: Optional[str] = None
     causation: Optional[str] = None
 
 
-class Counters(_Part):
+class Counters(_Part, kw_only=True):
     dispatches: int = 0
     transfers: int = 0
     returns: int = 0
     reopens: int = 0
 
 
-class Wait(_Part):
+class Wait(_Part, kw_only=True):
     code: str
     since: datetime
     until: Optional[datetime] = None
@@ -92,7 +194,7 @@ class Wait(_Part):
     reference: Optional[str] = None
 
 
-class Task(_Part):
+class Task(_Part, kw_only=True):
     id: str
     title: str
     group: Optional[str] = None
@@ -104,7 +206,7 @@ class Task(_Part):
     done_by: Optional[str] = None
 
 
-class Announcement(_Part):
+class Announcement(_Part, kw_only=True):
     kind: Literal["outage", "maintenance", "info"]
     title: str
     body: str
@@ -114,7 +216,7 @@ class Announcement(_Part):
     closed_at: Optional[datetime] = None
 
 
-class Escalation(_Part):
+class Escalation(_Part, kw_only=True):
     trigger: str
     at: datetime
     level: int = 1
@@ -123,7 +225,7 @@ class Escalation(_Part):
     reason: Optional[str] = None
 
 
-class Notification(_Part):
+class Notification(_Part, kw_only=True):
     """One message through one channel for one history event (N1-N3, core/notices.py)."""
 
     id: str                                 # <ticket id>-<event index>-<n>: never re-planned
@@ -151,7 +253,7 @@ class Notification(_Part):
     outcomes: dict[str, str] = {}
 
 
-class Attachment(_Part):
+class Attachment(_Part, kw_only=True):
     """A file kept under attachments/<ticket id>/ (E4); the file is checked by validate."""
 
     name: str
@@ -161,7 +263,7 @@ class Attachment(_Part):
     by: Optional[str] = None
 
 
-class MailThread(_Part):
+class MailThread(_Part, kw_only=True):
     """The ticket's mail thread (E2, E5): the root Message-ID of the desk's first notice,
     the Message-ID of the mail that opened it, and every Message-ID taken in (E3)."""
 
@@ -173,14 +275,14 @@ class MailThread(_Part):
 SETTLED = ("sent", "refused")            # notification states nothing more is done for
 
 
-class Visit(_Part):
+class Visit(_Part, kw_only=True):
     due: datetime
     result: Optional[str] = None
     at: Optional[datetime] = None
     by: Optional[str] = None
 
 
-class Links(_Part):
+class Links(_Part, kw_only=True):
     problem: Optional[str] = None
     change: Optional[str] = None
     requirement: Optional[str] = None
@@ -188,22 +290,20 @@ class Links(_Part):
     caused_by_change: Optional[str] = None
 
 
-class Event(_Part):
+class Event(_Part, kw_only=True):
     """One transition: who did what, when, from which state to which, and why."""
 
     at: datetime
     actor: str
     action: str
-    from_: Optional[str] = Field(default=None, alias="from")
+    from_: Optional[str] = msgspec.field(default=None, name="from")
     to: Optional[str] = None
     changes: dict[str, Any] = {}
     note: Optional[str] = None
     via: Optional[str] = None
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-
-class Ticket(_Part):
+class Ticket(_Part, kw_only=True):
     """A ticket file; key order here is the order on disk."""
 
     id: str
@@ -231,8 +331,8 @@ class Ticket(_Part):
     alert: Optional[Alert] = None
     location: Optional[str] = None
     affected_users: Optional[int] = None
-    classification: Classification = Classification()
-    counters: Counters = Counters()
+    classification: Classification = msgspec.field(default_factory=Classification)
+    counters: Counters = msgspec.field(default_factory=Counters)
     wait: Optional[Wait] = None
     solution: Optional[str] = None
     workaround: bool = False
@@ -242,7 +342,7 @@ class Ticket(_Part):
     slaves: list[str] = []
     related: list[str] = []
     recurrence_of: Optional[str] = None
-    links: Links = Links()
+    links: Links = msgspec.field(default_factory=Links)
     watchers: list[str] = []                    # W6: people who get this ticket's notices
     tasks: list[Task] = []
     attachments: list[Attachment] = []
@@ -253,12 +353,9 @@ class Ticket(_Part):
     visit: Optional[Visit] = None
     history: list[Event] = []
 
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        if not ID_RE.match(v):
-            raise ValueError(f"not a ticket id: {v!r}")
-        return v
+    def __post_init__(self) -> None:
+        if not ID_RE.match(self.id):
+            raise ValueError(f"{_ID_CHECK}{self.id!r}")
 
     @property
     def is_open(self) -> bool:
@@ -270,14 +367,33 @@ class Ticket(_Part):
 
     def to_doc(self) -> dict[str, Any]:
         """The plain mapping written to disk and printed by `show --json`."""
-        return self.model_dump(mode="json", by_alias=True, exclude_none=False)
+        return _json(self, Ticket)
 
     @classmethod
     def from_doc(cls, doc: Any) -> "Ticket":
         return cls.model_validate(doc)
 
     def evolve(self, **changes: Any) -> "Ticket":
-        """A validated copy with changes (model_copy would skip validation)."""
-        doc = self.model_dump(by_alias=True)
+        """A validated copy with changes (model_copy would skip validation): every part
+        is rebuilt from plain data, as pydantic's dump and validate did."""
+        doc = _python(self, True)
         doc.update(changes)
         return type(self).model_validate(doc)
+
+
+class Invalid(ValueError):
+    """A document that does not fit a model. errors() lists every error in pydantic's
+    shape and wording (loc as a tuple, msg), in field order: validate and audit print
+    'file: a.b: message' as before (core/schema.py)."""
+
+    def __init__(self, cls: type, doc: Any, exc: msgspec.ValidationError) -> None:
+        super().__init__(str(exc))
+        self.cls, self.doc = cls, doc
+
+    def errors(self) -> list[dict[str, Any]]:
+        from itsmctl.core.schema import errors
+
+        return [{"loc": loc, "msg": msg} for loc, msg in errors(self.cls, self.doc, str(self))]
+
+
+_ID_CHECK = "not a ticket id: "

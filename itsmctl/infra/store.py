@@ -401,15 +401,13 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 def parse_ticket(doc: Any, where: str) -> Any:
     """A parsed ticket document as a Ticket; schema errors name file and field."""
-    from pydantic import ValidationError
-
-    from itsmctl.core.model import Ticket
+    from itsmctl.core.model import Invalid, Ticket
 
     if not isinstance(doc, dict):
         raise InvalidFile(f"{where}: expected a mapping at the top")
     try:
         ticket = Ticket.from_doc(doc)
-    except ValidationError as exc:
+    except Invalid as exc:
         err = exc.errors()[0]
         at = ".".join(str(x) for x in err["loc"]) or "(top)"
         raise InvalidFile(f"{where}: {at}: {err['msg'].removeprefix('Value error, ')}") from None

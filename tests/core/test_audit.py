@@ -180,7 +180,7 @@ def test_I5_times_backdated_post_dated_and_replays():
 
     def ev(minutes: float) -> Event:
         return Event(at=t0 + timedelta(minutes=minutes), actor="carol", action="accept",
-                     **{"from": "assigned"}, to="in_progress")
+                     from_="assigned", to="in_progress")
 
     tol, window = timedelta(minutes=5), timedelta(days=7)
     kinds = lambda found: [f.message.split(": ")[-1] for f in found]  # noqa: E731
