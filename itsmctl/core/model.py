@@ -9,8 +9,10 @@ the shape of pydantic's errors (loc tuple and message) for validate and audit.""
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, Iterator, Literal, NamedTuple, Optional, TypeVar, Union
+from uuid import UUID
 
 import msgspec
 
@@ -131,19 +133,24 @@ def _lists(value: Any) -> Any:
     return value
 
 
-def _python(value: Any, by_alias: bool) -> Any:
-    """pydantic's python-mode dump: parts to dicts, containers copied, the rest kept."""
-    if isinstance(value, _Part):
-        names = value.__struct_fields__
-        keys = value.__struct_encode_fields__ if by_alias else names
-        return {k: _python(getattr(value, n), by_alias) for k, n in zip(keys, names)}
-    if isinstance(value, list):
-        return [_python(v, by_alias) for v in value]
-    if isinstance(value, dict):
-        return {k: _python(v, by_alias) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return tuple(_python(v, by_alias) for v in value)
-    return value
+def _python(part: _Part, by_alias: bool) -> Any:
+    """pydantic's python-mode dump: parts as dicts (lists and dicts copied), times and
+    other values kept as they are; field names unless by_alias (Event's "from")."""
+    doc = msgspec.to_builtins(part, builtin_types=_KEEP)
+    if by_alias:
+        return doc
+    if isinstance(part, Event):
+        return _unalias(doc)
+    if isinstance(part, Ticket):
+        doc["history"] = [_unalias(e) for e in doc["history"]]
+    return doc
+
+
+def _unalias(event: dict[str, Any]) -> dict[str, Any]:
+    return {"from_" if k == "from" else k: v for k, v in event.items()}
+
+
+_KEEP = (datetime, date, time, timedelta, Decimal, UUID, bytes, bytearray)
 
 
 class Reporter(_Part, kw_only=True):
