@@ -77,7 +77,15 @@ class _Part(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         try:
             return msgspec.convert(obj, cls, strict=False)
         except msgspec.ValidationError as exc:
-            raise Invalid(cls, obj, exc) from None
+            from itsmctl.core.schema import lax
+
+            fixed = lax(cls, obj)       # what pydantic took and msgspec does not
+            if fixed is None:
+                raise Invalid(cls, obj, exc) from None
+        try:
+            return msgspec.convert(fixed, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise Invalid(cls, fixed, exc) from None
 
     def model_copy(self: P, update: Optional[dict[str, Any]] = None) -> P:
         """A shallow copy with `update` set as given, not validated (as pydantic)."""

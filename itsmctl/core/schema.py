@@ -1,4 +1,5 @@
-"""The ticket model's validation errors as pydantic worded them, every one of them.
+"""The ticket model's failures as pydantic had them: the values its lax mode took and
+msgspec's does not (lax), and the errors as pydantic worded them, every one of them.
 
 msgspec stops at the first error and words it its own way ("Expected `str`, got `int` -
 at `$.history[0].at`"); validate and audit print 'file: a.b: message' with pydantic's
@@ -8,7 +9,8 @@ here: each field is checked on its own, in declaration order, then the extra key
 from __future__ import annotations
 
 import re
-from typing import Any, Literal, Union, get_args, get_origin
+from datetime import date, datetime
+from typing import Any, Literal, Optional, Union, get_args, get_origin
 
 import msgspec
 
@@ -20,6 +22,46 @@ Loc = tuple[Any, ...]
 def errors(cls: type, doc: Any, text: str) -> list[tuple[Loc, str]]:
     """Every error of `doc` as a `cls`; msgspec's own (`text`) if the walk finds none."""
     return _walk(cls, doc, ()) or _translate(cls, text, ())
+
+
+def lax(cls: type, doc: Any) -> Optional[Any]:
+    """`doc` with the values pydantic's lax mode took and msgspec's refuses made into what
+    pydantic made of them (a date or "2026-11-02" -> midnight, "2026-11-02T09:30" -> a
+    time, True -> 1, "yes"/"off" -> a bool); None when there is none."""
+    fixed = _lax(cls, doc)
+    return None if fixed is doc else fixed
+
+
+_BOOLS = {"1": True, "on": True, "t": True, "true": True, "y": True, "yes": True,
+          "0": False, "off": False, "f": False, "false": False, "n": False, "no": False}
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?:[Zz]|[+-]\d{2}:?\d{2})?$")
+
+
+def _lax(declared: Any, value: Any) -> Any:
+    """The value as pydantic would have taken it, or `value` itself (the same object)."""
+    tp = _bare(declared)
+    if isinstance(tp, type) and issubclass(tp, _Part) and isinstance(value, dict):
+        names = {f.encode_name: f.type for f in msgspec.structs.fields(tp)}
+        out = {k: _lax(names[k], v) if k in names else v for k, v in value.items()}
+        return value if all(out[k] is value[k] for k in value) else out
+    if get_origin(tp) in (list, dict) and isinstance(value, (list, dict)):
+        item = get_args(tp)[-1]
+        if isinstance(value, list):
+            items = [_lax(item, v) for v in value]
+            return value if all(a is b for a, b in zip(items, value)) else items
+        pairs = {k: _lax(item, v) for k, v in value.items()}
+        return value if all(pairs[k] is value[k] for k in value) else pairs
+    if tp is datetime:
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return datetime(value.year, value.month, value.day)
+        if isinstance(value, str) and (_DAY.match(value) or _MINUTE.match(value)):
+            return datetime.fromisoformat(value.replace("z", "Z"))
+    if isinstance(value, bool) and (tp is int or tp == Union[int, str]):
+        return int(value)
+    if tp is bool and isinstance(value, str) and value.lower() in _BOOLS:
+        return _BOOLS[value.lower()]
+    return value
 
 
 def _walk(declared: Any, value: Any, loc: Loc) -> list[tuple[Loc, str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -116,3 +116,16 @@ def test_errors_say_field_and_message_as_pydantic_did_every_one():
     assert errors(changed(alert={"id": "a", "severity": "x", "message": "m",
                                  "labels": {"a": 1}})) == [
         "alert.labels.a: Input should be a valid string"]
+
+
+@pytest.mark.parametrize("given, written", [
+    ({"resolved_at": date(2026, 11, 3)}, {"resolved_at": "2026-11-03T00:00:00"}),
+    ({"resolved_at": "2026-11-03"}, {"resolved_at": "2026-11-03T00:00:00"}),
+    ({"closed_at": "2026-11-03 10:30+08:00"}, {"closed_at": "2026-11-03T10:30:00+08:00"}),
+    ({"impact": True, "priority_raise": False}, {"impact": 1, "priority_raise": 0}),
+    ({"major": "yes", "workaround": "Off"}, {"major": True, "workaround": False}),
+])
+def test_what_pydantic_took_and_msgspec_alone_refuses_is_still_taken(given, written):
+    doc = Ticket.from_doc(changed(**given)).to_doc()
+    assert {k: doc[k] for k in written} == written
+    assert errors(changed(**given, status="bogus"))[0].startswith("status: Input should be")
