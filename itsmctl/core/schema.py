@@ -14,7 +14,8 @@ from typing import Any, Literal, Optional, Union, get_args, get_origin
 
 import msgspec
 
-from itsmctl.core.model import _ID_CHECK, ID_RE, Ticket, _Part
+from itsmctl.core.model import _ID_CHECK, ID_RE, Ticket
+from itsmctl.core.part import TicketPart
 
 Loc = tuple[Any, ...]
 
@@ -41,7 +42,7 @@ _MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(?:[Zz]|[+-]\d{2}:?\d{2
 def _lax(declared: Any, value: Any) -> Any:
     """The value as pydantic would have taken it, or `value` itself (the same object)."""
     tp = _bare(declared)
-    if isinstance(tp, type) and issubclass(tp, _Part) and isinstance(value, dict):
+    if isinstance(tp, type) and issubclass(tp, TicketPart) and isinstance(value, dict):
         names = {f.encode_name: f.type for f in msgspec.structs.fields(tp)}
         out = {k: _lax(names[k], v) if k in names else v for k, v in value.items()}
         return value if all(out[k] is value[k] for k in value) else out
@@ -66,7 +67,7 @@ def _lax(declared: Any, value: Any) -> Any:
 
 def _walk(declared: Any, value: Any, loc: Loc) -> list[tuple[Loc, str]]:
     tp = _bare(declared)
-    if isinstance(tp, type) and issubclass(tp, _Part) and isinstance(value, dict):
+    if isinstance(tp, type) and issubclass(tp, TicketPart) and isinstance(value, dict):
         out: list[tuple[Loc, str]] = []
         fields = msgspec.structs.fields(tp)
         for f in fields:
@@ -83,7 +84,7 @@ def _walk(declared: Any, value: Any, loc: Loc) -> list[tuple[Loc, str]]:
         return out
     if get_origin(tp) is list and isinstance(value, list):
         item = get_args(tp)[0]
-        if isinstance(_bare(item), type) and issubclass(_bare(item), _Part):
+        if isinstance(_bare(item), type) and issubclass(_bare(item), TicketPart):
             return [e for i, v in enumerate(value) for e in _walk(item, v, (*loc, i))]
     if get_origin(tp) is dict and isinstance(value, dict) and get_args(tp)[1] is not Any:
         key, item = get_args(tp)
@@ -152,7 +153,7 @@ def _worded(target: Any, msg: str, loc: Loc) -> list[tuple[Loc, str]]:
                 else ", got a number with a fractional part")
     elif want == "bool" and got in ("str", "int"):
         out += ", unable to interpret input"
-    elif want == "object" and isinstance(target, type) and issubclass(target, _Part):
+    elif want == "object" and isinstance(target, type) and issubclass(target, TicketPart):
         out += f" or instance of {target.__name__}"
     return [(loc, out)]
 
@@ -166,7 +167,7 @@ def _type_at(cls: Any, loc: Loc) -> Any:
             return now
         if isinstance(step, int) and get_origin(now) is list:
             now = get_args(now)[0]
-        elif isinstance(now, type) and issubclass(now, _Part):
+        elif isinstance(now, type) and issubclass(now, TicketPart):
             found = [f.type for f in msgspec.structs.fields(now) if f.encode_name == step]
             now = found[0] if found else None
         else:
