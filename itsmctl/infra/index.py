@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
@@ -56,7 +55,6 @@ OPEN = ("new", "assigned", "in_progress", "waiting")
 # index only for a query whose WHERE holds this very term, so `_from` writes it out for
 # BRIEF queries of the open statuses (issue 13: 100k desk, 10,148 open, 28-78 -> 5-10 ms)
 _OPEN_TERM = "status IN ('new', 'assigned', 'in_progress', 'waiting')"
-_queue_key = itemgetter(0, 1)           # (priority rank, opened_at) of a `briefs` row
 
 
 def parse_head(data: bytes, where: str) -> Optional[dict[str, Any]]:
@@ -417,19 +415,20 @@ class Index:
         lists them (others last), then oldest first, ties (an alert storm opens many in
         one second) in the order `query` reads the rows (which its query plan decides)."""
         base, args = _from(statuses, where, params, lean=True)
-        rank = {p: i for i, p in enumerate(levels)}
+        found = self.db.execute(f"SELECT rowid, brief{base}", args).fetchall()
+        if not found:
+            return []
+        # where each row comes in `query`'s order (its rows' ids only: cheap), the last
+        # part of every key: ties then keep that order, and one sort does it all
+        base, args = _from(statuses, where, params)
+        at = dict(zip([r for (r,) in self.db.execute(f"SELECT rowid{base}", args)],
+                      range(len(found))))
+        rank = {p: i for i, p in enumerate(levels)}.get
         loads = pickle.loads
-        rows = []
-        for rowid, data in self.db.execute(f"SELECT rowid, brief{base}", args):
-            b = loads(data)
-            rows.append((rank.get(str(b[1]), 99), str(b[5]), rowid, b))
-        rows.sort(key=_queue_key)
-        if len(set(map(_queue_key, rows))) < len(rows):
-            # ties: as `query` would have returned them (its rows' ids only: cheap)
-            base, args = _from(statuses, where, params)
-            at = {r: i for i, (r,) in enumerate(self.db.execute(f"SELECT rowid{base}", args))}
-            rows.sort(key=lambda r: (r[0], r[1], at.get(r[2], -1)))
-        return [r[3] for r in rows]
+        rows = [loads(data) for _, data in found]
+        keys = [(rank(str(b[1]), 99), str(b[5]), at.get(rowid, -1))
+                for (rowid, _), b in zip(found, rows)]
+        return [rows[i] for i in sorted(range(len(rows)), key=keys.__getitem__)]
 
     def page(self, statuses: Optional[Iterable[str]], where: str, params: tuple[Any, ...],
              levels: list[str], limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
