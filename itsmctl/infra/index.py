@@ -416,19 +416,20 @@ class Index:
         one second) in the order `query` reads the rows (which its query plan decides)."""
         base, args = _from(statuses, where, params, lean=True)
         found = self.db.execute(f"SELECT rowid, brief{base}", args).fetchall()
-        if not found:
-            return []
-        # where each row comes in `query`'s order (its rows' ids only: cheap), the last
-        # part of every key: ties then keep that order, and one sort does it all
-        base, args = _from(statuses, where, params)
-        at = dict(zip([r for (r,) in self.db.execute(f"SELECT rowid{base}", args)],
-                      range(len(found))))
         rank = {p: i for i, p in enumerate(levels)}.get
         loads = pickle.loads
         rows = [loads(data) for _, data in found]
-        keys = [(rank(str(b[1]), 99), str(b[5]), at.get(rowid, -1))
-                for (rowid, _), b in zip(found, rows)]
-        return [rows[i] for i in sorted(range(len(rows)), key=keys.__getitem__)]
+        keys: list[tuple[Any, ...]] = [(rank(str(b[1]), 99), str(b[5])) for b in rows]
+        order = sorted(range(len(rows)), key=keys.__getitem__)
+        if any(keys[a] == keys[b] for a, b in zip(order, order[1:])):
+            # ties: as `query` would have returned them (its rows' ids only: cheap for
+            # the open queue; a filter may make it dearer, so only when there are ties)
+            base, args = _from(statuses, where, params)
+            ids = [r for (r,) in self.db.execute(f"SELECT rowid{base}", args)]
+            at = dict(zip(ids, range(len(ids))))
+            keys = [(*k, at.get(rowid, -1)) for k, (rowid, _) in zip(keys, found)]
+            order.sort(key=keys.__getitem__)       # in order but for the ties: quick
+        return [rows[i] for i in order]
 
     def page(self, statuses: Optional[Iterable[str]], where: str, params: tuple[Any, ...],
              levels: list[str], limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
