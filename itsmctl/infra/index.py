@@ -284,10 +284,7 @@ class Index:
 
     def refresh(self, progress: Optional[Callable[[int, int], None]] = None) -> int:
         """Catch up with HEAD; returns how many ticket files were (re)read."""
-        from itsmctl.infra.store import Desk
-
-        # read from .git itself (no process) unless git must be asked (Desk.head)
-        head_sha = Desk(self.root).head() or ""
+        head_sha = _head(self.root)
         cached = self._meta("commit")
         if self._meta("format") != FORMAT:
             cached = None
@@ -622,6 +619,35 @@ def brief(doc: dict[str, Any]) -> tuple[Any, ...]:
             doc.get("assignee"), doc.get("opened_at"), doc.get("title", ""),
             doc.get("master"), len(slaves) if isinstance(slaves, list) else 0,
             bool(doc.get("major")))
+
+
+def _head(root: Path) -> str:
+    """The commit HEAD points to, read from .git as Desk.head reads it when HEAD names a
+    branch; Desk.head itself (git, when it must be asked) otherwise. A read-only command
+    then imports neither the store nor git (~10 ms of `list --mine`, issue 13)."""
+    gitdir = root / ".git"
+    try:
+        text = (gitdir / "HEAD").read_text().strip()
+    except OSError:
+        text = ""
+    if text.startswith("ref: refs/"):
+        ref = text[5:]
+        try:
+            return (gitdir / ref).read_text().strip()
+        except FileNotFoundError:
+            try:
+                with open(gitdir / "packed-refs") as fh:
+                    for line in fh:
+                        if line.endswith(" " + ref + "\n"):
+                            return line.split(" ", 1)[0]
+            except FileNotFoundError:
+                pass
+            return ""
+        except OSError:
+            pass
+    from itsmctl.infra.store import Desk
+
+    return Desk(root).head() or ""
 
 
 def open_index(root: Path, progress: Optional[Callable[[int, int], None]] = None) -> Index:
