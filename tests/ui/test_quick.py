@@ -130,5 +130,6 @@ def test_list_mine_imports_neither_click_nor_what_list_does_not_need(desk):
     assert "itsmctl.ui.listing" in loaded
     needless = {"click", "pydantic", "yaml", "ruamel", "itsmctl.ui.main", "itsmctl.ui.queue",
                 "itsmctl.ui.pager", "tabulate", "wcwidth", "uuid", "asyncio", "email",
-                "itsmctl.infra.store", "itsmctl.infra.git", "subprocess"}
+                "itsmctl.infra.store", "itsmctl.infra.git", "subprocess", "inspect", "ast",
+                "gettext"}
     assert needless & loaded == set()
