@@ -133,3 +133,21 @@ def test_list_mine_imports_neither_click_nor_what_list_does_not_need(desk):
                 "itsmctl.infra.store", "itsmctl.infra.git", "subprocess", "inspect", "ast",
                 "gettext"}
     assert needless & loaded == set()
+
+
+def test_quick_names_skipped_files_and_exits_4_as_click_does(desk):
+    """A committed ticket file the index cannot read: named on stderr, exit 4 (G5)."""
+    from itsmctl.core.model import ticket_path
+    from tests.helpers import git
+
+    bad = open_ticket(desk, *BILLING, title="bad")
+    open_ticket(desk, *BILLING, title="good")
+    path = desk / ticket_path(bad)
+    path.write_text(path.read_text(encoding="utf-8").replace("title: bad", "title: [x", 1),
+                    encoding="utf-8")
+    git(desk, "commit", "-qam", "hand edit")
+    for argv in (["--actor", "alice", "list"], ["--actor", "alice", "list", "--json"],
+                 ["--actor", "alice", "list", "--format", "csv", "--group", "nosuch"]):
+        fast, slow = _both(desk, argv)
+        assert fast == slow, argv
+    assert fast[0] == 2 and _both(desk, ["--actor", "alice", "list"])[0][0] == 4
