@@ -135,6 +135,22 @@ def test_the_default_calendar_is_the_models_default():
     assert plain_of(Calendar()) == default_calendar()
 
 
+def test_a_customers_twin_answers_as_the_model_does():
+    from itsmctl.core.policy.customers import Customer
+    from itsmctl.core.policy.plain import CUSTOMER_FIELDS
+
+    assert CUSTOMER_FIELDS == tuple(Customer.model_fields)
+    for doc in ({"id": "E1", "name": "王五"},
+                {"id": "E2", "name": "Ann", "phone": "138", "email": "a@x.org", "kind": "vip",
+                 "department": "IT", "location": "HQ", "in_scope": "no"}):
+        model = Customer.model_validate(doc)
+        twin = plain_of(model)
+        assert public(Customer) == {"reporter", "row"}
+        for name in ("reporter", "row", *CUSTOMER_FIELDS):
+            same(model, twin, name)
+        assert twin.model_dump() == model.model_dump()
+
+
 def test_a_plain_policy_is_frozen_and_compares_by_value():
     twin = plain_of(parse_policy(PROFILES / "default"))
     with pytest.raises(AttributeError):

@@ -153,6 +153,12 @@ class PlainView(Plain): ...
 class PlainCustomer(CustomerRules, Plain): ...
 
 
+# a Customer's fields in order (tests hold it to the model's): what the directory's
+# index stores of each record (infra/customers.py)
+CUSTOMER_FIELDS = ("id", "name", "phone", "email", "kind", "department", "location",
+                   "in_scope")
+
+
 def default_calendar() -> PlainCalendar:
     """sla.yaml's Calendar with every default (Monday-Friday 09:00-18:00)."""
     return PlainCalendar(hours="09:00-18:00", weekdays=[1, 2, 3, 4, 5], holidays=[],
