@@ -123,6 +123,8 @@ def load_policy(root: Path) -> Any:
     if cache is not None:
         _write_cache(cache, (_CACHE_FORMAT, stamp, policy))
         _write_cache(cache.with_name("facts.pickle"), (_FACTS_FORMAT, stamp, facts_of(policy)))
+        # report's own plain copy of old, now this cache itself
+        cache.with_name("plain-policy.pickle").unlink(missing_ok=True)
     return policy
 
 

@@ -179,7 +179,12 @@ def test_a_fresh_cache_gives_the_session_the_plain_policy_without_pydantic(tmp_p
 def test_the_cache_is_stale_after_a_config_edit_and_after_a_model_code_change(
         tmp_path, monkeypatch):
     desk = make_desk(tmp_path / "desk")
+    old_copy = desk / ".git" / "itsmctl" / "plain-policy.pickle"    # report's, folded in
+    old_copy.parent.mkdir(exist_ok=True)
+    old_copy.write_bytes(b"x")
+    (desk / ".git" / "itsmctl" / "policy.pickle").unlink(missing_ok=True)
     before = load_policy(desk)
+    assert not old_copy.exists()
     assert cached_policy(desk) == before
     teams = desk / "config" / "teams.yaml"
     teams.write_text(teams.read_text().replace("desk_group:", "# edited\ndesk_group:", 1))
