@@ -5,6 +5,7 @@ models' code changes (issue 13)."""
 from __future__ import annotations
 
 import inspect
+import random
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -113,6 +114,8 @@ def check_twins(model: Any) -> int:
             same(m, t, name)
         assert t.model_dump() == m.model_dump()
         assert t.model_dump(by_alias=True) == m.model_dump(by_alias=True)
+        assert t.model_dump(mode="json", by_alias=True) == \
+            m.model_dump(mode="json", by_alias=True)
         plan = calls(m, model)
         for name in sorted(public(type(m))):
             assert name in plan, f"{type(m).__name__}.{name}: no calls planned in this test"
@@ -127,6 +130,22 @@ def test_plain_policy_answers_as_the_models_do(profile):
     """The sample configs: each twin has the model's fields with equal values, and each
     method and property of the models gives the same answer (or the same error)."""
     assert check_twins(parse_policy(PROFILES / profile)) > 500
+
+
+def test_durations_dump_as_pydantic_writes_them():
+    from pydantic import TypeAdapter
+
+    from itsmctl.core.policy.plain import iso_duration
+
+    rng = random.Random(13)
+    values = [timedelta(0), timedelta(days=30), timedelta(hours=36), timedelta(seconds=-5),
+              timedelta(microseconds=1), timedelta(minutes=90, microseconds=500000)]
+    values += [timedelta(seconds=rng.randint(-10**7, 10**7),
+                         microseconds=rng.choice([0, rng.randint(0, 999999)]))
+               for _ in range(2000)]
+    adapter = TypeAdapter(timedelta)
+    for value in values:
+        assert iso_duration(value) == adapter.dump_python(value, mode="json"), value
 
 
 def test_the_default_calendar_is_the_models_default():

@@ -59,8 +59,7 @@ class Plain:
 
     def model_dump(self, *, mode: str = "python", by_alias: bool = False) -> dict[str, Any]:
         """The values as plain data, as the model's model_dump gives them (mode "json":
-        dates and times as ISO text; durations as seconds, where pydantic writes ISO 8601
-        durations)."""
+        dates, times and durations as ISO 8601 text)."""
         names = self.aliases if by_alias else {}
         return {names.get(k, k): _dump(v, mode, by_alias) for k, v in self.__dict__.items()}
 
@@ -72,15 +71,32 @@ def _dump(value: Any, mode: str, by_alias: bool) -> Any:
     if isinstance(value, Plain):
         return value.model_dump(mode=mode, by_alias=by_alias)
     if isinstance(value, dict):
-        return {k: _dump(v, mode, by_alias) for k, v in value.items()}
+        return {str(k) if mode == "json" else k: _dump(v, mode, by_alias)
+                for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_dump(v, mode, by_alias) for v in value] if mode == "json" \
             else type(value)(_dump(v, mode, by_alias) for v in value)
     if mode == "json" and isinstance(value, (date, datetime)):
         return value.isoformat()
     if mode == "json" and isinstance(value, timedelta):
-        return value.total_seconds()
+        return iso_duration(value)
     return value
+
+
+def iso_duration(delta: timedelta) -> str:
+    """A duration as ISO 8601 text, as pydantic writes it in JSON: PT5M, P1DT2H, -PT5S."""
+    sign, delta = ("-", -delta) if delta < timedelta(0) else ("", delta)
+    minutes, seconds = divmod(delta.seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    time = "".join(f"{n}{unit}" for n, unit in ((hours, "H"), (minutes, "M")) if n)
+    if delta.microseconds:
+        time += f"{seconds}.{delta.microseconds:06d}".rstrip("0") + "S"
+    elif seconds:
+        time += f"{seconds}S"
+    days = f"{delta.days}D" if delta.days else ""
+    if not days and not time:
+        return "PT0S"
+    return f"{sign}P{days}" + (f"T{time}" if time else "")
 
 
 _FROM_TO = {"start": "from", "end": "to"}
