@@ -173,7 +173,7 @@ def build(session: Session, month: Optional[str] = None, start: Optional[str] = 
     """The report as plain data (core/report.py says what each figure means)."""
     from itsmctl.core import report
 
-    policy = _policy(session, analysis)
+    policy = session.policy            # plain objects: no pydantic (issue 13)
     if group is not None and group not in policy.teams.groups:
         raise NotFound(f"unknown group {group!r} (config/teams.yaml); known: "
                        f"{', '.join(policy.teams.groups)}", rule="Q1")
@@ -191,16 +191,6 @@ def build(session: Session, month: Optional[str] = None, start: Optional[str] = 
     data["labels"] = labels(session, policy)
     data["skipped"] = skipped          # files left out: the report is incomplete (G5)
     return data
-
-
-def _policy(session: Session, analysis: bool) -> Any:
-    """The session's Policy when it has one or the fault analysis needs its models; else
-    the same values as plain data (infra/plainpolicy.py: no pydantic to import)."""
-    if analysis or "policy" in session.__dict__:
-        return session.policy
-    from itsmctl.infra.plainpolicy import load
-
-    return load(session.root)
 
 
 def labels(session: Session, policy: Any = None) -> dict[str, Any]:

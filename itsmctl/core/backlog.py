@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional
 from itsmctl.core.rows import micros
 from itsmctl.core.states import OPEN_STATUSES
 
-if TYPE_CHECKING:       # a Policy, or its plain copy (infra/plainpolicy.py): no pydantic
+if TYPE_CHECKING:       # a Policy, or its plain twin (core/policy/plain.py)
     from itsmctl.core.policy import Policy
 
 Doc = dict[str, Any]

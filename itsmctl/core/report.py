@@ -58,7 +58,7 @@ from itsmctl.core.backlog import backlog, when
 from itsmctl.core.rows import Row, instant, micros, owner_of, row_of
 from itsmctl.core.states import PHASES
 
-if TYPE_CHECKING:       # a Policy, or its plain copy (infra/plainpolicy.py): no pydantic
+if TYPE_CHECKING:       # a Policy, or its plain twin (core/policy/plain.py)
     from itsmctl.core.policy import Policy
 
 Doc = dict[str, Any]
