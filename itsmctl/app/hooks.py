@@ -10,9 +10,10 @@ from itsmctl.app.session import Session
 from itsmctl.app.write import Tx, write, written
 
 if TYPE_CHECKING:
-    from itsmctl.core.alerts import Incoming, Received
+    from itsmctl.core.alerts import Incoming
     from itsmctl.core.intake import Intake
     from itsmctl.core.model import Ticket
+    from itsmctl.core.payload import Received
 
 
 @dataclass
@@ -164,7 +165,7 @@ def receive(session: Session, body: str | bytes) -> HookOutcome:
 def parse(session: Session, body: str | bytes, where: str = "stdin") -> "Received":
     """A payload read and checked against monitoring.yaml's limits: malformed or too
     large is InvalidFile (exit 4, HTTP 400) before anything changes."""
-    from itsmctl.core.alerts import read_payload
+    from itsmctl.core.payload import read_payload
 
     return read_payload(body, session.policy.monitoring.limits, where)
 
