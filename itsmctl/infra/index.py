@@ -514,14 +514,15 @@ class Index:
         return [r[0] for r in self.db.execute(
             "SELECT id FROM tickets WHERE mail_origin = ? ORDER BY opened_at", (message_id,))]
 
-    def by_alert(self, keys: list[str]) -> list[tuple[str, Any, Any]]:
-        """(id, fingerprint, storm group) of tickets whose alert matches any key."""
+    def by_alert(self, keys: list[str]) -> list[tuple[str, Any, Any, Any, Any]]:
+        """(id, fingerprint, storm group, status, master) of tickets whose alert matches
+        any key."""
         if not keys:
             return []
         marks = ",".join("?" * len(keys))
         return list(self.db.execute(
-            f"SELECT id, fingerprint, alert_group FROM tickets WHERE fingerprint IN ({marks}) "
-            f"OR alert_group IN ({marks})", [*keys, *keys]))
+            f"SELECT id, fingerprint, alert_group, status, master FROM tickets "
+            f"WHERE fingerprint IN ({marks}) OR alert_group IN ({marks})", [*keys, *keys]))
 
 
 
