@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.core.events import Ctx, step
 from itsmctl.core.model import Alert, Ticket
@@ -22,7 +22,9 @@ from itsmctl.core.payload import (  # noqa: F401  (the payload's names, as they 
     parse_time,
     read_payload,
 )
-from itsmctl.core.policy import MonitoringConfig
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import MonitoringConfig
 
 
 @dataclass
