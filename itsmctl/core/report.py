@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from itsmctl.core import kpi
 from itsmctl.core.backlog import backlog, when
-from itsmctl.core.rows import Row, instant, micros, owner_of, row_of
+from itsmctl.core.rows import Row, Tally, instant, micros, owner_of, row_of
 from itsmctl.core.states import PHASES
 
 _id = attrgetter("id")
@@ -290,14 +290,17 @@ def build_rows(rows: Iterable[Row], policy: Policy, period: Period, now: datetim
                tz: tzinfo, group: Optional[str] = None, trend: Optional[list[Period]] = None,
                find: Optional[Callable[[str], Optional[Row]]] = None,
                full: Optional[Lookup] = None,
-               docs_of: Optional[Callable[[list[str]], list[Doc]]] = None) -> dict[str, Any]:
+               docs_of: Optional[Callable[[list[str]], list[Doc]]] = None,
+               counted: Optional[Callable[[Period], Tally]] = None) -> dict[str, Any]:
     """The whole report from the tickets' Rows (row_of, or the ticket index's copy).
 
     `rows` as build's `docs`; the figures that list tickets in the order met (the keys
     of `by_type`) take them in this order. `find(id)` gives the Row of a recurrence's
     original that is not among them, `full(id)` as for build. With `docs_of` (the
     documents of these ids, in that order), the fault analysis of core/analysis.py is
-    added (Q5)."""
+    added (Q5). `counted(p)`: the tickets of trend period `p` (owned by `group`) that
+    count only there, already counted; `rows` may then leave them out (infra/facts.py
+    tally)."""
     rows = list(rows)
     by_id = {r.id: r for r in rows}
     local = local_people(policy)
@@ -318,8 +321,8 @@ def build_rows(rows: Iterable[Row], policy: Policy, period: Period, now: datetim
     summary = figures(facts, policy)
     history = []
     for p in trend if trend is not None else earlier(period, policy.kpi.trend_months, tz):
-        history.append({"period": p.label,
-                        **trend_point(cohort(rows, p, group), policy, at)})
+        history.append({"period": p.label, **trend_point(
+            cohort(rows, p, group), policy, at, counted(p) if counted else None)})
     history.append({"period": period.label, **_trend_point(summary)})
     scope = [r for r in rows if group is None or owner_of(r) == group]
     out = {
@@ -347,26 +350,35 @@ def build_rows(rows: Iterable[Row], policy: Policy, period: Period, now: datetim
 _RESPOND = PHASES.index("respond")
 
 
-def trend_point(rows: list[Row], policy: Policy, now: int) -> dict[str, Any]:
+def trend_point(rows: list[Row], policy: Policy, now: int,
+                counted: Optional[Tally] = None) -> dict[str, Any]:
     """_trend_point(figures(...)) of a cohort's rows at `now` (micros), without making
     their Facts: an earlier period shows only its totals (a report's trend reads about
-    three times as many tickets as its own period)."""
-    in_time = 0
+    three times as many tickets as its own period); `counted`: more of its tickets,
+    already counted."""
+    in_time = counted.in_time if counted else 0
     lines: dict[str, int] = {}
     groups = policy.teams.groups
+
+    def add(group: str, count: int) -> None:
+        g = groups.get(group)
+        line = str(g.line) if g and g.line is not None else "other"
+        lines[line] = lines.get(line, 0) + count
+
     for r in rows:
         clock = r.clocks[_RESPOND]
         if clock is not None and clock[0] and not (clock[1] is not None and now > clock[1]):
             in_time += 1
         if r.status in ("resolved", "closed") and r.resolved_group \
                 and r.close_code != "out_of_scope":
-            g = groups.get(r.resolved_group)
-            line = str(g.line) if g and g.line is not None else "other"
-            lines[line] = lines.get(line, 0) + 1
-    return {"total_incidents": len(rows), "response_rate": _ratio(in_time, len(rows)),
+            add(r.resolved_group, 1)
+    for group, count in (counted.resolved if counted else {}).items():
+        add(group, count)
+    ids = sorted([*map(_id, rows), *(counted.ids if counted else ())])
+    return {"total_incidents": len(ids), "response_rate": _ratio(in_time, len(ids)),
             "resolved_line2": lines.get("2", 0), "resolved_line3": lines.get("3", 0),
             "resolved_total": sum(lines.values()),
-            "tickets": {"total_incidents": sorted(r.id for r in rows)}}
+            "tickets": {"total_incidents": ids}}
 
 
 def _trend_point(fig: dict[str, Any]) -> dict[str, Any]:

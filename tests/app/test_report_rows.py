@@ -106,12 +106,42 @@ def rows(desk: Path) -> dict[str, tuple[Any, ...]]:
     {"week": "2026-W45", "analysis": True}, {"month": "2026-11", "analysis": True},
     {"start": "2026-10-15", "end": "2026-11-12", "trend": 1},
     {"month": "2026-11", "now": t("11-07", "12:00")},          # clocks still running
+    {"month": "2026-12", "now": t("12-20", "12:00")},          # thin rows for November
+    {"month": "2026-12", "now": t("12-20", "12:00"), "group": "billing-app"},
 ])
 def test_Q1_Q5_report_from_index_rows_equals_report_from_ticket_files(varied, monkeypatch, kw):
     desk, _ = varied
     indexed = build(desk, **kw)
-    assert indexed["summary"]["total_incidents"] and not indexed["skipped"]
+    assert any(p["total_incidents"] for p in indexed["trend"]) and not indexed["skipped"]
     assert indexed == from_files(monkeypatch, desk, **kw)
+
+
+def test_Q1_tickets_that_count_only_in_a_trend_period_are_counted_not_read(varied):
+    """A ticket opened before the period and finished by its backlog's instant counts
+    only in a trend period: infra/facts.py tally counts it in SQL and rows leaves it
+    out (issue 13); together they hold each ticket once."""
+    from itsmctl.core.rows import micros
+    from itsmctl.infra import facts
+    from itsmctl.infra.index import open_index
+
+    desk, ids = varied
+    start, end = micros(t("12-01", "00:00")), micros(t("12-31", "00:00"))
+    lo, at = micros(t("09-01", "00:00")), micros(t("12-20", "12:00"))
+    index = open_index(desk)
+    try:
+        whole = [r.id for r in facts.rows(index.db, lo, end, start)]
+        read = [r.id for r in facts.rows(index.db, lo, end, start, start, at)]
+        counted = facts.tally(index.db, lo, start, start, end, at, at)
+        mine = facts.tally(index.db, lo, start, start, end, at, at, group="billing-app")
+        earlier = facts.tally(index.db, lo, start, start, end, lo, at)     # nothing by then
+    finally:
+        index.close()
+    assert {ids["closed"], ids["first_line"], ids["reopened"]} <= set(counted.ids)
+    assert ids["late_waiting"] not in counted.ids and ids["october_open"] in read   # open
+    assert sorted(read + counted.ids) == sorted(whole)
+    assert not earlier.ids
+    assert ids["closed"] in mine.ids and ids["first_line"] not in mine.ids   # desk's own
+    assert counted.resolved["billing-app"] >= 2 and 0 < counted.in_time <= len(counted.ids)
 
 
 def test_Q1_report_rows_follow_a_transition(varied, monkeypatch):
