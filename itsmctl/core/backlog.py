@@ -6,7 +6,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from itsmctl.core.rows import micros
 from itsmctl.core.states import OPEN_STATUSES
@@ -78,8 +78,11 @@ def open_at(row: Any, at: int, full: Optional[Lookup] = None) -> bool:
 
 
 def backlog(rows: list[Any], policy: Policy, at: datetime,
-            full: Optional[Lookup] = None) -> dict[str, Any]:
-    """Tickets (core/report.py Rows) open at `at` by age since opening, split by priority."""
+            full: Optional[Lookup] = None,
+            known: Iterable[tuple[str, str, int]] = ()) -> dict[str, Any]:
+    """Tickets (core/report.py Rows) open at `at` by age since opening, split by
+    priority; `known`: (id, priority, opened micros) of more tickets known to be open
+    at `at` (infra/facts.py still_open), counted after the rows."""
     levels = policy.matrix.priority_levels
     found: list[dict[str, list[str]]] = [{p: [] for p in levels} for _ in AGE_BUCKETS]
     total: list[str] = []
@@ -98,6 +101,9 @@ def backlog(rows: list[Any], policy: Policy, at: datetime,
             continue
         found[bisect_right(limits, at_us - opened)].setdefault(row.priority, []).append(row.id)
         total.append(row.id)
+    for tid, priority, opened in known:
+        found[bisect_right(limits, at_us - opened)].setdefault(priority, []).append(tid)
+        total.append(tid)
     buckets = []
     for (_, label), by_prio in zip(AGE_BUCKETS, found):
         every = sorted(x for v in by_prio.values() for x in v)

@@ -291,7 +291,8 @@ def build_rows(rows: Iterable[Row], policy: Policy, period: Period, now: datetim
                find: Optional[Callable[[str], Optional[Row]]] = None,
                full: Optional[Lookup] = None,
                docs_of: Optional[Callable[[list[str]], list[Doc]]] = None,
-               counted: Optional[Callable[[Period], Tally]] = None) -> dict[str, Any]:
+               counted: Optional[Callable[[Period], Tally]] = None,
+               still_open: Iterable[tuple[str, str, int]] = ()) -> dict[str, Any]:
     """The whole report from the tickets' Rows (row_of, or the ticket index's copy).
 
     `rows` as build's `docs`; the figures that list tickets in the order met (the keys
@@ -300,7 +301,9 @@ def build_rows(rows: Iterable[Row], policy: Policy, period: Period, now: datetim
     documents of these ids, in that order), the fault analysis of core/analysis.py is
     added (Q5). `counted(p)`: the tickets of trend period `p` (owned by `group`) that
     count only there, already counted; `rows` may then leave them out (infra/facts.py
-    tally)."""
+    tally). `still_open`: (id, priority, opened) of tickets owned by `group`, opened
+    before every period, open at the backlog's instant and counted nowhere else,
+    which `rows` leaves out (infra/facts.py still_open)."""
     rows = list(rows)
     by_id = {r.id: r for r in rows}
     local = local_people(policy)
@@ -338,7 +341,7 @@ def build_rows(rows: Iterable[Row], policy: Policy, period: Period, now: datetim
                                           policy.matrix.priority_levels),
                 "by_group": compliance(facts, lambda f: f.owner, groups)},
         "volume": volume(scope, period, tz),
-        "backlog": backlog(scope, policy, min(now, period.end), full),
+        "backlog": backlog(scope, policy, min(now, period.end), full, still_open),
     }
     if docs_of is not None:
         from itsmctl.core.analysis import analyse as fault_analysis

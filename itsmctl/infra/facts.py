@@ -39,15 +39,15 @@ FORMAT = "4"      # 2: indexes for the tickets before the period; 3: rows of fil
 OPEN = ("new", "assigned", "in_progress", "waiting")
 _TABLE = """CREATE TABLE facts (path TEXT PRIMARY KEY, id TEXT NOT NULL, status TEXT,
     opened INTEGER, updated INTEGER, resolved INTEGER, grp TEXT, resolved_group TEXT,
-    close_code TEXT, respond_stop INTEGER, respond_late INTEGER, thin INTEGER,
-    row BLOB NOT NULL)"""
+    close_code TEXT, respond_stop INTEGER, respond_late INTEGER, priority TEXT,
+    thin INTEGER, row BLOB NOT NULL)"""
 _INDEXES = ("CREATE INDEX facts_opened ON facts(opened)",
             "CREATE INDEX facts_id ON facts(id)",
             "CREATE INDEX facts_updated ON facts(updated, opened)",
             "CREATE INDEX facts_status ON facts(status, opened)",
             "CREATE TRIGGER facts_gone AFTER DELETE ON tickets "
             "BEGIN DELETE FROM facts WHERE path = OLD.path; END")
-_COLUMNS = 13
+_COLUMNS = 14
 
 BROKEN = "!"          # the status of a row kept for a file whose values cannot be counted
 UNCOUNTABLE = (TypeError, ValueError, AttributeError, KeyError)
@@ -93,14 +93,15 @@ def of(path: str, doc: Optional[dict[str, Any]], data: bytes) -> Fact:
         return (path, str(doc.get("id")), BROKEN, *(None,) * (_COLUMNS - 4),
                 pickle.dumps(f"{path}: cannot be counted ({type(exc).__name__}: {exc})"))
     respond = row.clocks[_RESPOND]
-    texts = (row.id, row.status, row.group, row.resolved_group, row.close_code)
+    texts = (row.id, row.status, row.group, row.resolved_group, row.close_code,
+             row.priority)
     # plain values (strings, a bool) that tally() may count in SQL as Python would
     thin = all(v is None or type(v) is str for v in texts) and \
         (respond is None or type(respond[0]) is bool)
     return (path, str(row.id), _text(row.status), row.opened, row.updated, row.resolved,
             _text(row.group), _text(row.resolved_group), _text(row.close_code),
             None if respond is None else int(respond[0]),
-            None if respond is None else respond[1], int(thin),
+            None if respond is None else respond[1], _text(row.priority), int(thin),
             pickle.dumps(tuple(row), protocol=pickle.HIGHEST_PROTOCOL))
 
 
@@ -132,17 +133,43 @@ def rows(db: sqlite3.Connection, lo: int, hi: int, recent: int,
     instant), the tickets tally() counts are left out."""
     marks = ",".join("?" * len(OPEN))
     counted, args = ("0", ()) if start is None or at is None else _counted(start, hi, at)
+    known, more = ("0", ()) if start is None or at is None else _open(start, hi, at)
     period = (f"SELECT row FROM facts WHERE opened >= ? AND opened < ? AND NOT ({counted}) "
               "ORDER BY opened, rowid")
     # `+opened`: search by the time updated (few), not by opened (most of the desk)
     before = ("SELECT row FROM facts WHERE +opened < ? AND updated >= ? UNION ALL "
               f"SELECT row FROM facts WHERE opened < ? AND status IN ({marks}) "
-              "AND (updated IS NULL OR updated < ?)")
+              f"AND (updated IS NULL OR updated < ?) AND NOT ({known})")
     loads, new = pickle.loads, tuple.__new__
     out = [new(Row, loads(blob)) for (blob,) in db.execute(period, (lo, hi, *args))]
     out += [new(Row, loads(blob))
-            for (blob,) in db.execute(before, (lo, recent, lo, *OPEN, recent))]
+            for (blob,) in db.execute(before, (lo, recent, lo, *OPEN, recent, *more))]
     return out
+
+
+def _open(start: int, end: int, at: int) -> tuple[str, tuple[Any, ...]]:
+    """The condition on the tickets still_open() gives and rows() leaves out (of those
+    opened before the trend and open, not updated since `recent`): last changed by
+    `at` in an open status, opened by then, not resolved in the period [start, end),
+    and with plain values."""
+    return ("thin = 1 AND updated <= ? AND opened <= ? "
+            "AND (resolved IS NULL OR resolved < ? OR resolved >= ?)", (at, at, start, end))
+
+
+def still_open(db: sqlite3.Connection, lo: int, recent: int, start: int, end: int, at: int,
+               group: Optional[str] = None) -> list[tuple[str, str, int]]:
+    """(id, priority, opened) of the tickets rows() leaves out for a report over [lo,
+    end) whose own period begins at `start`: opened before `lo`, open when last changed
+    (before `recent` and by `at`), so open at `at` (core/backlog.py open_at), and in no
+    period's figures; `group`: only those it holds. The backlog counts them (at 100k
+    some 6,000 old open tickets) without reading their rows."""
+    marks = ",".join("?" * len(OPEN))
+    known, more = _open(start, end, at)
+    where = (f"opened < ? AND status IN ({marks}) AND updated < ? AND {known}"
+             + ("" if group is None else " AND grp = ?"))
+    params = (lo, *OPEN, recent, *more, *(() if group is None else (group,)))
+    return db.execute(f"SELECT id, priority, opened FROM facts WHERE {where}",
+                      params).fetchall()
 
 
 def _counted(start: int, end: int, at: int) -> tuple[str, tuple[Any, ...]]:
