@@ -188,7 +188,7 @@ class Known:
 def hook(sim: Any, now: datetime, alerts: list[dict[str, Any]], rng: random.Random) -> list[str]:
     """app/hooks.py receive(): one Alertmanager payload, one commit; the ids opened."""
     policy, actor = sim.policy, sim.policy.monitoring.actor
-    incs = [itsm.alerts.incoming(itsm.alerts.AlertIn.model_validate(a), "alertmanager",
+    incs = [itsm.alerts.incoming(itsm.alerts.AlertIn.from_doc(a), "alertmanager",
                                  policy.monitoring) for a in alerts]
     ctx, tx = itsm.Ctx(policy, actor, now), Tx(sim, now)
     known = Known(sim, tx)

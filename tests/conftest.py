@@ -11,6 +11,11 @@ from hypothesis import settings
 from tests.helpers import make_desk
 
 os.environ.setdefault("GIT_CONFIG_NOSYSTEM", "1")
+# No background pack roll after the commits of any test's desk, module- and session-scoped
+# fixtures included (they are made before any function-scoped fixture runs): a roll left
+# running in a shared desk rewrote packs while a later test copied that desk (shutil.Error).
+# tests/infra/test_upkeep.py turns it on where it is tested.
+os.environ["ITSMCTL_UPKEEP"] = "off"
 
 # Property tests are derandomized (the same examples every run) so a failure cannot come
 # and go between CI runs; every failure hypothesis ever found stays as an @example.

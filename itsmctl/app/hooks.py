@@ -10,9 +10,10 @@ from itsmctl.app.session import Session
 from itsmctl.app.write import Tx, write, written
 
 if TYPE_CHECKING:
-    from itsmctl.core.alerts import Incoming, Received
+    from itsmctl.core.alerts import Incoming
     from itsmctl.core.intake import Intake
     from itsmctl.core.model import Ticket
+    from itsmctl.core.payload import Received
 
 
 @dataclass
@@ -46,25 +47,37 @@ class AlertTickets:
     """Tickets by alert fingerprint and storm group, for one transaction.
 
     The one place that finds tickets by fingerprint: the desk's index gives the
-    candidates at HEAD, under the desk lock; tickets opened meanwhile are added."""
+    candidates at HEAD, under the desk lock; tickets opened meanwhile are added. The
+    index row of a ticket the transaction has not touched is its state at HEAD, so a
+    storm group's closed tickets and slaves (hundreds, as a desk grows) are judged by
+    their rows and never parsed; the decision still depends on all of them (G4)."""
 
     def __init__(self, session: Session, tx: Tx, wanted: Iterable[str]) -> None:
         self.tx = tx
         self.by_fp: dict[str, list[str]] = {}
         self.by_group: dict[str, list[str]] = {}
+        self.status: dict[str, str] = {}        # status at HEAD, from the index
+        self.leads: set[str] = set()            # open and no master's slave at HEAD
         keys = sorted({str(w) for w in wanted if w})
         if not keys:
             return
         tx.watch(*keys)         # G4: a ticket for these alerts arriving meanwhile matters
         from itsmctl.app.queue import open_index
+        from itsmctl.core.model import ticket_path
+        from itsmctl.core.states import OPEN_STATUSES
 
         index = open_index(session)
         try:
             rows = index.by_alert(keys)
         finally:
             index.close()
-        for tid, fp, group in sorted(rows):
+        for tid, fp, group, status, master in sorted(rows):
             self._add(tid, fp, group)
+            if fp:
+                self.status[tid] = str(status)
+            if status in OPEN_STATUSES and not master:
+                self.leads.add(tid)
+            tx.reads.add(ticket_path(tid))
 
     def _add(self, tid: str, fp: Any, group: Any) -> None:
         if fp and tid not in self.by_fp.setdefault(str(fp), []):
@@ -81,7 +94,16 @@ class AlertTickets:
         return sorted(found, key=lambda t: t.opened_at)
 
     def storm(self, group: Optional[str]) -> list["Ticket"]:
-        return [self.tx.load(tid) for tid in self.by_group.get(group or "", [])]
+        """The tickets of a storm group that may lead it (core/alerts.decide_firing
+        takes the first open one that is no slave), in the group's order: the
+        transaction's own as they are now, the others by their index rows."""
+        changed = self.tx.changed
+        return [self.tx.load(tid) for tid in self.by_group.get(group or "", [])
+                if tid in changed or tid in self.leads]
+
+    def before(self, tid: str) -> Optional[str]:
+        """The status at HEAD of a ticket found by fingerprint or group (None: not one)."""
+        return self.status.get(tid)
 
 
 def apply_severity(session: Session, intake: "Intake") -> None:
@@ -143,7 +165,7 @@ def receive(session: Session, body: str | bytes) -> HookOutcome:
 def parse(session: Session, body: str | bytes, where: str = "stdin") -> "Received":
     """A payload read and checked against monitoring.yaml's limits: malformed or too
     large is InvalidFile (exit 4, HTTP 400) before anything changes."""
-    from itsmctl.core.alerts import read_payload
+    from itsmctl.core.payload import read_payload
 
     return read_payload(body, session.policy.monitoring.limits, where)
 
@@ -170,7 +192,6 @@ def receive_all(session: Session, payloads: list["Received"]) -> list[HookOutcom
         outs = []
         known = AlertTickets(session, tx, [i.fingerprint for i in incs] +
                              [i.group or "" for i in incs])
-        before = _statuses(tx, [t for ids in known.by_fp.values() for t in ids])
         for got, some in batches:
             out = HookOutcome(truncated=got.truncated)
             for inc in some:
@@ -187,7 +208,7 @@ def receive_all(session: Session, payloads: list["Received"]) -> list[HookOutcom
             truncated = sum(got.truncated for got in payloads)
             if truncated:
                 note += f"; truncatedAlerts: {truncated}"
-            tx.describe(f"hook-{'+'.join(sources)}", note=note, before=before.get(main))
+            tx.describe(f"hook-{'+'.join(sources)}", note=note, before=known.before(main))
         return outs
 
     outcomes, sha = written(session, decide)

@@ -64,9 +64,10 @@ def select(session: Session, view: Optional[str] = None,
 
 
 def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
-            as_briefs: bool, **given: Any) -> Any:
+            as_briefs: bool, invalid: Optional[list[str]] = None, **given: Any) -> Any:
     """select; with `as_briefs`, the index's BRIEF tuples of the same tickets in the
-    same order, read without the whole state where no filter needs it (issue 13)."""
+    same order, read without the whole state where no filter needs it (issue 13).
+    `invalid` gets the index's unreadable files (`unreadable`) from the same opening."""
     from itsmctl.core.filters import ME, Filters, Known, check, matches, view_filters
     from itsmctl.core.states import OPEN_STATUSES
 
@@ -92,6 +93,8 @@ def _select(session: Session, view: Optional[str], filters: Optional["Filters"],
     levels = list(session.facts["priority_levels"])
     index = open_index(session)
     try:
+        if invalid is not None:
+            invalid.extend(index.invalid())
         words = _words(f)
         if words is not None:
             from itsmctl.infra.textindex import TextIndex
@@ -195,9 +198,10 @@ def briefs(session: Session, **given: Any) -> tuple[list[tuple[Any, ...]], list[
     """`select` as the index's BRIEF tuples (what a queue line shows), in the same order,
     and the ticket files the index could not read (issue 13's table path, with every
     filter of W1/W2)."""
+    skipped: list[str] = []
     rows: list[tuple[Any, ...]] = _select(session, given.pop("view", None),
-                                          given.pop("filters", None), True, **given)
-    return rows, unreadable(session)
+                                          given.pop("filters", None), True, skipped, **given)
+    return rows, skipped
 
 
 def full_docs(session: Session, docs: list[dict[str, Any]],

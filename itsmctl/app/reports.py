@@ -82,11 +82,14 @@ def _files(session: Session, until: Optional["datetime"]) -> list[tuple[Path, st
 
 
 def gather(session: Session, first: "Period", period: "Period",
-           skipped: Optional[list[str]] = None) -> tuple[list[Any], Any, Any, Any]:
-    """(rows, find, full, docs_of) for core.report.build_rows: from the ticket index's
-    report rows (infra/facts.py) when it can be had, only the tickets the report may
-    need; else from every file. Committed ticket files that cannot be read go into
-    `skipped`, one line each (G5)."""
+           skipped: Optional[list[str]] = None, group: Optional[str] = None
+           ) -> tuple[list[Any], Any, Any, Any, Any, Any]:
+    """(rows, find, full, docs_of, counted, still_open) for core.report.build_rows: from
+    the ticket index's report rows (infra/facts.py) when it can be had, only the tickets
+    the report may need, the trend periods' tickets that count only there as totals, and
+    old tickets open throughout as (id, priority, opened) (of those `group` owns); else
+    from every file. Committed ticket files that cannot be read go into `skipped`, one
+    line each (G5)."""
     try:
         from itsmctl.app.queue import open_index
 
@@ -95,7 +98,7 @@ def gather(session: Session, first: "Period", period: "Period",
         index = None
     out = [] if skipped is None else skipped
     if index is None:
-        return _from_files(session, period, out)
+        return (*_from_files(session, period, out), None, ())
     from itsmctl.core.rows import micros
     from itsmctl.infra import facts
 
@@ -104,7 +107,17 @@ def gather(session: Session, first: "Period", period: "Period",
     # updated since the day before the period began, in any zone a time was written in
     recent = micros(period.start - timedelta(days=2))
     assert lo is not None and hi is not None and recent is not None
-    rows = facts.rows(index.db, lo, hi, recent)
+    # the report's own period, and the instant of its backlog (core/report.py build_rows)
+    start, at, now = micros(period.start), micros(min(session.now, period.end)), \
+        micros(session.now)
+    assert start is not None and at is not None and now is not None
+    rows = facts.rows(index.db, lo, hi, recent, start, at)
+    still = facts.still_open(index.db, lo, recent, start, hi, at, group)
+
+    def counted(p: "Period") -> Any:
+        first, last = micros(p.start), micros(p.end)
+        assert first is not None and last is not None and start is not None
+        return facts.tally(index.db, first, last, start, hi, at, now, group)
 
     def find(ticket_id: str) -> Any:
         return facts.find(index.db, ticket_id)
@@ -135,7 +148,7 @@ def gather(session: Session, first: "Period", period: "Period",
                 where=f"id IN ({','.join('?' * len(part))})", params=tuple(part)))
         return [found[i] for i in ids]
 
-    return rows, find, full, docs_of
+    return rows, find, full, docs_of, counted, still
 
 
 def _from_files(session: Session, period: "Period",
@@ -173,7 +186,7 @@ def build(session: Session, month: Optional[str] = None, start: Optional[str] = 
     """The report as plain data (core/report.py says what each figure means)."""
     from itsmctl.core import report
 
-    policy = _policy(session, analysis)
+    policy = session.policy            # plain objects: no pydantic (issue 13)
     if group is not None and group not in policy.teams.groups:
         raise NotFound(f"unknown group {group!r} (config/teams.yaml); known: "
                        f"{', '.join(policy.teams.groups)}", rule="Q1")
@@ -183,24 +196,15 @@ def build(session: Session, month: Optional[str] = None, start: Optional[str] = 
     earlier = report.earlier(period, policy.kpi.trend_months if trend is None else trend,
                              session.tz)
     skipped: list[str] = []
-    rows, find, full, docs_of = gather(session, earlier[0] if earlier else period, period,
-                                       skipped)
+    rows, find, full, docs_of, counted, still = gather(
+        session, earlier[0] if earlier else period, period, skipped, group)
     data = report.build_rows(rows, policy, period, session.now, session.tz, group=group,
                              trend=earlier, find=find, full=full,
-                             docs_of=docs_of if analysis else None)
+                             docs_of=docs_of if analysis else None, counted=counted,
+                             still_open=still)
     data["labels"] = labels(session, policy)
     data["skipped"] = skipped          # files left out: the report is incomplete (G5)
     return data
-
-
-def _policy(session: Session, analysis: bool) -> Any:
-    """The session's Policy when it has one or the fault analysis needs its models; else
-    the same values as plain data (infra/plainpolicy.py: no pydantic to import)."""
-    if analysis or "policy" in session.__dict__:
-        return session.policy
-    from itsmctl.infra.plainpolicy import load
-
-    return load(session.root)
 
 
 def labels(session: Session, policy: Any = None) -> dict[str, Any]:

@@ -88,10 +88,10 @@ class Session:
 
     @cached_property
     def policy(self) -> "Policy":
+        """The validated policy as plain objects with the models' methods (core/policy/
+        plain.py): from a cache without pydantic, validated again when a file changed."""
         from itsmctl.infra.config import load_policy
-        from itsmctl.infra.startup import quick_pydantic
 
-        quick_pydantic()
         return load_policy(self.root)
 
     @cached_property

@@ -1,173 +1,30 @@
 """Monitoring alerts (H1, H2): webhook payloads in, alert records and ticket changes out.
 
-Pure: the shell reads stdin, finds tickets by fingerprint and commits; this module only
-validates the payload and computes the next state of each ticket. One firing of an
+Pure: the shell reads stdin, finds tickets by fingerprint and commits; core/payload.py
+checks the payload, this module computes the next state of each ticket. One firing of an
 alert is its fingerprint plus its start time, so a redelivered payload is recognised.
 """
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal, Optional
-
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.core.events import Ctx, step
 from itsmctl.core.model import Alert, Ticket
-from itsmctl.core.policy import Limits, MonitoringConfig, format_size
-from itsmctl.errors import InvalidFile
+from itsmctl.core.payload import (  # noqa: F401  (the payload's names, as they were here)
+    VERSIONS,
+    AlertIn,
+    Received,
+    fingerprint,
+    parse_payload,
+    parse_time,
+    read_payload,
+)
 
-VERSIONS = {"4": "alertmanager", "1": "grafana"}   # Alertmanager v4; Grafana sends "1"
-_FRACTION = re.compile(r"(\.\d{6})\d+")
-
-
-def parse_time(value: Any) -> Optional[datetime]:
-    """RFC 3339 as Go writes it (nanoseconds, Z); Go's zero time means 'not set'."""
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise ValueError("expected an RFC 3339 time string")
-    text = _FRACTION.sub(r"\1", value.strip()).replace("Z", "+00:00").replace("z", "+00:00")
-    when = datetime.fromisoformat(text)
-    if when.tzinfo is None:
-        raise ValueError(f"time {value!r} has no offset")
-    return None if when.year <= 1 else when
-
-
-class _In(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
-class AlertIn(_In):
-    """One entry of `alerts[]` as Alertmanager and Grafana send it."""
-
-    status: Literal["firing", "resolved"]
-    labels: dict[str, str]
-    annotations: dict[str, str] = {}
-    startsAt: Optional[datetime] = None
-    endsAt: Optional[datetime] = None
-    generatorURL: str = ""
-    fingerprint: Optional[str] = None
-
-    @field_validator("startsAt", "endsAt", mode="before")
-    @classmethod
-    def _time(cls, v: Any) -> Optional[datetime]:
-        return parse_time(v)
-
-
-class Payload(_In):
-    version: str
-    status: Literal["firing", "resolved"]
-    receiver: str = ""
-    groupKey: str = ""
-    groupLabels: dict[str, str] = {}
-    commonLabels: dict[str, str] = {}
-    commonAnnotations: dict[str, str] = {}
-    externalURL: str = ""
-    truncatedAlerts: int = 0            # alerts Alertmanager left out (its max_alerts)
-    alerts: list[AlertIn]
-
-
-def fingerprint(labels: dict[str, str]) -> str:
-    """Alertmanager's own label-set fingerprint (FNV-1a 64, 0xff separators), for old
-    senders that leave it out."""
-    h = 0xCBF29CE484222325
-    for name in sorted(labels):
-        for part in (name.encode(), b"\xff", labels[name].encode(), b"\xff"):
-            for byte in part:
-                h = ((h ^ byte) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
-    return f"{h:016x}"
-
-
-@dataclass
-class Received:
-    """A webhook body, validated: where it came from, its alerts, and how many alerts the
-    sender left out of it (Alertmanager's `truncatedAlerts`, from its `max_alerts`)."""
-
-    source: str
-    alerts: list[AlertIn]
-    truncated: int = 0
-
-
-def parse_payload(text: str | bytes, where: str = "stdin") -> tuple[str, list[AlertIn]]:
-    """(source, alerts) from a webhook body; anything else is one InvalidFile line."""
-    got = read_payload(text, Limits(), where)
-    return got.source, got.alerts
-
-
-def read_payload(body: str | bytes, limits: Limits, where: str = "stdin") -> Received:
-    """A webhook body within `limits` (monitoring.yaml), or one InvalidFile line: malformed
-    or oversized input is refused whole, before anything is changed (exit 4)."""
-    size = len(body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body)
-    if size > limits.payload:
-        raise InvalidFile(f"{where}: the payload is {size} bytes, over the limit of "
-                          f"{format_size(limits.payload)} (monitoring.yaml limits.payload)",
-                          rule="H1")
-    text = _decode(body, where)
-    try:
-        doc = json.loads(text)
-    except RecursionError:
-        raise InvalidFile(f"{where}: not valid JSON: nested too deeply", rule="H1") from None
-    except ValueError as exc:
-        raise InvalidFile(f"{where}: not valid JSON: {exc}", rule="H1") from None
-    if not isinstance(doc, dict):
-        raise InvalidFile(f"{where}: expected a JSON object (an Alertmanager or Grafana "
-                          "webhook payload)", rule="H1")
-    version = doc.get("version")
-    if version not in VERSIONS:
-        raise InvalidFile(f"{where}: version: expected \"4\" (Alertmanager) or \"1\" (Grafana),"
-                          f" found {version!r}", rule="H1")
-    alerts = doc.get("alerts")
-    if isinstance(alerts, list) and len(alerts) > limits.alerts:
-        raise InvalidFile(f"{where}: {len(alerts)} alerts, over the limit of {limits.alerts} "
-                          "(monitoring.yaml limits.alerts); set max_alerts in "
-                          "Alertmanager's webhook_config to at most that", rule="H1")
-    try:
-        payload = Payload.model_validate(doc)
-    except (ValidationError, RecursionError) as exc:
-        if isinstance(exc, RecursionError):
-            raise InvalidFile(f"{where}: nested too deeply", rule="H1") from None
-        err = exc.errors()[0]
-        at = ".".join(str(x) for x in err["loc"]) or "(top)"
-        raise InvalidFile(f"{where}: {at}: {err['msg'].removeprefix('Value error, ')}",
-                          rule="H1") from None
-    _within(payload.alerts, limits, where)
-    source = "grafana" if version == "1" or "orgId" in doc else "alertmanager"
-    for a in payload.alerts:
-        if not a.fingerprint:
-            a.fingerprint = fingerprint(a.labels)
-    return Received(source, payload.alerts, max(0, payload.truncatedAlerts))
-
-
-def _decode(body: str | bytes, where: str) -> str:
-    try:
-        if isinstance(body, str):
-            body.encode("utf-8")            # lone surrogates: not text UTF-8 can carry
-            return body
-        return body.decode("utf-8")
-    except UnicodeError as exc:
-        raise InvalidFile(f"{where}: not UTF-8 (at {getattr(exc, 'start', '?')})",
-                          rule="H1") from None
-
-
-def _within(alerts: list[AlertIn], limits: Limits, where: str) -> None:
-    """Every label and annotation value is text (no lone surrogates from JSON escapes)
-    and within limits.text."""
-    for i, a in enumerate(alerts):
-        for part, values in (("labels", a.labels), ("annotations", a.annotations)):
-            for key, value in values.items():
-                at = f"{where}: alerts.{i}.{part}.{key}"
-                try:
-                    size = len(key.encode("utf-8")) + len(value.encode("utf-8"))
-                except UnicodeEncodeError:
-                    raise InvalidFile(f"{at}: not valid Unicode (a lone surrogate)",
-                                      rule="H1") from None
-                if size > limits.text:
-                    raise InvalidFile(f"{at}: over the limit of {format_size(limits.text)} "
-                                      "(monitoring.yaml limits.text)", rule="H1")
+if TYPE_CHECKING:
+    from itsmctl.core.policy import MonitoringConfig
 
 
 @dataclass

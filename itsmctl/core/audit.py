@@ -26,14 +26,16 @@ came from: only the import event is checked; the events before it are that desk'
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.core import transitions as table
 from itsmctl.core.events import diff
 from itsmctl.core.model import Event, Invalid, Ticket, ticket_path
 from itsmctl.core.permissions import in_group, may, roles_of
-from itsmctl.core.policy import Policy
 from itsmctl.core.transitions import Transition
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 
 @dataclass(frozen=True)

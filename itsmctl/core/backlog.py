@@ -3,14 +3,15 @@ count with the tickets behind it (Q6). Pure."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from itsmctl.core.rows import micros
 from itsmctl.core.states import OPEN_STATUSES
 
-if TYPE_CHECKING:       # a Policy, or its plain copy (infra/plainpolicy.py): no pydantic
+if TYPE_CHECKING:       # a Policy, or its plain twin (core/policy/plain.py)
     from itsmctl.core.policy import Policy
 
 Doc = dict[str, Any]
@@ -77,22 +78,32 @@ def open_at(row: Any, at: int, full: Optional[Lookup] = None) -> bool:
 
 
 def backlog(rows: list[Any], policy: Policy, at: datetime,
-            full: Optional[Lookup] = None) -> dict[str, Any]:
-    """Tickets (core/report.py Rows) open at `at` by age since opening, split by priority."""
+            full: Optional[Lookup] = None,
+            known: Iterable[tuple[str, str, int]] = ()) -> dict[str, Any]:
+    """Tickets (core/report.py Rows) open at `at` by age since opening, split by
+    priority; `known`: (id, priority, opened micros) of more tickets known to be open
+    at `at` (infra/facts.py still_open), counted after the rows."""
     levels = policy.matrix.priority_levels
     found: list[dict[str, list[str]]] = [{p: [] for p in levels} for _ in AGE_BUCKETS]
     total: list[str] = []
     at_us = micros(at)
     assert at_us is not None
-    limits = [None if limit is None else limit // timedelta(microseconds=1)
-              for limit, _ in AGE_BUCKETS]
+    # the last bucket has no upper limit: an age past every limit lands in it
+    limits = [limit // timedelta(microseconds=1) for limit, _ in AGE_BUCKETS if limit]
     for row in rows:
-        if not open_at(row, at_us, full):
+        opened, changed = row.opened, row.updated
+        if opened is None or opened > at_us:
             continue
-        age = at_us - row.opened
-        i = next(i for i, limit in enumerate(limits) if limit is None or age < limit)
-        found[i].setdefault(row.priority, []).append(row.id)
+        if changed is not None and changed <= at_us:    # open_at's first answer, inline:
+            if row.status not in OPEN_STATUSES:         # most rows stop here
+                continue
+        elif not open_at(row, at_us, full):
+            continue
+        found[bisect_right(limits, at_us - opened)].setdefault(row.priority, []).append(row.id)
         total.append(row.id)
+    for tid, priority, opened in known:
+        found[bisect_right(limits, at_us - opened)].setdefault(priority, []).append(tid)
+        total.append(tid)
     buckets = []
     for (_, label), by_prio in zip(AGE_BUCKETS, found):
         every = sorted(x for v in by_prio.values() for x in v)

@@ -9,7 +9,7 @@ counts its real length; working hours are read in the calendar's time zone.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import TYPE_CHECKING, Callable, Union
+from typing import TYPE_CHECKING, Any, Callable
 
 from itsmctl.core.policy.workweek import (  # noqa: F401 - part of this module's face
     WEEKDAY_NAMES,
@@ -157,7 +157,7 @@ _CACHE: dict[tuple[str, str], BusinessCalendar] = {}
 
 def business_calendar(cal: "Calendar", tz_name: str) -> BusinessCalendar:
     """One BusinessCalendar per (calendar config, zone), memoised: day lookups repeat."""
-    key = (cal.model_dump_json(), tz_name)
+    key = (repr(cal.model_dump()), tz_name)        # a model or its plain twin
     found = _CACHE.get(key)
     if found is None:
         if len(_CACHE) > 16:
@@ -185,10 +185,12 @@ def for_policy(policy: "Policy") -> tuple[Callable[[datetime, datetime], timedel
 
 def working_days(policy: "Policy") -> BusinessCalendar:
     """The days that count for return visits (V1): the SLA calendar's, else Monday-Friday."""
-    from itsmctl.core.policy import Calendar
+    from itsmctl.core.policy.plain import default_calendar
 
-    cal: Union["Calendar", None] = policy.sla.calendar
-    return business_calendar(cal if cal is not None else Calendar(), _tz_name(policy))
+    cal: Any = policy.sla.calendar           # a model or its plain twin: the same fields
+    if cal is None:
+        cal = default_calendar()
+    return business_calendar(cal, _tz_name(policy))
 
 
 __all__ = ["BusinessCalendar", "business_calendar", "for_policy", "parse_hours",

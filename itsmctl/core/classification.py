@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from itsmctl.core.model import Classification, Ticket
-from itsmctl.core.policy import Policy
 from itsmctl.errors import NotFound, UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 
 def validate_classification(policy: Policy, cls: Classification, rule: str) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
-from itsmctl.core.policy import Teams
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Teams
+
 
 
 def delegate_for(teams: Teams, person: str, day: date) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from itsmctl.core import priority as prio
 from itsmctl.core.model import Escalation, Ticket
-from itsmctl.core.policy import Policy
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 
 def handoffs(ticket: Ticket) -> int:

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.core.model import Event, Ticket
-from itsmctl.core.policy import Policy
 from itsmctl.core.transitions import ALLOWED, RULE_OF
 from itsmctl.errors import RuleViolation
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 # fields whose changes are not worth repeating in every history event
 _QUIET = {"history", "updated_at", "sla", "notifications", "mail"}

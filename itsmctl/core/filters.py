@@ -73,6 +73,8 @@ def known(given: "Policy | Known") -> Known:
 
 @dataclass(frozen=True)
 class Filters:
+    """What `list` (and serve's queue) narrow the tickets by; unset ones keep these."""
+
     status: tuple[str, ...] = ()
     group: Optional[str] = None
     priority: tuple[str, ...] = ()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.core import escalation
 from itsmctl.core import priority as prio
@@ -11,8 +11,10 @@ from itsmctl.core.classification import validate_classification
 from itsmctl.core.events import Ctx, diff, record
 from itsmctl.core.model import USER_SOURCES, Alert, Classification, Event, Links, Reporter, Ticket
 from itsmctl.core.permissions import require
-from itsmctl.core.policy import Policy
 from itsmctl.errors import RuleViolation, UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 SUBMITTED = ("email", "web")        # sources of tickets users submit themselves (B2)
 

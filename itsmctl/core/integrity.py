@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
 
 from itsmctl.core import priority as prio
 from itsmctl.core.model import Ticket, ticket_path
-from itsmctl.core.policy import Policy
 from itsmctl.core.sla import stored
 from itsmctl.core.transitions import SWEEP
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 Lookup = Callable[[str], Optional[Ticket]]
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Literal, Optional
+from typing import TYPE_CHECKING, Callable, Literal, Optional
 
 from itsmctl.core.mailthread import TAG, ticket_of
-from itsmctl.core.policy import Policy
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 TITLE_LIMIT = 200
 TEXT_LIMIT = 20000

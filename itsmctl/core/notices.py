@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from string import Template
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from itsmctl.core.model import SETTLED, Notification, Ticket
-from itsmctl.core.policy import Policy
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 REPORTER = "reporter"           # recipient token for the ticket's reporter (role U)
 GROUP = "group:"                # recipient token prefix for a group's own address

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from itsmctl.core.model import USER_SOURCES, Ticket
-from itsmctl.core.policy import Policy
 from itsmctl.core.transitions import DESK, MONITOR, TABLE
 from itsmctl.errors import NotPermitted
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 
 def roles_of(policy: Policy, actor: str) -> set[str]:

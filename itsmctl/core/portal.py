@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.core.events import Ctx, check_state, step
 from itsmctl.core.model import Ticket
 from itsmctl.core.permissions import require, roles_of
-from itsmctl.core.policy import Policy
 from itsmctl.core.transitions import INTAKE
 from itsmctl.errors import RuleViolation
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 MAX_TEXT = 4000         # characters of a reporter's note or title (the form says so too)
 ANSWER = "用户答复 the user's answer"      # how app/mail.py labels it too

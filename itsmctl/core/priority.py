@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
-from itsmctl.core.policy import Level, PriorityMatrix
 from itsmctl.errors import RuleViolation, UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Level, PriorityMatrix
 
 
 def lookup(matrix: PriorityMatrix, impact: Level, urgency: str) -> str:

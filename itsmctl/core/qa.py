@@ -25,12 +25,14 @@ the desk's daily quality review (日常质监):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from itsmctl.core import escalation as esc
 from itsmctl.core import priority as prio
 from itsmctl.core.model import USER_SOURCES, Ticket
-from itsmctl.core.policy import Policy
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 RULES = ("classification-dispatch", "classification-close", "classification-known",
          "required-fields", "verification", "severity", "close", "escalation")

@@ -51,14 +51,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from itsmctl.core import kpi
 from itsmctl.core.backlog import backlog, when
-from itsmctl.core.rows import Row, instant, micros, owner_of, row_of
+from itsmctl.core.rows import Row, Tally, instant, micros, owner_of, row_of
 from itsmctl.core.states import PHASES
 
-if TYPE_CHECKING:       # a Policy, or its plain copy (infra/plainpolicy.py): no pydantic
+_id = attrgetter("id")
+
+if TYPE_CHECKING:       # a Policy, or its plain twin (core/policy/plain.py)
     from itsmctl.core.policy import Policy
 
 Doc = dict[str, Any]
@@ -287,14 +290,20 @@ def build_rows(rows: Iterable[Row], policy: Policy, period: Period, now: datetim
                tz: tzinfo, group: Optional[str] = None, trend: Optional[list[Period]] = None,
                find: Optional[Callable[[str], Optional[Row]]] = None,
                full: Optional[Lookup] = None,
-               docs_of: Optional[Callable[[list[str]], list[Doc]]] = None) -> dict[str, Any]:
+               docs_of: Optional[Callable[[list[str]], list[Doc]]] = None,
+               counted: Optional[Callable[[Period], Tally]] = None,
+               still_open: Iterable[tuple[str, str, int]] = ()) -> dict[str, Any]:
     """The whole report from the tickets' Rows (row_of, or the ticket index's copy).
 
     `rows` as build's `docs`; the figures that list tickets in the order met (the keys
     of `by_type`) take them in this order. `find(id)` gives the Row of a recurrence's
     original that is not among them, `full(id)` as for build. With `docs_of` (the
     documents of these ids, in that order), the fault analysis of core/analysis.py is
-    added (Q5)."""
+    added (Q5). `counted(p)`: the tickets of trend period `p` (owned by `group`) that
+    count only there, already counted; `rows` may then leave them out (infra/facts.py
+    tally). `still_open`: (id, priority, opened) of tickets owned by `group`, opened
+    before every period, open at the backlog's instant and counted nowhere else,
+    which `rows` leaves out (infra/facts.py still_open)."""
     rows = list(rows)
     by_id = {r.id: r for r in rows}
     local = local_people(policy)
@@ -315,8 +324,8 @@ def build_rows(rows: Iterable[Row], policy: Policy, period: Period, now: datetim
     summary = figures(facts, policy)
     history = []
     for p in trend if trend is not None else earlier(period, policy.kpi.trend_months, tz):
-        older = [fact_of(r, None) for r in cohort(rows, p, group)]
-        history.append({"period": p.label, **_trend_point(figures(older, policy))})
+        history.append({"period": p.label, **trend_point(
+            cohort(rows, p, group), policy, at, counted(p) if counted else None)})
     history.append({"period": period.label, **_trend_point(summary)})
     scope = [r for r in rows if group is None or owner_of(r) == group]
     out = {
@@ -332,13 +341,47 @@ def build_rows(rows: Iterable[Row], policy: Policy, period: Period, now: datetim
                                           policy.matrix.priority_levels),
                 "by_group": compliance(facts, lambda f: f.owner, groups)},
         "volume": volume(scope, period, tz),
-        "backlog": backlog(scope, policy, min(now, period.end), full),
+        "backlog": backlog(scope, policy, min(now, period.end), full, still_open),
     }
     if docs_of is not None:
         from itsmctl.core.analysis import analyse as fault_analysis
 
         out["analysis"] = fault_analysis(docs_of([r.id for r in mine]), facts, policy, now)
     return out
+
+
+_RESPOND = PHASES.index("respond")
+
+
+def trend_point(rows: list[Row], policy: Policy, now: int,
+                counted: Optional[Tally] = None) -> dict[str, Any]:
+    """_trend_point(figures(...)) of a cohort's rows at `now` (micros), without making
+    their Facts: an earlier period shows only its totals (a report's trend reads about
+    three times as many tickets as its own period); `counted`: more of its tickets,
+    already counted."""
+    in_time = counted.in_time if counted else 0
+    lines: dict[str, int] = {}
+    groups = policy.teams.groups
+
+    def add(group: str, count: int) -> None:
+        g = groups.get(group)
+        line = str(g.line) if g and g.line is not None else "other"
+        lines[line] = lines.get(line, 0) + count
+
+    for r in rows:
+        clock = r.clocks[_RESPOND]
+        if clock is not None and clock[0] and not (clock[1] is not None and now > clock[1]):
+            in_time += 1
+        if r.status in ("resolved", "closed") and r.resolved_group \
+                and r.close_code != "out_of_scope":
+            add(r.resolved_group, 1)
+    for group, count in (counted.resolved if counted else {}).items():
+        add(group, count)
+    ids = sorted([*map(_id, rows), *(counted.ids if counted else ())])
+    return {"total_incidents": len(ids), "response_rate": _ratio(in_time, len(ids)),
+            "resolved_line2": lines.get("2", 0), "resolved_line3": lines.get("3", 0),
+            "resolved_total": sum(lines.values()),
+            "tickets": {"total_incidents": ids}}
 
 
 def _trend_point(fig: dict[str, Any]) -> dict[str, Any]:
@@ -375,15 +418,25 @@ def analyse(history: list[dict[str, Any]], min_periods: int = 2) -> dict[str, An
 def compliance(facts: list[kpi.Fact], key: Any, keys: Iterable[Any]) -> dict[str, Any]:
     """Per key and phase: phases that started, how many not breached, the rate."""
     out: dict[str, Any] = {}
+    keys = list(keys)
+    by_key: dict[Any, list[kpi.Fact]] = {k: [] for k in keys}
+    for f in sorted(facts, key=_id):         # one pass, and the ids of each list in order
+        try:
+            mine = by_key.get(key(f))
+        except TypeError:                   # a key no configured one equals
+            continue
+        if mine is not None:
+            mine.append(f)
     for k in keys:
-        mine = [f for f in facts if key(f) == k]
+        mine = by_key[k]
         row = {}
         for phase in PHASES:
             started = [f for f in mine if phase in f.breached]
             met = [f for f in started if not f.breached[phase]]
             row[phase] = {"met": len(met), "total": len(started),
                           "rate": _ratio(len(met), len(started)),
-                          "tickets": {"met": ids(met), "total": ids(started)}}
+                          "tickets": {"met": sorted(map(_id, met)),
+                                      "total": sorted(map(_id, started))}}
         out[str(k)] = row
     return out
 
@@ -394,10 +447,14 @@ def volume(rows: list[Row], period: Period, tz: tzinfo) -> list[dict[str, Any]]:
     solved: dict[date, list[str]] = {}
     lo, hi = micros(period.start), micros(period.end)
     assert lo is not None and hi is not None
+    day_of = _Days(tz)
     for row in rows:
-        for at, found in ((row.opened, opened), (row.resolved, solved)):
-            if at is not None and lo <= at < hi:
-                found.setdefault(instant(at, tz).date(), []).append(row.id)
+        at = row.opened
+        if at is not None and lo <= at < hi:
+            opened.setdefault(day_of(at), []).append(row.id)
+        at = row.resolved
+        if at is not None and lo <= at < hi:
+            solved.setdefault(day_of(at), []).append(row.id)
     out = []
     day = period.start.date()
     while datetime(day.year, day.month, day.day, tzinfo=tz) < period.end:
@@ -406,3 +463,28 @@ def volume(rows: list[Row], period: Period, tz: tzinfo) -> list[dict[str, Any]]:
                     "tickets": {"opened": a, "resolved": b}})
         day += timedelta(days=1)
     return out
+
+
+_HOUR = 3600 * 1_000_000
+
+
+class _Days:
+    """The date in `tz` of an instant (micros), read once per hour: a month's report
+    dates some 7,000 instants. An hour whose first and last instant differ in date or
+    in offset (the desk's midnight is not on the hour, or the zone moves its clock in
+    that hour) is dated instant by instant."""
+
+    def __init__(self, tz: tzinfo) -> None:
+        self.tz = tz
+        self.known: dict[int, Optional[date]] = {}
+
+    def __call__(self, at: int) -> date:
+        hour = at // _HOUR
+        if hour in self.known:
+            day = self.known[hour]
+        else:
+            first = instant(hour * _HOUR, self.tz)
+            last = instant(hour * _HOUR + _HOUR - 1, self.tz)
+            same = first.date() == last.date() and first.utcoffset() == last.utcoffset()
+            day = self.known[hour] = first.date() if same else None
+        return day if day is not None else instant(at, self.tz).date()

@@ -128,6 +128,15 @@ def row_of(doc: Doc, firings: int = 1) -> Row:
         closed=micros(doc.get("closed_at")), firings=firings, clocks=clocks(doc))
 
 
+class Tally(NamedTuple):
+    """What a trend period counts of tickets read as totals, not as Rows (infra/facts.py
+    tally; core/report.py trend_point adds it to the rows it reads)."""
+
+    ids: list[str]              # in any order
+    in_time: int                # respond clock stopped and not breached
+    resolved: dict[str, int]    # resolving group -> tickets counted in resolved_by_line
+
+
 def owner_of(row: Row) -> Optional[str]:
     """The group answerable for the ticket: who resolved it, else who holds it
     (core/report.py owner)."""

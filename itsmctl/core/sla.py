@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from itsmctl.core.model import Ticket
-from itsmctl.core.policy import PHASES, Policy, format_duration
+from itsmctl.core.policy import PHASES, format_duration
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 ZERO = timedelta(0)
 # span(a, b): countable time between a and b; add(a, d): the instant d countable time after a

@@ -23,14 +23,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from itsmctl.core import escalation, oncall, visit, workflow
 from itsmctl.core.events import Ctx, record
 from itsmctl.core.model import Ticket
-from itsmctl.core.policy import Policy, format_duration
+from itsmctl.core.policy import format_duration
 from itsmctl.core.sla import clocks
 from itsmctl.errors import ItsmError
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 SWEEP_ACTOR = "sweep"
 KINDS = ("resume", "breach", "oncall", "auto-close", "visit-due")

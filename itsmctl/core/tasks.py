@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from itsmctl.core.events import Ctx, check_not_slave, check_state, step
 from itsmctl.core.model import OPEN_STATUSES, Announcement, Task, Ticket
 from itsmctl.core.permissions import in_group, may, require
-from itsmctl.core.policy import Policy
 from itsmctl.errors import NotFound, NotPermitted, RuleViolation, UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 KINDS = ("outage", "maintenance", "info")
 # A1: an announcement may still be posted or updated once the service is restored

@@ -23,13 +23,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from itsmctl.core.audit import Commit, Finding
 from itsmctl.core.keys import VIA_ACCOUNTS
 from itsmctl.core.model import Event
-from itsmctl.core.policy import Policy, Teams
 from itsmctl.core.transitions import MANAGER, SWEEP
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy, Teams
 
 DESK, TEAMS = "config/desk.yaml", "config/teams.yaml"
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.core.calendar import working_days
 from itsmctl.core.events import Ctx, step
 from itsmctl.core.model import Ticket, Visit
 from itsmctl.core.permissions import require
-from itsmctl.core.policy import Policy
 from itsmctl.errors import RuleViolation, UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 
 def applies(ticket: Ticket, policy: Policy) -> bool:

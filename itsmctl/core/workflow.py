@@ -8,7 +8,7 @@ clock, a file or git. Every refusal raises before anything is built.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.core import escalation
 from itsmctl.core import priority as prio
@@ -16,8 +16,10 @@ from itsmctl.core.classification import routed_groups, validate_classification
 from itsmctl.core.events import Ctx, check_not_slave, check_state, fold, record, step
 from itsmctl.core.model import Ticket, Wait
 from itsmctl.core.permissions import require
-from itsmctl.core.policy import Policy
 from itsmctl.errors import NotFound, RuleViolation, UsageError
+
+if TYPE_CHECKING:
+    from itsmctl.core.policy import Policy
 
 
 def _need(text: Optional[str], what: str, rule: str, hint: str) -> str:

@@ -28,7 +28,8 @@ FILES = {
 # files a desk made before they existed may lack: their model's defaults apply
 OPTIONAL = frozenset({"rota", "governance", "duplicates", "mail", "views"})
 SUPPORTED_VERSION = 1
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2           # 2: the plain policy (core/policy/plain.py), not the models
+_TREE_FORMAT = 1            # by_tree's: the models
 _FACTS_FORMAT = 2           # what facts_of holds: a cache of another format is made again
 
 
@@ -106,22 +107,30 @@ def _cache_file(root: Path) -> Optional[Path]:
 
 
 def load_policy(root: Path) -> Any:
-    """The validated Policy, from a pickle keyed by the files' stat when it is fresh."""
+    """The validated policy as plain objects (core/policy/plain.py: the models' fields
+    and methods without pydantic), from a pickle keyed by the files' stat when it is
+    fresh; else the files are validated by the models (pydantic) and the cache made again."""
     stamp = _stamp(root)
     cache = _cache_file(root)
     policy = cached_policy(root, stamp)
     if policy is not None:
         return policy
-    policy = parse_policy(root)
+    from itsmctl.core.policy.plain import plain_of
+    from itsmctl.infra.startup import quick_pydantic
+
+    quick_pydantic()
+    policy = plain_of(parse_policy(root))
     if cache is not None:
         _write_cache(cache, (_CACHE_FORMAT, stamp, policy))
         _write_cache(cache.with_name("facts.pickle"), (_FACTS_FORMAT, stamp, facts_of(policy)))
+        # report's own plain copy of old, now this cache itself
+        cache.with_name("plain-policy.pickle").unlink(missing_ok=True)
     return policy
 
 
 def cached_policy(root: Path, stamp: Optional[tuple[Any, ...]] = None) -> Any:
-    """The Policy pickled from exactly these config files and model code, else None: a
-    fresh cache means the files passed their schemas and cross-checks when it was made."""
+    """The plain policy pickled from exactly these config files and model code, else None:
+    a fresh cache means the files passed their schemas and cross-checks when it was made."""
     cache = _cache_file(root)
     if cache is None or not cache.is_file():
         return None
@@ -140,7 +149,7 @@ def _write_cache(path: Path, value: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         with tmp.open("wb") as fh:
-            pickle.dump(value, fh)
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
     except OSError:
         pass
@@ -192,12 +201,12 @@ def by_tree(root: Path, tree: bytes, build: Any) -> Any:
     try:
         with path.open("rb") as fh:
             fmt, policy = pickle.load(fh)
-        if fmt == _CACHE_FORMAT:
+        if fmt == _TREE_FORMAT:
             return policy
     except Exception:  # missing or foreign: built again
         pass
     policy = build()
-    _write_cache(path, (_CACHE_FORMAT, policy))
+    _write_cache(path, (_TREE_FORMAT, policy))
     return policy
 
 
@@ -266,6 +275,8 @@ def problem_line(docs: dict[str, tuple[str, Any]], name: str, at: str, msg: str)
 
 
 def parse_policy(root: Path) -> Any:
+    """The config files validated by their models (pydantic) and cross-checked: the
+    Policy model itself, for what needs the models (validate, governance)."""
     from itsmctl.core.policy import Policy
 
     docs = read_documents(root)

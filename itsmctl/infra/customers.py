@@ -267,10 +267,19 @@ class Directory:
             raise
 
     def _one(self, sql: str, args: tuple[Any, ...]) -> Optional["Customer"]:
-        from itsmctl.core.policy.customers import Customer
+        """The record as stored: validated when the directory was indexed, so its plain
+        twin (no pydantic to import, issue 13) unless its fields are not the model's."""
+        from itsmctl.core.policy.plain import CUSTOMER_FIELDS, PlainCustomer
 
         row = self.db.execute(sql, args).fetchone()
-        return Customer.model_validate(json.loads(row[0])) if row else None
+        if row is None:
+            return None
+        doc = json.loads(row[0])
+        if tuple(doc) == CUSTOMER_FIELDS:
+            return PlainCustomer(**doc)  # type: ignore[return-value]
+        from itsmctl.core.policy.customers import Customer
+
+        return Customer.model_validate(doc)
 
     def get(self, customer_id: str) -> Optional["Customer"]:
         return self._one("SELECT doc FROM customers WHERE id = ?", (customer_id,))

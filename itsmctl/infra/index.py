@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
@@ -56,7 +55,6 @@ OPEN = ("new", "assigned", "in_progress", "waiting")
 # index only for a query whose WHERE holds this very term, so `_from` writes it out for
 # BRIEF queries of the open statuses (issue 13: 100k desk, 10,148 open, 28-78 -> 5-10 ms)
 _OPEN_TERM = "status IN ('new', 'assigned', 'in_progress', 'waiting')"
-_queue_key = itemgetter(0, 1)           # (priority rank, opened_at) of a `briefs` row
 
 
 def parse_head(data: bytes, where: str) -> Optional[dict[str, Any]]:
@@ -286,10 +284,7 @@ class Index:
 
     def refresh(self, progress: Optional[Callable[[int, int], None]] = None) -> int:
         """Catch up with HEAD; returns how many ticket files were (re)read."""
-        from itsmctl.infra.store import Desk
-
-        # read from .git itself (no process) unless git must be asked (Desk.head)
-        head_sha = Desk(self.root).head() or ""
+        head_sha = _head(self.root)
         cached = self._meta("commit")
         if self._meta("format") != FORMAT:
             cached = None
@@ -417,19 +412,21 @@ class Index:
         lists them (others last), then oldest first, ties (an alert storm opens many in
         one second) in the order `query` reads the rows (which its query plan decides)."""
         base, args = _from(statuses, where, params, lean=True)
-        rank = {p: i for i, p in enumerate(levels)}
+        found = self.db.execute(f"SELECT rowid, brief{base}", args).fetchall()
+        rank = {p: i for i, p in enumerate(levels)}.get
         loads = pickle.loads
-        rows = []
-        for rowid, data in self.db.execute(f"SELECT rowid, brief{base}", args):
-            b = loads(data)
-            rows.append((rank.get(str(b[1]), 99), str(b[5]), rowid, b))
-        rows.sort(key=_queue_key)
-        if len(set(map(_queue_key, rows))) < len(rows):
-            # ties: as `query` would have returned them (its rows' ids only: cheap)
+        rows = [loads(data) for _, data in found]
+        keys: list[tuple[Any, ...]] = [(rank(str(b[1]), 99), str(b[5])) for b in rows]
+        order = sorted(range(len(rows)), key=keys.__getitem__)
+        if any(keys[a] == keys[b] for a, b in zip(order, order[1:])):
+            # ties: as `query` would have returned them (its rows' ids only: cheap for
+            # the open queue; a filter may make it dearer, so only when there are ties)
             base, args = _from(statuses, where, params)
-            at = {r: i for i, (r,) in enumerate(self.db.execute(f"SELECT rowid{base}", args))}
-            rows.sort(key=lambda r: (r[0], r[1], at.get(r[2], -1)))
-        return [r[3] for r in rows]
+            ids = [r for (r,) in self.db.execute(f"SELECT rowid{base}", args)]
+            at = dict(zip(ids, range(len(ids))))
+            keys = [(*k, at.get(rowid, -1)) for k, (rowid, _) in zip(keys, found)]
+            order.sort(key=keys.__getitem__)       # in order but for the ties: quick
+        return [rows[i] for i in order]
 
     def page(self, statuses: Optional[Iterable[str]], where: str, params: tuple[Any, ...],
              levels: list[str], limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
@@ -517,14 +514,15 @@ class Index:
         return [r[0] for r in self.db.execute(
             "SELECT id FROM tickets WHERE mail_origin = ? ORDER BY opened_at", (message_id,))]
 
-    def by_alert(self, keys: list[str]) -> list[tuple[str, Any, Any]]:
-        """(id, fingerprint, storm group) of tickets whose alert matches any key."""
+    def by_alert(self, keys: list[str]) -> list[tuple[str, Any, Any, Any, Any]]:
+        """(id, fingerprint, storm group, status, master) of tickets whose alert matches
+        any key."""
         if not keys:
             return []
         marks = ",".join("?" * len(keys))
         return list(self.db.execute(
-            f"SELECT id, fingerprint, alert_group FROM tickets WHERE fingerprint IN ({marks}) "
-            f"OR alert_group IN ({marks})", [*keys, *keys]))
+            f"SELECT id, fingerprint, alert_group, status, master FROM tickets "
+            f"WHERE fingerprint IN ({marks}) OR alert_group IN ({marks})", [*keys, *keys]))
 
 
 
@@ -622,6 +620,35 @@ def brief(doc: dict[str, Any]) -> tuple[Any, ...]:
             doc.get("assignee"), doc.get("opened_at"), doc.get("title", ""),
             doc.get("master"), len(slaves) if isinstance(slaves, list) else 0,
             bool(doc.get("major")))
+
+
+def _head(root: Path) -> str:
+    """The commit HEAD points to, read from .git as Desk.head reads it when HEAD names a
+    branch; Desk.head itself (git, when it must be asked) otherwise. A read-only command
+    then imports neither the store nor git (~10 ms of `list --mine`, issue 13)."""
+    gitdir = root / ".git"
+    try:
+        text = (gitdir / "HEAD").read_text().strip()
+    except OSError:
+        text = ""
+    if text.startswith("ref: refs/"):
+        ref = text[5:]
+        try:
+            return (gitdir / ref).read_text().strip()
+        except FileNotFoundError:
+            try:
+                with open(gitdir / "packed-refs") as fh:
+                    for line in fh:
+                        if line.endswith(" " + ref + "\n"):
+                            return line.split(" ", 1)[0]
+            except FileNotFoundError:
+                pass
+            return ""
+        except OSError:
+            pass
+    from itsmctl.infra.store import Desk
+
+    return Desk(root).head() or ""
 
 
 def open_index(root: Path, progress: Optional[Callable[[int, int], None]] = None) -> Index:

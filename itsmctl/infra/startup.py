@@ -9,11 +9,14 @@ email package it loads), which the plugin loader imports for `entry_points` that
 calls only when plugins are enabled. While pydantic loads, both are stand-ins (the
 metadata one hands any call to the real module); they are removed afterwards, so a
 later real import gets the real package.
+
+dataclasses imports `inspect` (with ast, dis and tokenize: ~8 ms, the most costly
+import of `list --mine`) for one use: the signature of a class without a docstring.
+It is imported here with a stand-in `inspect` that imports the real one on first use.
 """
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
 import types
@@ -26,6 +29,7 @@ def lean_imports() -> None:
     plugins off). Whatever pydantic a command needs is then imported when it needs it:
     `list` need not import it at all."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _lean_dataclasses()
     if "importlib.metadata" in sys.modules or "pydantic" in sys.modules:
         return
     import importlib
@@ -44,6 +48,8 @@ def quick_pydantic() -> None:
         import pydantic  # noqa: F401
 
         return
+    import inspect
+
     package = types.ModuleType("asyncio")
     coroutines = types.ModuleType("asyncio.coroutines")
     coroutines.iscoroutinefunction = inspect.iscoroutinefunction  # type: ignore[attr-defined]
@@ -62,6 +68,40 @@ def quick_pydantic() -> None:
         for name, module in stand_ins.items():
             if sys.modules.get(name) is module:
                 del sys.modules[name]
+
+
+def _lean_dataclasses() -> None:
+    """Import dataclasses with `inspect` a stand-in that imports the real module when
+    dataclasses first uses it (a class without a docstring). What dataclasses imports
+    besides (re, copy, functools...) does not import inspect; the stand-in is gone from
+    sys.modules afterwards, so any later `import inspect` gets the real module."""
+    if "dataclasses" in sys.modules or "inspect" in sys.modules:
+        return
+    stand_in = _lazy("inspect")
+    sys.modules["inspect"] = stand_in
+    try:
+        import dataclasses  # noqa: F401
+    finally:
+        if sys.modules.get("inspect") is stand_in:
+            del sys.modules["inspect"]
+
+
+def _lazy(name: str) -> types.ModuleType:
+    """A module whose attributes are those of the real module `name`, imported on the
+    first attribute asked for."""
+    stand_in = types.ModuleType(name)
+
+    def attribute(attr: str) -> object:
+        if attr.startswith("__"):       # the import system asks for __path__ and such
+            raise AttributeError(attr)
+        import importlib
+
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+        return getattr(importlib.import_module(name), attr)
+
+    setattr(stand_in, "__getattr__", attribute)
+    return stand_in
 
 
 def _real_metadata() -> types.ModuleType:

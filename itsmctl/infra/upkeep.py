@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Optional
 
 from itsmctl.errors import GitError
-from itsmctl.infra import git
 
 # bump VERSION when SETTINGS change: every desk applies them again on its next command
 VERSION = "1"
@@ -74,6 +73,8 @@ def ensure_settings(root: Path) -> bool:
         pass
     if not (root / ".git").is_dir():
         return False        # a worktree or an unusual layout: leave git's config alone
+    from itsmctl.infra import git  # here: a command that finds them set runs no process
+
     for key, value in SETTINGS.items():
         git.run(root, "config", key, value)
     marker.parent.mkdir(parents=True, exist_ok=True)
@@ -204,6 +205,8 @@ def roll(root: Path) -> Optional[str]:
     tickets); pack-objects keeps the deltas it finds in those packs and looks for new
     ones among the objects it was given. The new pack is in place before an old one
     is removed (a crash leaves duplicates, never a missing object)."""
+    from itsmctl.infra import git
+
     objects = root / ".git" / "objects"
     packdir = objects / "pack"
     if (packdir / "multi-pack-index").exists():
@@ -240,6 +243,8 @@ def _trees(root: Path) -> int:
     """The size of HEAD's tickets/ trees (~4.7 MB at 100,000 tickets): what a new recent
     pack pays in whole copies as it gets touched, so the pack is left alone only once it
     is several times that (a roll rewrites it: ~0.3 s of CPU for 10 MB)."""
+    from itsmctl.infra import git
+
     names = git.run(root, "ls-tree", "-r", "-d", "--format=%(objectname)", "HEAD", "tickets",
                     check=False)
     if not names:

@@ -1,4 +1,5 @@
-"""The console script: `itsmctl --help` from a cache, everything else to ui.main.
+"""The console script: `itsmctl --help` from a cache, `list` without click (ui/quick.py),
+everything else to ui.main.
 
 `itsmctl --help` is what people type first and what completion scripts and wrappers
 call; rendering it imports click and the translations (~3x a bare Python start,
@@ -89,8 +90,15 @@ def _help() -> None:
 
 def main() -> None:
     """Entry point of the `itsmctl` console script and of `python -m itsmctl`."""
-    if sys.argv[1:] in (["--help"], ["-h"]):
+    args = sys.argv[1:]
+    if args in (["--help"], ["-h"]):
         _help()
+    if "list" in args:
+        from itsmctl.ui.quick import run
+
+        code = run(args)
+        if code is not None:
+            sys.exit(code)
     from itsmctl.ui.main import main as full
 
     full()

@@ -38,6 +38,8 @@ def _env_key() -> tuple[Optional[str], ...]:
 
 @lru_cache(maxsize=8)
 def _translations(key: tuple[Optional[str], ...]) -> Any:
+    if _english(key):
+        return _English()
     import gettext
 
     languages = None
@@ -46,6 +48,30 @@ def _translations(key: tuple[Optional[str], ...]) -> Any:
             languages = [part for part in value.split(":") if part]
             break
     return gettext.translation(DOMAIN, str(LOCALEDIR), languages=languages, fallback=True)
+
+
+class _English:
+    """What gettext.translation answers for English or the C locale (NullTranslations:
+    no catalogue), without importing gettext and locale and looking for catalogue files
+    (~2 ms of `list --mine`, issue 13)."""
+
+    _catalog: dict[str, str] = {}
+
+    def gettext(self, message: str) -> str:
+        return message
+
+    def info(self) -> dict[str, str]:
+        return {}
+
+
+def _english(key: tuple[Optional[str], ...]) -> bool:
+    """The first variable set (as gettext reads them) names only English or the C
+    locale (en, en_US.UTF-8, C.UTF-8, POSIX), or none is set: no catalogue applies."""
+    for value in key:
+        if value:
+            return all(part.split(".")[0].split("@")[0] in ("C", "POSIX")
+                       or part.startswith("en") for part in value.split(":") if part)
+    return True
 
 
 def translations() -> Any:

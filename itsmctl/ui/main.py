@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 import click
 
 from itsmctl import __version__
+from itsmctl.ui.funnel import crash, reader_gone, report, stdout_gone
+from itsmctl.ui.state import State, echo, emit
 
 if TYPE_CHECKING:
-    from itsmctl.app.session import Session
     from itsmctl.core.model import Ticket
+
+__all__ = ["State", "echo", "emit", "emit_ticket", "pass_state", "state_line", "main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -99,28 +101,6 @@ SUMMARIES = {
     "contrib": "Print or install the integration files: cron, systemd, Nagios, Zabbix, CI.",
 }
 MODULE_OF = {name: module for module, names in SECTIONS.values() for name in names}
-
-
-@dataclass
-class State:
-    """What the global options said, and the Session made from it on first use."""
-
-    repo: Optional[str] = None
-    actor: Optional[str] = None
-    now: Optional[str] = None
-    json: bool = False
-    debug: bool = False
-    _session: Optional["Session"] = field(default=None, repr=False)
-
-    @property
-    def session(self) -> "Session":
-        if self._session is None:
-            from itsmctl.app.session import Session
-            from itsmctl.ui.term import Progress
-
-            self._session = Session(repo=self.repo, actor_given=self.actor,
-                                    now_given=self.now, progress=Progress)
-        return self._session
 
 
 pass_state = click.make_pass_decorator(State, ensure=True)
@@ -240,21 +220,6 @@ cli = _attach(global_options(_cli, hidden=False))     # --actor completes people
 
 
 # ---------------------------------------------------------------- printing results
-def emit(state: State, human: str, data: Any = None) -> None:
-    """Print the result: messages on stderr, then JSON with --json, else the human text."""
-    session = state._session
-    if session is not None:
-        for message in session.messages:
-            click.echo(message, err=True)
-        session.messages.clear()
-    if state.json:
-        from itsmctl.ui.output import to_json
-
-        click.echo(to_json(data))
-    elif human:
-        click.echo(human)
-
-
 def emit_ticket(state: State, ticket: "Ticket", human: str) -> None:
     """A ticket as committed: `show --json` of it with --json, else the human line."""
     if not state.json:
@@ -272,22 +237,6 @@ def state_line(ticket: "Ticket") -> str:
 
 
 # ---------------------------------------------------------------- the funnel
-def _report(as_json: bool, code: int, rule: Optional[str], kind: str, message: str,
-            hint: str = "") -> int:
-    """One line on stderr; for people in their language (i18n.message), JSON in English."""
-    if as_json:
-        import json
-
-        click.echo(json.dumps({"error": kind, "rule": rule, "message": message + hint,
-                               "exit_code": code}, ensure_ascii=False), err=True)
-    else:
-        from itsmctl.ui import i18n
-
-        where = f"[{rule}] " if rule else ""
-        click.echo(f"itsmctl: {where}{i18n.message(message)}{i18n.message(hint)}", err=True)
-    return code
-
-
 def _json_asked(args: list[str]) -> bool:
     """For an error click raised before it read --json: was it on the command line?"""
     return "--json" in (args[:args.index("--")] if "--" in args else args)
@@ -295,7 +244,7 @@ def _json_asked(args: list[str]) -> bool:
 
 def main(argv: Optional[list[str]] = None) -> None:
     """Entry point: every failure becomes one line and a documented exit code."""
-    from itsmctl.errors import INTERNAL, INTERRUPTED, Findings, ItsmError
+    from itsmctl.errors import INTERRUPTED, Findings, ItsmError
     from itsmctl.infra.startup import lean_imports
 
     lean_imports()          # before any command module imports pydantic
@@ -308,9 +257,9 @@ def main(argv: Optional[list[str]] = None) -> None:
     except SystemExit:
         # click's own answer to EPIPE; when it was stdout's reader that went away
         # (`itsmctl list | head -1`) that is no failure
-        if not _stdout_gone():
+        if not stdout_gone():
             raise
-        code = _reader_gone()
+        code = reader_gone()
     except click.exceptions.Exit as exc:
         code = exc.exit_code
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -319,59 +268,26 @@ def main(argv: Optional[list[str]] = None) -> None:
     except click.ClickException as exc:
         ctx = getattr(exc, "ctx", None)
         hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
-        code = _report(state.json or _json_asked(args), 2, None, "UsageError",
-                       exc.format_message(), hint)
+        code = report(state.json or _json_asked(args), 2, None, "UsageError",
+                      exc.format_message(), hint)
     except click.Abort:
-        code = _report(state.json, 1, None, "Aborted", "aborted")
+        code = report(state.json, 1, None, "Aborted", "aborted")
     except Findings as exc:
         code = exc.exit_code            # the command printed them
     except ItsmError as exc:
         if state.debug or os.environ.get("ITSMCTL_DEBUG"):
             raise
-        code = _report(state.json, exc.exit_code, exc.rule, exc.kind, exc.message)
+        code = report(state.json, exc.exit_code, exc.rule, exc.kind, exc.message)
     except KeyboardInterrupt:
-        code = _report(state.json, INTERRUPTED, None, "Interrupted", "interrupted")
+        code = report(state.json, INTERRUPTED, None, "Interrupted", "interrupted")
     except BrokenPipeError:
-        code = _reader_gone()
+        code = reader_gone()
     except Exception as exc:  # a bug: short message, traceback to a file
         if state.debug or os.environ.get("ITSMCTL_DEBUG"):
             raise
-        import tempfile
-        import traceback
-
-        fd, path = tempfile.mkstemp(prefix="itsmctl-crash-", suffix=".txt")
-        with os.fdopen(fd, "w") as fh:
-            traceback.print_exc(file=fh)
-        code = _report(state.json, INTERNAL, None, "InternalError",
-                       f"internal error: {type(exc).__name__}: {exc} (traceback in {path}; "
-                       "--debug shows it)")
+        code = crash(state, exc)
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        code = _reader_gone()
+        code = reader_gone()
     sys.exit(code)
-
-
-def _stdout_gone() -> bool:
-    """Is stdout a pipe whose reader has closed it?"""
-    import select
-
-    try:
-        poll = select.poll()
-        poll.register(sys.__stdout__.fileno() if sys.__stdout__ else 1, select.POLLOUT)
-        return any(events & select.POLLERR for _, events in poll.poll(0))
-    except (OSError, ValueError):
-        return False
-
-
-def _reader_gone() -> int:
-    """The reader of stdout went away (`| head`): what is still buffered goes to
-    /dev/null, so that Python's own flush at exit prints no traceback; exit 0."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, sys.__stdout__.fileno() if sys.__stdout__ else 1)
-    except (OSError, ValueError):
-        pass
-    finally:
-        os.close(devnull)
-    return 0

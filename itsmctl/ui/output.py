@@ -166,7 +166,10 @@ def _text_table(columns: list[Sequence[Any]], names: list[str]) -> Optional[str]
     line = "  ".join(formats)
     lines = ["  ".join(h + " " * (widths[i] - width(h)) for i, h in enumerate(names)).rstrip(),
              "  ".join("-" * w for w in widths)]
-    lines.extend(line % r if r[-1] else (line % r).rstrip() for r in zip(*shown))
+    if all(shown[-1]):
+        lines.extend(map(line.__mod__, zip(*shown)))
+    else:
+        lines.extend(line % r if r[-1] else (line % r).rstrip() for r in zip(*shown))
     return "\n".join(lines)
 
 

@@ -42,8 +42,10 @@ def brief_rows(briefs: list[tuple[Any, ...]]) -> list[list[Any]]:
             title = f"[{slaves} dup] {title}"
         if major:
             title = "MAJOR " + title
-        rows.append([tid, priority, status, group or "", assignee or "", short_time(opened),
-                     title])
+        # short_time inline for the usual text (10,000 calls are ~2 ms of `list`)
+        rows.append([tid, priority, status, group or "", assignee or "",
+                     opened[:16].replace("T", " ") if type(opened) is str
+                     else short_time(opened), title])
     return rows
 
 

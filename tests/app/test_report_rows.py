@@ -106,12 +106,76 @@ def rows(desk: Path) -> dict[str, tuple[Any, ...]]:
     {"week": "2026-W45", "analysis": True}, {"month": "2026-11", "analysis": True},
     {"start": "2026-10-15", "end": "2026-11-12", "trend": 1},
     {"month": "2026-11", "now": t("11-07", "12:00")},          # clocks still running
+    {"month": "2026-12", "now": t("12-20", "12:00")},          # thin rows for November
+    {"month": "2026-12", "now": t("12-20", "12:00"), "group": "billing-app"},
+    {"month": "2027-02", "now": "2027-02-20T12:00:00+08:00"},    # October's still open
+    {"month": "2027-02", "now": "2027-02-20T12:00:00+08:00", "group": "billing-app"},
 ])
 def test_Q1_Q5_report_from_index_rows_equals_report_from_ticket_files(varied, monkeypatch, kw):
     desk, _ = varied
     indexed = build(desk, **kw)
-    assert indexed["summary"]["total_incidents"] and not indexed["skipped"]
+    assert any(p["total_incidents"] for p in indexed["trend"]) and not indexed["skipped"]
     assert indexed == from_files(monkeypatch, desk, **kw)
+
+
+def test_Q1_tickets_that_count_only_in_a_trend_period_are_counted_not_read(varied):
+    """A ticket opened before the period and finished by its backlog's instant counts
+    only in a trend period: infra/facts.py tally counts it in SQL and rows leaves it
+    out (issue 13); together they hold each ticket once."""
+    from itsmctl.core.rows import micros
+    from itsmctl.infra import facts
+    from itsmctl.infra.index import open_index
+
+    desk, ids = varied
+    start, end = micros(t("12-01", "00:00")), micros(t("12-31", "00:00"))
+    lo, at = micros(t("09-01", "00:00")), micros(t("12-20", "12:00"))
+    index = open_index(desk)
+    try:
+        whole = [r.id for r in facts.rows(index.db, lo, end, start)]
+        read = [r.id for r in facts.rows(index.db, lo, end, start, start, at)]
+        counted = facts.tally(index.db, lo, start, start, end, at, at)
+        mine = facts.tally(index.db, lo, start, start, end, at, at, group="billing-app")
+        earlier = facts.tally(index.db, lo, start, start, end, lo, at)     # nothing by then
+    finally:
+        index.close()
+    assert {ids["closed"], ids["first_line"], ids["reopened"]} <= set(counted.ids)
+    assert ids["late_waiting"] not in counted.ids and ids["october_open"] in read   # open
+    assert sorted(read + counted.ids) == sorted(whole)
+    assert not earlier.ids
+    assert ids["closed"] in mine.ids and ids["first_line"] not in mine.ids   # desk's own
+    assert counted.resolved["billing-app"] >= 2 and 0 < counted.in_time <= len(counted.ids)
+
+
+def test_Q1_old_tickets_open_throughout_are_counted_in_the_backlog_not_read(varied):
+    """A ticket opened before the trend periods and open since its last change before
+    them is in the backlog and nowhere else: infra/facts.py still_open gives it as
+    (id, priority, opened) and rows leaves it out (issue 13)."""
+    from itsmctl.core.rows import micros
+    from itsmctl.infra import facts
+    from itsmctl.infra.index import open_index
+
+    desk, ids = varied
+    start, end = micros("2027-02-01T00:00:00+08:00"), micros("2027-03-01T00:00:00+08:00")
+    lo, at = micros(t("11-01", "00:00")), micros("2027-02-20T12:00:00+08:00")
+    recent = start - 2 * 86_400_000_000
+    index = open_index(desk)
+    try:
+        # of the tickets opened before the trend periods
+        whole = [r.id for r in facts.rows(index.db, lo, end, recent) if r.opened < lo]
+        read = [r.id for r in facts.rows(index.db, lo, end, recent, start, at)
+                if r.opened < lo]
+        known = facts.still_open(index.db, lo, recent, start, end, at)
+        theirs = facts.still_open(index.db, lo, recent, start, end, at, "billing-app")
+        before = facts.still_open(index.db, lo, recent, start, end,
+                                  micros(t("10-25", "08:00")))      # not opened yet
+    finally:
+        index.close()
+    assert ids["october_open"] in [k[0] for k in known]
+    assert ids["october_open"] not in [k[0] for k in before]
+    assert sorted(read + [k[0] for k in known]) == sorted(whole)
+    assert ids["october_open"] not in [k[0] for k in theirs]       # the desk holds it
+    tid, priority, opened = next(k for k in known if k[0] == ids["october_open"])
+    assert (priority, opened) == ("P4", micros(t("10-25", "09:00")))
 
 
 def test_Q1_report_rows_follow_a_transition(varied, monkeypatch):
@@ -177,12 +241,14 @@ def test_Q1_report_rows_leave_with_their_file_and_come_back_with_a_new_format(va
 
 
 def test_Q1_report_from_the_plain_policy_equals_report_from_its_models(varied):
-    """Without --analysis a report reads a plain copy of the policy (no pydantic); a
-    session that has the Policy loaded gives the same report with it."""
+    """A report reads the plain policy (no pydantic); a session given the validated
+    models instead gives the same report with them."""
+    from itsmctl.infra.config import parse_policy
+
     desk, _ = varied
     plain = build(desk, month="2026-11")
     s = session(desk, "mike", AT)
-    assert s.policy is not None                       # the models loaded first
+    s.__dict__["policy"] = parse_policy(desk)         # the models themselves
     with_models = json.loads(json.dumps(reports.build(s, month="2026-11")))
     assert with_models == plain
 

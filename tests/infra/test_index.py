@@ -144,3 +144,18 @@ def test_index_of_an_older_format_with_fewer_columns_is_rebuilt(desk):
     db.commit()
     db.close()
     assert ids(desk) == [tid]
+
+
+def test_the_index_reads_head_as_the_store_does_without_importing_it(desk):
+    """A loose branch ref, the same ref packed, a detached HEAD: index._head answers as
+    Desk.head (issue 13: a read-only command imports neither the store nor git)."""
+    from itsmctl.infra.index import _head
+    from itsmctl.infra.store import Desk
+
+    loose = Desk(desk).head()
+    assert loose and _head(desk) == loose
+    git(desk, "pack-refs", "--all", "--prune")
+    assert not any((desk / ".git" / "refs" / "heads").iterdir())
+    assert _head(desk) == Desk(desk).head() == loose
+    git(desk, "checkout", "-q", "--detach")
+    assert _head(desk) == Desk(desk).head() == loose

@@ -181,3 +181,15 @@ def test_a_commit_long_past_is_rolled_without_waiting(desk, monkeypatch):
     fcntl.flock(lock, fcntl.LOCK_EX)
     upkeep.drain(desk, lock, quiet=60.0)
     assert len(_packs(desk)) == 1
+
+
+@pytest.fixture(scope="module")
+def _module_env() -> dict[str, str]:
+    """What a module-scoped fixture (built before any function-scoped one) sees."""
+    return dict(os.environ)
+
+
+def test_module_scoped_desks_are_made_without_a_background_roll(_module_env):
+    # month_desk and the like are shared by a module's tests, which copy them: a roll left
+    # running in one rewrote its packs under shutil.copytree (a flaky shutil.Error)
+    assert _module_env.get("ITSMCTL_UPKEEP") == "off"

@@ -163,3 +163,17 @@ def test_show_gives_the_desks_own_labels(desk):
     assert "billing (计费系统) / application (应用) / billing-error (计费出错) / -" in out
     assert "billing-app (计费应用组)" in out
     assert "waiting: vendor (waiting for the vendor 等待厂商)" in out
+
+
+@pytest.mark.parametrize("value", ["C", "C.UTF-8", "POSIX", "en", "en_US.UTF-8", "en_GB:en",
+                                   "en:zh_CN", "zh_CN.UTF-8", "zh", "C:zh_CN", "de_DE", ""])
+def test_english_without_gettext_answers_as_gettext(value):
+    """English and the C locale skip gettext (issue 13); every answer is gettext's."""
+    import gettext
+
+    key = (value or None, None, None, None)
+    real = gettext.translation(i18n.DOMAIN, str(i18n.LOCALEDIR), fallback=True,
+                               languages=[p for p in value.split(":") if p] or ["C"])
+    mine = i18n._translations(key)
+    assert mine.gettext("Queue") == real.gettext("Queue")
+    assert mine.info().get("language") == real.info().get("language")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itsmctl.core.policy.base import Model
+from itsmctl.core.policy.rules import CategoriesRules
 
 
 class Subtype(Model):
@@ -18,15 +19,6 @@ class Category(Model):
     subtypes: dict[str, Subtype]  # subtype id -> subtype
 
 
-class Categories(Model):
+class Categories(CategoriesRules, Model):
     version: int = 1
     categories: dict[str, Category]  # category id -> category
-
-    def subtype(self, category: str, subtype: str) -> Subtype:
-        cat = self.categories.get(category)
-        if cat is None:
-            raise KeyError(f"category {category!r}")
-        sub = cat.subtypes.get(subtype)
-        if sub is None:
-            raise KeyError(f"subtype {category}/{subtype}")
-        return sub

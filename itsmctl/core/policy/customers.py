@@ -13,13 +13,14 @@ from typing import Any, Optional
 from pydantic import field_validator
 
 from itsmctl.core.policy.base import Model
+from itsmctl.core.policy.rules import CustomerRules
 
 COLUMNS = ("id", "name", "phone", "email", "kind", "department", "location", "in_scope")
 _TRUE = {"true", "yes", "y", "1", "on", "是", ""}
 _FALSE = {"false", "no", "n", "0", "off", "否"}
 
 
-class Customer(Model):
+class Customer(CustomerRules, Model):
     """One customer: P2's default urgency follows `kind`; out of scope suggests L2."""
 
     id: str  # unique customer id (employee number, account id)
@@ -57,17 +58,6 @@ class Customer(Model):
             return None
         text = str(v).strip()
         return text or None
-
-    def reporter(self) -> dict[str, Optional[str]]:
-        """The ticket's reporter fields from this record."""
-        return {"id": self.id, "name": self.name, "phone": self.phone, "email": self.email,
-                "kind": self.kind, "department": self.department, "location": self.location}
-
-    def row(self) -> list[str]:
-        """The record as a CSV row, COLUMNS order."""
-        return [self.id, self.name, self.phone or "", self.email or "", self.kind or "",
-                self.department or "", self.location or "", "true" if self.in_scope else "false"]
-
 
 class CustomersFile(Model):
     """config/customers.yaml."""

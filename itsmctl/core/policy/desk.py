@@ -9,9 +9,10 @@ from typing import Any, Literal, Optional
 from pydantic import Field, field_validator
 
 from itsmctl.core.policy.base import Duration, Model, check_zone, parse_duration
+from itsmctl.core.policy.rules import LinkIdsRules
 
 
-class LinkIds(Model):
+class LinkIds(LinkIdsRules, Model):
     """T2, L13: what an id in the problem, change and requirement trackers looks like."""
 
     problem: str = "PRB-[0-9]+"  # `link --problem` (T2)
@@ -26,11 +27,6 @@ class LinkIds(Model):
         except re.error as exc:
             raise ValueError(f"not a regular expression: {v!r} ({exc})") from None
         return v
-
-    def check(self, kind: str, value: str) -> bool:
-        """Does `value` match the `kind` pattern in full (no line breaks)?"""
-        return "\n" not in value and re.fullmatch(getattr(self, kind), value) is not None
-
 
 class DeskConfig(Model):
     version: int = 1

@@ -9,6 +9,7 @@ from typing import Any, Optional
 from pydantic import field_validator, model_validator
 
 from itsmctl.core.policy.base import Duration, Model, Role, parse_duration
+from itsmctl.core.policy.rules import GovernanceRules
 
 
 class ChangeClass(Model):
@@ -28,7 +29,7 @@ class ChangeClass(Model):
         return None if v is None else parse_duration(v)
 
 
-class GovernanceConfig(Model):
+class GovernanceConfig(GovernanceRules, Model):
     """Config governance (C1): `validate --since BASE` checks each config change for an
     approver's signed commit or recorded review and for its class's change window;
     `init --gitops` writes CODEOWNERS from it."""
@@ -56,12 +57,3 @@ class GovernanceConfig(Model):
                 and self.classes:
             raise ValueError(f"unclassified: unknown class {self.unclassified!r}")
         return self
-
-    def class_of(self, path: str) -> Optional[str]:
-        """The class of a path under config/ ('config/sla.yaml' or 'sla.yaml')."""
-        name = path.removeprefix("config/")
-        for cname, cls in self.classes.items():
-            for f in cls.files:
-                if name == f or (f.endswith("/") and name.startswith(f)):
-                    return cname
-        return self.unclassified if self.classes else None

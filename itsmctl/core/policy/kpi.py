@@ -8,11 +8,12 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from itsmctl.core.policy.base import Model
+from itsmctl.core.policy.rules import TargetRules
 
 _TARGET = re.compile(r"^\s*(<=|>=|<|>)\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
-class Target(Model):
+class Target(TargetRules, Model):
     """A KPI target such as '< 1%' or '> 95%' (handbook 6.2)."""
 
     op: Literal["<", "<=", ">", ">="]  # comparison
@@ -27,18 +28,6 @@ class Target(Model):
                 raise ValueError(f"not a target: {v!r} (use e.g. '< 1%' or '> 95%')")
             return {"op": m.group(1), "percent": float(m.group(2))}
         return v
-
-    def met(self, ratio: float) -> bool:
-        return self.goal().met(ratio)
-
-    def __str__(self) -> str:
-        return str(self.goal())
-
-    def goal(self) -> Any:
-        """The same target as plain data (core/kpi.py Goal: what a report reads)."""
-        from itsmctl.core.kpi import Goal
-
-        return Goal(self.op, self.percent)
 
 
 def _default(text: str) -> Target:

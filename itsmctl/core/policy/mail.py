@@ -8,6 +8,7 @@ from typing import Any, Literal, Optional
 from pydantic import field_validator
 
 from itsmctl.core.policy.base import Model
+from itsmctl.core.policy.rules import MailRules
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmg]i?b?|b)?\s*$", re.I)
 _UNIT = {"": 1, "b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
@@ -26,7 +27,7 @@ def parse_size(value: Any) -> int:
     return int(float(m.group(1)) * _UNIT[unit])
 
 
-class MailConfig(Model):
+class MailConfig(MailRules, Model):
     """config/mail.yaml; every key has a default, so a desk without the file works."""
 
     version: int = 1
@@ -56,12 +57,3 @@ class MailConfig(Model):
     @classmethod
     def _size(cls, v: Any) -> int:
         return parse_size(v)
-
-    def message_domain(self, fallback: Optional[str]) -> str:
-        """Domain of the desk's Message-IDs: domain, else the address's, else fallback's."""
-        for source in (self.domain, self.address, fallback):
-            if source:
-                part = source.rsplit("@", 1)[-1].strip(" <>")
-                if part:
-                    return part
-        return "itsmctl.invalid"

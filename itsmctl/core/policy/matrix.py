@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
 from pydantic import Field, model_validator
 
 from itsmctl.core.policy.base import Level, Model
+from itsmctl.core.policy.rules import MatrixRules
 
 
 class AffectedUsers(Model):
@@ -21,7 +22,7 @@ class UrgencyDefaults(Model):
     escalated: str = "high"  # urgency after an escalation (P2)
 
 
-class PriorityMatrix(Model):
+class PriorityMatrix(MatrixRules, Model):
     version: int = 1
     impact_levels: list[Level]  # impact levels, widest first
     urgency_levels: list[str]  # urgency levels, most urgent first
@@ -63,10 +64,3 @@ class PriorityMatrix(Model):
         if self.announce_impact is not None and self.announce_impact not in self.impact_levels:
             raise ValueError(f"announce_impact: unknown impact {self.announce_impact!r}")
         return self
-
-    def impact(self, text: Any) -> Level:
-        """The configured impact level matching text ('1' matches 1)."""
-        for level in self.impact_levels:
-            if str(level) == str(text):
-                return level
-        raise KeyError(text)

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 
 from itsmctl.core.policy.base import Duration, Level, Model, parse_duration
 from itsmctl.core.policy.mail import parse_size  # one size syntax for every file
+from itsmctl.core.policy.rules import MonitoringRules
 
 
 class SeverityRule(Model):
@@ -44,7 +45,7 @@ class Limits(Model):
         return size
 
 
-class MonitoringConfig(Model):
+class MonitoringConfig(MonitoringRules, Model):
     """Monitoring hooks (H1, H2): who they act as, severity mapping, clearing, storms."""
 
     version: int = 1
@@ -61,8 +62,3 @@ class MonitoringConfig(Model):
     on_refire: Literal["reopen", "link"] = "reopen"
     storm: Storm = Field(default_factory=Storm)  # alerts that are one outage make one ticket (H1)
     limits: Limits = Field(default_factory=Limits)  # payload size, alert count, text size (H1)
-
-    def rule_for(self, severity: Optional[str]) -> Optional[SeverityRule]:
-        """The mapping for a severity (case-insensitive), else the default."""
-        low = {k.lower(): v for k, v in self.severities.items()}
-        return low.get((severity or "").strip().lower(), self.default)

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from itsmctl.core.policy.base import Model, parse_duration
+from itsmctl.core.policy.rules import DEFAULT_TEMPLATE, NotifyRules, RouteRules
 
 # U user (reporter), C recorder, E support group / assignee, M incident manager (table 3-6);
 # L leadership group (P5: major incidents); W the ticket's watchers (W6: every notice)
@@ -83,7 +84,7 @@ class Channel(Model):
         return self
 
 
-class Route(Model):
+class Route(RouteRules, Model):
     """Which channels carry a notification; an empty filter matches everything."""
 
     channels: list[str]  # channels that carry the notification
@@ -93,29 +94,11 @@ class Route(Model):
     triggers: list[str] = []  # only for these triggers
     priorities: list[str] = []  # only at these priorities
 
-    def matches(self, trigger: str, role: str, priority: str) -> bool:
-        return ((not self.roles or role in self.roles)
-                and (not self.triggers or trigger in self.triggers)
-                and (not self.priorities or priority in self.priorities))
-
-
 class Template(Model):
     """Subject and body with $placeholders (string.Template: no code in config)."""
 
     subject: str  # subject line (placeholders in braces)
     body: str  # message text
-
-
-DEFAULT_TEMPLATE = {
-    "subject": "[$priority$major] $id $trigger_label: $title",
-    "body": "事件 Incident: $id  $title\n"
-            "简要描述 Description: $description\n"
-            "受影响的服务 Affected service: $service\n"
-            "预计恢复时间 Expected restoration: $restore_by\n"
-            "当前状态 Status: $status  $group $assignee\n"
-            "$note_line"
-            "联系服务台 Contact the desk: $contact\n",
-}
 
 
 class Delivery(Model):
@@ -130,7 +113,7 @@ class Delivery(Model):
         return _duration(v)
 
 
-class NotifyConfig(Model):
+class NotifyConfig(NotifyRules, Model):
     """config/notify.yaml."""
 
     version: int = 1
@@ -153,23 +136,5 @@ class NotifyConfig(Model):
                     raise ValueError(f"routes.{i}.channels: unknown channel {name!r}")
         return self
 
-    def template(self, trigger: str) -> Template:
-        found = self.templates.get(trigger) or self.templates.get("default")
-        return found or Template(**DEFAULT_TEMPLATE)
-
-    def channels_for(self, trigger: str, role: str, priority: str) -> list[str]:
-        """Channel names in channels order for one recipient role."""
-        if not self.routes:
-            return list(self.channels)
-        wanted = {c for r in self.routes if r.matches(trigger, role, priority) for c in r.channels}
-        return [name for name in self.channels if name in wanted]
-
-    def problems(self, priorities: list[str]) -> list[tuple[str, str, str]]:
-        """Cross-file checks: rule priorities must be the matrix's."""
-        found = []
-        for trigger, row in self.rules.items():
-            for prio in row:
-                if prio not in priorities:
-                    found.append(("notify.yaml", f"rules.{trigger}.{prio}",
-                                  f"unknown priority {prio!r}"))
-        return found
+    def _default_template(self) -> Template:
+        return Template(**DEFAULT_TEMPLATE)

@@ -4,29 +4,18 @@ backup outside working hours."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, timedelta
 from typing import Any, Optional, Union
 
 from pydantic import Field, field_validator, model_validator
 
 from itsmctl.core.policy.base import Duration, Model, parse_duration
+from itsmctl.core.policy.rules import DaysRules, RotaRules, ShiftRules, clock_minutes
 
-_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 DAY = timedelta(days=1)
 
 
-def clock_minutes(text: Any) -> int:
-    """'08:00' -> 480; YAML may hand a sexagesimal int for an unquoted 08:00."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        return text                      # YAML 1.1 reads 08:00 as 480 (base 60)
-    m = _CLOCK.match(str(text))
-    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
-        raise ValueError(f"not a time of day: {text!r} (use e.g. \"08:00\")")
-    return int(m.group(1)) * 60 + int(m.group(2))
-
-
-class Shift(Model):
+class Shift(ShiftRules, Model):
     """One shift of the day (service-desk design 3.4: 12 hours from 08:00)."""
 
     start: str  # when it starts, local time of the desk ("08:00")
@@ -44,12 +33,8 @@ class Shift(Model):
     def _dur(cls, v: Any) -> timedelta:
         return parse_duration(v)
 
-    @property
-    def minutes(self) -> int:
-        return clock_minutes(self.start)
 
-
-class _Days(Model):
+class _Days(DaysRules, Model):
     """The days an entry holds on: dates, else a weekly pattern within from/to."""
 
     # weekly pattern: mon … sun (or 1 … 7); with neither days nor dates: every day
@@ -70,17 +55,6 @@ class _Days(Model):
         if self.start and self.end and self.end < self.start:
             raise ValueError("'to' is before 'from'")
         return self
-
-    def by_date(self, day: date) -> bool:
-        return day in self.dates
-
-    def by_pattern(self, day: date) -> bool:
-        if self.dates:
-            return False
-        if (self.start and day < self.start) or (self.end and day > self.end):
-            return False
-        return not self.days or day.isoweekday() in self.days
-
 
 class Duty(_Days):
     """Who supervises a shift and who works the desk in it (1.1.1, 3.4)."""
@@ -115,7 +89,7 @@ class Handover(Model):
         return parse_duration(v)
 
 
-class RotaConfig(Model):
+class RotaConfig(RotaRules, Model):
     """Shifts, supervisors, desk staff and on-call (R1, R2). Times are the desk's local
     time (sla.yaml calendar.timezone, else desk.yaml timezone). A rota day starts with
     the first shift listed; the night after a day belongs to that day."""
@@ -161,19 +135,3 @@ class RotaConfig(Model):
                 raise ValueError(f"duty.{i}.shift: unknown shift {d.shift!r}; known: "
                                  f"{', '.join(self.shifts) or 'none'}")
         return self
-
-    def offsets(self) -> dict[str, int]:
-        """Minutes from the start of the rota day to each shift's start."""
-        if not self.shifts:
-            return {}
-        first = next(iter(self.shifts.values())).minutes
-        return {name: (s.minutes - first) % 1440 for name, s in self.shifts.items()}
-
-    @property
-    def day_start(self) -> int:
-        """Minute of the day a rota day starts: the first shift's start, else 08:00."""
-        return next(iter(self.shifts.values())).minutes if self.shifts else 8 * 60
-
-    @property
-    def covered_groups(self) -> list[str]:
-        return list(self.core_groups if self.core_groups is not None else self.oncall)

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from itsmctl.core.keys import fingerprint
 from itsmctl.core.policy.base import Model, Role
+from itsmctl.core.policy.rules import TeamsRules
 
 
 class Group(Model):
@@ -39,7 +40,7 @@ class Delegation(Model):
     reason: str = ""  # why (annual leave...)
 
 
-class Teams(Model):
+class Teams(TeamsRules, Model):
     version: int = 1
     groups: dict[str, Group]  # group id -> group
     people: dict[str, Person]  # person id -> person; the ids --actor takes
@@ -78,28 +79,3 @@ class Teams(Model):
             if name not in self.groups:
                 raise ValueError(f"unknown group {name!r}")
         return self
-
-    def _key_lists(self) -> list[tuple[str, str, list[str]]]:
-        lists = [(pid, f"people.{pid}.keys", p.keys) for pid, p in self.people.items()]
-        return lists + [("sweep", "sweep_keys", self.sweep_keys)]
-
-    def signers(self) -> dict[str, str]:
-        """Key fingerprint -> who signs with it: a person id, or 'sweep' (I4)."""
-        return {fingerprint(entry): owner for owner, _, entries in self._key_lists()
-                for entry in entries}
-
-    def members(self, group: str) -> list[str]:
-        return [pid for pid, p in self.people.items() if group in p.groups]
-
-    def with_role(self, role: str) -> list[str]:
-        return [pid for pid, p in self.people.items() if role in p.roles]
-
-    def find(self, who: str) -> Optional[str]:
-        """Person id for an id or e-mail address (I1)."""
-        if who in self.people:
-            return who
-        low = who.lower()
-        for pid, person in self.people.items():
-            if person.email and person.email.lower() == low:
-                return pid
-        return None
