@@ -17,9 +17,6 @@ if TYPE_CHECKING:
 
 def load(session: Session, ref: str) -> "Ticket":
     """A ticket as its file holds it (a full id or a unique prefix)."""
-    from itsmctl.infra.startup import quick_pydantic
-
-    quick_pydantic()        # before the models: pydantic without asyncio and its plugins
     from itsmctl.core.model import ticket_path
 
     ticket_id = session.resolve(ref)
