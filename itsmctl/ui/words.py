@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Optional
 
-from wcwidth import wcswidth, wcwidth
-
-from itsmctl.ui.output import short_time
+from itsmctl.ui.output import short_time, width
 
 if TYPE_CHECKING:
     from itsmctl.core.model import Event, Ticket
@@ -21,8 +19,14 @@ _TIME_KEYS = ("_at", ".at", ".since", ".until", ".due", "deadline")
 
 
 def cols(text: str) -> int:
-    n = wcswidth(text)
+    """Columns `text` takes (as wcwidth counts them; ui/output.width imports wcwidth
+    only for characters beyond ASCII and common CJK, ~14 ms of `show` otherwise)."""
+    n = width(text)
     return n if n >= 0 else len(text)
+
+
+def _wide(ch: str) -> bool:
+    return not ch.isascii() and width(ch) == 2
 
 
 def wrap(text: str, width: int, indent: str = INDENT, hang: str = "") -> list[str]:
@@ -53,7 +57,7 @@ def _pieces(text: str) -> list[str]:
     start = 0
     for i in range(1, len(text)):
         if text[i] == " " and text[i - 1] != " " or \
-                wcwidth(text[i]) == 2 and wcwidth(text[i - 1]) == 2:
+                _wide(text[i]) and _wide(text[i - 1]):
             pieces.append(text[start:i])
             start = i
     if text:

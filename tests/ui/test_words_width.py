@@ -1,0 +1,47 @@
+"""ui/words.py counts columns as wcwidth does, without importing it for common text
+(W8: `log` and `show` wrap to the terminal; issue 13: ~14 ms of `show` was that import)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from wcwidth import wcswidth, wcwidth
+
+from itsmctl.ui import words
+
+SAMPLES = ["", "plain ascii", "计费系统无法登录", "账单 wrong amount，请尽快处理。",
+           "ｆｕｌｌ　ｗｉｄｔｈ", "café", "e\u0301", "zero\u200bwidth", "emoji 🎉 party",
+           "tab\there", "bell\x07", "混合\x07控制", "한국어 텍스트", "ﾊﾝｶｸ", "\x1b[1mbold\x1b[0m"]
+
+
+def test_W8_columns_are_counted_as_wcwidth_counts_them():
+    for text in SAMPLES:
+        if "\x1b" in text:
+            continue                    # colour codes take no columns (output.width)
+        n = wcswidth(text)
+        assert words.cols(text) == (n if n >= 0 else len(text)), text
+
+
+def test_W8_wide_characters_are_those_wcwidth_calls_wide():
+    for code in list(range(0x20, 0x3400)) + list(range(0x4e00, 0x4f00)) + \
+            list(range(0xac00, 0xac80)) + list(range(0xfe00, 0x10000)) + \
+            list(range(0x1f300, 0x1f700)):
+        ch = chr(code)
+        if 0xd800 <= code < 0xe000:
+            continue
+        assert words._wide(ch) == (wcwidth(ch) == 2), hex(code)
+
+
+def test_W8_wrapping_chinese_breaks_between_wide_characters():
+    lines = words.wrap("计费系统无法登录，用户反映账单金额错误", 14, indent="")
+    assert all(words.cols(line) <= 14 for line in lines) and len(lines) > 1
+    assert "".join(lines) == "计费系统无法登录，用户反映账单金额错误"
+
+
+def test_words_module_does_not_import_wcwidth():
+    code = ("import sys; import itsmctl.ui.words as w; w.wrap('计费 系统', 4); "
+            "print('wcwidth' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"
