@@ -92,7 +92,7 @@ def csv_records(text: str, where: str) -> Iterator[tuple[int, dict[str, Any]]]:
 def yaml_records(text: str, where: str) -> Iterator[tuple[int, dict[str, Any]]]:
     import yaml
 
-    from itsmctl.infra.yaml import _Loader
+    from itsmctl.infra.libyaml import _Loader
 
     try:
         doc = yaml.load(text, Loader=_Loader)

@@ -290,7 +290,7 @@ _FLOWY = frozenset(",[]{}#:'\"\n\\&*!|>%@`?")
 
 
 def _flow(value: list[Any]) -> bool:
-    """infra/yaml._list: short lists of plain words inline."""
+    """infra/libyaml._list: short lists of plain words inline."""
     if len(value) > 8:
         return False
     for item in value:

@@ -136,7 +136,7 @@ def test_resolvers_are_pyyaml_s():
 def test_libyaml_is_the_emitter_ported():
     """The port follows libyaml 0.2.5's emitter (PyYAML's pure-Python emitter differs:
     it writes `? ` for some keys, folds nothing the same way)."""
-    from itsmctl.infra import yaml as ours
+    from itsmctl.infra import libyaml as ours
 
     assert yaml.__with_libyaml__ and issubclass(ours._Dumper, yaml.CSafeDumper)
     assert yaml._yaml.get_version_string() == "0.2.5"

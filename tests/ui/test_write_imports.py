@@ -1,0 +1,50 @@
+"""What a transition, `show` and the hook load (issue 13): with the desk's caches made,
+neither pydantic (the ticket is a msgspec struct, the policy its plain twin) nor PyYAML
+(tickets go through infra/fastyaml and infra/fastdump) is imported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import BILLING, NOW, open_ticket
+
+HEAVY = ("pydantic", "yaml", "itsmctl.core.policy.whole", "ruamel")
+PROBED = (*HEAVY, "msgspec")        # msgspec: the probe sees what the command loaded
+PROBE = """
+import json, sys
+from itsmctl.ui.entry import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+print(json.dumps([code, [m for m in {heavy!r} if m in sys.modules]]), file=sys.stderr)
+"""
+
+
+def run(desk: Path, *args: str, stdin: str = "") -> tuple[object, list[str]]:
+    code = PROBE.format(heavy=PROBED)
+    proc = subprocess.run([sys.executable, "-c", code, "--repo", str(desk), "--actor", "alice",
+                           "--now", NOW, *args], input=stdin, capture_output=True, text=True,
+                          timeout=120)
+    status, loaded = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert status in (0, None), proc.stderr
+    return status, loaded
+
+
+def test_transitions_show_and_hook_load_neither_pydantic_nor_pyyaml(desk):
+    ticket = open_ticket(desk, *BILLING)
+    run(desk, "note", ticket, "--text", "makes the caches")        # first: caches made
+    assert run(desk, "note", ticket, "--text", "a note")[1] == ["msgspec"]
+    assert run(desk, "assign", ticket, "--group", "billing-app")[1] == ["msgspec"]
+    assert run(desk, "show", ticket)[1] == ["msgspec"]
+    payload = {"version": "4", "status": "firing", "receiver": "itsmctl", "alerts": [
+        {"status": "firing", "labels": {"alertname": "DiskFull", "severity": "critical",
+                                        "instance": "db1"},
+         "annotations": {"summary": "disk full on db1"}, "startsAt": NOW,
+         "fingerprint": "abc123"}]}
+    status, loaded = run(desk, "--actor", "monitor", "hook", "alertmanager",
+                         stdin=json.dumps(payload))
+    assert loaded == ["msgspec"]
