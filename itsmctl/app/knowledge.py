@@ -11,8 +11,9 @@ from itsmctl.app.write import Tx, recorded, write
 from itsmctl.errors import InvalidFile, ItsmError, NotFound, RuleViolation, UsageError
 
 if TYPE_CHECKING:
+    from itsmctl.core.article import Article
     from itsmctl.core.events import Ctx
-    from itsmctl.core.kb import Article, Hit
+    from itsmctl.core.kb import Hit, Record
     from itsmctl.core.model import Ticket
 
 KB_DIR = "kb"
@@ -29,10 +30,12 @@ def labels(session: Session) -> dict[str, str]:
 
 
 def parse(text: str, where: str) -> "Article":
-    """One article file -> Article; errors name the file (and line where known)."""
+    """One article file -> Article (pydantic validates it); errors name the file (and line
+    where known)."""
     from pydantic import ValidationError
 
-    from itsmctl.core.kb import Article, split_front_matter
+    from itsmctl.core.article import Article
+    from itsmctl.core.kb import split_front_matter
     from itsmctl.infra.yaml import load_config, plain
 
     try:
@@ -50,16 +53,19 @@ def parse(text: str, where: str) -> "Article":
         raise InvalidFile(f"{where}: {at}: {err['msg']}", rule="K1") from None
 
 
-def articles(session: Session, strict: bool = True) -> list["Article"]:
-    """Every article under kb/; with strict=False a broken one is skipped, not fatal.
+def articles(session: Session, strict: bool = True) -> list["Record"]:
+    """Every article under kb/, validated, as plain records; with strict=False a broken
+    one is skipped, not fatal.
 
     Each article parsed is kept by its file's stat (infra/filecache.py): `open` ranks
     the knowledge base for every new ticket, and parsing it again cost ~25 ms of CPU
-    per article (issue 13)."""
+    per article (issue 13). The cache holds `Record`s, not pydantic `Article`s, so
+    reading it (each `open`) imports no pydantic."""
     from itsmctl.infra.filecache import StatCache
 
     here = Path(__file__).resolve().parent.parent
     cache = StatCache(session.root, "kb", (Path(__file__).resolve(), here / "core" / "kb.py",
+                                           here / "core" / "article.py",
                                            here / "infra" / "yaml.py"))
     out = []
     paths = sorted((session.root / KB_DIR).glob("*.md"))
@@ -71,7 +77,7 @@ def articles(session: Session, strict: bool = True) -> list["Article"]:
             continue
         stat = cache.stat(path)
         try:
-            article = parse(path.read_text(encoding="utf-8"), where)
+            article = parse(path.read_text(encoding="utf-8"), where).record()
         except (ItsmError, UnicodeDecodeError) as exc:
             if strict:
                 raise InvalidFile(getattr(exc, "message", f"{where}: {exc}"), rule="K1") \
@@ -84,7 +90,7 @@ def articles(session: Session, strict: bool = True) -> list["Article"]:
     return out
 
 
-def find(session: Session, ref: str) -> "Article":
+def find(session: Session, ref: str) -> "Record":
     """An article by id (or unique id prefix, any case) or by file name."""
     wanted = ref.strip()
     found = articles(session)
@@ -146,7 +152,7 @@ def render(front: dict[str, Any], body: str) -> bytes:
     return ("---\n" + dump_config(clean) + "---\n\n" + body.lstrip("\n")).encode("utf-8")
 
 
-def _commit(session: Session, rel: str, data: bytes, action: str, article: "Article") -> None:
+def _commit(session: Session, rel: str, data: bytes, action: str, article: "Record") -> None:
     """One commit of one article file (G1: refused over uncommitted edits to it)."""
 
     def decide(tx: Tx) -> None:
@@ -163,7 +169,7 @@ def _commit(session: Session, rel: str, data: bytes, action: str, article: "Arti
 def add(session: Session, title: str, body: str, category: Optional[str] = None,
         subtype: Optional[str] = None, symptoms: tuple[str, ...] = (),
         causation: Optional[str] = None, tags: tuple[str, ...] = (),
-        publish: bool = False) -> "Article":
+        publish: bool = False) -> "Record":
     """K1: a new article file in its own commit (candidate unless --publish)."""
     from itsmctl.core.permissions import require
     from itsmctl.infra.store import new_id
@@ -181,7 +187,7 @@ def add(session: Session, title: str, body: str, category: Optional[str] = None,
              "created": session.now.isoformat(), "created_by": session.actor}
     rel = _file_name(article_id, title)
     data = render(front, body.strip() + "\n")
-    article = parse(data.decode(), rel)
+    article = parse(data.decode(), rel).record()
     _commit(session, rel, data, "kb-add", article)
     return article
 
@@ -197,7 +203,7 @@ def _check_classification(session: Session, category: Optional[str], subtype: Op
 
 
 @recorded()
-def publish(session: Session, ref: str) -> "Article":
+def publish(session: Session, ref: str) -> "Record":
     """K3: a reviewed candidate becomes published; the file keeps its comments and order."""
     from itsmctl.core.kb import split_front_matter
     from itsmctl.core.permissions import require
@@ -213,7 +219,7 @@ def publish(session: Session, ref: str) -> "Article":
     doc["status"] = "published"
     data = ("---\n" + dump_config(doc) + "---\n" + body).encode("utf-8")
     _commit(session, article.path, data, "kb-publish", article)
-    return parse(data.decode(), article.path)
+    return parse(data.decode(), article.path).record()
 
 
 def close_with_candidate(ticket: "Ticket", ctx: "Ctx", tx: Tx, names: dict[str, str],

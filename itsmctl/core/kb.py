@@ -1,5 +1,5 @@
-"""Knowledge articles (K1-K3): the article model, front matter, and BM25 ranking that
-reads Chinese and English alike.
+"""Knowledge articles (K1-K3): their plain record, front matter, and BM25 ranking that
+reads Chinese and English alike (the pydantic model that validates them: core/article.py).
 
 Tokens: Latin words (lower-cased, lightly stemmed) and, for Chinese, every character
 plus every pair of neighbouring characters. Bigrams carry most of the meaning of
@@ -16,11 +16,9 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Literal, Optional
-
-from pydantic import BaseModel, ConfigDict, Field
+from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
 
 from itsmctl.core.tokens import tokens  # K2's words, shared with search (W1)
 
@@ -28,24 +26,30 @@ ID_RE = r"^KB-[0-9A-Z][0-9A-Z-]*$"
 FRONT = "---\n"
 
 
-class Article(BaseModel):
-    """Front matter (K1) plus the markdown body holding the solution."""
+@dataclass(frozen=True)
+class Record:
+    """A validated article (core/article.py `Article.record()`) as plain data: what the
+    article cache keeps and rank/suggest/`kb show` read, so they never import pydantic.
+    `front` is the front matter as `Article.model_dump(mode="json")` gave it."""
 
-    model_config = ConfigDict(extra="allow")
-
-    id: str = Field(pattern=ID_RE)
-    title: str = Field(min_length=1)
+    id: str
+    title: str
     category: Optional[str] = None
     subtype: Optional[str] = None
-    symptoms: list[str] = []
+    symptoms: tuple[str, ...] = ()
     causation: Optional[str] = None
-    tags: list[str] = []
-    status: Literal["candidate", "published"] = "candidate"
+    tags: tuple[str, ...] = ()
+    status: str = "candidate"
     source_ticket: Optional[str] = None
-    created: Optional[datetime] = None
-    created_by: Optional[str] = None
-    body: str = Field(default="", exclude=True)
-    path: str = Field(default="", exclude=True)
+    body: str = ""
+    path: str = ""
+    front: dict[str, Any] = field(default_factory=dict)
+
+
+if TYPE_CHECKING:
+    from itsmctl.core.article import Article
+
+    Doc = Union[Record, Article]        # rank and Hit take either
 
 
 def split_front_matter(text: str) -> tuple[str, str]:
@@ -69,7 +73,7 @@ def slug(text: str, limit: int = 48) -> str:
     return "-".join(words)[:limit].strip("-")
 
 
-def article_text(article: Article, labels: dict[str, str]) -> str:
+def article_text(article: "Doc", labels: dict[str, str]) -> str:
     """What an article is found by: title twice (it says the most), symptoms with their
     configured labels, causation, tags and body."""
     words = [article.title, article.title, *article.tags, article.body]
@@ -80,11 +84,11 @@ def article_text(article: Article, labels: dict[str, str]) -> str:
 
 @dataclass
 class Hit:
-    article: Article
+    article: "Doc"
     score: float
 
 
-def rank(articles: Iterable[Article], query: str, labels: dict[str, str],
+def rank(articles: Iterable["Doc"], query: str, labels: dict[str, str],
          where: Optional[dict[str, Optional[str]]] = None, limit: int = 5,
          k1: float = 1.2, b: float = 0.75, cutoff: float = 0.25) -> list[Hit]:
     """BM25 over article_text; `where` (category/subtype/symptom of a ticket) adds a bonus
@@ -115,7 +119,7 @@ def rank(articles: Iterable[Article], query: str, labels: dict[str, str],
     return [h for h in hits if h.score >= cutoff * best][:limit]
 
 
-def _bonus(article: Article, where: dict[str, Optional[str]]) -> float:
+def _bonus(article: "Doc", where: dict[str, Optional[str]]) -> float:
     """Same category 1, and subtype 2, and a shared symptom 3 more."""
     if not where.get("category") or article.category != where.get("category"):
         return 0.0

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import click
 
 from itsmctl.ui.main import State, emit, pass_state
 from itsmctl.ui.texts import TEXT
+
+if TYPE_CHECKING:
+    from itsmctl.core.kb import Doc
 
 
 @click.group("kb")
@@ -25,10 +28,12 @@ def kb_group() -> None:
     """
 
 
-def _doc(article: object) -> dict:
-    data = article.model_dump(mode="json")          # type: ignore[attr-defined]
-    data.update(path=article.path, body=article.body)  # type: ignore[attr-defined]
-    return data
+def _doc(article: "Doc") -> dict:
+    """The article as --json prints it: its validated front matter, path and body."""
+    from itsmctl.core.kb import Record
+
+    front = article.front if isinstance(article, Record) else article.model_dump(mode="json")
+    return {**front, "path": article.path, "body": article.body}
 
 
 @kb_group.command("search")

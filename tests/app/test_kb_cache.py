@@ -23,7 +23,7 @@ def test_K1_articles_parsed_once_then_again_when_a_file_changes_or_goes(desk, mo
     assert first and (desk / ".git" / "itsmctl" / "kb.pickle").is_file()
     seen = counting(monkeypatch)
     again = knowledge.articles(session(desk))
-    assert seen == [] and [a.model_dump() for a in again] == [a.model_dump() for a in first]
+    assert seen == [] and again == first
     path = sorted((desk / "kb").glob("*.md"))[0]
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("title: ", "title: Edited ", 1), encoding="utf-8")
@@ -43,3 +43,21 @@ def test_K1_a_broken_article_is_never_cached(desk, monkeypatch):
     seen = counting(monkeypatch)
     assert len(knowledge.articles(session(desk), strict=False)) == len(good)
     assert seen == ["kb/kb-9999-broken.md"]
+
+
+def test_K1_the_cache_holds_plain_records_that_unpickle_without_pydantic(desk):
+    import pickle
+    import subprocess
+    import sys
+
+    from itsmctl.core.kb import Record
+
+    knowledge.articles(session(desk))
+    stored = desk / ".git" / "itsmctl" / "kb.pickle"
+    _, entries = pickle.loads(stored.read_bytes())
+    assert entries and all(isinstance(v, Record) for _, v in entries.values())
+    code = (f"import pickle, sys; pickle.loads(open({str(stored)!r}, 'rb').read()); "
+            "print('pydantic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert out.strip() == "False"

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from itsmctl.core.kb import Article, rank, split_front_matter, tokens
+from itsmctl.core.article import Article
+from itsmctl.core.kb import rank, split_front_matter, tokens
 
 KB = Path(__file__).resolve().parents[2] / "itsmctl" / "profiles" / "kb"
 # query -> the article a desk engineer would want first
@@ -67,3 +68,29 @@ def test_K2_classification_of_a_ticket_lifts_matching_articles():
     assert classified[0].article.id == "KB-0005"
     assert plain[0].score < classified[0].score
     assert rank(arts, "zzzz qqqq", {}) == []
+
+
+def test_K2_records_rank_as_their_articles_do():
+    arts = shipped()
+    records = [a.record() for a in arts]
+    assert [r.id for r in records] == [a.id for a in arts]
+    assert records[0].front == arts[0].model_dump(mode="json")
+    assert records[0].symptoms == tuple(arts[0].symptoms) and records[0].body == arts[0].body
+    for query in QUERIES:
+        by_article = [(h.article.id, h.score) for h in rank(arts, query, {})]
+        by_record = [(h.article.id, h.score) for h in rank(records, query, {})]
+        assert by_record == by_article
+    where = {"category": "billing", "subtype": "application", "symptom": "billing-error"}
+    assert ([(h.article.id, h.score) for h in rank(records, "slow", {}, where)]
+            == [(h.article.id, h.score) for h in rank(arts, "slow", {}, where)])
+
+
+def test_K2_ranking_imports_no_pydantic():
+    import subprocess
+    import sys
+
+    code = ("import sys, itsmctl.core.kb, itsmctl.core.tokens; "
+            "print('pydantic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    assert out.strip() == "False"
