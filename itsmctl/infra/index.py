@@ -636,14 +636,9 @@ def _head(root: Path) -> str:
         try:
             return (gitdir / ref).read_text().strip()
         except FileNotFoundError:
-            try:
-                with open(gitdir / "packed-refs") as fh:
-                    for line in fh:
-                        if line.endswith(" " + ref + "\n"):
-                            return line.split(" ", 1)[0]
-            except FileNotFoundError:
-                pass
-            return ""
+            from itsmctl.infra.refs import packed
+
+            return packed(gitdir, ref) or ""
         except OSError:
             pass
     from itsmctl.infra.store import Desk

@@ -156,14 +156,9 @@ class Desk:
         except OSError:
             return git.run(self.root, "rev-parse", "--verify", "-q", ref,
                        check=False).strip().decode() or None
-        try:
-            with open(gitdir / "packed-refs") as fh:
-                for line in fh:
-                    if line.endswith(" " + ref + "\n"):
-                        return line.split(" ", 1)[0]
-        except FileNotFoundError:
-            pass
-        return None
+        from itsmctl.infra.refs import packed
+
+        return packed(gitdir, ref)
 
     # ---- writing ---------------------------------------------------------
     @contextmanager
