@@ -22,7 +22,7 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from itsmctl.infra import fastdump  # noqa: E402
+from itsmctl.infra import fastdump, git  # noqa: E402
 from itsmctl.infra.yaml import load_ticket, pyyaml_dump_ticket  # noqa: E402
 
 
@@ -31,16 +31,7 @@ def ticket_files(desk: str, n: int) -> list[bytes]:
         ["git", "ls-tree", "-r", "--name-only", "HEAD", "tickets"], cwd=desk,
         capture_output=True, text=True, check=True).stdout.split() if p.endswith(".yaml")]
     names = names[::max(1, len(names) // n)][:n]
-    raw = subprocess.run(["git", "cat-file", "--batch"], cwd=desk, capture_output=True,
-                         input="".join(f"HEAD:{p}\n" for p in names).encode(),
-                         check=True).stdout
-    out, at = [], 0
-    while at < len(raw):
-        nl = raw.index(b"\n", at)
-        size = int(raw[at:nl].split()[2])
-        out.append(raw[nl + 1:nl + 1 + size])
-        at = nl + 1 + size + 1
-    return out
+    return [data for _, data in git.cat_blobs(Path(desk), [f"HEAD:{p}" for p in names])]
 
 
 def forget() -> None:

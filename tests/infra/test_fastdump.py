@@ -11,7 +11,7 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from itsmctl.infra import fastdump
+from itsmctl.infra import fastdump, git
 from itsmctl.infra.yaml import dump_ticket, load_ticket, pyyaml_dump_ticket
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,15 +148,7 @@ def blobs(desk: Path) -> list[bytes]:
                             capture_output=True, text=True, check=True).stdout
     ids = [line.split()[0] for line in listed.splitlines()
            if line.endswith(".yaml") and " tickets/" in line]
-    raw = subprocess.run(["git", "cat-file", "--batch"], cwd=desk, capture_output=True,
-                         input="".join(i + "\n" for i in ids).encode(), check=True).stdout
-    out, at = [], 0
-    while at < len(raw):
-        nl = raw.index(b"\n", at)
-        size = int(raw[at:nl].split()[2])
-        out.append(raw[nl + 1:nl + 1 + size])
-        at = nl + 1 + size + 1
-    return out
+    return [data for _, data in git.cat_blobs(desk, ids)]
 
 
 def every_file_fast(files: list[bytes]) -> None:
