@@ -8,6 +8,7 @@ import pytest
 
 from itsmctl.infra import git as gitlib
 from tests.helpers import BILLING, dispatched, open_ticket
+from tests.infra.test_index import rows as _rows
 
 
 def _tree(desk):
@@ -15,16 +16,6 @@ def _tree(desk):
                          capture_output=True, text=True, check=True).stdout
     return [(line.split("\t")[1], line.split()[2]) for line in out.splitlines()
             if line.endswith(".yaml")]
-
-
-def _rows(desk):
-    from itsmctl.infra.index import open_index
-
-    index = open_index(desk)
-    try:
-        return sorted(index.db.execute("SELECT * FROM tickets"))
-    finally:
-        index.close()
 
 
 def _forget(desk):
