@@ -7,18 +7,15 @@ One ticket named on the command line prints as before (one line, one JSON object
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from typing import Any, Callable, TypeVar
 
 import click
 
-from itsmctl.ui.main import State, emit, emit_ticket, state_line
+from itsmctl.ui.tickets import claim_stdin, for_each, read_ids
 
-if TYPE_CHECKING:
-    from itsmctl.app.session import Session
-    from itsmctl.core.model import Ticket
+__all__ = ["claim_stdin", "for_each", "read_ids", "tickets_argument"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-Call = Callable[["Session", str], "Ticket"]
 
 
 def tickets_argument(fn: F) -> F:
@@ -27,56 +24,3 @@ def tickets_argument(fn: F) -> F:
                       help="Also the ticket ids in FILE, one per line ('-': stdin), e.g. "
                            "from `list --json | jq -r '.[].id'`; all in one commit.")(fn)
     return click.argument("tickets", nargs=-1)(fn)
-
-
-def read_ids(from_: Optional[str]) -> list[str]:
-    """The ids of --from: one per line (or separated by spaces); '#' starts a comment."""
-    from itsmctl.errors import UsageError
-
-    if from_ is None:
-        return []
-    if from_ == "-":
-        ctx = click.get_current_context(silent=True)
-        claim_stdin(ctx, "--from")
-        text = click.get_text_stream("stdin").read()
-    else:
-        try:
-            with open(from_, encoding="utf-8") as fh:
-                text = fh.read()
-        except OSError as exc:
-            raise UsageError(f"--from {from_}: {exc.strerror}", rule="W5") from None
-    return [word for line in text.splitlines() for word in line.split("#", 1)[0].split()]
-
-
-def claim_stdin(ctx: Optional[click.Context], who: str) -> None:
-    """Standard input feeds one option of a command; a second is a usage error."""
-    if ctx is None:
-        return
-    root = ctx.find_root()
-    taken = root.meta.get("itsmctl.stdin")
-    if taken and taken != who:
-        from itsmctl.errors import UsageError
-
-        raise UsageError(f"standard input is already read by {taken}; give {who} "
-                         "another way (a file)", rule="W4")
-    root.meta["itsmctl.stdin"] = who
-
-
-def for_each(state: State, tickets: tuple[str, ...], from_: Optional[str], call: Call,
-             line: Callable[["Ticket"], str] = state_line) -> None:
-    """Run `call` on every ticket given, as one commit; print a line per ticket."""
-    refs = [*tickets, *read_ids(from_)]
-    session = state.session
-    if len(refs) == 1 and from_ is None:
-        ticket = call(session, refs[0])
-        emit_ticket(state, ticket, line(ticket))
-        return
-    from itsmctl.app.batch import each
-
-    done = each(session, refs, call)
-    if state.json:
-        from itsmctl.app.queue import show_doc
-
-        emit(state, "", [show_doc(session, t) for t in done])
-    else:
-        emit(state, "\n".join(line(t) for t in done))

@@ -1,5 +1,5 @@
-"""The console script: `itsmctl --help` from a cache, `list` without click (ui/quick.py),
-everything else to ui.main.
+"""The console script: `itsmctl --help` from a cache, `list`, `show`, `note`, `assign`,
+`open` and `hook alertmanager` without click (ui/quick.py), everything else to ui.main.
 
 `itsmctl --help` is what people type first and what completion scripts and wrappers
 call; rendering it imports click and the translations (~3x a bare Python start,
@@ -14,6 +14,8 @@ import os
 import sys
 
 _LANG = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+# the first words of ui/quick.py's commands (tests/ui/test_quick.py checks them)
+QUICK = frozenset({"list", "show", "note", "assign", "open", "hook"})
 
 
 def _columns() -> int:
@@ -93,7 +95,7 @@ def main() -> None:
     args = sys.argv[1:]
     if args in (["--help"], ["-h"]):
         _help()
-    if "list" in args:
+    if not QUICK.isdisjoint(args):
         from itsmctl.ui.quick import run
 
         code = run(args)

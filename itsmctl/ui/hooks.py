@@ -45,13 +45,9 @@ def alertmanager_cmd(state: State) -> None:
       itsmctl hook alertmanager < payload.json
       itsmctl --json hook alertmanager < payload.json | jq .opened
     """
-    from itsmctl.app.hooks import receive
+    from itsmctl.ui.alerting import alertmanager
 
-    session = state.session
-    limit = session.policy.monitoring.limits.payload
-    # bytes, at most one past the limit: a larger body is refused whole, never read whole
-    out = receive(session, sys.stdin.buffer.read(limit + 1))
-    emit(state, "\n".join(out.lines()), out.doc())
+    alertmanager(state)
 
 
 hook_group.add_command(alertmanager_cmd, "grafana")

@@ -9,8 +9,8 @@ from typing import Any, Optional
 import click
 
 from itsmctl.ui.batch import for_each, tickets_argument
-from itsmctl.ui.main import SUMMARIES, State, emit, pass_state
-from itsmctl.ui.texts import TEXT, edit, interactive, long_text, ticket_intro
+from itsmctl.ui.main import SUMMARIES, State, pass_state
+from itsmctl.ui.texts import TEXT, long_text, ticket_intro
 
 
 @click.command("open")
@@ -66,69 +66,9 @@ def open_cmd(state: State, **kw: Any) -> None:
     and recurrence candidates (closed ones within its window, L16) are named on stderr;
     with --json they are the `candidates` key of the ticket printed.
     """
-    from itsmctl.app.duplicates import candidates
-    from itsmctl.app.lifecycle import open_ticket
+    from itsmctl.ui.transitions import open_ticket
 
-    if kw.get("title") is None and not kw.get("recurrence_of") and interactive():
-        kw["title"], kw["description"] = _title_and_description(kw.get("description"))
-    session = state.session
-    ticket = open_ticket(session, intake_of(kw), kw.get("ticket_id"))
-    found = candidates(session, ticket)
-    for line in candidate_lines(ticket.id, found):
-        session.say(line)
-    if not state.json:
-        emit(state, ticket.id)
-        return
-    from itsmctl.app.queue import show_doc
-
-    emit(state, ticket.id, {**show_doc(session, ticket), "candidates": found})
-
-
-def candidate_lines(ticket_id: str, found: dict[str, list[dict[str, Any]]]) -> list[str]:
-    """M6/L16 hints for stderr, one per candidate, with the command that links it."""
-    out = []
-    for c in found["duplicates"]:
-        master = c["master"] or c["id"]
-        out.append(f"likely duplicate (M6): {c['id']} {c['status']} [{', '.join(c['labels'])}]"
-                   f" {c['title']}: itsmctl link-master {ticket_id} --master {master}")
-    for c in found["recurrences"]:
-        out.append(f"recurrence candidate (L16): {c['id']} closed {(c['closed_at'] or '')[:10]}"
-                   f" [{', '.join(c['labels'])}] {c['title']}: itsmctl link {ticket_id} "
-                   f"--related {c['id']}")
-    return out
-
-
-def _title_and_description(given: Optional[str]) -> tuple[Optional[str], Optional[str]]:
-    """W4: like a commit message, the first line is the title and the rest after a
-    blank line the description."""
-    text = edit(["The first line is the title; after a blank line, the description."],
-                start=given or "")
-    if text is None:
-        return None, given
-    title, _, rest = text.partition("\n")
-    return title.strip(), rest.strip() or given
-
-
-def intake_of(kw: dict[str, Any]) -> Any:
-    """The options of `open` as the core's Intake."""
-    from itsmctl.core.intake import Intake
-
-    return Intake(
-        title=kw.get("title"), description=kw.get("description") or "",
-        type=kw.get("type_") or "incident", source=kw.get("source"),
-        reporter={"id": kw.get("reporter_id"), "name": kw.get("reporter_name"),
-                  "phone": kw.get("reporter_phone"), "email": kw.get("reporter_email"),
-                  "kind": kw.get("reporter_kind"), "department": kw.get("reporter_dept"),
-                  "location": kw.get("location")},
-        category=kw.get("category"), subtype=kw.get("subtype"), symptom=kw.get("symptom"),
-        impact=kw.get("impact"), urgency=kw.get("urgency"),
-        affected_users=kw.get("affected_users"), location=kw.get("location"),
-        cis=list(kw.get("cis") or ()), caused_by_change=kw.get("caused_by_change"),
-        alert={"id": kw.get("alert_id"), "severity": kw.get("alert_severity"),
-               "message": kw.get("alert_message"),
-               "fingerprint": kw.get("alert_fingerprint")},
-        recurrence_of=kw.get("recurrence_of"), out_of_scope=bool(kw.get("out_of_scope")),
-        duplicate_of=kw.get("duplicate_of"))
+    open_ticket(state, **kw)
 
 
 @click.command("assign")
@@ -149,10 +89,9 @@ def assign_cmd(state: State, tickets: tuple[str, ...], from_: Optional[str], gro
       itsmctl list --view inbox --json | jq -r '.[].id' | itsmctl assign --from - \\
           --group billing-app
     """
-    from itsmctl.app.lifecycle import assign
+    from itsmctl.ui.transitions import assign
 
-    for_each(state, tickets, from_,
-             lambda session, ref: assign(session, ref, group, person, causation, force))
+    assign(state, tickets, from_, group, person, causation, force)
 
 
 def _simple(name: str, examples: str, *options: Any) -> click.Command:
@@ -160,10 +99,9 @@ def _simple(name: str, examples: str, *options: Any) -> click.Command:
 
     def callback(state: State, tickets: tuple[str, ...], from_: Optional[str],
                  **kw: Any) -> None:
-        from itsmctl.app import lifecycle
+        from itsmctl.ui.transitions import simple
 
-        use_case = getattr(lifecycle, name)
-        for_each(state, tickets, from_, lambda session, ref: use_case(session, ref, **kw))
+        simple(name, state, tickets, from_, **kw)
 
     callback.__doc__ = f"{SUMMARIES[name]}\n\n\b\nExamples:\n{examples}"
     cmd = pass_state(callback)

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
+from typing import Any, Callable, Optional, TypeVar
 
 import click
 
 from itsmctl import __version__
 from itsmctl.ui.funnel import crash, reader_gone, report, stdout_gone
-from itsmctl.ui.state import State, echo, emit
-
-if TYPE_CHECKING:
-    from itsmctl.core.model import Ticket
+from itsmctl.ui.state import State, echo, emit, emit_ticket, state_line
 
 __all__ = ["State", "echo", "emit", "emit_ticket", "pass_state", "state_line", "main"]
 
@@ -217,23 +214,6 @@ def _cli() -> None:
 
 
 cli = _attach(global_options(_cli, hidden=False))     # --actor completes people
-
-
-# ---------------------------------------------------------------- printing results
-def emit_ticket(state: State, ticket: "Ticket", human: str) -> None:
-    """A ticket as committed: `show --json` of it with --json, else the human line."""
-    if not state.json:
-        emit(state, human)
-        return
-    from itsmctl.app.queue import show_doc
-
-    emit(state, human, show_doc(state.session, ticket))
-
-
-def state_line(ticket: "Ticket") -> str:
-    who = f" {ticket.group}" if ticket.group else ""
-    who += f"/{ticket.assignee}" if ticket.assignee else ""
-    return f"{ticket.id}: {ticket.status}{who} [{ticket.priority}]"
 
 
 # ---------------------------------------------------------------- the funnel

@@ -9,12 +9,15 @@ import shutil
 import sys
 from typing import Any, Callable, TypeVar
 
-import click
+from itsmctl.ui.state import echo
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def no_pager_option(fn: F) -> F:
+    # click only where the command is built: ui/quick.py shows without it (issue 13)
+    import click
+
     return click.option("--no-pager", is_flag=True,
                         help="Print straight to the terminal, never through a pager.")(fn)
 
@@ -47,10 +50,10 @@ def show(text: str, no_pager: bool = False) -> None:
     rows = shutil.get_terminal_size((100, 24)).lines
     if (no_pager or not command or command == "cat" or not isatty(sys.stdout)
             or text.count("\n") + 1 < rows):
-        click.echo(text)
+        echo(text)
         return
     from itsmctl.infra.pager import page
 
     sys.stdout.flush()
     if not page(text if text.endswith("\n") else text + "\n", command):
-        click.echo(text)
+        echo(text)

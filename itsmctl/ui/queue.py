@@ -22,18 +22,9 @@ def show_cmd(state: State, ticket: str, no_pager: bool) -> None:
       itsmctl show INC-2611-7KQ3X
       itsmctl show INC-2611-7K --json | jq .sla.restore.deadline
     """
-    from itsmctl.app.queue import load, show_doc
-    from itsmctl.ui.pager import show, width
-    from itsmctl.ui.views import describe
+    from itsmctl.ui.showing import show
 
-    session = state.session
-    t = load(session, ticket)
-    doc = show_doc(session, t)
-    if state.json:
-        emit(state, "", doc)
-        return
-    emit(state, "")
-    show(describe(session.policy, t, doc, width()), no_pager)
+    show(state, ticket, no_pager)
 
 
 @click.command("list")

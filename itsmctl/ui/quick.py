@@ -1,13 +1,18 @@
-"""`itsmctl list …` without click: the command line read here, the command run as ui.main
-would run it, with the same output, errors and exit codes.
+"""The commands people and scripts run most, without click: `list`, `show`, `note`,
+`assign`, `open`, `hook alertmanager`; the command line read here, the command run as
+ui.main would run it, with the same output, errors and exit codes.
 
-`list` is what people and scripts run most, and importing click (with the uuid, platform
-and datetime modules it loads) is ~20 ms of a 60-90 ms `list --mine` (issue 13). This
-reads only a command line made of `list`, its options and the global options, each
-as click would read it; anything else (help, --version, completion, a value that looks
-like an option, an unknown or repeated option, --debug, a malformed --now, streams that
-are not UTF-8 text) is left to click: `run` returns None before it has printed anything.
-tests/ui/test_quick.py checks the tables below against the click command.
+Importing click (with the uuid, platform, inspect and datetime modules it loads) and
+building the command tree is ~15-20 ms of a 60-130 ms command (issue 13). This reads
+only a command line made of one of the commands below, its own options and the global
+options, each as click would read it, and runs the same click-free body as the click
+command (ui/listing.py, ui/showing.py, ui/transitions.py, ui/alerting.py). Anything
+else is left to click: `run` returns None before it has printed anything. That is
+help, --version, completion, --debug, a value that looks like an option, an unknown or
+repeated option, a missing required option or argument, a value click would refuse
+(a choice, a number), `-` for standard input, a text that would open $EDITOR, a
+malformed --now, and streams that are not UTF-8 text. tests/ui/test_quick.py checks the
+tables below against the click commands.
 """
 
 from __future__ import annotations
@@ -15,107 +20,235 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 from itsmctl.ui.state import State, plain_stream
 
 # global options: (option) -> State attribute; values, then flags
 GLOBAL_VALUES = {"--repo": "repo", "--actor": "actor", "--now": "now"}
 GLOBAL_FLAGS = {"--json": "json"}
-# `list`'s options -> the name click passes them by
-VALUES = {"--group": "group", "--assignee": "assignee", "--master": "master",
-          "--text": "text", "--reporter": "reporter", "--phone": "phone", "--ci": "ci",
-          "--since": "since", "--until": "until", "--view": "view", "--format": "fmt"}
-MULTIPLE = {"--status": "status", "--priority": "priority"}
-FLAGS = {"--mine": "mine", "--my-groups": "my_groups", "--unassigned": "unassigned",
-         "--unverified": "unverified", "--major": "major", "--breached": "breached",
-         "--all": "show_all", "--visits-due": "visits_due",
-         "--announcements": "announcements"}
-FORMATS = ("table", "json", "csv")
-COMMAND = "list"
+
+# an option's kind: "value"; "flag"; "multiple" (repeatable value); "text" (a value, '-'
+# reads stdin: click's); "file" (a path, '-' is stdin: click's); ("choice", (…));
+# ("min", N) (an integer ≥ N)
+Kind = Any
 
 
-def parse(argv: list[str]) -> Optional[tuple[State, dict[str, Any]]]:
-    """(the global options, `list`'s options by name, `fmt` among them) of a command line
-    this module runs as click would; None for any other."""
+class Command(NamedTuple):
+    """A command's options as its click command declares them, and its body."""
+
+    body: str                                   # "module:function", called (state, **kw)
+    options: dict[str, tuple[str, Kind]]        # option -> (click's name for it, kind)
+    args: str = ""                              # "ticket": one; "tickets": any number
+    required: tuple[str, ...] = ()              # options click asks for when missing
+    defaults: tuple[tuple[str, Any], ...] = ()  # other than None, False, ()
+    texts: tuple[tuple[str, bool, bool], ...] = ()  # long texts: (name, required, canned)
+    prompt: tuple[str, ...] = ()                # missing on a terminal: $EDITOR (click)
+
+
+def _values(*names: str) -> dict[str, tuple[str, Kind]]:
+    return {f"--{n}": (n.replace("-", "_"), "value") for n in names}
+
+
+WORDS = {"--from": ("from_", "file")}
+COMMANDS: dict[tuple[str, ...], Command] = {
+    ("list",): Command("itsmctl.ui.listing:run", {
+        "--status": ("status", "multiple"), "--priority": ("priority", "multiple"),
+        **_values("group", "assignee", "master", "text", "reporter", "phone", "ci", "since",
+                  "until", "view"),
+        "--format": ("fmt", ("choice", ("table", "json", "csv"))),
+        **{f"--{n}": (n.replace("-", "_"), "flag") for n in (
+            "mine", "my-groups", "unassigned", "unverified", "major", "breached",
+            "visits-due", "announcements")},
+        "--all": ("show_all", "flag")}, defaults=(("fmt", "table"),)),
+    ("show",): Command("itsmctl.ui.showing:show", {"--no-pager": ("no_pager", "flag")},
+                       args="ticket"),
+    ("note",): Command("itsmctl.ui.transitions:note", {
+        **WORDS, "--text": ("text", "text"), "--text-file": ("text_file", "file"),
+        "--template": ("template", "value")}, args="tickets",
+        texts=(("text", True, True),)),
+    ("assign",): Command("itsmctl.ui.transitions:assign", {
+        **WORDS, **_values("group", "person", "causation"), "--force": ("force", "flag")},
+        args="tickets", required=("group",)),
+    ("open",): Command("itsmctl.ui.transitions:open_ticket", {
+        "--title": ("title", "text"), "--description": ("description", "text"),
+        "--description-file": ("description_file", "file"),
+        "--template": ("template", "value"),
+        "--type": ("type_", ("choice", ("incident", "service_request", "consultation",
+                                        "complaint"))),
+        "--source": ("source", ("choice", ("phone", "email", "web", "monitoring", "staff",
+                                           "transfer"))),
+        **_values("reporter-id", "reporter-name", "reporter-phone", "reporter-email",
+                  "reporter-kind", "reporter-dept", "category", "subtype", "symptom",
+                  "impact", "urgency", "location", "caused-by-change", "alert-id",
+                  "alert-severity", "alert-fingerprint", "recurrence-of", "duplicate-of"),
+        "--affected-users": ("affected_users", ("min", 0)), "--ci": ("cis", "multiple"),
+        "--alert-message": ("alert_message", "text"),
+        "--out-of-scope": ("out_of_scope", "flag")}, defaults=(("type_", "incident"),),
+        texts=(("description", False, True),), prompt=("title",)),
+    ("hook", "alertmanager"): Command("itsmctl.ui.alerting:alertmanager", {}),
+}
+COMMANDS[("hook", "grafana")] = COMMANDS[("hook", "alertmanager")]
+GROUPS = {path[:-1] for path in COMMANDS if len(path) > 1}
+NAMES = {path[0] for path in COMMANDS}      # ui/entry.py's QUICK (a test checks it)
+
+
+def defaults(command: Command) -> dict[str, Any]:
+    """What click passes for each option not given."""
+    kw: dict[str, Any] = {}
+    for name, kind in command.options.values():
+        kw[name] = False if kind == "flag" else () if kind == "multiple" else None
+    if command.args == "tickets":
+        kw["tickets"] = ()
+    kw.update(command.defaults)
+    return kw
+
+
+def _convert(kind: Kind, value: str) -> tuple[bool, Any]:
+    """(click takes it as it is here, the value click passes on)."""
+    if value.startswith("-") and (value != "-" or kind in ("text", "file")):
+        return False, None          # an option's look, or stdin: click's
+    if isinstance(kind, tuple) and kind[0] == "choice":
+        return value in kind[1], value
+    if isinstance(kind, tuple) and kind[0] == "min":
+        try:
+            number = int(value)     # what click's INT does
+        except ValueError:
+            return False, None
+        return number >= kind[1], number
+    return True, value
+
+
+def parse(argv: list[str]) -> Optional[tuple[Command, State, dict[str, Any], Optional[str]]]:
+    """(the command, the global options, its options by click's names, --now as the
+    group saw it) of a command line this module runs as click would; None for others."""
     state = State()
-    kw: dict[str, Any] = {name: None for name in VALUES.values()}
-    kw.update({name: () for name in MULTIPLE.values()})
-    kw.update({name: False for name in FLAGS.values()})
-    kw["fmt"] = "table"
+    path: tuple[str, ...] = ()
+    command: Optional[Command] = None
+    kw: dict[str, Any] = {}
     given: set[str] = set()
-    command = False
+    positional: list[str] = []
+    group_now: Optional[str] = None
     i = 0
     while i < len(argv):
         token = argv[i]
         i += 1
-        if not token.startswith("--") or token == "--":
-            if command or token != COMMAND:
-                return None
-            command = True
+        if not token.startswith("-"):
+            if command is None:
+                path += (token,)
+                command = COMMANDS.get(path)
+                if command is not None:
+                    group_now = state.now
+                    kw = defaults(command)
+                elif path not in GROUPS:
+                    return None
+            else:
+                positional.append(token)
             continue
+        if token == "-" or token == "--" or not token.startswith("--") or (
+                path and command is None):
+            return None
         name, eq, value = token.partition("=")
-        if name in GLOBAL_FLAGS or (command and name in FLAGS):
+        options = command.options if command is not None else {}
+        if name in GLOBAL_FLAGS or options.get(name, ("", ""))[1] == "flag":
             if eq:
                 return None
             if name in GLOBAL_FLAGS:
                 setattr(state, GLOBAL_FLAGS[name], True)
-            elif FLAGS[name] in given:
+                continue
+            dest = options[name][0]
+            if dest in given:
                 return None
-            else:
-                given.add(FLAGS[name])
-                kw[FLAGS[name]] = True
+            given.add(dest)
+            kw[dest] = True
             continue
-        if name not in GLOBAL_VALUES and not (command and (name in VALUES or
-                                                           name in MULTIPLE)):
+        if name not in GLOBAL_VALUES and name not in options:
             return None
         if not eq:
             if i >= len(argv):
                 return None
             value = argv[i]
             i += 1
-        if value.startswith("-") and value != "-":
-            return None             # click takes it as the value; people rarely mean it
         if name in GLOBAL_VALUES:
+            if value.startswith("-") and value != "-":
+                return None         # click takes it as the value; people rarely mean it
             setattr(state, GLOBAL_VALUES[name], value)
-        elif name in MULTIPLE:
-            kw[MULTIPLE[name]] += (value,)
-        elif VALUES[name] in given:
+            continue
+        dest, kind = options[name]
+        fits, value = _convert(kind, value)
+        if not fits:
+            return None
+        if kind == "multiple":
+            kw[dest] += (value,)
+        elif dest in given:
             return None
         else:
-            given.add(VALUES[name])
-            kw[VALUES[name]] = value
-    if not command or kw["fmt"] not in FORMATS:
+            given.add(dest)
+            kw[dest] = value
+    if command is None or any(kw[name] is None for name in command.required):
         return None
-    return state, kw
+    if command.args == "ticket":
+        if len(positional) != 1:
+            return None
+        kw["ticket"] = positional[0]
+    elif command.args == "tickets":
+        kw["tickets"] = tuple(positional)
+    elif positional:
+        return None
+    return command, state, kw, group_now
+
+
+def _plain_argv(argv: list[str]) -> bool:
+    """Arguments that are text (no byte the locale could not decode)."""
+    try:
+        "".join(argv).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def run(argv: list[str]) -> Optional[int]:
-    """The exit code of `itsmctl` with these arguments when it is a `list` this module
+    """The exit code of `itsmctl` with these arguments when it is a command this module
     runs (its output printed); None, having printed nothing, when click must run it."""
     if (os.environ.get("ITSMCTL_DEBUG") or "_ITSMCTL_COMPLETE" in os.environ
-            or not plain_stream(sys.stdout)
-            or not plain_stream(sys.stderr)):
+            or not plain_stream(sys.stdout) or not plain_stream(sys.stderr)
+            or not _plain_argv(argv)):
         return None
     parsed = parse(argv)
     if parsed is None:
         return None
-    state, kw = parsed
+    command, state, kw, group_now = parsed
     from itsmctl.errors import Findings, ItsmError
     from itsmctl.infra.clock import check_now
     from itsmctl.infra.startup import lean_imports
 
     lean_imports()
     try:
-        check_now(state.now)
+        check_now(group_now)        # as the group's --now (or ITSMCTL_NOW), then the
+        check_now(state.now)        # command's
     except ItsmError:
         return None                 # click says it (as the options' order decides)
+    if command.prompt or command.texts:
+        from itsmctl.ui.longtext import editor_opens, interactive
+
+        if any(kw[name] is None for name in command.prompt) and interactive():
+            return None
+        if any(editor_opens(kw, *text) for text in command.texts):
+            return None
+    import importlib
+
     from itsmctl.ui import funnel
-    from itsmctl.ui.listing import run as list_queue
     from itsmctl.ui.state import echo
 
+    module, function = command.body.split(":")
+    body = getattr(importlib.import_module(module), function)
     try:
-        list_queue(state, kw.pop("fmt"), **kw)
+        if command.texts:
+            from itsmctl.ui.longtext import settle
+
+            for name, required, canned in command.texts:
+                settle(kw, name, lambda: state, required, canned)
+        body(state, **kw)
         sys.stdout.flush()
         code = 0
     except Findings as exc:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
     from itsmctl.app.session import Session
+    from itsmctl.core.model import Ticket
 
 
 class State:
@@ -74,3 +75,19 @@ def emit(state: State, human: str, data: Any = None) -> None:
         echo(to_json(data))
     elif human:
         echo(human)
+
+
+def emit_ticket(state: State, ticket: "Ticket", human: str) -> None:
+    """A ticket as committed: `show --json` of it with --json, else the human line."""
+    if not state.json:
+        emit(state, human)
+        return
+    from itsmctl.app.queue import show_doc
+
+    emit(state, human, show_doc(state.session, ticket))
+
+
+def state_line(ticket: "Ticket") -> str:
+    who = f" {ticket.group}" if ticket.group else ""
+    who += f"/{ticket.assignee}" if ticket.assignee else ""
+    return f"{ticket.id}: {ticket.status}{who} [{ticket.priority}]"

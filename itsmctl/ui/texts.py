@@ -12,12 +12,15 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import sys
 from typing import Any, Callable, Optional, TypeVar, Union
 
 import click
 
 from itsmctl.errors import UsageError
+from itsmctl.ui.longtext import interactive, read_file, settle
+
+__all__ = ["TEXT", "edit", "editor", "interactive", "long_text", "read_file", "strip_comments",
+           "ticket_intro"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 Intro = Callable[[dict[str, Any]], list[str]]
@@ -39,27 +42,6 @@ class Text(click.ParamType):
 
 
 TEXT = Text()
-
-
-def read_file(path: str, what: str) -> str:
-    if path == "-":
-        from itsmctl.ui.batch import claim_stdin
-
-        claim_stdin(click.get_current_context(silent=True), what)
-        return click.get_text_stream("stdin").read().rstrip()
-    try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read().rstrip()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
-        raise UsageError(f"{what} {path}: {reason}", rule="W4") from None
-
-
-def interactive() -> bool:
-    """A person at a terminal: stdin and stdout are both ttys."""
-    from itsmctl.ui.term import isatty
-
-    return isatty(sys.stdin) and isatty(sys.stdout)
 
 
 def editor() -> str:
@@ -101,21 +83,12 @@ def long_text(name: str, help: str, required: Union[bool, Callable[[dict[str, An
     def wrap(fn: F) -> F:
         @functools.wraps(fn)
         def run(*args: Any, **kw: Any) -> Any:
-            value = kw.get(name)
-            path = kw.pop(f"{name}_file", None)
-            template = kw.pop("template", None) if canned else None
-            if path is not None:
-                if value is not None:
-                    raise UsageError(f"give {flag} or {flag}-file, not both", rule="W4")
-                value = read_file(path, f"{flag}-file")
-            if value is None and template is not None:
-                value = canned_text(template)
-            needed = required(kw) if callable(required) else required
-            if value is None and needed and interactive():
-                value = edit(intro(kw) if intro else [f"Write the {flag[2:]}."])
-            kw[name] = value
+            settle(kw, name, _state, required, canned,
+                   lambda kw: edit(intro(kw) if intro else [f"Write the {flag[2:]}."]))
             return fn(*args, **kw)
 
+        run.long_texts = (*getattr(fn, "long_texts", ()),  # type: ignore[attr-defined]
+                          (name, required, canned))
         out: Any = run
         if canned:
             out = click.option("--template", metavar="NAME", help=f"Take {flag} from "
@@ -127,13 +100,12 @@ def long_text(name: str, help: str, required: Union[bool, Callable[[dict[str, An
     return wrap
 
 
-def canned_text(name: str) -> str:
-    from itsmctl.app.texts import canned
-    from itsmctl.ui.main import State
+def _state() -> Any:
+    from itsmctl.ui.state import State
 
     state = click.get_current_context().find_object(State)
     assert state is not None
-    return canned(state.session, name)
+    return state
 
 
 def ticket_intro(verb: str) -> Intro:

@@ -4,6 +4,7 @@ through click's group, and a process that does not import what list does not nee
 
 from __future__ import annotations
 
+import importlib
 import json
 import subprocess
 import sys
@@ -13,48 +14,127 @@ import pytest
 from click.testing import CliRunner
 
 from itsmctl.ui import quick
-from itsmctl.ui.queue import list_cmd
 from tests.helpers import BILLING, NOW, dispatched, itsm, ok, open_ticket
 
 
-def test_quick_reads_the_options_list_declares():
-    """Its tables name every option of the click command, with its kind and default."""
-    params = [p for p in list_cmd.params
-              if isinstance(p, click.Option) and not getattr(p, "hidden", False)]
-    declared = {}
-    for p in params:
+def _click_command(path: tuple[str, ...]) -> click.Command:
+    from itsmctl.ui.main import cli
+
+    ctx = click.Context(cli)
+    command = cli.get_command(ctx, path[0])
+    for name in path[1:]:
+        command = command.get_command(ctx, name)
+    return command
+
+
+def _declared(command: click.Command) -> quick.Command:
+    """The table ui/quick.py should hold for this click command."""
+    from itsmctl.ui.texts import Text
+
+    options, required, defaults, args = {}, [], [], ""
+    for p in command.params:
+        if isinstance(p, click.Argument):
+            args = "tickets" if p.nargs == -1 else "ticket" if p.nargs == 1 else "?"
+            continue
+        if p.opts[0] in (*quick.GLOBAL_VALUES, *quick.GLOBAL_FLAGS, "--debug"):
+            assert p.hidden and not p.expose_value
+            continue
         (opt,) = [o for o in p.opts if o.startswith("--")]
-        kind = "flag" if p.is_flag else "multiple" if p.multiple else "value"
-        declared[opt] = (p.name, kind)
-    read = {**{o: (n, "value") for o, n in quick.VALUES.items()},
-            **{o: (n, "multiple") for o, n in quick.MULTIPLE.items()},
-            **{o: (n, "flag") for o, n in quick.FLAGS.items()}}
-    assert read == declared
-    fmt = next(p for p in params if p.name == "fmt")
-    assert tuple(fmt.type.choices) == quick.FORMATS and fmt.default == "table"
+        if p.is_flag:
+            kind = "flag"
+        elif p.multiple:
+            kind = "multiple"
+        elif isinstance(p.type, click.Choice):
+            kind = ("choice", tuple(p.type.choices))
+        elif isinstance(p.type, click.IntRange):
+            assert p.type.max is None and not p.type.min_open
+            kind = ("min", p.type.min)
+        elif isinstance(p.type, Text):
+            kind = "text"
+        elif p.name.endswith("_file") or p.name == "from_":
+            kind = "file"
+        else:
+            assert p.type is click.STRING, p
+            kind = "value"
+        options[opt] = (p.name, kind)
+        if p.required:
+            required.append(p.name)
+        unset = p.default is None or type(p.default).__name__ == "Sentinel"  # click 8.2+
+        if not unset and p.default is not False and not p.multiple:
+            defaults.append((p.name, p.default))
+    return quick.Command("", options, args, tuple(required), tuple(defaults),
+                         tuple(getattr(command.callback, "long_texts", ())))
+
+
+@pytest.mark.parametrize("path", sorted(quick.COMMANDS), ids=" ".join)
+def test_each_table_is_its_click_commands_params(path):
+    """Names, kinds (flag, repeatable, value, text, file, choices, minimum), arguments,
+    required options, defaults and long texts: as the click command declares them."""
+    table = quick.COMMANDS[path]
+    assert table._replace(body="", prompt=()) == _declared(_click_command(path))
+    module, function = table.body.split(":")
+    assert callable(getattr(importlib.import_module(module), function))
+
+
+def test_the_global_options_and_the_entrys_names():
+    from itsmctl.ui.entry import QUICK
     from itsmctl.ui.main import cli
 
     kinds = {p.opts[0]: "flag" if p.is_flag else "value" for p in cli.params
              if isinstance(p, click.Option) and p.opts[0] != "--version"}
     assert kinds == {**{o: "value" for o in quick.GLOBAL_VALUES},
                      **{o: "flag" for o in quick.GLOBAL_FLAGS}, "--debug": "flag"}
+    assert QUICK == quick.NAMES
 
 
 @pytest.mark.parametrize("argv", [
-    ["list", "list"], ["show", "X"], ["list", "--help"], ["list", "-h"], ["--version"],
+    ["note", "X", "--text", "a b", "--template", "t"], ["note", "--text=", "X", "Y"],
+    ["note", "X", "--text-file", "f.md", "--from", "ids.txt"],
+    ["assign", "X", "--group", "g", "--force", "--person", "p", "--causation", "c"],
+    ["open", "--title", "计费", "--type", "complaint", "--source", "web", "--ci", "a",
+     "--ci", "b", "--affected-users", "12", "--out-of-scope", "--description", "d"],
+    ["open", "--affected-users", "0", "--reporter-name", "N", "--duplicate-of", "X"],
+    ["show", "X", "--no-pager"], ["show", "--json", "X"], ["hook", "alertmanager"],
+    ["hook", "grafana", "--json"], ["list", "--status", "new", "--mine"],
+])
+def test_quick_reads_a_command_line_as_click_does(argv):
+    """The options by name: what click's own parser hands the command's callback."""
+    from itsmctl.ui.main import State
+
+    parsed = quick.parse(["--actor", "a", *argv])
+    assert parsed is not None, argv
+    table, _state, kw, _now = parsed
+    path = next(p for p in quick.COMMANDS if tuple(argv[:len(p)]) == p
+                and quick.COMMANDS[p] is table)
+    ctx = _click_command(path).make_context(path[-1], argv[len(path):], obj=State())
+    assert kw == ctx.params
+
+
+@pytest.mark.parametrize("argv", [
+    ["list", "list"], ["show"], ["show", "X", "Y"], ["show", "-"], ["list", "--help"],
+    ["list", "-h"], ["--version"],
     ["list", "--debug"], ["list", "--"], ["list", "--group"], ["list", "--group", "--mine"],
     ["list", "--mine=yes"], ["list", "--mine", "--mine"], ["list", "--group", "a",
                                                         "--group", "b"],
     ["list", "--format", "xml"], ["--mine", "list"], ["list", "--sort", "id"], [],
+    ["note", "X", "--text", "-"], ["note", "X", "--text-file", "-"], ["note", "X", "-"],
+    ["note", "X", "--from", "-"], ["note", "X", "--text", "--json"], ["note", "--", "X"],
+    ["note", "X", "-t", "a"], ["note", "X", "--text", "a", "--text", "b"],
+    ["assign", "X"], ["assign", "X", "--group"], ["assign", "X", "--group", "g", "--force=1"],
+    ["open", "--type", "bug"], ["open", "--affected-users", "-1"],
+    ["open", "--affected-users", "many"], ["open", "--alert-message", "-"],
+    ["open", "--title", "a", "--title", "b"], ["hook"], ["hook", "mail"],
+    ["hook", "--json", "alertmanager"], ["hook", "alertmanager", "x"],
+    ["hook", "alertmanager", "--help"], ["note", "X", "--debug"], ["show", "X", "--pager"],
 ])
 def test_quick_leaves_other_command_lines_to_click(argv):
     assert quick.parse(argv) is None
 
 
 def test_quick_reads_options_as_click_does():
-    state, kw = quick.parse(["--json", "--repo", "r", "list", "--status=new", "--status",
-                             "waiting", "--group", "", "--all", "--actor", "x",
-                             "--format", "csv", "--repo", "s"])
+    _table, state, kw, _now = quick.parse([
+        "--json", "--repo", "r", "list", "--status=new", "--status", "waiting", "--group", "",
+        "--all", "--actor", "x", "--format", "csv", "--repo", "s"])
     assert (state.repo, state.actor, state.json, state.now) == ("s", "x", True, None)
     assert kw["status"] == ("new", "waiting") and kw["group"] == "" and kw["show_all"]
     assert kw["fmt"] == "csv" and kw["mine"] is False and kw["priority"] == ()
