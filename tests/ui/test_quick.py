@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from itsmctl.ui import quick
-from tests.helpers import BILLING, NOW, dispatched, itsm, ok, open_ticket
+from tests.helpers import BILLING, NOW, USER, dispatched, itsm, ok, open_ticket
 
 
 def _click_command(path: tuple[str, ...]) -> click.Command:
@@ -231,3 +231,52 @@ def test_quick_names_skipped_files_and_exits_4_as_click_does(desk):
         fast, slow = _both(desk, argv)
         assert fast == slow, argv
     assert fast[0] == 2 and _both(desk, ["--actor", "alice", "list"])[0][0] == 4
+
+
+def _processes(desk, work, argv: list[str], stdin: bytes = b"") -> list[tuple[object, ...]]:
+    """(entry, click): exit code, stdout, stderr, commit tree and message, whether click
+    was imported; each way in a fresh process on a fresh copy of `desk` at `work`."""
+    import os
+
+    from bench.quick_variants import CLICK, ENTRY, fresh, outcome
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ITSMCTL_")}
+    env["QV_MARK"] = str(work.parent / "mark")
+    out = []
+    for code in (ENTRY, CLICK):
+        fresh(desk, work)
+        out.append(outcome([sys.executable, "-c", code, "--repo", str(work), "--now", NOW,
+                            *argv], work, stdin, env, work.parent / "mark"))
+    return out
+
+
+def test_quick_writes_and_prints_what_click_does_in_real_processes(desk, tmp_path):
+    """note, assign, open, show and the hook through the console script's entry (without
+    click) and through click's group: the same output, exit code and commit."""
+    new = open_ticket(desk, *BILLING, title="计费出错")
+    closed = open_ticket(desk, "--out-of-scope", title="not ours")
+    itsm(desk, "list")                          # the caches of a desk in use
+    alert = json.dumps({"version": "4", "status": "firing", "alerts": [
+        {"status": "firing", "labels": {"alertname": "DiskFull", "instance": "db1"},
+         "annotations": {"summary": "disk full"}, "startsAt": NOW,
+         "fingerprint": "abc123"}]}).encode()
+    lines: list[tuple[list[str], bytes]] = [
+        (["--actor", "alice", "note", new, "--text", "called back 已回电"], b""),
+        (["--actor", "alice", "--json", "note", closed, new, "--text", "two"], b""),
+        (["--actor", "carol", "note", "INC-0000-NONE0", "--text", "x"], b""),
+        (["--actor", "alice", "assign", new, "--group", "billing-app", "--force"], b""),
+        (["--actor", "carol", "assign", new, "--group", "billing-app"], b""),
+        (["--actor", "alice", "assign", closed, "--group", "nosuch"], b""),
+        (["--actor", "alice", "open", "--title", "计费出错", *USER, *BILLING], b""),
+        (["--actor", "alice", "--json", "open", "--title", "again", *USER,
+          "--affected-users", "30", "--ci", "db01", "--type", "complaint"], b""),
+        (["--actor", "alice", "open", "--title", "no reporter"], b""),
+        (["--actor", "alice", "show", new], b""), (["--json", "show", closed], b""),
+        (["--actor", "monitor", "hook", "alertmanager"], alert),
+        (["--actor", "monitor", "hook", "alertmanager", "--json"], b'{"alerts": ['),
+    ]
+    for argv, stdin in lines:
+        fast, slow = _processes(desk, tmp_path / "copy", argv, stdin)
+        assert fast[:4] == slow[:4], argv
+        assert fast[4] == "False" and slow[4] == "True", argv   # the entry had no click
+    assert fast[0] == 4 and "commit" not in fast[1]
