@@ -215,7 +215,8 @@ class Desk:
     def commit(self, files: dict[str, Optional[bytes]], message: str, author: Author,
                when: datetime, parent: Optional[str],
                sign: Optional[git.SignWith] = None, committer: Optional[Author] = None,
-               committed: Optional[datetime] = None, ref: Optional[str] = None) -> str:
+               committed: Optional[datetime] = None, ref: Optional[str] = None,
+               index: Optional[git.IndexUpdate] = None) -> str:
         """One commit of exactly these paths on top of parent; then the work tree (G1, G2).
 
         fast-import builds the commit from the parent's trees and the changed paths and
@@ -235,6 +236,9 @@ class Desk:
         signed the same way, keeping the committer and time it is given, on a `ref` of
         its own that holds parent: the branch, work tree and index are then left alone
         (rebase.move moves them after).
+
+        `index`: a `git update-index` the transaction started (it holds index.lock and
+        has read the index already); without it, one is started here.
         """
         scratch = ref is not None
         ref = ref or self.branch_ref()
@@ -268,7 +272,8 @@ class Desk:
             return self._made(git.FastImport(self.root, b"".join(out),
                                              more_to_come=sign is not None),
                               ref, header, parent, sign)
-        self._index_free()
+        if index is None:
+            self._index_free()
         self.state.mkdir(parents=True, exist_ok=True)
         journal = self.state / "journal"
         write_atomic(journal, json.dumps(sorted(files)).encode())
@@ -284,7 +289,10 @@ class Desk:
                 else:
                     write_atomic(target_path, data)
             try:
-                self._update_index(sorted(files))
+                if index is None:
+                    self._update_index(sorted(files))
+                else:
+                    index.finish(sorted(files))
             except GitError as exc:          # git took index.lock after our check
                 index_error = exc
         finally:
@@ -444,6 +452,7 @@ class Transaction:
     changed: dict[str, "Ticket"] = field(default_factory=dict)
     extra: dict[str, Optional[bytes]] = field(default_factory=dict)
     committed: Optional[str] = None
+    index: Optional[git.IndexUpdate] = None     # started early (see git.IndexUpdate)
     listed: dict[str, set[str]] = field(default_factory=dict)   # folder -> committed names
     _dumped: dict[str, tuple["Ticket", bytes]] = field(default_factory=dict, repr=False)
 
@@ -527,12 +536,24 @@ class Transaction:
         files = self.files()
         if not files:
             return None
-        self.committed = self.desk.commit(files, message, author, when, self.parent, sign)
+        self.committed = self.desk.commit(files, message, author, when, self.parent, sign,
+                                          index=self.index)
         return self.committed
 
 
 @contextmanager
 def transaction(desk: Desk, finalize: Optional[Finalize] = None) -> Iterator[Transaction]:
-    """Read HEAD (the caller holds the desk lock); the caller commits with tx.commit."""
-    with git.CatFile(desk.root) as blobs:
-        yield Transaction(desk=desk, parent=desk.head(), blobs=blobs, finalize=finalize)
+    """Read HEAD (the caller holds the desk lock); the caller commits with tx.commit.
+
+    git's index is read for the commit while the command decides (git.IndexUpdate),
+    unless another git holds index.lock now: the commit then refuses as before (G2),
+    after the decision's own errors."""
+    index = None if (desk.root / ".git" / "index.lock").exists() else \
+        git.IndexUpdate(desk.root)
+    try:
+        with git.CatFile(desk.root) as blobs:
+            yield Transaction(desk=desk, parent=desk.head(), blobs=blobs, finalize=finalize,
+                              index=index)
+    finally:
+        if index is not None:
+            index.close()

@@ -217,3 +217,68 @@ def test_G2_commit_refused_by_cas_leaves_tree_and_index_as_head(desk):
     assert git(desk, "status", "--porcelain") == ""
     assert not (desk / "new.txt").exists()
     assert "overwritten" not in (desk / "README.md").read_text()
+
+
+def _index_state(desk):
+    index = desk / ".git" / "index"
+    return index.read_bytes(), (desk / ".git" / "index.lock").exists()
+
+
+def test_G2_a_transaction_that_commits_nothing_leaves_git_index_alone(desk):
+    """git's index is read by a `git update-index` started with the transaction (its
+    ~14 ms at 100,000 tickets overlap the decision); closed with no path, it writes
+    nothing, holds no lock after, and a decision's error is the one raised."""
+    from itsmctl.errors import RuleViolation
+    from itsmctl.infra.store import Desk, transaction
+
+    tid = open_ticket(desk, *BILLING)
+    before = _index_state(desk)
+    store = Desk(desk)
+    with transaction(store) as tx:
+        assert tx.index is not None
+        tx.load(tid)
+    assert _index_state(desk) == before
+    with pytest.raises(RuleViolation):
+        with transaction(store) as tx:
+            raise RuleViolation("refused", rule="L3")
+    assert _index_state(desk) == before
+    assert git(desk, "status", "--porcelain") == ""
+
+
+def test_G2_the_index_read_early_is_brought_up_to_date_by_the_commit(desk):
+    """A commit through the transaction's early `git update-index`: the files the commit
+    wrote are in git's index as committed, stat data included (`git diff-files` quiet)."""
+    from datetime import datetime, timezone
+
+    from itsmctl.infra.store import Author, Desk, transaction
+
+    store = Desk(desk)
+    with transaction(store) as tx:
+        tx.write("kb/early.md", b"# early\n")
+        sha = tx.commit("m", Author("a", "a@b"), datetime.now(timezone.utc))
+    assert sha and git(desk, "rev-parse", "HEAD").strip() == sha
+    assert git(desk, "status", "--porcelain") == ""
+    assert subprocess.run(["git", "diff-files", "--quiet"], cwd=desk).returncode == 0
+    assert not (desk / ".git" / "index.lock").exists()
+
+
+def test_G2_a_held_index_lock_at_the_start_leaves_the_refusal_to_the_commit(desk):
+    """With index.lock held when the transaction begins, no early `git update-index`
+    runs; the commit then refuses as before (G2) and nothing changes."""
+    from datetime import datetime, timezone
+
+    from itsmctl.errors import ConcurrencyError
+    from itsmctl.infra.store import Author, Desk, transaction
+
+    head = git(desk, "rev-parse", "HEAD")
+    lock = desk / ".git" / "index.lock"
+    lock.write_text("")
+    try:
+        with pytest.raises(ConcurrencyError, match="index.lock"):
+            with transaction(Desk(desk)) as tx:
+                assert tx.index is None
+                tx.write("kb/early.md", b"# early\n")
+                tx.commit("m", Author("a", "a@b"), datetime.now(timezone.utc))
+    finally:
+        lock.unlink()
+    assert git(desk, "rev-parse", "HEAD") == head and not (desk / "kb" / "early.md").exists()
