@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from typing import Any, Callable, TypeVar
 
@@ -27,11 +26,18 @@ def width() -> int:
     from itsmctl.ui.term import isatty
 
     if isatty(sys.stdout):
-        return max(40, shutil.get_terminal_size((100, 24)).columns)
+        return max(40, _size().columns)
     try:
         return max(40, int(os.environ.get("COLUMNS", "")))
     except ValueError:
         return 100
+
+
+def _size() -> os.terminal_size:
+    """The terminal's size; shutil (with bz2 and lzma) only on a terminal (issue 13)."""
+    import shutil
+
+    return shutil.get_terminal_size((100, 24))
 
 
 def pager_command() -> str:
@@ -47,9 +53,8 @@ def show(text: str, no_pager: bool = False) -> None:
     from itsmctl.ui.term import isatty
 
     command = pager_command().strip()
-    rows = shutil.get_terminal_size((100, 24)).lines
     if (no_pager or not command or command == "cat" or not isatty(sys.stdout)
-            or text.count("\n") + 1 < rows):
+            or text.count("\n") + 1 < _size().lines):
         echo(text)
         return
     from itsmctl.infra.pager import page
