@@ -198,9 +198,13 @@ def _plain_cells(rows: list[list[Any]]) -> "list[list[tuple[str, int]]] | None":
     return out
 
 
-_COMMON_WIDE = __import__("re").compile(
-    "[\x20-\x7e\u3001-\u3029\u3030-\u303e\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff"
-    "\uff01-\uff60\uffe0-\uffe6]*")
+_WIDE_CLASS = ("\u3001-\u3029\u3030-\u303e\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf"
+               "\u4e00-\u9fff\uff01-\uff60\uffe0-\uffe6")
+# one column each, as wcwidth counts them: what the desk's own words use (`old → new` in
+# a history, dashes, quotes, ellipses); tests/ui/test_words_width.py checks each one
+NARROW = "\u00b7\u00d7\u2013\u2014\u2018\u2019\u201c\u201d\u2026\u2190\u2191\u2192\u2193"
+_COMMON_WIDE = __import__("re").compile(f"[\x20-\x7e{_WIDE_CLASS}]*")
+_COMMON = __import__("re").compile(f"[\x20-\x7e{_WIDE_CLASS}{NARROW}]*")
 
 
 def width(text: str) -> int:
@@ -221,6 +225,9 @@ def width(text: str) -> int:
         # Chinese titles): each non-ASCII character is wide
         n = len(text)
         return n + ((len(text.encode("utf-8")) - n) >> 1)
+    if _COMMON.fullmatch(text):
+        # and a few narrow signs: without them, `show` imported wcwidth for every `→`
+        return len(text) + sum(1 for ch in text if ch > "\x7e" and ch not in NARROW)
     try:        # anything rarer: wcwidth, as tabulate measures it (~60 ms to import)
         from wcwidth import wcswidth
     except ImportError:

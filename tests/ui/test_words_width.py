@@ -45,3 +45,19 @@ def test_words_module_does_not_import_wcwidth():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "False"
+
+
+def test_W8_the_narrow_signs_counted_without_wcwidth_are_one_column_each():
+    """ui/output.NARROW: `→`, dashes, quotes… one column each as wcwidth says, alone and
+    beside Chinese and ASCII; a line of them does not import wcwidth (issue 13)."""
+    from itsmctl.ui.output import NARROW, width
+
+    for ch in NARROW:
+        assert wcwidth(ch) == 1 == width(ch), hex(ord(ch))
+    for text in ("状态 新建 → 已分派", "a – b — c … “引号” ‘q’ · 2×3 ← ↑ ↓", "→→计费"):
+        assert width(text) == wcswidth(text), text
+    code = ("import sys; from itsmctl.ui.output import width; "
+            "width('优先级 P3 → P2 – 已分派'); print('wcwidth' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"
