@@ -20,7 +20,7 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import Any, NamedTuple, Optional
+from typing import Any, Optional
 
 from itsmctl.ui.state import State, plain_stream
 
@@ -34,16 +34,27 @@ GLOBAL_FLAGS = {"--json": "json"}
 Kind = Any
 
 
-class Command(NamedTuple):
-    """A command's options as its click command declares them, and its body."""
+class Command:
+    """A command's options as its click command declares them, and its body. (A plain
+    class: typing.NamedTuple compiles each annotation at import, ~1 ms of a start.)"""
 
-    body: str                                   # "module:function", called (state, **kw)
-    options: dict[str, tuple[str, Kind]]        # option -> (click's name for it, kind)
-    args: str = ""                              # "ticket": one; "tickets": any number
-    required: tuple[str, ...] = ()              # options click asks for when missing
-    defaults: tuple[tuple[str, Any], ...] = ()  # other than None, False, ()
-    texts: tuple[tuple[str, bool, bool], ...] = ()  # long texts: (name, required, canned)
-    prompt: tuple[str, ...] = ()                # missing on a terminal: $EDITOR (click)
+    __slots__ = ("body", "options", "args", "required", "defaults", "texts", "prompt")
+
+    def __init__(self, body: str, options: dict[str, tuple[str, Kind]], args: str = "",
+                 required: tuple[str, ...] = (), defaults: tuple[tuple[str, Any], ...] = (),
+                 texts: tuple[tuple[str, bool, bool], ...] = (),
+                 prompt: tuple[str, ...] = ()) -> None:
+        self.body = body                # "module:function", called (state, **kw)
+        self.options = options          # option -> (click's name for it, kind)
+        self.args = args                # "ticket": one; "tickets": any number
+        self.required = required        # options click asks for when missing
+        self.defaults = defaults        # other than None, False, ()
+        self.texts = texts              # long texts: (name, required, canned)
+        self.prompt = prompt            # missing on a terminal: $EDITOR (click's)
+
+    def declared(self) -> tuple[Any, ...]:
+        """What the click command declares too (tests/ui/test_quick.py compares)."""
+        return self.options, self.args, self.required, self.defaults, self.texts
 
 
 def _values(*names: str) -> dict[str, tuple[str, Kind]]:
