@@ -44,6 +44,8 @@ class LocalCommit:
 
 @dataclass
 class Remote:
+    """The desk's git remote, and what it said last."""
+
     desk: Desk
     name: str
     offline: bool = False

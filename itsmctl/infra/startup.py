@@ -30,6 +30,7 @@ def lean_imports() -> None:
     `list` need not import it at all."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     _lean_dataclasses()
+    _lean_msgspec()
     if "importlib.metadata" in sys.modules or "pydantic" in sys.modules:
         return
     import importlib
@@ -68,6 +69,60 @@ def quick_pydantic() -> None:
         for name, module in stand_ins.items():
             if sys.modules.get(name) is module:
                 del sys.modules[name]
+
+
+def lean_click() -> None:
+    """Import click (and what the command imports after it) with `inspect` a stand-in:
+    the real module, with ast, dis and tokenize, is ~6 ms of every command click runs.
+    click calls `inspect.cleandoc` on each help text as the commands are built and
+    `inspect.isfunction` on option defaults, both answered here; typing_extensions
+    (under msgspec) imports inspect for functions we never call. The stand-in stays in
+    sys.modules until something asks it for anything else: that imports the real
+    module, which every later import then gets."""
+    if "click" in sys.modules or "inspect" in sys.modules:
+        return
+    stand_in = _lazy("inspect")
+    stand_in.cleandoc = cleandoc  # type: ignore[attr-defined]
+    stand_in.isfunction = _isfunction  # type: ignore[attr-defined]
+    sys.modules["inspect"] = stand_in
+    import click  # noqa: F401
+
+
+def cleandoc(doc: str) -> str:
+    """inspect.cleandoc: tabs expanded, the first line's leading blanks and the common
+    indentation of the others removed, then leading and trailing blank lines."""
+    lines = doc.expandtabs().split("\n")
+    margin = min((len(line) - len(line.lstrip()) for line in lines[1:] if line.lstrip()),
+                 default=None)
+    lines[0] = lines[0].lstrip()
+    if margin is not None:
+        lines[1:] = [line[margin:] for line in lines[1:]]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def _isfunction(obj: object) -> bool:
+    return isinstance(obj, types.FunctionType)
+
+
+def _lean_msgspec() -> None:
+    """Import msgspec without typing_extensions, which on Python 3.10-3.12 calls
+    `inspect.signature` as it loads (inspect, ast, dis, tokenize: ~6 ms of every
+    command that reads a ticket). msgspec imports it only if it can, for
+    `get_type_hints` and `Required`/`NotRequired` (TypedDict keys), and otherwise
+    takes typing's: for classes these are the same function, and our structs have no
+    TypedDict. Anything imported later (pydantic) gets the real typing_extensions."""
+    if "msgspec" in sys.modules or "typing_extensions" in sys.modules:
+        return
+    sys.modules["typing_extensions"] = None  # type: ignore[assignment]  # ImportError
+    try:
+        import msgspec  # noqa: F401
+    finally:
+        if sys.modules.get("typing_extensions", False) is None:
+            del sys.modules["typing_extensions"]
 
 
 def _lean_dataclasses() -> None:

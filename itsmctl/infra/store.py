@@ -46,6 +46,8 @@ def new_id(prefix: str, opened: datetime, rng: Optional[random.Random] = None) -
 
 @dataclass
 class Author:
+    """A commit's author (or committer): name and e-mail."""
+
     name: str
     email: str
 
