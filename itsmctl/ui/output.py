@@ -198,8 +198,20 @@ def _plain_cells(rows: list[list[Any]]) -> "list[list[tuple[str, int]]] | None":
     return out
 
 
+# ASCII and the CJK ranges only: there a character's UTF-8 length says its columns
+# (one byte: one column, three: two), which a long table counts fastest
 _COMMON_WIDE = __import__("re").compile(
     "[\x20-\x7e\u3001-\u3029\u3030-\u303e\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff"
+    "\uff01-\uff60\uffe0-\uffe6]*")
+# characters whose columns are known without wcwidth: below U+3000 one column each
+# (ASCII, Latin, Greek, Cyrillic letters; dashes, quotes, arrows like show's own →
+# and –; letterlike symbols, circled numbers, box drawing), from U+3000 two (CJK
+# ideographs, kana, punctuation, full-width forms); tests/ui/test_words_width.py
+# checks every one against wcwidth
+_COMMON = __import__("re").compile(
+    "[\x20-\x7e\xa0-\xac\xae-\u024f\u0370-\u03ff\u0400-\u0482\u2010-\u2027"
+    "\u2030-\u205e\u2100-\u214f\u2190-\u21ff\u2460-\u24ff\u2500-\u257f"
+    "\u3001-\u3029\u3030-\u303e\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff"
     "\uff01-\uff60\uffe0-\uffe6]*")
 
 
@@ -216,11 +228,8 @@ def width(text: str) -> int:
         import re
 
         text = re.sub(r"\x1b\[[0-9;]*m", "", text)
-    if _COMMON_WIDE.fullmatch(text):
-        # printable ASCII and CJK ideographs/punctuation/full-width forms only (most
-        # Chinese titles): each non-ASCII character is wide
-        n = len(text)
-        return n + ((len(text.encode("utf-8")) - n) >> 1)
+    if _COMMON.fullmatch(text):
+        return len(text) + sum(ch > "\u2fff" for ch in text)
     try:        # anything rarer: wcwidth, as tabulate measures it (~60 ms to import)
         from wcwidth import wcswidth
     except ImportError:
