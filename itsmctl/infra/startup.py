@@ -20,6 +20,8 @@ from __future__ import annotations
 import os
 import sys
 import types
+from importlib.machinery import ModuleSpec
+from typing import Any, Optional, Sequence
 
 
 def lean_imports() -> None:
@@ -109,20 +111,60 @@ def _isfunction(obj: object) -> bool:
 
 
 def _lean_msgspec() -> None:
-    """Import msgspec without typing_extensions, which on Python 3.10-3.12 calls
-    `inspect.signature` as it loads (inspect, ast, dis, tokenize: ~6 ms of every
-    command that reads a ticket). msgspec imports it only if it can, for
-    `get_type_hints` and `Required`/`NotRequired` (TypedDict keys), and otherwise
-    takes typing's: for classes these are the same function, and our structs have no
-    TypedDict. Anything imported later (pydantic) gets the real typing_extensions."""
+    """Have msgspec, when something imports it, load without typing_extensions, which
+    on Python 3.10-3.12 calls `inspect.signature` as it loads (inspect, ast, dis,
+    tokenize: ~6 ms of every command that reads a ticket). msgspec imports it only if
+    it can, for `get_type_hints` and `Required`/`NotRequired` (TypedDict keys), and
+    otherwise takes typing's: for classes these are the same function, and our
+    structs have no TypedDict. Anything imported later (pydantic) gets the real
+    typing_extensions; a command that never reads a ticket (`list`) imports neither."""
     if "msgspec" in sys.modules or "typing_extensions" in sys.modules:
         return
-    sys.modules["typing_extensions"] = None  # type: ignore[assignment]  # ImportError
-    try:
-        import msgspec  # noqa: F401
-    finally:
-        if sys.modules.get("typing_extensions", False) is None:
-            del sys.modules["typing_extensions"]
+    if not any(isinstance(f, _MsgspecAlone) for f in sys.meta_path):
+        sys.meta_path.insert(0, _MsgspecAlone())
+
+
+class _MsgspecAlone:
+    """A meta path finder for `msgspec` alone, once: the spec the path finder gives,
+    its loader wrapped so that typing_extensions cannot be imported while msgspec
+    loads."""
+
+    def find_spec(self, name: str, path: Optional[Sequence[str]] = None,
+                  target: Optional[types.ModuleType] = None) -> Optional[ModuleSpec]:
+        if name != "msgspec":
+            return None
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None and \
+                "typing_extensions" not in sys.modules:
+            spec.loader = _Blocking(spec.loader)  # type: ignore[assignment]
+        return spec
+
+
+class _Blocking:
+    """A loader that runs another with typing_extensions unimportable."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        blocked = "typing_extensions" not in sys.modules
+        if blocked:
+            sys.modules["typing_extensions"] = None  # type: ignore[assignment]
+        try:
+            self._loader.exec_module(module)
+        finally:
+            if blocked and sys.modules.get("typing_extensions", False) is None:
+                del sys.modules["typing_extensions"]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
 
 
 def _lean_dataclasses() -> None:
