@@ -162,6 +162,21 @@ class Desk:
 
         return packed(gitdir, ref)
 
+    def remote_name(self, configured: Optional[str]) -> Optional[str]:
+        """The remote to sync with (G4): desk.yaml `remote:`, else `git config
+        itsmctl.remote`, else None (no remote). Here rather than in infra/remote.py,
+        whose import (two dataclasses, its patterns) a desk without one need not pay."""
+        if os.environ.get("ITSMCTL_NO_SYNC"):
+            return None
+        if configured:
+            return configured
+        try:        # the desk's own git config names it; skip a git process when it cannot
+            if b"itsmctl" not in (self.root / ".git" / "config").read_bytes():
+                return None
+        except OSError:
+            pass
+        return git.config(self.root, "itsmctl.remote")
+
     # ---- writing ---------------------------------------------------------
     @contextmanager
     def lock(self, timeout: float = 60.0) -> Iterator[None]:
