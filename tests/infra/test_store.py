@@ -282,3 +282,40 @@ def test_G2_a_held_index_lock_at_the_start_leaves_the_refusal_to_the_commit(desk
     finally:
         lock.unlink()
     assert git(desk, "rev-parse", "HEAD") == head and not (desk / "kb" / "early.md").exists()
+
+
+def test_G1_ids_taken_are_found_by_cat_file_first_then_by_listing_the_month(desk):
+    """`open` asks whether its new id is taken: the running cat-file answers the first
+    few of a month (no `git ls-tree` process), a batch's later ones the listed month;
+    both give the same answers, for committed ids whose file is gone too."""
+    from itsmctl.core.model import ticket_path
+    from itsmctl.infra.store import LIST_AFTER, Desk, transaction
+
+    taken = open_ticket(desk, *BILLING)
+    (desk / ticket_path(taken)).unlink()           # committed, not on disk: git decides
+    free = taken[:-5] + ("ZZZZZ" if not taken.endswith("ZZZZZ") else "YYYYY")
+    folder = ticket_path(taken).rpartition("/")[0]
+    with transaction(Desk(desk)) as tx:
+        answers = []
+        for _ in range(LIST_AFTER + 2):
+            answers.append((tx.exists(taken), tx.exists(free), folder in tx.listed))
+    assert all(a[:2] == (True, False) for a in answers)
+    assert answers[0][2] is False and answers[-1][2] is True
+    git(desk, "checkout", "--", ticket_path(taken))
+
+
+def test_G1_a_commit_leaves_no_loose_copy_of_its_files(desk):
+    """fast-import packs the commit's blobs; git's index gets their ids without git
+    storing each file a second time as a loose object (update-index --info-only)."""
+    def loose() -> set[str]:
+        objects = desk / ".git" / "objects"
+        return {str(p.relative_to(objects)) for p in objects.glob("[0-9a-f][0-9a-f]/*")}
+
+    tid = open_ticket(desk, *BILLING)
+    before = loose()
+    ok(itsm(desk, "note", tid, "--text", "no loose copy"))
+    blob = git(desk, "rev-parse", f"HEAD:{ticket_path(tid)}").strip()
+    assert loose() - before == set()
+    assert git(desk, "cat-file", "-t", blob).strip() == "blob"
+    assert git(desk, "status", "--porcelain") == ""
+    assert git(desk, "ls-files", "-s", ticket_path(tid)).split()[1] == blob
