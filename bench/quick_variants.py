@@ -3,7 +3,8 @@ ways and compare what they print and what they commit.
 
     python bench/quick_variants.py DESK [--work DIR] [--before SRC] [--only WORD]
 
-Each command line runs (a) through the console script's entry (`itsmctl.ui.entry`,
+Each command line (and a few whose global options come from ITSMCTL_ACTOR, ITSMCTL_NOW
+or ITSMCTL_DEBUG) runs (a) through the console script's entry (`itsmctl.ui.entry`,
 which takes these commands without click, ui/quick.py) and (b) through click's group
 (`itsmctl.ui.main.main`), or, with --before SRC, through the entry of another source
 tree (a checkout of the commit before a change). Reads run on a copy of DESK; a command
@@ -151,6 +152,25 @@ def variants(ids: dict[str, str], notes: Path) -> list[tuple[list[str], Optional
     return lines
 
 
+def env_variants(ids: dict[str, str]) -> list[tuple[list[str], dict[str, str]]]:
+    """Command lines whose global options come from the environment (ITSMCTL_ACTOR,
+    ITSMCTL_NOW, ITSMCTL_DEBUG), each with what it sets."""
+    busy = ids.get("in_progress", ids["assigned"])
+    now = {"ITSMCTL_NOW": NOW}
+    return [
+        (["note", busy, "--text", "actor from the environment"],
+         {**now, "ITSMCTL_ACTOR": "alice"}),
+        (["show", busy], {**now, "ITSMCTL_ACTOR": "alice"}),
+        (["--actor", "alice", "--now", NOW, "show", busy], {"ITSMCTL_NOW": "garbage"}),
+        (["--actor", "alice", "show", busy, "--now", NOW], {"ITSMCTL_NOW": "garbage"}),
+        (["--actor", "alice", "note", busy, "--text", "x"], {"ITSMCTL_NOW": "garbage"}),
+        (["--actor", "alice", "--now", NOW, "note", busy, "--text", "debug"],
+         {"ITSMCTL_DEBUG": "1"}),
+        (["--now", NOW, "assign", ids["new"], "--group", "billing-app", "--force"],
+         {"ITSMCTL_ACTOR": "mike"}),
+    ]
+
+
 def alerts(n: int, seed: int, status: str = "firing") -> bytes:
     """An Alertmanager webhook (version 4) of n alerts."""
     docs = [{"status": status,
@@ -185,7 +205,7 @@ def fresh(desk: Path, work: Path) -> None:
 
 
 def outcome(cmd: list[str], desk: Path, stdin: Optional[bytes], env: dict[str, str],
-            mark: Path) -> tuple[object, ...]:
+            mark: Path) -> tuple[int, str, str, str, str]:
     mark.unlink(missing_ok=True)
     proc = subprocess.run(cmd, cwd=desk, input=stdin or b"", capture_output=True, env=env,
                           timeout=600)
@@ -221,11 +241,13 @@ def main() -> int:
     notes = scratch / "note.md"
     notes.write_text("a note from a file\n多行\n", encoding="utf-8")
     notes.with_suffix(".ids").write_text(f"{ids['new']}\n# a comment\n{ids['closed']}\n")
-    lines = [(line, stdin) for line, stdin in variants(ids, notes)
-             if args.only is None or args.only in line]
+    lines: list[tuple[list[str], Optional[bytes], dict[str, str]]] = [
+        (line, stdin, {}) for line, stdin in variants(ids, notes)]
+    lines += [(line, None, extra) for line, extra in env_variants(ids)]
+    lines = [x for x in lines if args.only is None or args.only in x[0]]
     differ = quick = 0
     try:
-        for line, stdin in lines:
+        for line, stdin, extra in lines:
             results = []
             for cmd, e in (([sys.executable, "-c", ENTRY], env), (second, other)):
                 run_in = base
@@ -233,14 +255,15 @@ def main() -> int:
                     fresh(base, work)
                     run_in = work
                 results.append(outcome([*cmd, "--repo", str(run_in), *line], run_in, stdin,
-                                       e, scratch / "mark"))
+                                       {**e, **extra}, scratch / "mark"))
             a, b = results
             same = a[:4] == b[:4]
             differ += not same
             quick += a[4] == "False"
             print(f"{'same' if same else 'DIFFERS'}  exit {a[0]}/{b[0]}  "
                   f"{'quick' if a[4] == 'False' else 'click'}  "
-                  f"{len(a[1]):>6} out {len(a[2]):>5} err  {' '.join(line[4:])[:90]}",
+                  f"{len(a[1]):>6} out {len(a[2]):>5} err  "
+                  f"{' '.join([*(f'{k}={v}' for k, v in extra.items()), *line])[-90:]}",
                   flush=True)
             if not same:
                 for label, x, y in zip(("stdout", "stderr", "commit"), a[1:4], b[1:4]):
