@@ -181,7 +181,22 @@ def steps() -> list[Step]:
         cli("open", "--source", "monitoring", "--title", "disk full", "--alert-id", "nag-7",
             "--alert-severity", "WARNING", "--alert-message", "/var 95%", actor="monitor",
             now="2026-11-25T12:10:00+08:00"),
+        cli("--json", "open", "--source", "monitoring", "--title", "disk full", "--alert-id",
+            "nag-8", "--alert-severity", "critical", "--alert-message", "/var 99%", actor="monitor",
+            now="2026-11-25T12:10:30+08:00"),
         hook(a, actor="alice", now="2026-11-25T12:11:00+08:00"),    # not the monitoring role
+        # rules that notify on the steps a storm takes: every intermediate state counts
+        config("  dispatch: {P1:", "  link-slave: {P1: [M], P2: [M], P3: [M], P4: [M]}\n"
+               "  alert-fire: {P1: [M], P2: [M], P3: [M], P4: [M]}\n  dispatch: {P1:",
+               "notify.yaml"),
+        hook(storm(5, "c7", starts="2026-11-25T04:00:00Z"), now="2026-11-25T12:12:00+08:00"),
+        hook(starting(storm(7, "c7"), "2026-11-25T04:05:00Z"), now="2026-11-25T12:13:00+08:00"),
+        hook(bench_like(30, 1003), now="2026-11-25T12:14:00+08:00"),
+        config("  link-slave: {P1: [M], P2: [M], P3: [M], P4: [M]}\n", "", "notify.yaml"),
+        config("  alert-fire: {P1: [M], P2: [M], P3: [M], P4: [M]}\n",
+               "  open: {P1: [M], P2: [M], P3: [M], P4: [M]}\n", "notify.yaml"),
+        hook(storm(4, "c8", starts="2026-11-25T04:00:00Z"), now="2026-11-25T12:15:00+08:00"),
+        hook(starting(storm(6, "c8"), "2026-11-25T04:01:00Z"), now="2026-11-25T12:16:00+08:00"),
     ]
 
 
@@ -290,7 +305,8 @@ def main() -> None:
     for old, new in zip(results["before"], results["after"]):
         same = old == new
         bad += not same
-        what = old.get("config") or " ".join(old["args"][4:])[:60]
+        what = old["config"] if "config" in old else " ".join(old["args"][4:])[:60]
+        what = what.replace("\n", " ")[:60]
         said = (old.get("stderr") or "").strip().splitlines()
         print(f"{'same' if same else 'DIFFERS':8} step {old['step']:2} "
               f"rc={old.get('rc', '-')} {what}" + (f"  [{said[-1][:70]}]" if said else ""))

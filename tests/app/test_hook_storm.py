@@ -59,3 +59,24 @@ def test_H1_storm_leads_come_from_index_rows_and_the_rest_is_never_parsed(desk: 
                           payload(("b3", "firing", "2026-11-25T01:12:00Z")))
     assert committed(desk, third.opened[0]).master == new_master
     assert set(loaded) == {new_master}                      # the one ticket that may lead
+
+
+def test_H1_a_storm_payload_saves_each_ticket_once(desk: Path, monkeypatch: Any):
+    """The write path finalizes what is saved (clocks, notices): a new slave is
+    finalized once, not at each of its steps, and the master once per payload."""
+    hooks.receive(session(desk, actor=None, now="2026-11-25T09:05:00+08:00"), payload(
+        ("a1", "firing", "2026-11-25T01:00:00Z"), ("a2", "firing", "2026-11-25T01:01:00Z")))
+    saved: list[str] = []
+    save = Transaction.save
+
+    def counted(self: Transaction, ticket: Any) -> Any:
+        saved.append(ticket.id)
+        return save(self, ticket)
+
+    monkeypatch.setattr(Transaction, "save", counted)
+    out = hooks.receive(session(desk, actor=None, now="2026-11-25T09:06:00+08:00"), payload(
+        *((f"b{i}", "firing", f"2026-11-25T01:0{i}:00Z") for i in range(2, 8))))
+    master = committed(desk, out.opened[0]).master
+    assert master is not None and len(out.opened) == 6
+    assert sorted(saved) == sorted({*out.opened, master})      # each once
+    assert committed(desk, master).slaves[-6:] == out.opened
