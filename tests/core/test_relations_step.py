@@ -27,6 +27,9 @@ def _tickets():
     {"master": "INC-2611-MMMMM", "status": "assigned", "group": "billing-app",
      "assignee": "bob", "wait": _tickets()["waiting"].wait.model_dump()},
     {"related": ["INC-2611-CCCCC"]},
+    # given as text that validation rewrites: what changed is recorded as stored
+    {"master": "INC-2611-MMMMM", "wait": {"code": "vendor", "since": "2026-11-25 09:02:00+08:00",
+                                          "resume_to": "assigned"}},
 ])
 def test_M1_fields_step_is_step(name, fields):
     ticket = _tickets()[name]
