@@ -30,6 +30,8 @@ DONE = frozenset({"assigned", "in_progress", "resolved", "closed"})
 
 @dataclass(frozen=True)
 class Segment:
+    """A stretch of a ticket's life in one status."""
+
     status: str
     start: datetime
     end: Optional[datetime]          # None: still in this status
@@ -47,6 +49,8 @@ class Bound:
 
 @dataclass(frozen=True)
 class Clock:
+    """One SLA clock (accept, resolve...): when it ran, paused and is due."""
+
     phase: str
     start: Optional[datetime]
     stop: Optional[datetime]

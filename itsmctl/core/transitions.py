@@ -45,6 +45,8 @@ LINK_ROLES = frozenset({DESK, SUPPORT, MANAGER})
 
 @dataclass(frozen=True)
 class Transition:
+    """A command's rule: from which statuses, to which, by whom."""
+
     command: str
     rule: str
     sources: frozenset[Optional[str]]
