@@ -13,10 +13,11 @@ import json
 import os
 import random
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+
+import msgspec
 
 from itsmctl.errors import (
     ConcurrencyError,
@@ -44,8 +45,7 @@ def new_id(prefix: str, opened: datetime, rng: Optional[random.Random] = None) -
     return f"{prefix}-{opened:%y%m}-" + "".join(pick(ID_ALPHABET) for _ in range(5))
 
 
-@dataclass
-class Author:
+class Author(msgspec.Struct):
     """A commit's author (or committer): name and e-mail."""
 
     name: str
@@ -455,8 +455,7 @@ Finalize = Callable[["Ticket"], "Ticket"]
 LIST_AFTER = 9          # ids of one month asked one by one before its names are listed
 
 
-@dataclass
-class Transaction:
+class Transaction(msgspec.Struct):
     """Tickets read from HEAD under the lock, changed in memory, committed at once.
 
     `save` applies `finalize` (derived values and notices, set by the write path) and
@@ -466,14 +465,14 @@ class Transaction:
     parent: Optional[str]
     blobs: git.CatFile
     finalize: Optional[Finalize] = None
-    loaded: dict[str, "Ticket"] = field(default_factory=dict)
-    changed: dict[str, "Ticket"] = field(default_factory=dict)
-    extra: dict[str, Optional[bytes]] = field(default_factory=dict)
+    loaded: dict[str, "Ticket"] = msgspec.field(default_factory=dict)
+    changed: dict[str, "Ticket"] = msgspec.field(default_factory=dict)
+    extra: dict[str, Optional[bytes]] = msgspec.field(default_factory=dict)
     committed: Optional[str] = None
     index: Optional[git.IndexUpdate] = None     # started early (see git.IndexUpdate)
-    listed: dict[str, set[str]] = field(default_factory=dict)   # folder -> committed names
-    asked: dict[str, int] = field(default_factory=dict)         # folder -> ids asked
-    _dumped: dict[str, tuple["Ticket", bytes]] = field(default_factory=dict, repr=False)
+    listed: dict[str, set[str]] = msgspec.field(default_factory=dict)   # folder -> committed names
+    asked: dict[str, int] = msgspec.field(default_factory=dict)         # folder -> ids asked
+    _dumped: dict[str, tuple["Ticket", bytes]] = msgspec.field(default_factory=dict)
 
     def load(self, ticket_id: str) -> "Ticket":
         """The committed ticket; refuses a ticket file with uncommitted edits."""
