@@ -290,16 +290,38 @@ class Index:
             cached = None
         if cached == head_sha:
             return 0
+        journal = None
         if cached is None:
             # building from nothing (a fresh clone: ~300 MB at 100,000 tickets): no
             # fsync of the WAL and of its checkpoint, which took 1-2 s after the rows;
             # a cache, rebuilt when deleted, is what an OS crash right after could cost
             self.db.execute("PRAGMA synchronous=OFF")
+            journal = self._unlogged()
         try:
             return self._refresh(cached, head_sha, progress)
         finally:
             if cached is None:
                 self.db.execute("PRAGMA synchronous=NORMAL")
+            if journal is not None:
+                self.db.execute(f"PRAGMA journal_mode={journal}")
+
+    def _unlogged(self) -> Optional[str]:
+        """Into an empty table, build with a rollback journal instead of the WAL: the WAL
+        writes every page twice (the commit, then its checkpoint into the file), ~1 s of
+        CPU and ~2 s at 100,000 tickets after the rows, while the journal of a table that
+        was empty holds only the few pages that were there. Only when this connection is
+        the only one (SQLite leaves the WAL on otherwise); the journal mode it had, to
+        restore after, or None when it is unchanged."""
+        if self.db.execute("SELECT 1 FROM tickets LIMIT 1").fetchone() is not None:
+            return None
+        before = str(self.db.execute("PRAGMA journal_mode").fetchone()[0])
+        if before.lower() != "wal":
+            return None
+        try:
+            now = str(self.db.execute("PRAGMA journal_mode=DELETE").fetchone()[0])
+        except sqlite3.OperationalError:        # another connection holds it: keep the WAL
+            return None
+        return before if now.lower() != before.lower() else None
 
     def _refresh(self, cached: Optional[str], head_sha: str,
                  progress: Optional[Callable[[int, int], None]]) -> int:
