@@ -170,22 +170,24 @@ def _worker(root: Path, items: list[tuple[list[str], str]], chunk: int, taken: A
     """Chunks of the blobs in ls-tree order, each taken when this worker is ready for
     one (so neither worker waits for the other at the end): each blob read from the
     work tree where the file there is that blob (a fresh clone's checkout), the others
-    at the end through ONE `git cat-file --batch`; rows sent in batches; None when done."""
+    at the end through ONE `git cat-file --batch`. Rows are sent in batches, each
+    as (where its chunk starts, whether it ends the chunk, rows); the rows read at the
+    end with a chunk of -1; None when done."""
     from itsmctl.infra import git
 
     try:
         missed: list[str] = []
-        batch: list[tuple[Any, ...]] = []
+        paths_of: dict[str, list[str]] = {}
 
-        def rows(blobs: Iterator[tuple[str, bytes]], paths_of: dict[str, list[str]]) -> None:
-            nonlocal batch
+        def rows(start: int, blobs: Iterator[tuple[str, bytes]]) -> None:
+            batch: list[tuple[Any, ...]] = []
             for sha, data in blobs:
                 batch.extend(_row_of(path, sha, data) for path in paths_of[sha])
                 if len(batch) >= _BATCH:
-                    queue.put(batch)
+                    queue.put((start, False, batch))
                     batch = []
+            queue.put((start, True, batch))
 
-        paths_of: dict[str, list[str]] = {}
         while True:
             with taken.get_lock():
                 start = taken.value
@@ -195,11 +197,10 @@ def _worker(root: Path, items: list[tuple[list[str], str]], chunk: int, taken: A
                 break
             for paths, sha in share:
                 paths_of[sha] = paths
-            rows(git.checked_out_blobs(root, [(paths[0], sha) for paths, sha in share],
-                                       missed), paths_of)
+            rows(start, git.checked_out_blobs(
+                root, [(paths[0], sha) for paths, sha in share], missed))
         if missed:
-            rows(git.cat_blobs(root, missed), paths_of)
-        queue.put(batch)
+            rows(-1, git.cat_blobs(root, missed))
         queue.put(None)
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises
         queue.put(f"{type(exc).__name__}: {exc}")
@@ -213,7 +214,14 @@ def _rows_parallel(root: Path, by_sha: dict[str, list[str]]) -> Iterator[list[tu
     each worker with ONE `cat-file` in ls-tree order: neighbours in the tree are
     neighbours in the pack, and every `cat-file` starts with a cold delta-base cache.
     Measured at 100,000 tickets of a realistic desk, git's CPU for the blobs: 37 s in
-    runs of 500 blobs, 20 s in runs of 5,000, 15 s in one run (issue 13)."""
+    runs of 500 blobs, 20 s in runs of 5,000, 15 s in one run (issue 13).
+
+    The rows come out chunk after chunk in ls-tree order, as one process reading the
+    blobs in order gives them: a chunk a worker finished before the one ahead of it is
+    held back until that one is out. The table's row order (which orders a query's
+    ties: `list` shows tickets opened in the same second in it) is then the same in
+    every fresh clone, not the order the workers happened to finish in. Rows read at
+    the end through `cat-file` (none in a fresh clone) come when they come."""
     import multiprocessing
     import os
     import queue as queues
@@ -228,6 +236,8 @@ def _rows_parallel(root: Path, by_sha: dict[str, list[str]]) -> Iterator[list[tu
              for _ in range(workers)]
     for proc in procs:
         proc.start()
+    ahead: dict[int, list[tuple[bool, list[tuple[Any, ...]]]]] = {}   # chunks held back
+    due = 0                                     # where the chunk to send next starts
     try:
         running = len(procs)
         while running:
@@ -239,10 +249,22 @@ def _rows_parallel(root: Path, by_sha: dict[str, list[str]]) -> Iterator[list[tu
                 continue
             if got is None:
                 running -= 1
-            elif isinstance(got, str):
+                continue
+            if isinstance(got, str):
                 raise RuntimeError(f"building the ticket index: {got}")
-            else:
-                yield got
+            start, last, rows = got
+            if start != due and start >= 0:
+                ahead.setdefault(start, []).append((last, rows))
+                continue
+            yield rows
+            while last and start >= 0:          # the chunk is out: then those behind it
+                due += chunk
+                held = ahead.pop(due, [])
+                last = False
+                for last, rows in held:
+                    yield rows
+        if ahead:
+            raise RuntimeError("an index worker ended without its rows")
     finally:
         for proc in procs:
             if proc.is_alive():

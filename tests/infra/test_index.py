@@ -107,6 +107,46 @@ def test_index_built_by_workers_equals_the_one_built_here(desk, monkeypatch):
     assert rows(desk) == here
 
 
+def test_index_built_by_workers_keeps_the_tree_order_whichever_worker_ends_first(
+        desk, monkeypatch):
+    """The table's row order (it orders a query's ties) is ls-tree order, as a build in
+    this process gives it, also when a later chunk's rows arrive first: here the
+    worker with the first chunk waits until the other has sent the second one."""
+    import multiprocessing
+
+    from itsmctl.infra import index as module
+
+    for _ in range(4):
+        open_ticket(desk)
+
+    def order():
+        index = open_index(desk)
+        try:
+            return [r[0] for r in index.db.execute("SELECT path FROM tickets ORDER BY rowid")]
+        finally:
+            index.close()
+
+    forget(desk)
+    here = order()
+    assert here == sorted(here)
+    released = multiprocessing.get_context("fork").Event()
+    row_of = module._row_of
+
+    def late_first(path, sha, data):
+        if path == here[0]:
+            released.wait(30)                   # bounded: the order is checked anyway
+        elif path == here[2]:
+            released.set()                      # the second chunk is sent by now
+        return row_of(path, sha, data)
+
+    monkeypatch.setattr(module, "_row_of", late_first)
+    monkeypatch.setattr(module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(module, "_SHARE", 1)
+    monkeypatch.setattr(module, "_CHUNK", 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)      # two workers even on one core
+    forget(desk)
+    assert order() == here
+
 def test_index_worker_failure_is_raised_and_nothing_cached(desk, monkeypatch):
     import pytest
 
