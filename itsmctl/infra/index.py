@@ -11,6 +11,7 @@ list, sweep and report stay fast and small at 100,000 tickets; they are stored p
 from __future__ import annotations
 
 import pickle
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
@@ -75,9 +76,9 @@ def parse_head(data: bytes, where: str) -> Optional[dict[str, Any]]:
         return None
     if notes >= 0:
         visit_at = _find(data, b"\nvisit:", notes, end)
-        section = data[notes:visit_at + 1]
-        pending = _pending(section)
+        pending = _pending(data, notes, visit_at + 1)
         if pending is None:
+            section = data[notes:visit_at + 1]
             part = _parse_part(section[1:].decode("utf-8", "replace"), where) or {}
             pending = sum(1 for n in part.get("notifications") or ()
                           if isinstance(n, dict) and n.get("status") not in ("sent", "refused"))
@@ -108,16 +109,27 @@ def _parse_part(text: str, where: str) -> Optional[dict[str, Any]]:
     return doc if isinstance(doc, dict) else None
 
 
-def _pending(section: bytes) -> Optional[int]:
-    """Undelivered entries of a notification log as dump_ticket writes it (each entry a
-    `- ` item whose keys sit at two spaces; bodies are literal blocks deeper in)."""
-    if section.startswith(b"\nnotifications: []"):
+def _pending(data: bytes, start: int, end: int) -> Optional[int]:
+    """Undelivered entries of the notification log in data[start:end] as dump_ticket
+    writes it (each entry a `- ` item whose keys sit at two spaces; bodies are literal
+    blocks deeper in); None when the items and their statuses do not pair up.
+
+    One pass of a pattern over the log (~5 KB of a realistic ticket) rather than four
+    counts (~11 -> 6 us a ticket, issue 13): every needle starts with a line break and
+    holds no other, so the matches are what each count would find."""
+    if data.startswith(b"\nnotifications: []", start, end):
         return 0
-    items = section.count(b"\n- ")
-    statuses = section.count(b"\n  status: ")
-    if items != statuses:
-        return None
-    return section.count(b"\n  status: pending") + section.count(b"\n  status: failed")
+    items = statuses = pending = 0
+    for item, late in _LOG_LINE.findall(data, start, end):
+        if item:
+            items += 1
+        else:
+            statuses += 1
+            pending += late != b""
+    return pending if items == statuses else None
+
+
+_LOG_LINE = re.compile(rb"\n(?:(- )|  status: (pending|failed)?)")
 
 
 PARALLEL_FROM = 4000      # blobs: below this a process pool costs more than it saves

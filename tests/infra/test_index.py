@@ -199,3 +199,29 @@ def test_the_index_reads_head_as_the_store_does_without_importing_it(desk):
     assert _head(desk) == Desk(desk).head() == loose
     git(desk, "checkout", "-q", "--detach")
     assert _head(desk) == Desk(desk).head() == loose
+
+
+def test_undelivered_notifications_are_counted_as_four_counts_would():
+    """`_pending` reads the notification log in one pass; it gives what counting each
+    needle apart gave (None when items and statuses do not pair up)."""
+    from itsmctl.infra.index import _pending
+
+    def counted(section):
+        if section.startswith(b"\nnotifications: []"):
+            return 0
+        if section.count(b"\n- ") != section.count(b"\n  status: "):
+            return None
+        return section.count(b"\n  status: pending") + section.count(b"\n  status: failed")
+
+    entry = b"\n- id: N%d\n  status: %s\n  body: |\n    - not an item\n    status: x"
+    sections = [b"\nnotifications: []", b"\nnotifications:",
+                b"\nnotifications:" + entry % (1, b"sent") + entry % (2, b"pending")
+                + entry % (3, b"failed") + entry % (4, b"pendingly") + entry % (5, b"refused"),
+                b"\nnotifications:\n- id: N1\n  trigger: x",              # no status
+                b"\nnotifications:\n- id: N1\n  status: failed\n  status: pending",
+                b"\nnotifications:\n- - x\n  status: failed\n- \n  status: sent\n"]
+    for section in sections:
+        data = b"id: X\n" + section + b"\nvisit: null\n"
+        start = data.index(b"\nnotifications:")
+        end = data.index(b"\nvisit:") + 1
+        assert _pending(data, start, end) == counted(data[start:end]), section
