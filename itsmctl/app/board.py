@@ -23,6 +23,8 @@ MAX_PER_PAGE = 200
 
 @dataclass
 class QueuePage:
+    """One page of the web queue: its rows and where it sits in the whole."""
+
     rows: list[dict[str, Any]]
     total: int
     page: int

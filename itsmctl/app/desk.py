@@ -131,6 +131,8 @@ class Change:
 
 @dataclass
 class Inbox:
+    """What changed on a person's tickets since they last looked (W2)."""
+
     since: "datetime"
     changes: list[Change]
 

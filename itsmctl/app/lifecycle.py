@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 from itsmctl.app.session import Session
 from itsmctl.app.write import Tx, recorded, write
-from itsmctl.core.intake import Intake
 from itsmctl.errors import ConcurrencyError, NotFound
 
 if TYPE_CHECKING:
     from itsmctl.core.events import Ctx
+    from itsmctl.core.intake import Intake
     from itsmctl.core.model import Ticket
 
 Step = Callable[["Ticket", "Ctx", Tx], "Ticket"]
@@ -46,8 +46,15 @@ def fresh_id(session: Session, tx: Tx, wanted: Optional[str] = None) -> str:
     raise ConcurrencyError("could not find a free ticket id in 20 tries", rule="G3")
 
 
-@recorded(intake=lambda doc: Intake(**doc))
-def open_ticket(session: Session, intake: Intake, ticket_id: Optional[str] = None) -> "Ticket":
+def _intake(doc: dict) -> "Intake":
+    """An Intake from its recorded JSON (a replay of `open`)."""
+    from itsmctl.core.intake import Intake
+
+    return Intake(**doc)
+
+
+@recorded(intake=_intake)
+def open_ticket(session: Session, intake: "Intake", ticket_id: Optional[str] = None) -> "Ticket":
     """L1/L2/L12 (H2 for monitoring tickets): a new ticket in its own commit."""
     from itsmctl.app.customers import fill_reporter
 
@@ -67,7 +74,7 @@ def open_ticket(session: Session, intake: Intake, ticket_id: Optional[str] = Non
     return ticket
 
 
-def _open(session: Session, tx: Tx, intake: Intake, wanted: Optional[str]) -> "Ticket":
+def _open(session: Session, tx: Tx, intake: "Intake", wanted: Optional[str]) -> "Ticket":
     from itsmctl.core.intake import open_ticket as core_open
 
     base = tx.load(tx.resolve(intake.recurrence_of)) if intake.recurrence_of else None

@@ -197,10 +197,12 @@ class Session:
         """The remote to pull from and push to (G4); None without one, and in a replay."""
         if self.in_replay:
             return None
-        from itsmctl.infra.remote import Remote, remote_name
+        name = self.desk.remote_name(self.policy.desk.remote)
+        if not name:
+            return None
+        from itsmctl.infra.remote import Remote
 
-        name = remote_name(self.desk, self.policy.desk.remote)
-        return Remote(self.desk, name) if name else None
+        return Remote(self.desk, name)
 
     def resolve(self, ref: str) -> str:
         """A ticket id from a full id or a unique prefix."""

@@ -11,6 +11,8 @@ from itsmctl.errors import ConcurrencyError, RuleViolation, UsageError
 
 @dataclass
 class SyncOutcome:
+    """What `sync` did with a remote: commits pushed, moved or dropped."""
+
     remote: str
     pushed: int = 0
     moved: bool = False

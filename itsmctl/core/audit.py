@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Commit:
+    """One commit as the audit reads it: author, trailers, subject."""
+
     sha: str
     author_name: str
     author_email: str
@@ -49,6 +51,8 @@ class Commit:
 
 @dataclass(frozen=True)
 class Finding:
+    """One thing a commit did that the rules do not allow."""
+
     commit: str
     path: str
     kind: str

@@ -4,9 +4,10 @@ that explains a change (SPEC 2: at, actor, action, from, to, changes, note)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional
+
+import msgspec
 
 from itsmctl.core.model import Event, Ticket
 from itsmctl.core.transitions import ALLOWED, RULE_OF
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
 _QUIET = {"history", "updated_at", "sla", "notifications", "mail"}
 
 
-@dataclass(frozen=True)
-class Ctx:
+class Ctx(msgspec.Struct, frozen=True):
     """Who acts, when, under which rules."""
 
     policy: Policy

@@ -50,6 +50,8 @@ class ConfigCommit:
 
 @dataclass(frozen=True)
 class GovernanceFinding:
+    """A config change merged without its approvals or outside its window (C)."""
+
     path: str
     commit: str
     kind: str                                     # approval | window

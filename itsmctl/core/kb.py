@@ -84,6 +84,8 @@ def article_text(article: "Doc", labels: dict[str, str]) -> str:
 
 @dataclass
 class Hit:
+    """A knowledge article and how well it matches the query."""
+
     article: "Doc"
     score: float
 

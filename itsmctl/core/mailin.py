@@ -53,6 +53,8 @@ class Mail:
 
 @dataclass
 class MailRoute:
+    """Where an incoming mail goes: ignored, a reply to a ticket, or a new one."""
+
     kind: Literal["ignore", "reply", "new"]
     ticket: Optional[str] = None
     reason: str = ""

@@ -4,7 +4,6 @@ msgspec structs (core/part.py), not pydantic models: a transition process import
 module, and pydantic plus building these classes as models cost ~45 ms of its start
 (issue 13)."""
 
-from __future__ import annotations
 
 import re
 from datetime import datetime

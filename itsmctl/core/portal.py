@@ -35,6 +35,8 @@ PUBLIC = {"open": "opened", "dispatch": "assigned", "transfer": "assigned",
 
 @dataclass(frozen=True)
 class PublicEvent:
+    """One event of a ticket as its reporter sees it on the portal."""
+
     at: datetime
     kind: str               # a key of PUBLIC's values, or "note" (the reporter's own)
     text: str = ""          # the solution, the wait code's label, the reporter's words

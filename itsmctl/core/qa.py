@@ -40,6 +40,8 @@ RULES = ("classification-dispatch", "classification-close", "classification-know
 
 @dataclass(frozen=True)
 class QualityFinding:
+    """A ticket that falls short of a quality rule."""
+
     ticket: str
     rule: str
     message: str

@@ -11,9 +11,10 @@ that was met into a breach after the fact.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Callable, Optional
+
+import msgspec
 
 from itsmctl.core.model import Ticket
 from itsmctl.core.policy import PHASES, format_duration
@@ -28,16 +29,16 @@ Add = Callable[[datetime, timedelta], datetime]
 DONE = frozenset({"assigned", "in_progress", "resolved", "closed"})
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(msgspec.Struct, frozen=True):
+    """A stretch of a ticket's life in one status."""
+
     status: str
     start: datetime
     end: Optional[datetime]          # None: still in this status
     index: int = -1                  # history index of the event that entered it
 
 
-@dataclass(frozen=True)
-class Bound:
+class Bound(msgspec.Struct, frozen=True):
     """Where a phase starts and stops, as instants and history positions."""
 
     start: Optional[datetime] = None
@@ -45,8 +46,9 @@ class Bound:
     stop_index: Optional[int] = None
 
 
-@dataclass(frozen=True)
-class Clock:
+class Clock(msgspec.Struct, frozen=True):
+    """One SLA clock (accept, resolve...): when it ran, paused and is due."""
+
     phase: str
     start: Optional[datetime]
     stop: Optional[datetime]

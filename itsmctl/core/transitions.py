@@ -20,8 +20,9 @@ so they cannot drift apart. Columns:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Iterable, Optional, Union
+
+import msgspec
 
 from itsmctl.core.model import OPEN_STATUSES, STATUSES
 
@@ -43,8 +44,9 @@ NOTE_ROLES = frozenset({DESK, SUPPORT, MANAGER, LEADER, MONITOR})
 LINK_ROLES = frozenset({DESK, SUPPORT, MANAGER})
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(msgspec.Struct, frozen=True):
+    """A command's rule: from which statuses, to which, by whom."""
+
     command: str
     rule: str
     sources: frozenset[Optional[str]]

@@ -191,6 +191,49 @@ class CatFile:
         self.close()
 
 
+class IndexUpdate:
+    """`git update-index --add --remove --info-only -z --stdin`, started early.
+
+    At 100,000 tickets git reads a 10 MB shared index before it looks at any path:
+    ~14 ms of a transition's ~40 ms floor. Started when a transaction begins, it reads
+    the index while the command decides and dumps the ticket, then waits on its input;
+    `finish` hands it the paths once their files are written (git holds index.lock
+    from its start, so nobody changes the index in between). Closing its input with no
+    paths changes nothing (git writes no index).
+
+    `--info-only`: git hashes each file for its index entry but does not store it as a
+    loose object, a second copy of the blob fast-import has just packed (~1 KB and a
+    file write per ticket of every commit)."""
+
+    def __init__(self, root: Path) -> None:
+        try:
+            self._proc: Optional[subprocess.Popen[bytes]] = subprocess.Popen(
+                ["git", "update-index", "--add", "--remove", "--info-only", "-z", "--stdin"],
+                cwd=root,
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        except FileNotFoundError:
+            raise GitError("git is not installed or not on PATH") from None
+
+    def finish(self, paths: Iterable[str]) -> None:
+        """Update the index for these paths as their files now are; GitError if git
+        could not (another git took index.lock before it, say)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            raise GitError("git update-index failed: its input was already closed")
+        _, err = proc.communicate(b"".join(p.encode() + b"\0" for p in paths))
+        if proc.returncode != 0:
+            res = Result(proc.returncode, b"", err)
+            raise GitError(f"git update-index failed: {res.last_error()}")
+
+    def close(self) -> None:
+        """Let git go without a path, if it has none yet (nothing is written)."""
+        if self._proc is not None:
+            try:
+                self.finish(())
+            except GitError:
+                pass
+
+
 def _feed(stream: IO[bytes], chunks: Iterable[bytes], close: bool = True) -> threading.Thread:
     """Write a process's input from a thread (a large input would fill the pipe)."""
 

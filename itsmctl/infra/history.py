@@ -25,6 +25,8 @@ _TRAILER = re.compile(r"^(Itsmctl-[A-Za-z-]+):\s*(.*?)\s*$")
 
 @dataclass
 class BlobChange:
+    """A ticket path a commit changed, with its blob before and after."""
+
     path: str
     old: Optional[str]            # blob sha, None when added
     new: Optional[str]            # blob sha, None when deleted
@@ -33,6 +35,8 @@ class BlobChange:
 
 @dataclass
 class LogCommit:
+    """A commit as read from `git log`."""
+
     sha: str
     parents: list[str]
     author_name: str

@@ -20,6 +20,8 @@ from itsmctl.errors import ItsmError
 
 @dataclass
 class Mark:
+    """When a person last looked at their queue, and at which commit."""
+
     seen: datetime                 # when the person looked
     head: Optional[str] = None     # the commit they looked at (None: a mark of old)
 

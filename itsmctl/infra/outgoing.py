@@ -46,6 +46,8 @@ class Unpushed:
 
 @dataclass
 class Queue:
+    """Commits waiting to be pushed, and a push under way."""
+
     entries: list[Unpushed] = field(default_factory=list)
     pending: Optional[dict[str, Any]] = None
 

@@ -19,20 +19,6 @@ NETWORK_TIMEOUT = float(os.environ.get("ITSMCTL_NETWORK_TIMEOUT", "20"))
 _TRAILER = re.compile(r"^(Itsmctl-[A-Za-z-]+):\s*(.*?)\s*$")
 
 
-def remote_name(desk: Desk, configured: Optional[str]) -> Optional[str]:
-    """desk.yaml `remote:`, else `git config itsmctl.remote`, else None (no remote)."""
-    if os.environ.get("ITSMCTL_NO_SYNC"):
-        return None
-    if configured:
-        return configured
-    try:        # the desk's own git config names it; skip a git process when it cannot
-        if b"itsmctl" not in (desk.root / ".git" / "config").read_bytes():
-            return None
-    except OSError:
-        pass
-    return git.config(desk.root, "itsmctl.remote")
-
-
 @dataclass
 class LocalCommit:
     """A commit made here and not yet on the remote, with what it recorded."""
@@ -44,6 +30,8 @@ class LocalCommit:
 
 @dataclass
 class Remote:
+    """The desk's git remote, and what it said last."""
+
     desk: Desk
     name: str
     offline: bool = False

@@ -20,6 +20,8 @@ from __future__ import annotations
 import os
 import sys
 import types
+from importlib.machinery import ModuleSpec
+from typing import Any, Optional, Sequence
 
 
 def lean_imports() -> None:
@@ -30,6 +32,7 @@ def lean_imports() -> None:
     `list` need not import it at all."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     _lean_dataclasses()
+    _lean_msgspec()
     if "importlib.metadata" in sys.modules or "pydantic" in sys.modules:
         return
     import importlib
@@ -68,6 +71,100 @@ def quick_pydantic() -> None:
         for name, module in stand_ins.items():
             if sys.modules.get(name) is module:
                 del sys.modules[name]
+
+
+def lean_click() -> None:
+    """Import click (and what the command imports after it) with `inspect` a stand-in:
+    the real module, with ast, dis and tokenize, is ~6 ms of every command click runs.
+    click calls `inspect.cleandoc` on each help text as the commands are built and
+    `inspect.isfunction` on option defaults, both answered here; typing_extensions
+    (under msgspec) imports inspect for functions we never call. The stand-in stays in
+    sys.modules until something asks it for anything else: that imports the real
+    module, which every later import then gets."""
+    if "click" in sys.modules or "inspect" in sys.modules:
+        return
+    stand_in = _lazy("inspect")
+    stand_in.cleandoc = cleandoc  # type: ignore[attr-defined]
+    stand_in.isfunction = _isfunction  # type: ignore[attr-defined]
+    sys.modules["inspect"] = stand_in
+    import click  # noqa: F401
+
+
+def cleandoc(doc: str) -> str:
+    """inspect.cleandoc: tabs expanded, the first line's leading blanks and the common
+    indentation of the others removed, then leading and trailing blank lines."""
+    lines = doc.expandtabs().split("\n")
+    margin = min((len(line) - len(line.lstrip()) for line in lines[1:] if line.lstrip()),
+                 default=None)
+    lines[0] = lines[0].lstrip()
+    if margin is not None:
+        lines[1:] = [line[margin:] for line in lines[1:]]
+    while lines and not lines[-1]:
+        lines.pop()
+    while lines and not lines[0]:
+        lines.pop(0)
+    return "\n".join(lines)
+
+
+def _isfunction(obj: object) -> bool:
+    return isinstance(obj, types.FunctionType)
+
+
+def _lean_msgspec() -> None:
+    """Have msgspec, when something imports it, load without typing_extensions, which
+    on Python 3.10-3.12 calls `inspect.signature` as it loads (inspect, ast, dis,
+    tokenize: ~6 ms of every command that reads a ticket). msgspec imports it only if
+    it can, for `get_type_hints` and `Required`/`NotRequired` (TypedDict keys), and
+    otherwise takes typing's: for classes these are the same function, and our
+    structs have no TypedDict. Anything imported later (pydantic) gets the real
+    typing_extensions; a command that never reads a ticket (`list`) imports neither."""
+    if "msgspec" in sys.modules or "typing_extensions" in sys.modules:
+        return
+    if not any(isinstance(f, _MsgspecAlone) for f in sys.meta_path):
+        sys.meta_path.insert(0, _MsgspecAlone())
+
+
+class _MsgspecAlone:
+    """A meta path finder for `msgspec` alone, once: the spec the path finder gives,
+    its loader wrapped so that typing_extensions cannot be imported while msgspec
+    loads."""
+
+    def find_spec(self, name: str, path: Optional[Sequence[str]] = None,
+                  target: Optional[types.ModuleType] = None) -> Optional[ModuleSpec]:
+        if name != "msgspec":
+            return None
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None and \
+                "typing_extensions" not in sys.modules:
+            spec.loader = _Blocking(spec.loader)  # type: ignore[assignment]
+        return spec
+
+
+class _Blocking:
+    """A loader that runs another with typing_extensions unimportable."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        blocked = "typing_extensions" not in sys.modules
+        if blocked:
+            sys.modules["typing_extensions"] = None  # type: ignore[assignment]
+        try:
+            self._loader.exec_module(module)
+        finally:
+            if blocked and sys.modules.get("typing_extensions", False) is None:
+                del sys.modules["typing_extensions"]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
 
 
 def _lean_dataclasses() -> None:

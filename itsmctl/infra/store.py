@@ -13,10 +13,11 @@ import json
 import os
 import random
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Optional
+
+import msgspec
 
 from itsmctl.errors import (
     ConcurrencyError,
@@ -44,8 +45,9 @@ def new_id(prefix: str, opened: datetime, rng: Optional[random.Random] = None) -
     return f"{prefix}-{opened:%y%m}-" + "".join(pick(ID_ALPHABET) for _ in range(5))
 
 
-@dataclass
-class Author:
+class Author(msgspec.Struct):
+    """A commit's author (or committer): name and e-mail."""
+
     name: str
     email: str
 
@@ -160,6 +162,21 @@ class Desk:
 
         return packed(gitdir, ref)
 
+    def remote_name(self, configured: Optional[str]) -> Optional[str]:
+        """The remote to sync with (G4): desk.yaml `remote:`, else `git config
+        itsmctl.remote`, else None (no remote). Here rather than in infra/remote.py,
+        whose import (two dataclasses, its patterns) a desk without one need not pay."""
+        if os.environ.get("ITSMCTL_NO_SYNC"):
+            return None
+        if configured:
+            return configured
+        try:        # the desk's own git config names it; skip a git process when it cannot
+            if b"itsmctl" not in (self.root / ".git" / "config").read_bytes():
+                return None
+        except OSError:
+            pass
+        return git.config(self.root, "itsmctl.remote")
+
     # ---- writing ---------------------------------------------------------
     @contextmanager
     def lock(self, timeout: float = 60.0) -> Iterator[None]:
@@ -215,7 +232,8 @@ class Desk:
     def commit(self, files: dict[str, Optional[bytes]], message: str, author: Author,
                when: datetime, parent: Optional[str],
                sign: Optional[git.SignWith] = None, committer: Optional[Author] = None,
-               committed: Optional[datetime] = None, ref: Optional[str] = None) -> str:
+               committed: Optional[datetime] = None, ref: Optional[str] = None,
+               index: Optional[git.IndexUpdate] = None) -> str:
         """One commit of exactly these paths on top of parent; then the work tree (G1, G2).
 
         fast-import builds the commit from the parent's trees and the changed paths and
@@ -235,6 +253,9 @@ class Desk:
         signed the same way, keeping the committer and time it is given, on a `ref` of
         its own that holds parent: the branch, work tree and index are then left alone
         (rebase.move moves them after).
+
+        `index`: a `git update-index` the transaction started (it holds index.lock and
+        has read the index already); without it, one is started here.
         """
         scratch = ref is not None
         ref = ref or self.branch_ref()
@@ -268,7 +289,8 @@ class Desk:
             return self._made(git.FastImport(self.root, b"".join(out),
                                              more_to_come=sign is not None),
                               ref, header, parent, sign)
-        self._index_free()
+        if index is None:
+            self._index_free()
         self.state.mkdir(parents=True, exist_ok=True)
         journal = self.state / "journal"
         write_atomic(journal, json.dumps(sorted(files)).encode())
@@ -284,7 +306,10 @@ class Desk:
                 else:
                     write_atomic(target_path, data)
             try:
-                self._update_index(sorted(files))
+                if index is None:
+                    self._update_index(sorted(files))
+                else:
+                    index.finish(sorted(files))
             except GitError as exc:          # git took index.lock after our check
                 index_error = exc
         finally:
@@ -427,10 +452,10 @@ def misplaced(ticket_id: Any, where: str) -> None:
 
 
 Finalize = Callable[["Ticket"], "Ticket"]
+LIST_AFTER = 9          # ids of one month asked one by one before its names are listed
 
 
-@dataclass
-class Transaction:
+class Transaction(msgspec.Struct):
     """Tickets read from HEAD under the lock, changed in memory, committed at once.
 
     `save` applies `finalize` (derived values and notices, set by the write path) and
@@ -440,12 +465,14 @@ class Transaction:
     parent: Optional[str]
     blobs: git.CatFile
     finalize: Optional[Finalize] = None
-    loaded: dict[str, "Ticket"] = field(default_factory=dict)
-    changed: dict[str, "Ticket"] = field(default_factory=dict)
-    extra: dict[str, Optional[bytes]] = field(default_factory=dict)
+    loaded: dict[str, "Ticket"] = msgspec.field(default_factory=dict)
+    changed: dict[str, "Ticket"] = msgspec.field(default_factory=dict)
+    extra: dict[str, Optional[bytes]] = msgspec.field(default_factory=dict)
     committed: Optional[str] = None
-    listed: dict[str, set[str]] = field(default_factory=dict)   # folder -> committed names
-    _dumped: dict[str, tuple["Ticket", bytes]] = field(default_factory=dict, repr=False)
+    index: Optional[git.IndexUpdate] = None     # started early (see git.IndexUpdate)
+    listed: dict[str, set[str]] = msgspec.field(default_factory=dict)   # folder -> committed names
+    asked: dict[str, int] = msgspec.field(default_factory=dict)         # folder -> ids asked
+    _dumped: dict[str, tuple["Ticket", bytes]] = msgspec.field(default_factory=dict)
 
     def load(self, ticket_id: str) -> "Ticket":
         """The committed ticket; refuses a ticket file with uncommitted edits."""
@@ -473,8 +500,11 @@ class Transaction:
         return ticket
 
     def exists(self, ticket_id: str) -> bool:
-        """Whether the id is taken: saved here, on disk, or committed. A month's
-        committed names are listed once per transaction (a batch opens hundreds)."""
+        """Whether the id is taken: saved here, on disk, or committed. The first few
+        ids of a month are asked of the running `cat-file` (`open` asks one: a
+        `git ls-tree` of the month was one more process, ~3 ms at 100,000 tickets);
+        from the LIST_AFTER-th on, the month's committed names are listed once (a
+        batch import opens thousands)."""
         from itsmctl.core.model import ticket_path
 
         rel = ticket_path(ticket_id)
@@ -484,6 +514,9 @@ class Transaction:
             return False
         folder, _, name = rel.rpartition("/")
         if folder not in self.listed:
+            asked = self.asked[folder] = self.asked.get(folder, 0) + 1
+            if asked < LIST_AFTER:
+                return self.blobs.lookup(f"{self.parent}:{rel}") is not None
             self.listed[folder] = git.tree_names(self.desk.root, self.parent, folder)
         return name in self.listed[folder]
 
@@ -527,12 +560,24 @@ class Transaction:
         files = self.files()
         if not files:
             return None
-        self.committed = self.desk.commit(files, message, author, when, self.parent, sign)
+        self.committed = self.desk.commit(files, message, author, when, self.parent, sign,
+                                          index=self.index)
         return self.committed
 
 
 @contextmanager
 def transaction(desk: Desk, finalize: Optional[Finalize] = None) -> Iterator[Transaction]:
-    """Read HEAD (the caller holds the desk lock); the caller commits with tx.commit."""
-    with git.CatFile(desk.root) as blobs:
-        yield Transaction(desk=desk, parent=desk.head(), blobs=blobs, finalize=finalize)
+    """Read HEAD (the caller holds the desk lock); the caller commits with tx.commit.
+
+    git's index is read for the commit while the command decides (git.IndexUpdate),
+    unless another git holds index.lock now: the commit then refuses as before (G2),
+    after the decision's own errors."""
+    index = None if (desk.root / ".git" / "index.lock").exists() else \
+        git.IndexUpdate(desk.root)
+    try:
+        with git.CatFile(desk.root) as blobs:
+            yield Transaction(desk=desk, parent=desk.head(), blobs=blobs, finalize=finalize,
+                              index=index)
+    finally:
+        if index is not None:
+            index.close()

@@ -99,6 +99,9 @@ def main() -> None:
         code = run(args)
         if code is not None:
             sys.exit(code)
+    from itsmctl.infra.startup import lean_click
+
+    lean_click()
     from itsmctl.ui.main import main as full
 
     full()

@@ -146,7 +146,7 @@ def _text_table(columns: list[Sequence[Any]], names: list[str]) -> Optional[str]
         ascii_only = joined.isascii() and "\x1b" not in joined
         if ascii_only:
             sizes = list(map(len, texts))
-        elif _COMMON_WIDE.fullmatch(joined):    # ASCII and common CJK only: as width()
+        elif _only(_COMMON_WIDE, joined):    # ASCII and common CJK only: as width()
             sizes = [len(t) + ((len(t.encode("utf-8")) - len(t)) >> 1) for t in texts]
         else:
             sizes = [len(t) if t.isascii() and "\x1b" not in t else width(t) for t in texts]
@@ -198,9 +198,34 @@ def _plain_cells(rows: list[list[Any]]) -> "list[list[tuple[str, int]]] | None":
     return out
 
 
-_COMMON_WIDE = __import__("re").compile(
+# ASCII and the CJK ranges only: there a character's UTF-8 length says its columns
+# (one byte: one column, three: two), which a long table counts fastest
+_COMMON_WIDE = (
     "[\x20-\x7e\u3001-\u3029\u3030-\u303e\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff"
     "\uff01-\uff60\uffe0-\uffe6]*")
+# characters whose columns are known without wcwidth: below U+3000 one column each
+# (ASCII, Latin, Greek, Cyrillic letters; dashes, quotes, arrows like show's own →
+# and –; letterlike symbols, circled numbers, box drawing), from U+3000 two (CJK
+# ideographs, kana, punctuation, full-width forms); tests/ui/test_words_width.py
+# checks every one against wcwidth
+_COMMON = (
+    "[\x20-\x7e\xa0-\xac\xae-\u024f\u0370-\u03ff\u0400-\u0482\u2010-\u2027"
+    "\u2030-\u205e\u2100-\u214f\u2190-\u21ff\u2460-\u24ff\u2500-\u257f"
+    "\u3001-\u3029\u3030-\u303e\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff"
+    "\uff01-\uff60\uffe0-\uffe6]*")
+_COMPILED: dict[str, Any] = {}
+
+
+def _only(chars: str, text: str) -> bool:
+    """Whether text is made of these characters (a class like _COMMON). Compiled when
+    first asked: a class with the CJK ranges takes ~0.9 ms to compile, which a `list`
+    of ASCII titles or a `show` without a table need not pay."""
+    pattern = _COMPILED.get(chars)
+    if pattern is None:
+        import re
+
+        pattern = _COMPILED[chars] = re.compile(chars)
+    return pattern.fullmatch(text) is not None
 
 
 def width(text: str) -> int:
@@ -216,11 +241,8 @@ def width(text: str) -> int:
         import re
 
         text = re.sub(r"\x1b\[[0-9;]*m", "", text)
-    if _COMMON_WIDE.fullmatch(text):
-        # printable ASCII and CJK ideographs/punctuation/full-width forms only (most
-        # Chinese titles): each non-ASCII character is wide
-        n = len(text)
-        return n + ((len(text.encode("utf-8")) - n) >> 1)
+    if _only(_COMMON, text):
+        return len(text) + sum(ch > "\u2fff" for ch in text)
     try:        # anything rarer: wcwidth, as tabulate measures it (~60 ms to import)
         from wcwidth import wcswidth
     except ImportError:

@@ -37,3 +37,115 @@ def test_dataclasses_without_inspect_until_a_class_needs_it():
     proc = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def _dataclasses_without_docstring() -> list[str]:
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "itsmctl"
+    bare = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and not ast.get_docstring(node) and any(
+                    "dataclass" in ast.unparse(d) for d in node.decorator_list):
+                bare.append(f"{path.relative_to(root)}:{node.lineno} {node.name}")
+    return bare
+
+
+def test_every_dataclass_has_a_docstring():
+    """A dataclass without one makes dataclasses import the real inspect (with ast, dis
+    and tokenize: ~6 ms) for its signature, in every command that imports it."""
+    assert _dataclasses_without_docstring() == []
+
+
+PROBE = """
+import sys
+from itsmctl.ui.entry import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+real = {name: vars(sys.modules[name]) for name in ("inspect", "typing_extensions", "ast",
+                                                    "dis") if sys.modules.get(name)}
+# the stand-in inspect is in sys.modules until something asks it for more than click does
+print("LOADED", code, sorted(name for name, attrs in real.items()
+                             if name != "inspect" or "signature" in attrs), file=sys.stderr)
+"""
+
+
+def test_a_transition_and_show_import_neither_inspect_nor_typing_extensions(desk):
+    """inspect comes with click (a stand-in answers cleandoc and isfunction), with
+    typing_extensions under msgspec (imported without it) and with a dataclass without
+    a docstring: none of them is loaded by note, assign or show."""
+    from tests.helpers import BILLING, NOW, open_ticket
+
+    ticket = open_ticket(desk, *BILLING)
+    for args in (("note", ticket, "--text", "caches"), ("note", ticket, "--text", "n"),
+                 ("assign", ticket, "--group", "billing-app"), ("show", ticket)):
+        proc = subprocess.run([sys.executable, "-c", PROBE, "--repo", str(desk), "--actor",
+                               "alice", "--now", NOW, *args], capture_output=True,
+                              text=True, timeout=120)
+        last = proc.stderr.strip().splitlines()[-1]
+        if args[-1] != "caches":
+            assert last == "LOADED 0 []" or last == "LOADED None []", (args, proc.stderr)
+
+
+def test_msgspec_without_typing_extensions_reads_structs_as_with_it():
+    """msgspec takes typing's get_type_hints when typing_extensions is not there; for
+    the ticket's structs that decodes and encodes the same."""
+    code = """
+import sys
+from itsmctl.infra.startup import lean_imports
+lean_imports()
+import msgspec._utils as u
+assert u._get_type_hints.__module__ == "typing", u._get_type_hints.__module__
+assert "typing_extensions" not in sys.modules
+import msgspec
+from itsmctl.core import model, part
+import typing_extensions
+structs = {v for m in (model, part) for v in vars(m).values()
+           if isinstance(v, type) and issubclass(v, msgspec.Struct) and v is not msgspec.Struct}
+assert len(structs) >= 5, structs
+ours = {cls: u.get_class_annotations(cls) for cls in structs}
+u._get_type_hints = typing_extensions.get_type_hints
+assert ours == {cls: u.get_class_annotations(cls) for cls in structs}
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_cleandoc_is_inspects_for_every_help_text_and_odd_ones():
+    import inspect
+
+    import click
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from itsmctl.infra.startup import cleandoc
+    from itsmctl.ui.main import cli
+
+    texts = []
+
+    def walk(command: click.Command, ctx: click.Context) -> None:
+        texts.extend(t for t in (command.help, command.short_help, command.epilog) if t)
+        texts.extend(p.help for p in command.params if getattr(p, "help", None))
+        if isinstance(command, click.Group):
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                if sub is not None:
+                    walk(sub, click.Context(sub, parent=ctx, info_name=name))
+
+    walk(cli, click.Context(cli, info_name="itsmctl"))
+    assert len(texts) > 300
+    for text in texts:
+        assert cleandoc(text) == inspect.cleandoc(text)
+
+    @given(st.lists(st.sampled_from(["", " ", "  ", "\t", "a", "b c", "\n", "  x\n", "\t\ty",
+                                     "\u3000", "中"]), max_size=12).map("".join))
+    def same(text: str) -> None:
+        assert cleandoc(text) == inspect.cleandoc(text)
+
+    same()

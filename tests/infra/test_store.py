@@ -217,3 +217,105 @@ def test_G2_commit_refused_by_cas_leaves_tree_and_index_as_head(desk):
     assert git(desk, "status", "--porcelain") == ""
     assert not (desk / "new.txt").exists()
     assert "overwritten" not in (desk / "README.md").read_text()
+
+
+def _index_state(desk):
+    index = desk / ".git" / "index"
+    return index.read_bytes(), (desk / ".git" / "index.lock").exists()
+
+
+def test_G2_a_transaction_that_commits_nothing_leaves_git_index_alone(desk):
+    """git's index is read by a `git update-index` started with the transaction (its
+    ~14 ms at 100,000 tickets overlap the decision); closed with no path, it writes
+    nothing, holds no lock after, and a decision's error is the one raised."""
+    from itsmctl.errors import RuleViolation
+    from itsmctl.infra.store import Desk, transaction
+
+    tid = open_ticket(desk, *BILLING)
+    before = _index_state(desk)
+    store = Desk(desk)
+    with transaction(store) as tx:
+        assert tx.index is not None
+        tx.load(tid)
+    assert _index_state(desk) == before
+    with pytest.raises(RuleViolation):
+        with transaction(store) as tx:
+            raise RuleViolation("refused", rule="L3")
+    assert _index_state(desk) == before
+    assert git(desk, "status", "--porcelain") == ""
+
+
+def test_G2_the_index_read_early_is_brought_up_to_date_by_the_commit(desk):
+    """A commit through the transaction's early `git update-index`: the files the commit
+    wrote are in git's index as committed, stat data included (`git diff-files` quiet)."""
+    from datetime import datetime, timezone
+
+    from itsmctl.infra.store import Author, Desk, transaction
+
+    store = Desk(desk)
+    with transaction(store) as tx:
+        tx.write("kb/early.md", b"# early\n")
+        sha = tx.commit("m", Author("a", "a@b"), datetime.now(timezone.utc))
+    assert sha and git(desk, "rev-parse", "HEAD").strip() == sha
+    assert git(desk, "status", "--porcelain") == ""
+    assert subprocess.run(["git", "diff-files", "--quiet"], cwd=desk).returncode == 0
+    assert not (desk / ".git" / "index.lock").exists()
+
+
+def test_G2_a_held_index_lock_at_the_start_leaves_the_refusal_to_the_commit(desk):
+    """With index.lock held when the transaction begins, no early `git update-index`
+    runs; the commit then refuses as before (G2) and nothing changes."""
+    from datetime import datetime, timezone
+
+    from itsmctl.errors import ConcurrencyError
+    from itsmctl.infra.store import Author, Desk, transaction
+
+    head = git(desk, "rev-parse", "HEAD")
+    lock = desk / ".git" / "index.lock"
+    lock.write_text("")
+    try:
+        with pytest.raises(ConcurrencyError, match="index.lock"):
+            with transaction(Desk(desk)) as tx:
+                assert tx.index is None
+                tx.write("kb/early.md", b"# early\n")
+                tx.commit("m", Author("a", "a@b"), datetime.now(timezone.utc))
+    finally:
+        lock.unlink()
+    assert git(desk, "rev-parse", "HEAD") == head and not (desk / "kb" / "early.md").exists()
+
+
+def test_G1_ids_taken_are_found_by_cat_file_first_then_by_listing_the_month(desk):
+    """`open` asks whether its new id is taken: the running cat-file answers the first
+    few of a month (no `git ls-tree` process), a batch's later ones the listed month;
+    both give the same answers, for committed ids whose file is gone too."""
+    from itsmctl.core.model import ticket_path
+    from itsmctl.infra.store import LIST_AFTER, Desk, transaction
+
+    taken = open_ticket(desk, *BILLING)
+    (desk / ticket_path(taken)).unlink()           # committed, not on disk: git decides
+    free = taken[:-5] + ("ZZZZZ" if not taken.endswith("ZZZZZ") else "YYYYY")
+    folder = ticket_path(taken).rpartition("/")[0]
+    with transaction(Desk(desk)) as tx:
+        answers = []
+        for _ in range(LIST_AFTER + 2):
+            answers.append((tx.exists(taken), tx.exists(free), folder in tx.listed))
+    assert all(a[:2] == (True, False) for a in answers)
+    assert answers[0][2] is False and answers[-1][2] is True
+    git(desk, "checkout", "--", ticket_path(taken))
+
+
+def test_G1_a_commit_leaves_no_loose_copy_of_its_files(desk):
+    """fast-import packs the commit's blobs; git's index gets their ids without git
+    storing each file a second time as a loose object (update-index --info-only)."""
+    def loose() -> set[str]:
+        objects = desk / ".git" / "objects"
+        return {str(p.relative_to(objects)) for p in objects.glob("[0-9a-f][0-9a-f]/*")}
+
+    tid = open_ticket(desk, *BILLING)
+    before = loose()
+    ok(itsm(desk, "note", tid, "--text", "no loose copy"))
+    blob = git(desk, "rev-parse", f"HEAD:{ticket_path(tid)}").strip()
+    assert loose() - before == set()
+    assert git(desk, "cat-file", "-t", blob).strip() == "blob"
+    assert git(desk, "status", "--porcelain") == ""
+    assert git(desk, "ls-files", "-s", ticket_path(tid)).split()[1] == blob

@@ -137,23 +137,29 @@ def test_G2_a_held_git_index_lock_refuses_before_anything_happens(desk):
 
 
 def test_G2_an_index_lock_taken_during_the_commit_leaves_the_commit_standing(desk, monkeypatch):
-    """The race: git takes .git/index.lock after our check. The commit stands (exit 0),
-    a warning says so, and the next command brings the index up to date."""
+    """The race: git takes .git/index.lock after our check, before our `git
+    update-index` (started when the transaction begins) could. The commit stands (exit
+    0), a warning says so, and the next command brings the index up to date."""
+    from itsmctl.infra import git as gitmod
     from itsmctl.infra import store
 
     tid = open_ticket(desk, *BILLING)
-    real = store.Desk._update_index
 
-    def busy(self, paths):
-        (self.root / ".git" / "index.lock").write_text("")
-        try:
-            real(self, paths)
-        finally:
-            (self.root / ".git" / "index.lock").unlink()
+    class Busy(gitmod.IndexUpdate):
+        def __init__(self, root):
+            self.lock = root / ".git" / "index.lock"
+            self.lock.write_text("")
+            super().__init__(root)
 
-    monkeypatch.setattr(store.Desk, "_update_index", busy)
+        def finish(self, paths):
+            try:
+                super().finish(paths)
+            finally:
+                self.lock.unlink(missing_ok=True)
+
+    monkeypatch.setattr(store.git, "IndexUpdate", Busy)
     r = itsm(desk, "assign", tid, "--group", "billing-app")
-    monkeypatch.setattr(store.Desk, "_update_index", real)
+    monkeypatch.undo()
     assert r.code == 0 and "index" in r.err and "commit stands" in r.err
     assert show(desk, tid)["status"] == "assigned"
     assert git(desk, "log", "-1", "--format=%s").startswith(f"{tid}: assign")

@@ -45,3 +45,38 @@ def test_words_module_does_not_import_wcwidth():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "False"
+
+
+def test_W8_columns_known_without_wcwidth_are_wcwidths():
+    """Every character output.width counts itself (show's own → and –, Latin, Greek,
+    Cyrillic, general punctuation, arrows, box drawing; CJK) has wcwidth's columns,
+    alone and in strings; any other goes to wcwidth."""
+    from itsmctl.ui import output
+
+    known = [chr(c) for c in range(0x20, 0x10000)
+             if not 0xd800 <= c < 0xe000 and output._only(output._COMMON, chr(c))]
+    assert len(known) > 25000 and "→" in known and "–" in known, output._COMMON
+    for ch in known:
+        assert output.width(ch) == wcwidth(ch), hex(ord(ch))
+    for text in ("状态: new → assigned", "group: billing-app (计费应用组) → dba",
+                 "– “quoted” — …", "Ελληνικά кириллица café", "├── ①②③ ℃"):
+        assert output.width(text) == wcswidth(text), text
+
+
+def test_show_arrow_and_dash_need_no_wcwidth():
+    code = ("import sys; from itsmctl.ui import words, output; "
+            "output.width('new → assigned – (计费应用组) “x” …'); "
+            "print('wcwidth' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"
+
+
+def test_an_ascii_list_compiles_no_cjk_class():
+    """The CJK character classes take ~0.9 ms each to compile: only text that needs
+    one compiles it."""
+    code = ("from itsmctl.ui import output; output.width('plain'); "
+            "output.width('计费 → x'); print(sorted(output._COMPILED) == [output._COMMON])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "True"

@@ -28,6 +28,8 @@ HOOK_BYTES = 10 << 20           # an alert payload; serve takes monitoring.yaml 
 
 @dataclass
 class WebConfig:
+    """How `serve` runs: the desk, address, clock and secrets."""
+
     root: Path
     host: str = "127.0.0.1"
     port: int = 8080

@@ -35,6 +35,8 @@ MAX_PAUSE = 300.0
 
 @dataclass(eq=False)
 class Spooled:
+    """A hook payload in the spool, waiting for its commit."""
+
     name: str                       # in the spool
     payload: "Received"
     owned: bool = False             # answered already: the service must commit it
