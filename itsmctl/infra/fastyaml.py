@@ -88,18 +88,8 @@ def _flow_list(text: str) -> list[Any]:
     return [_scalar(part) for part in inner.split(", ")]
 
 
-_KEYS_AT: dict[int, Any] = {}
-
-
-def _key_at(indent: int) -> Any:
-    """`match` of a `key:` line at exactly this indent (groups: key, rest or None)."""
-    found = _KEYS_AT.get(indent)
-    if found is None:
-        found = _KEYS_AT[indent] = re.compile(
-            r"^ {%d}([A-Za-z_][A-Za-z0-9_.\-]*):(?: (.*))?$" % indent).match
-    return found
-
-
+# keys the mapping loop hands to libyaml: YAML 1.1 reads them as booleans or null
+_ODD_KEYS = frozenset({*_BOOL, *_NULL})
 # every line as (its leading spaces, key, rest) when it is a `key:` or `key: rest` line,
 # else (its leading spaces, "", ""): one pass over the text instead of one match per line
 # in the mapping loop (issue 13)
@@ -128,7 +118,7 @@ class _Reader:
             spaces, key, rest = marks[self.i]
             if key and len(spaces) == indent:
                 self.i += 1
-                if key in out or key in _BOOL or key in _NULL:
+                if key in out or key in _ODD_KEYS:
                     raise _Unsupported
                 if rest and rest[0] not in "|[{":
                     # most lines: `key: scalar` (what value() would do, without the call)
@@ -164,7 +154,7 @@ class _Reader:
         if rest is None or rest == "":
             if self.i < len(self.lines):
                 nxt = self.lines[self.i]
-                depth = len(nxt) - len(nxt.lstrip(" "))
+                depth = len(self.marks[self.i][0])
                 if depth > indent or (depth == indent and nxt[depth:depth + 2] == "- "):
                     return self.block(depth)
             return None
