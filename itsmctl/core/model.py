@@ -2,8 +2,11 @@
 
 msgspec structs (core/part.py), not pydantic models: a transition process imports this
 module, and pydantic plus building these classes as models cost ~45 ms of its start
-(issue 13)."""
+(issue 13).
 
+No `from __future__ import annotations`: msgspec evaluates string annotations with
+typing.get_type_hints at the first decode of each process (~1.6 ms); these are
+objects from the start."""
 
 import re
 from datetime import datetime
