@@ -106,6 +106,44 @@ class AlertTickets:
         return self.status.get(tid)
 
 
+class Held:
+    """A payload's ticket changes, each finalized once.
+
+    tx.save finalizes (SLA clocks, notices planned for new events): for a storm that is
+    a walk of the master's history per linked slave, and a new slave is saved three
+    times. A change is kept in the transaction unfinalized when finalizing it could
+    plan nothing (core/alerts.plans_nothing); only the ticket's last state is then
+    finalized, by `finish`, with the same result (the clocks are computed from the
+    history, planning looks at every event since the last covered one). A change
+    that could plan something is saved at once, as before."""
+
+    def __init__(self, session: Session, tx: Tx) -> None:
+        self.tx, self.policy, self.now = tx, session.policy, session.now
+        self.held: dict[str, "Ticket"] = {}
+        self.quiet: dict[str, tuple[int, Any]] = {}     # id -> (events found quiet, basis)
+
+    def save(self, ticket: "Ticket") -> "Ticket":
+        from itsmctl.core.alerts import plans_nothing
+
+        basis = (ticket.verified, ticket.escalations, ticket.close_code,
+                 ticket.notifications)          # what else decides whether an event plans
+        done, was = self.quiet.get(ticket.id, (0, None))
+        if plans_nothing(ticket, self.policy, self.now, done if was == basis else 0):
+            self.quiet[ticket.id] = (len(ticket.history), basis)
+            self.tx.changed[ticket.id] = self.held[ticket.id] = ticket  # its place, kept
+            return ticket
+        self.held.pop(ticket.id, None)
+        return self.tx.save(ticket)
+
+    def finish(self) -> None:
+        """Finalize what is kept (a ticket saved meanwhile by other means is done)."""
+        changed = self.tx.changed
+        for tid, ticket in self.held.items():
+            if changed.get(tid) is ticket:
+                self.tx.save(ticket)
+        self.held.clear()
+
+
 def apply_severity(session: Session, intake: "Intake") -> None:
     """H1/H2: impact and urgency from monitoring.yaml unless given on the command line."""
     rule = session.policy.monitoring.rule_for(intake.alert.get("severity"))
@@ -117,12 +155,12 @@ def apply_severity(session: Session, intake: "Intake") -> None:
         intake.urgency = rule.urgency
 
 
-def _open_new(session: Session, tx: Tx, intake: "Intake") -> "Ticket":
+def _open_new(session: Session, tx: Tx, held: Held, intake: "Intake") -> "Ticket":
     from itsmctl.app.lifecycle import fresh_id
     from itsmctl.core.intake import open_ticket
 
     apply_severity(session, intake)
-    return tx.save(open_ticket(intake, tx.ctx, fresh_id(session, tx)))
+    return held.save(open_ticket(intake, tx.ctx, fresh_id(session, tx)))
 
 
 def open_alert(session: Session, intake: "Intake") -> "Ticket":
@@ -142,7 +180,10 @@ def open_alert(session: Session, intake: "Intake") -> "Ticket":
         known = AlertTickets(session, tx, [fp] if fp else [])
         before = _statuses(tx, known.by_fp.get(fp, []))
         out = HookOutcome()
-        ticket = _firing(session, tx, known, inc, out, intake)
+        held = Held(session, tx)
+        ticket = _firing(session, tx, held, known, inc, out, intake)
+        held.finish()
+        ticket = tx.load(ticket.id)             # as committed
         if out.opened:
             tx.describe("open", note=ticket.title)
         else:
@@ -192,16 +233,18 @@ def receive_all(session: Session, payloads: list["Received"]) -> list[HookOutcom
         outs = []
         known = AlertTickets(session, tx, [i.fingerprint for i in incs] +
                              [i.group or "" for i in incs])
+        held = Held(session, tx)
         for got, some in batches:
             out = HookOutcome(truncated=got.truncated)
             for inc in some:
                 if inc.status == "firing":
-                    _firing(session, tx, known, inc, out)
+                    _firing(session, tx, held, known, inc, out)
                 else:
-                    _clearing(session, tx, known, inc, out)
+                    _clearing(session, tx, held, known, inc, out)
             if got.truncated and (out.opened or out.updated or out.reopened or out.cleared):
-                _record_truncated(tx, out, got.truncated)
+                _record_truncated(tx, held, out, got.truncated)
             outs.append(out)
+        held.finish()
         if tx.changed:
             main = next(iter(tx.changed))
             note = "; ".join(line for out in outs for line in out.lines())
@@ -218,21 +261,22 @@ def receive_all(session: Session, payloads: list["Received"]) -> list[HookOutcom
     return outcomes
 
 
-def _record_truncated(tx: Tx, out: HookOutcome, count: int) -> None:
+def _record_truncated(tx: Tx, held: Held, out: HookOutcome, count: int) -> None:
     """The alerts Alertmanager left out belong to this payload's group: say so on the
     group's ticket, so the desk knows the outage is wider than its tickets show."""
     from itsmctl.core.events import step
 
     first = tx.load((out.opened + out.updated + out.reopened + out.cleared)[0])
     target = tx.load(first.master) if first.master else first
-    tx.save(step(target, tx.ctx, "note", note=(
+    held.save(step(target, tx.ctx, "note", note=(
         f"{count} more alert(s) of this group were left out of the monitoring payload "
         "(Alertmanager truncatedAlerts: raise max_alerts in its webhook_config) (H1)")))
 
 
-def _firing(session: Session, tx: Tx, known: AlertTickets, inc: "Incoming",
+def _firing(session: Session, tx: Tx, held: Held, known: AlertTickets, inc: "Incoming",
             out: HookOutcome, intake: Optional["Intake"] = None) -> "Ticket":
-    """One firing alert, as core/alerts.decide_firing says; the ticket it landed on."""
+    """One firing alert, as core/alerts.decide_firing says; the ticket it landed on (as
+    held: tx.load it after held.finish() for its committed state)."""
     from itsmctl.core.alerts import alert_record, decide_firing, link_firing, record_firing
     from itsmctl.core.intake import Intake
     from itsmctl.core.relations import link_master
@@ -246,26 +290,26 @@ def _firing(session: Session, tx: Tx, known: AlertTickets, inc: "Incoming",
         return holding[-1]
     if decision.kind == "fire":
         out.updated.append(str(decision.ticket))
-        return tx.save(record_firing(tx.load(str(decision.ticket)), inc, tx.ctx))
+        return held.save(record_firing(tx.load(str(decision.ticket)), inc, tx.ctx))
     if decision.kind == "reopen":
         return _reopen(tx, decision.ticket, decision.master, inc, out)
     if intake is None:
         intake = Intake(title=inc.title, description=inc.description, source="monitoring",
                         alert={"id": inc.alert_id, "severity": inc.severity,
                                "message": inc.message, "fingerprint": inc.fingerprint})
-    ticket = _open_new(session, tx, intake)
+    ticket = _open_new(session, tx, held, intake)
     if inc.title:                                   # from a payload: the alert in full
-        ticket = tx.save(ticket.evolve(alert=alert_record(inc, session.actor).model_dump()))
+        ticket = held.save(ticket.evolve(alert=alert_record(inc, session.actor).model_dump()))
     known.add(ticket)
     out.opened.append(ticket.id)
     if decision.related is not None:
         old, ticket = link_firing(tx.load(decision.related), ticket, inc, tx.ctx)
-        tx.save(old)
-        ticket = tx.save(ticket)
+        held.save(old)
+        ticket = held.save(ticket)
     if decision.master is not None:
         slave, master = link_master(ticket, tx.load(decision.master), tx.ctx)
-        ticket = tx.save(slave)
-        tx.save(master)
+        ticket = held.save(slave)
+        held.save(master)
     return ticket
 
 
@@ -286,7 +330,7 @@ def _reopen(tx: Tx, holder_id: Optional[str], master_id: Optional[str], inc: "In
     return tx.save(record_firing(tx.load(holder.id), inc, tx.ctx))
 
 
-def _clearing(session: Session, tx: Tx, known: AlertTickets, inc: "Incoming",
+def _clearing(session: Session, tx: Tx, held: Held, known: AlertTickets, inc: "Incoming",
               out: HookOutcome) -> None:
     from itsmctl.core.alerts import decide_clearing, record_clearing
 
@@ -294,7 +338,7 @@ def _clearing(session: Session, tx: Tx, known: AlertTickets, inc: "Incoming",
     if decision.kind == "unchanged":
         out.unchanged.append(inc.fingerprint)
         return
-    target = tx.save(record_clearing(tx.load(str(decision.ticket)), inc, tx.ctx))
+    target = held.save(record_clearing(tx.load(str(decision.ticket)), inc, tx.ctx))
     out.cleared.append(target.id)
     if session.policy.monitoring.on_clear != "record":
         _settle(session, tx, tx.load(target.master or target.id), out)

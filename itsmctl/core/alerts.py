@@ -24,7 +24,7 @@ from itsmctl.core.payload import (  # noqa: F401  (the payload's names, as they 
 )
 
 if TYPE_CHECKING:
-    from itsmctl.core.policy import MonitoringConfig
+    from itsmctl.core.policy import MonitoringConfig, Policy
 
 
 @dataclass
@@ -212,6 +212,21 @@ def _firing_alert(alert: Alert, inc: Incoming) -> Alert:
     return alert.model_copy(update={
         "status": "firing", "cleared_at": None, "severity": inc.severity,
         "message": inc.message, "started_at": inc.started_at or alert.started_at})
+
+
+def plans_nothing(ticket: Ticket, policy: Policy, now: datetime, since: int = 0) -> bool:
+    """Whether core/notices.plan would add no notification to the ticket for its events
+    from `since` on: none fires a notify.yaml rule (an event older than the plan window,
+    or up to the last one a notification covers, is never planned for). `trigger_of`
+    reads the event, `verified`, `escalations` and `close_code`: while those stay the
+    same, events found quiet stay quiet, so the caller may pass how many it checked."""
+    from itsmctl.core.notices import trigger_of
+
+    last = max((n.event for n in ticket.notifications if n.event is not None), default=-1)
+    oldest = now - policy.notify.delivery.plan_window
+    history = ticket.history
+    return all(history[i].at < oldest or trigger_of(ticket, i, policy) is None
+               for i in range(max(last + 1, since), len(history)))
 
 
 # ---------------------------------------------------------------- the decision (H1, H2)

@@ -88,21 +88,18 @@ def _flow_list(text: str) -> list[Any]:
     return [_scalar(part) for part in inner.split(", ")]
 
 
-_KEYS_AT: dict[int, Any] = {}
-
-
-def _key_at(indent: int) -> Any:
-    """`match` of a `key:` line at exactly this indent (groups: key, rest or None)."""
-    found = _KEYS_AT.get(indent)
-    if found is None:
-        found = _KEYS_AT[indent] = re.compile(
-            r"^ {%d}([A-Za-z_][A-Za-z0-9_.\-]*):(?: (.*))?$" % indent).match
-    return found
+# keys the mapping loop hands to libyaml: YAML 1.1 reads them as booleans or null
+_ODD_KEYS = frozenset({*_BOOL, *_NULL})
+# every line as (its leading spaces, key, rest) when it is a `key:` or `key: rest` line,
+# else (its leading spaces, "", ""): one pass over the text instead of one match per line
+# in the mapping loop (issue 13)
+_LINE = re.compile(r"^( *)(?:([A-Za-z_][A-Za-z0-9_.\-]*):(?: (.*))?$|.*)", re.M)
 
 
 class _Reader:
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], marks: list[tuple[str, str, str]]) -> None:
         self.lines = lines
+        self.marks = marks              # _LINE's reading of each line
         self.i = 0
 
     def block(self, indent: int) -> Any:
@@ -114,17 +111,14 @@ class _Reader:
 
     def mapping(self, indent: int, first: Optional[str] = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        lines, count = self.lines, len(self.lines)
-        match = _key_at(indent)
+        lines, marks, count = self.lines, self.marks, len(self.lines)
         if first is not None:
             self._entry(out, _KEY.match(first), indent)
         while self.i < count:
-            line = lines[self.i]
-            m = match(line)
-            if m is not None:
+            spaces, key, rest = marks[self.i]
+            if key and len(spaces) == indent:
                 self.i += 1
-                key, rest = m.groups()
-                if key in out or key in _BOOL or key in _NULL:
+                if key in out or key in _ODD_KEYS:
                     raise _Unsupported
                 if rest and rest[0] not in "|[{":
                     # most lines: `key: scalar` (what value() would do, without the call)
@@ -139,6 +133,7 @@ class _Reader:
                     out[key] = self.value(rest, indent)
                 continue
             # not a key of this mapping: the end of it, or something we do not read
+            line = lines[self.i]
             depth = len(line) - len(line.lstrip(" "))
             if line.strip(_WHITE) and depth > indent:
                 raise _Unsupported
@@ -159,7 +154,7 @@ class _Reader:
         if rest is None or rest == "":
             if self.i < len(self.lines):
                 nxt = self.lines[self.i]
-                depth = len(nxt) - len(nxt.lstrip(" "))
+                depth = len(self.marks[self.i][0])
                 if depth > indent or (depth == indent and nxt[depth:depth + 2] == "- "):
                     return self.block(depth)
             return None
@@ -220,10 +215,19 @@ class _Reader:
                 # the lists hold mappings): read it as if it began on its own line
                 self.i -= 1
                 self.lines[self.i] = " " * (indent + 2) + rest
+                self.marks[self.i] = _marks(self.lines[self.i])
                 out.append(self.sequence(indent + 2))
             else:
                 out.append(self.value(rest, indent))
         return out
+
+
+def _marks(line: str) -> tuple[str, str, str]:
+    """_LINE's reading of one line."""
+    found = _LINE.match(line)
+    assert found is not None            # every part of it is optional
+    spaces, key, rest = found.groups()
+    return spaces, key or "", rest or ""
 
 
 def parse(text: str) -> Optional[dict[str, Any]]:
@@ -231,11 +235,14 @@ def parse(text: str) -> Optional[dict[str, Any]]:
     if any(c in text for c in _OTHER_BREAKS):
         return None
     lines = text.split("\n")
+    marks = _LINE.findall(text)
+    if len(marks) != len(lines):        # one reading per line, always: never trusted blind
+        return None
     if lines and lines[-1] == "":
         lines.pop()
     if not lines or lines[0].startswith(("---", "%")):
         return None
-    reader = _Reader(lines)
+    reader = _Reader(lines, marks)
     try:
         doc = reader.mapping(0)
     except (_Unsupported, IndexError):

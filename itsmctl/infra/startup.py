@@ -31,6 +31,7 @@ def lean_imports() -> None:
     plugins off). Whatever pydantic a command needs is then imported when it needs it:
     `list` need not import it at all."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    _lazy_ipaddress()
     _lean_dataclasses()
     _lean_msgspec()
     if "importlib.metadata" in sys.modules or "pydantic" in sys.modules:
@@ -81,6 +82,7 @@ def lean_click() -> None:
     (under msgspec) imports inspect for functions we never call. The stand-in stays in
     sys.modules until something asks it for anything else: that imports the real
     module, which every later import then gets."""
+    _lazy_ipaddress()
     if "click" in sys.modules or "inspect" in sys.modules:
         return
     stand_in = _lazy("inspect")
@@ -88,6 +90,13 @@ def lean_click() -> None:
     stand_in.isfunction = _isfunction  # type: ignore[attr-defined]
     sys.modules["inspect"] = stand_in
     import click  # noqa: F401
+
+
+def _lazy_ipaddress() -> None:
+    """pathlib imports urllib.parse, which imports ipaddress (~1 ms) for one check of a
+    URL's bracketed host, a function no command of ours calls: a stand-in until then."""
+    if "ipaddress" not in sys.modules and "urllib.parse" not in sys.modules:
+        sys.modules["ipaddress"] = _lazy("ipaddress")
 
 
 def cleandoc(doc: str) -> str:
@@ -157,11 +166,18 @@ class _Blocking:
         blocked = "typing_extensions" not in sys.modules
         if blocked:
             sys.modules["typing_extensions"] = None  # type: ignore[assignment]
+        # msgspec's JSON schema module imports textwrap for docstrings of schemas we
+        # never make: a stand-in, the real module on first use
+        lazy = None if "textwrap" in sys.modules else _lazy("textwrap")
+        if lazy is not None:
+            sys.modules["textwrap"] = lazy
         try:
             self._loader.exec_module(module)
         finally:
             if blocked and sys.modules.get("typing_extensions", False) is None:
                 del sys.modules["typing_extensions"]
+            if lazy is not None and sys.modules.get("textwrap") is lazy:
+                del sys.modules["textwrap"]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._loader, name)

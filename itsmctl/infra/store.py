@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,6 +30,8 @@ from itsmctl.infra import git
 from itsmctl.infra.locking import flock_within
 
 if TYPE_CHECKING:
+    import random
+
     from itsmctl.core.model import Ticket
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
@@ -39,8 +40,11 @@ SIGN_FAILED = 77
 SCRATCH_MESSAGE = b"itsmctl: the tree of a signed commit (never on a branch)\n"
 
 
-def new_id(prefix: str, opened: datetime, rng: Optional[random.Random] = None) -> str:
-    """PREFIX-YYMM-XXXXX: 32^5 random ids a month; the caller retries on a clash."""
+def new_id(prefix: str, opened: datetime, rng: Optional["random.Random"] = None) -> str:
+    """PREFIX-YYMM-XXXXX: 32^5 random ids a month; the caller retries on a clash.
+    (random is imported here: only `open` asks, and it is ~1 ms of every import.)"""
+    import random
+
     pick = (rng or random.SystemRandom()).choice
     return f"{prefix}-{opened:%y%m}-" + "".join(pick(ID_ALPHABET) for _ in range(5))
 

@@ -102,3 +102,24 @@ def test_H1_malformed_or_oversized_payloads_are_invalid_files(body, limits, part
 def test_H1_truncated_alerts_are_read():
     body = {"version": "4", "status": "firing", "truncatedAlerts": 12, "alerts": []}
     assert read_payload(json.dumps(body), Limits()).truncated == 12
+
+
+def test_N1_plans_nothing_matches_what_plan_would_add():
+    """The hook finalizes a ticket once only while no intermediate state could plan a
+    notice: plans_nothing is False whenever notices.plan would add one."""
+    from itsmctl.core.alerts import plans_nothing
+    from itsmctl.core.notices import plan
+    from tests.core.policy_fixtures import policy
+
+    c = ctx(minutes=1)
+    opened = new_ticket()                               # open by the desk: nothing to tell
+    assert plans_nothing(opened, c.policy, c.now)
+    assert plan(opened, c.policy, c.now) is opened
+    dispatched = wf.assign(opened, c, "billing-app")    # dispatch notifies the group
+    assert not plans_nothing(dispatched, c.policy, c.now)
+    assert plan(dispatched, c.policy, c.now).notifications
+    # events already judged are not judged again; events past the plan window never count
+    assert plans_nothing(dispatched, c.policy, c.now, since=len(dispatched.history))
+    later = c.now + policy().notify.delivery.plan_window + timedelta(minutes=1)
+    assert plans_nothing(dispatched, c.policy, later)
+    assert plan(dispatched, c.policy, later) is dispatched

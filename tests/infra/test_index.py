@@ -107,6 +107,46 @@ def test_index_built_by_workers_equals_the_one_built_here(desk, monkeypatch):
     assert rows(desk) == here
 
 
+def test_index_built_by_workers_keeps_the_tree_order_whichever_worker_ends_first(
+        desk, monkeypatch):
+    """The table's row order (it orders a query's ties) is ls-tree order, as a build in
+    this process gives it, also when a later chunk's rows arrive first: here the
+    worker with the first chunk waits until the other has sent the second one."""
+    import multiprocessing
+
+    from itsmctl.infra import index as module
+
+    for _ in range(4):
+        open_ticket(desk)
+
+    def order():
+        index = open_index(desk)
+        try:
+            return [r[0] for r in index.db.execute("SELECT path FROM tickets ORDER BY rowid")]
+        finally:
+            index.close()
+
+    forget(desk)
+    here = order()
+    assert here == sorted(here)
+    released = multiprocessing.get_context("fork").Event()
+    row_of = module._row_of
+
+    def late_first(path, sha, data):
+        if path == here[0]:
+            released.wait(30)                   # bounded: the order is checked anyway
+        elif path == here[2]:
+            released.set()                      # the second chunk is sent by now
+        return row_of(path, sha, data)
+
+    monkeypatch.setattr(module, "_row_of", late_first)
+    monkeypatch.setattr(module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(module, "_SHARE", 1)
+    monkeypatch.setattr(module, "_CHUNK", 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)      # two workers even on one core
+    forget(desk)
+    assert order() == here
+
 def test_index_worker_failure_is_raised_and_nothing_cached(desk, monkeypatch):
     import pytest
 
@@ -159,3 +199,29 @@ def test_the_index_reads_head_as_the_store_does_without_importing_it(desk):
     assert _head(desk) == Desk(desk).head() == loose
     git(desk, "checkout", "-q", "--detach")
     assert _head(desk) == Desk(desk).head() == loose
+
+
+def test_undelivered_notifications_are_counted_as_four_counts_would():
+    """`_pending` reads the notification log in one pass; it gives what counting each
+    needle apart gave (None when items and statuses do not pair up)."""
+    from itsmctl.infra.index import _pending
+
+    def counted(section):
+        if section.startswith(b"\nnotifications: []"):
+            return 0
+        if section.count(b"\n- ") != section.count(b"\n  status: "):
+            return None
+        return section.count(b"\n  status: pending") + section.count(b"\n  status: failed")
+
+    entry = b"\n- id: N%d\n  status: %s\n  body: |\n    - not an item\n    status: x"
+    sections = [b"\nnotifications: []", b"\nnotifications:",
+                b"\nnotifications:" + entry % (1, b"sent") + entry % (2, b"pending")
+                + entry % (3, b"failed") + entry % (4, b"pendingly") + entry % (5, b"refused"),
+                b"\nnotifications:\n- id: N1\n  trigger: x",              # no status
+                b"\nnotifications:\n- id: N1\n  status: failed\n  status: pending",
+                b"\nnotifications:\n- - x\n  status: failed\n- \n  status: sent\n"]
+    for section in sections:
+        data = b"id: X\n" + section + b"\nvisit: null\n"
+        start = data.index(b"\nnotifications:")
+        end = data.index(b"\nvisit:") + 1
+        assert _pending(data, start, end) == counted(data[start:end]), section

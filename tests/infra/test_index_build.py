@@ -116,6 +116,42 @@ def test_only_a_build_from_nothing_skips_fsync_and_it_is_back_after(desk, monkey
     index.close()
 
 
+def test_a_build_from_nothing_writes_no_wal_and_the_wal_is_back_after(desk, monkeypatch):
+    """Rows into an empty table go through a rollback journal (the WAL would write each
+    page twice: the commit, then its checkpoint); the index is in WAL mode again after,
+    and a catch-up, or a build while another connection has the file open, keeps it."""
+    import sqlite3
+
+    from itsmctl.infra import index as module
+
+    open_ticket(desk)
+    _forget(desk)
+    seen = []
+    apply = module.Index._apply
+
+    def spy(self, changes, progress):
+        seen.append(self.db.execute("PRAGMA journal_mode").fetchone()[0])
+        return apply(self, changes, progress)
+
+    monkeypatch.setattr(module.Index, "_apply", spy)
+    index = module.open_index(desk)
+    assert seen == ["delete"]
+    assert index.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    built = _rows(desk)
+    index.close()
+    open_ticket(desk)
+    module.open_index(desk).close()                 # catching up: the WAL throughout
+    assert seen == ["delete", "wal"]
+    _forget(desk)
+    index = module.Index(desk)
+    other = sqlite3.connect(index.path)             # a reader holds the file open
+    other.execute("SELECT count(*) FROM meta").fetchone()
+    index.refresh()
+    assert seen[-1] == "wal"
+    index.close()
+    other.close()
+    assert len(_rows(desk)) == len(built) + 1
+
 def _head_decoding_all(data, where):
     """parse_head as it was: the whole state part decoded at once, then cut."""
     from itsmctl.infra.index import _parse_part
