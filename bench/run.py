@@ -88,8 +88,9 @@ def run(cmd: list[str], cwd: Path, stdin: Optional[bytes] = None,
     return elapsed, rss, proc.stdout.decode(errors="replace"), cpu
 
 
-def sample(cmd: list[str], cwd: Path, stdin: Optional[bytes] = None) -> Sample:
-    wall, rss, _, cpu = run(cmd, cwd, stdin=stdin)
+def sample(cmd: list[str], cwd: Path, stdin: Optional[bytes] = None,
+           ok: tuple[int, ...] = (0, 1)) -> Sample:
+    wall, rss, _, cpu = run(cmd, cwd, stdin=stdin, ok=ok)
     return wall, rss, cpu
 
 
@@ -123,9 +124,10 @@ class Bench:
         self.minute += 1
         return f"{DAY}T{12 + self.minute // 60 % 12:02d}:{self.minute % 60:02d}:00+08:00"
 
-    def itsm(self, actor: str, *args: str, stdin: Optional[bytes] = None) -> Sample:
+    def itsm(self, actor: str, *args: str, stdin: Optional[bytes] = None,
+             ok: tuple[int, ...] = (0, 1)) -> Sample:
         return sample([EXE, "--repo", str(self.desk), "--actor", actor, "--now", self.now(),
-                       *args], self.desk, stdin=stdin)
+                       *args], self.desk, stdin=stdin, ok=ok)
 
     def measure(self, name: str, fn: Callable[[int], Sample],
                 floor: Optional[Callable[[], Sample]], goal: str = "",
@@ -253,22 +255,26 @@ def measure_desk(desk: Path, repeat: int) -> list[dict[str, object]]:
     new_ids = [q["id"] for q in queue if q["status"] == "new"]
     b.measure("--help", lambda i: sample([EXE, "--help"], desk), b.floor_python,
               "≤ 3× python", 3)
-    b.measure("note", lambda i: b.itsm("alice", "note", ids[i], "--text", f"bench note {i}"),
-              b.floor_git, "≤ 2× git floor", 2)
+    # a transition must commit (exit 0): a refusal is no measure of one
+    b.measure("note", lambda i: b.itsm("alice", "note", ids[i], "--text", f"bench note {i}",
+                                       ok=(0,)), b.floor_git, "≤ 2× git floor", 2)
     b.measure("open", lambda i: b.itsm(
         "alice", "open", "--title", f"bench 计费出错 {i}", "--reporter-name", "王五",
         "--reporter-phone", "13800000000", "--category", "billing", "--subtype",
-        "application", "--symptom", "billing-error"), b.floor_git, "≤ 2× git floor", 2)
+        "application", "--symptom", "billing-error", ok=(0,)), b.floor_git,
+        "≤ 2× git floor", 2)
     dispatched: list[str] = []
 
     def assign(i: int) -> Sample:
         tid = new_ids[i] if i < len(new_ids) else ids[-1 - i]
         dispatched.append(tid)
-        return b.itsm("alice", "assign", tid, "--group", "billing-app", "--force")
+        # --force (off the routing, whatever the ticket's category) is the incident
+        # manager's: until stop 23 this ran as alice and measured L3's refusal (exit 1)
+        return b.itsm("mike", "assign", tid, "--group", "billing-app", "--force", ok=(0,))
 
     b.measure("assign", assign, b.floor_git, "≤ 2× git floor", 2)
     b.measure("hook alertmanager, 50 alerts", lambda i: b.itsm(
-        "monitor", "hook", "alertmanager", stdin=alerts_payload(50, 1000 + i)),
+        "monitor", "hook", "alertmanager", stdin=alerts_payload(50, 1000 + i), ok=(0,)),
         b.floor_git, "≤ 3× git floor", 3)
     b.measure("list (open queue)", lambda i: b.itsm("alice", "list"), b.floor_python,
               "≤ 150 ms, ≤ 60 MiB", 0.150, 60)
@@ -281,7 +287,7 @@ def measure_desk(desk: Path, repeat: int) -> list[dict[str, object]]:
         b.measure(f"list --assignee {who} ({people[who]} tickets)",
                   lambda i: b.itsm("alice", "list", "--assignee", who), b.floor_python,
                   "≤ 80 ms", 0.080)
-    b.measure("show", lambda i: b.itsm("alice", "show", ids[i]), b.floor_show,
+    b.measure("show", lambda i: b.itsm("alice", "show", ids[i], ok=(0,)), b.floor_show,
               "≤ 1× (2× python + cat-file)", 1)
     months = months_by_volume(desk)
     if months:
