@@ -100,10 +100,37 @@ def main() -> None:
 
         code = run(args)
         if code is not None:
-            sys.exit(code)
+            leave(code)
     from itsmctl.infra.startup import lean_click
 
     lean_click()
     from itsmctl.ui.main import main as full
 
-    full()
+    try:
+        full()
+    except SystemExit as exc:
+        if isinstance(exc.code, int) or exc.code is None:
+            leave(exc.code or 0)
+        raise
+
+
+def leave(code: int) -> None:
+    """Exit with code, skipping the interpreter's teardown (freeing the objects of the
+    ~100 modules a transition loads: ~5 ms of a 50 ms process, measured) when nothing is
+    left to do at exit: output flushed, no atexit callback (a temporary directory's
+    cleanup, logging), no thread but this one, no SQLite connection (whose last close
+    checkpoints its WAL) and no process pool. Otherwise the usual way."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        sys.exit(code)
+    import atexit
+
+    callbacks = getattr(atexit, "_ncallbacks", None)
+    threading = sys.modules.get("threading")
+    if (callbacks is None or callbacks() or "sqlite3" in sys.modules
+            or "multiprocessing" in sys.modules
+            or (threading is not None and threading.active_count() > 1)):
+        sys.exit(code)
+    os._exit(code)
