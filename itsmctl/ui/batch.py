@@ -11,10 +11,6 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from itsmctl.ui.tickets import claim_stdin, for_each, read_ids
-
-__all__ = ["claim_stdin", "for_each", "read_ids", "tickets_argument"]
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 

@@ -7,10 +7,11 @@ from typing import Any, Optional
 
 import click
 
-from itsmctl.ui.batch import for_each, tickets_argument
+from itsmctl.ui.batch import tickets_argument
 from itsmctl.ui.main import State, emit, pass_state
 from itsmctl.ui.pager import no_pager_option
 from itsmctl.ui.texts import TEXT, long_text, ticket_intro
+from itsmctl.ui.tickets import for_each
 
 SEARCH_COLUMNS = ("id", "status", "priority", "opened", "title", "found")
 

@@ -130,7 +130,7 @@ def add_cmd(state: State, title: str, body: Optional[str], body_file: Optional[s
     if body_file:
         body = Path(body_file).read_text(encoding="utf-8")
     elif body == "-":
-        from itsmctl.ui.batch import claim_stdin
+        from itsmctl.ui.tickets import claim_stdin
 
         claim_stdin(click.get_current_context(), "--body")
         body = sys.stdin.read()

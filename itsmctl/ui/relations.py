@@ -6,8 +6,9 @@ from typing import Any, Optional
 
 import click
 
-from itsmctl.ui.batch import for_each, tickets_argument
+from itsmctl.ui.batch import tickets_argument
 from itsmctl.ui.main import State, pass_state
+from itsmctl.ui.tickets import for_each
 
 
 @click.command("link-master")

@@ -17,10 +17,7 @@ from typing import Any, Callable, Optional, TypeVar, Union
 import click
 
 from itsmctl.errors import UsageError
-from itsmctl.ui.longtext import interactive, read_file, settle
-
-__all__ = ["TEXT", "edit", "editor", "interactive", "long_text", "read_file", "strip_comments",
-           "ticket_intro"]
+from itsmctl.ui.longtext import settle
 
 F = TypeVar("F", bound=Callable[..., Any])
 Intro = Callable[[dict[str, Any]], list[str]]
@@ -34,7 +31,7 @@ class Text(click.ParamType):
     def convert(self, value: Any, param: Optional[click.Parameter],
                 ctx: Optional[click.Context]) -> Any:
         if value == "-" and isinstance(param, click.Option):
-            from itsmctl.ui.batch import claim_stdin
+            from itsmctl.ui.tickets import claim_stdin
 
             claim_stdin(ctx, param.opts[0])
             return click.get_text_stream("stdin").read().rstrip()

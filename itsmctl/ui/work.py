@@ -6,9 +6,10 @@ from typing import Optional
 
 import click
 
-from itsmctl.ui.batch import for_each, tickets_argument
+from itsmctl.ui.batch import tickets_argument
 from itsmctl.ui.main import State, emit_ticket, pass_state
 from itsmctl.ui.texts import TEXT, long_text, ticket_intro
+from itsmctl.ui.tickets import for_each
 
 
 @click.group("task")
