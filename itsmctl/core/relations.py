@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
-import msgspec
-
-from itsmctl.core.events import Ctx, check_state, diff, step
-from itsmctl.core.model import Event, Ticket
+from itsmctl.core.events import Ctx, check_state, fields_step, step
+from itsmctl.core.model import Ticket
 from itsmctl.core.permissions import require
 from itsmctl.errors import RuleViolation
 
@@ -49,28 +47,6 @@ def link_master(slave: Ticket, master: Ticket, ctx: Ctx) -> tuple[Ticket, Ticket
     new_master = fields_step(master, ctx, "link-slave", note=f"{slave.id} linked as duplicate",
                              slaves=[*master.slaves, slave.id])
     return new_slave, new_master
-
-
-def fields_step(ticket: Ticket, ctx: Ctx, action: str, note: Optional[str] = None,
-                **fields: Any) -> Ticket:
-    """events.step for a change of a few plain fields, with the same result, without
-    dumping the whole ticket twice to find what changed: a storm's master carries every
-    link in its history, which step would walk on each link (H1: a payload links dozens)."""
-    keys = [k for k in Ticket.__struct_fields__ if k in fields]     # the file's key order
-    before = {k: msgspec.to_builtins(getattr(ticket, k), str_keys=True) for k in keys}
-    after = {k: msgspec.to_builtins(fields[k], str_keys=True) for k in keys}
-    event = Event(at=ctx.now, actor=ctx.actor, action=action, from_=ticket.status,
-                  to=after.get("status", ticket.status), changes=diff(before, after),
-                  note=note)
-    changed = ticket.evolve(**fields, history=[*ticket.history, event], updated_at=ctx.now)
-    if all(msgspec.to_builtins(getattr(changed, k), str_keys=True) == after[k] for k in keys):
-        return changed
-    # validation changed a value (a time given as text, say): what changed is as stored
-    changed = ticket.evolve(**fields)
-    after = {k: msgspec.to_builtins(getattr(changed, k), str_keys=True) for k in keys}
-    event = Event(at=ctx.now, actor=ctx.actor, action=action, from_=ticket.status,
-                  to=changed.status, changes=diff(before, after), note=note)
-    return changed.evolve(history=[*changed.history, event], updated_at=ctx.now)
 
 
 def unlink(slave: Ticket, master: Ticket, ctx: Ctx) -> tuple[Ticket, Ticket]:

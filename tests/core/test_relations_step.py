@@ -1,4 +1,4 @@
-"""M1 as the hook links a storm: relations.fields_step makes exactly what events.step makes
+"""M1 as the hook links a storm: events.fields_step makes exactly what events.step makes
 (the same ticket, the same history event, the same file), without dumping whole tickets."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from itsmctl.core import workflow as wf
-from itsmctl.core.events import step
-from itsmctl.core.relations import fields_step, link_master
+from itsmctl.core.events import fields_step, step
+from itsmctl.core.relations import link_master
 from tests.core.policy_fixtures import ctx, new_ticket
 
 
