@@ -16,7 +16,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-from itsmctl.core.breaches import epoch
+from itsmctl.core.breaches import epoch as _parsed_epoch
+from itsmctl.core.rows import micros
 from itsmctl.infra import facts
 
 FORMAT = "10"
@@ -598,6 +599,15 @@ def _from(statuses: Optional[Iterable[str]], where: str, params: tuple[Any, ...]
     if where:
         conds.append(where)
     return " FROM tickets" + (" WHERE " + " AND ".join(conds) if conds else ""), args
+
+
+def epoch(value: Any) -> Optional[float]:
+    """core/breaches.py epoch's answer, from the parse core/rows.py micros keeps: a
+    ticket's times are read for its report row too, so each is parsed once (issue 13).
+    Exact: for a time with a zone, timestamp() is the microseconds since the epoch
+    divided by 10**6, as here; any other value is breaches.epoch's own case."""
+    us = micros(value)
+    return _parsed_epoch(value) if us is None else us / 1_000_000
 
 
 def wake_at(doc: dict[str, Any]) -> Optional[float]:
