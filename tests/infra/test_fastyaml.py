@@ -93,3 +93,52 @@ def test_fast_reader_reads_lists_of_lists_of_mappings():
                         "changes": {"tasks": [[dict(task)], [{**task, "status": "done"}]]}}],
            "nested": [[[1, 2], ["a"]], [], "x"]}
     assert agree(doc)
+
+
+# lines whose head (what comes before the first ": ") is, or only looks like, a key
+HEADS = ["key:: x", "key:x", "key", "key:", "key: ", "key:  two spaces", "a: b: c",
+         "a.b-c_d: 1", "_x: y", "9key: v", "-key: v", "- key: v", "key :v", "ke y: v",
+         "键: 值", "key:\t", "key: 'a: b'", "key: '它''s'", "key: ''", "key: null",
+         "key: ~", "key: [a, b]", "key: []", "key: {}", "key: |-\n  一\n  二",
+         "key: |\n  line: not a key\n\n  more\n", "key:\n  inner: 1\n  deeper:\n    x: null",
+         "key:\n- a: 1\n  b: '2'\n- plain", "key:\n  - x\n  - y", "  key: indented"]
+
+
+@pytest.mark.parametrize("line", HEADS)
+def test_line_heads_read_as_libyaml_reads_them(line):
+    """infra/fastyaml cuts each line at its first ': ' and matches its head once per
+    distinct head (issue 13): whatever it reads equals libyaml's reading, first and
+    again from the table of heads, before and after a line of it follows another."""
+    for text in (f"{line}\n", f"id: INC-2611-AAAAA\n{line}\nafter: 1\n",
+                 f"outer:\n  {line.replace(chr(10), chr(10) + '  ')}\nafter: 1\n"):
+        try:
+            slow = yaml.load(text, Loader=yaml.CSafeLoader)
+        except yaml.YAMLError:
+            slow = None
+        for _ in range(2):
+            fast = fastyaml.parse(text)
+            assert fast is None or fast == slow, text
+
+
+def test_a_ticket_state_is_read_fast_and_whole():
+    """The shape the dumper writes: Chinese text, quoted times, nulls, nested maps, a
+    multi-line description, flow lists and a list of mappings, read without libyaml."""
+    doc = {"id": "INC-2507-SZCC2", "title": "MySQL 主从延迟: 95 秒 'x'", "status": "closed",
+           "group": None, "major": False, "impact": 3, "opened_at": "2025-07-21T05:03:14+08:00",
+           "description": "第一行: no\n  缩进的行\n\n最后一行\n", "solution": "a: b # c",
+           "alert": {"labels": {"alertname": "X", "severity": "error"}, "mode": "auto"},
+           "counters": {"returns": 0, "reopens": 1}, "slaves": [], "related": ["INC-1", "INC-2"],
+           "links": {"problem": None, "cis": ["db01", "\u3000db02"]},
+           "escalations": [{"trigger": "breach", "level": 1, "actions": ["notify"]}],
+           "sla": {"respond": {"start": "2025-07-21T05:03:14+08:00", "stop": None}},
+           "outcomes": {}}
+    assert agree(doc)
+
+
+def test_the_table_of_heads_stays_bounded_and_right(monkeypatch):
+    monkeypatch.setattr(fastyaml, "_HEADS", {})
+    monkeypatch.setattr(fastyaml, "_HEADS_MAX", 8)
+    for i in range(40):
+        text = f"k{i}: {i}\nnested:\n  inner{i}: 'v'\n  x: null\n"
+        assert fastyaml.parse(text) == {f"k{i}": i, "nested": {f"inner{i}": "v", "x": None}}
+        assert len(fastyaml._HEADS) <= 8
