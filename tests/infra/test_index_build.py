@@ -238,3 +238,46 @@ def test_bulk_build_equals_the_index_caught_up_commit_by_commit(desk, monkeypatc
     index = module.open_index(desk)
     assert index.invalid() == problems
     index.close()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_parallel_build_collects_no_cycles_meanwhile_and_leaves_gc_as_it_was(
+        desk, monkeypatch, enabled):
+    """The parent does not run the cycle collector while the rows stream in (issue 13),
+    and gives it back as it found it, also when the build fails."""
+    import gc
+
+    from itsmctl.infra import index as module
+
+    for _ in range(2):
+        open_ticket(desk, *BILLING)
+    monkeypatch.setattr(module, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(module, "_SHARE", 1)
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    seen = []
+    stream = module._rows_parallel
+
+    def watched(root, by_sha):
+        for rows in stream(root, by_sha):
+            seen.append(gc.isenabled())
+            yield rows
+
+    monkeypatch.setattr(module, "_rows_parallel", watched)
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        _forget(desk)
+        _rows(desk)
+        assert seen and not any(seen)
+        assert gc.isenabled() is enabled
+
+        def failing(path, sha, data):
+            raise OSError("disk gone")          # in a worker: the parent raises
+
+        monkeypatch.setattr(module, "_row_of", failing)
+        _forget(desk)
+        with pytest.raises(RuntimeError, match="disk gone"):
+            _rows(desk)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
