@@ -171,6 +171,13 @@ class _Blocking:
         lazy = None if "textwrap" in sys.modules else _lazy("textwrap")
         if lazy is not None:
             sys.modules["textwrap"] = lazy
+        # msgspec imports uuid, which imports platform (~1.6 ms of CPU: its patterns)
+        # for one call, platform.system(): answered from os.uname() on Linux, where it
+        # is that; any other call, or another system, gets the real module
+        host = None if "platform" in sys.modules else _lazy("platform")
+        if host is not None:
+            host.system = _system  # type: ignore[attr-defined]
+            sys.modules["platform"] = host
         try:
             self._loader.exec_module(module)
         finally:
@@ -178,9 +185,27 @@ class _Blocking:
                 del sys.modules["typing_extensions"]
             if lazy is not None and sys.modules.get("textwrap") is lazy:
                 del sys.modules["textwrap"]
+            if host is not None and sys.modules.get("platform") is host:
+                del sys.modules["platform"]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._loader, name)
+
+
+def _system() -> str:
+    """platform.system(): on Linux, os.uname()'s sysname, as platform.uname() makes it."""
+    try:
+        name = os.uname().sysname
+    except AttributeError:
+        name = ""
+    if name == "Linux":
+        return name
+    import importlib
+
+    if isinstance(sys.modules.get("platform"), types.ModuleType) and \
+            getattr(sys.modules["platform"], "system", None) is _system:
+        del sys.modules["platform"]
+    return str(importlib.import_module("platform").system())
 
 
 def _lean_dataclasses() -> None:
