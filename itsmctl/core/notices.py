@@ -213,7 +213,7 @@ def notices_for(ticket: Ticket, policy: Policy, now: datetime, index: int,
 def render(ticket: Ticket, policy: Policy, now: datetime, index: int, trigger: str,
            state: dict[str, Any]) -> tuple[str, str]:
     """N2: subject and body from the trigger's template (or `default`)."""
-    from string import Template     # (its class compiles a pattern: not for a note)
+    from string import Template  # (its class compiles a pattern: not for a note)
 
     values = fields(ticket, policy, now, index, trigger, state)
     tpl = policy.notify.template(trigger)
