@@ -203,6 +203,8 @@ class CatFile:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._proc: Optional[subprocess.Popen[bytes]] = None
+        self._asked: list[str] = []         # asked ahead (`ask`), answers not read yet
+        self._answers: dict[str, Optional[tuple[str, bytes]]] = {}
 
     def get(self, spec: str) -> Optional[bytes]:
         """An object's content by any spec (`HEAD:path`, a sha); None when missing."""
@@ -211,13 +213,33 @@ class CatFile:
 
     def lookup(self, spec: str) -> Optional[tuple[str, bytes]]:
         """(object id, content) by any spec; None when missing."""
+        if spec in self._answers or spec in self._asked:
+            while spec not in self._answers:
+                self._answers[self._asked.pop(0)] = self._answer()
+            return self._answers.pop(spec)
+        self.ask(spec)
+        while self._asked:
+            self._answers[self._asked.pop(0)] = self._answer()
+        return self._answers.pop(spec)
+
+    def ask(self, spec: str) -> None:
+        """Ask now, read the answer when `lookup` asks for it: git finds the object (and
+        loads its packs' indexes) meanwhile."""
         if self._proc is None:
             self._proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=self.root,
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-        stdin, stdout = self._proc.stdin, self._proc.stdout
-        assert stdin is not None and stdout is not None
-        stdin.write(spec.encode() + b"\n")
-        stdin.flush()
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(spec.encode() + b"\n")
+        self._proc.stdin.flush()
+        self._asked.append(spec)
+
+    def asked(self, spec: str) -> bool:
+        """Whether `ask` asked for it and its answer is still to be had."""
+        return spec in self._asked or spec in self._answers
+
+    def _answer(self) -> Optional[tuple[str, bytes]]:
+        assert self._proc is not None and self._proc.stdout is not None
+        stdout = self._proc.stdout
         header = stdout.readline().split()
         if len(header) < 3 or header[1] == b"missing":
             return None
@@ -225,10 +247,12 @@ class CatFile:
 
     def close(self) -> None:
         if self._proc is not None:
-            assert self._proc.stdin is not None
+            assert self._proc.stdin is not None and self._proc.stdout is not None
             self._proc.stdin.close()
-            self._proc.wait()
+            self._proc.stdout.close()       # an answer asked for and never read: git
+            self._proc.wait()               # need not finish writing it
             self._proc = None
+        self._asked, self._answers = [], {}
 
     def __enter__(self) -> "CatFile":
         return self

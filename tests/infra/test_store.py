@@ -319,3 +319,54 @@ def test_G1_a_commit_leaves_no_loose_copy_of_its_files(desk):
     assert git(desk, "cat-file", "-t", blob).strip() == "blob"
     assert git(desk, "status", "--porcelain") == ""
     assert git(desk, "ls-files", "-s", ticket_path(tid)).split()[1] == blob
+
+
+def test_G3_a_ticket_read_ahead_is_used_only_while_HEAD_is_that_commit(desk):
+    """`prefetch` asks cat-file for the ticket before the command takes the desk lock:
+    the transaction uses that answer when HEAD is still the commit it was read at; when
+    another command committed meanwhile, it reads the ticket as HEAD has it now."""
+    from itsmctl.infra import store as store_module
+    from itsmctl.infra.store import Desk, prefetch, transaction
+
+    tid = dispatched(desk)
+    head = git(desk, "rev-parse", "HEAD").strip()
+    prefetch(str(desk), (tid.lower(),))
+    early = store_module._EARLY[desk.resolve()]
+    assert early.asked(f"{head}:{ticket_path(tid)}")
+    with transaction(Desk(desk.resolve())) as tx:
+        assert tx.blobs is early and not store_module._EARLY
+        same = tx.load(tid)
+    assert same.history == Desk(desk).read_file_ticket(desk / ticket_path(tid)).history
+
+    prefetch(str(desk), (tid,))
+    ok(itsm(desk, "note", tid, "--text", "committed meanwhile"))
+    assert git(desk, "rev-parse", "HEAD").strip() != head
+    with transaction(Desk(desk.resolve())) as tx:
+        moved = tx.load(tid)
+    assert moved.history[-1].note == "committed meanwhile"
+    assert len(moved.history) == len(same.history) + 1
+
+
+def test_G1_a_read_ahead_never_used_is_dropped_without_waiting_on_git(desk):
+    """A command that stops before its transaction leaves its read-ahead: dropping it
+    ends cat-file even with a large answer unread (nothing waits on a full pipe), and
+    the next command works as usual."""
+    code = f"""
+import subprocess, sys
+from pathlib import Path
+from itsmctl.infra import git, store
+root = Path({str(desk)!r})
+big = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=root, input=b"x" * 300000,
+                     capture_output=True, check=True).stdout.decode().strip()
+store.prefetch(str(root), ())
+store._EARLY[root.resolve()].ask(big)
+store.drop_prefetch()
+assert not store._EARLY
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+    tid = open_ticket(desk, *BILLING)
+    ok(itsm(desk, "note", tid, "--text", "after"))
+    assert git(desk, "status", "--porcelain") == ""
