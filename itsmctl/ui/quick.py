@@ -290,8 +290,9 @@ def run(argv: list[str]) -> Optional[int]:
             code = 1
     except Exception as exc:  # a bug: short message, traceback to a file
         code = funnel.crash(state, exc)
-    if "itsmctl.infra.store" in sys.modules:
-        sys.modules["itsmctl.infra.store"].drop_prefetch()
+    finally:        # what `prefetch` started and no transaction took over
+        if "itsmctl.infra.store" in sys.modules:
+            sys.modules["itsmctl.infra.store"].drop_prefetch()
     try:
         sys.stdout.flush()
     except BrokenPipeError:

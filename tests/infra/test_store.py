@@ -370,3 +370,80 @@ print("ok")
     tid = open_ticket(desk, *BILLING)
     ok(itsm(desk, "note", tid, "--text", "after"))
     assert git(desk, "status", "--porcelain") == ""
+
+
+def _lock_is_free(desk) -> bool:
+    code = ("import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR); "
+            "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); print('free')")
+    proc = subprocess.run([sys.executable, "-c", code, str(desk / ".git" / "itsmctl" / "lock")],
+                          capture_output=True, text=True, timeout=30)
+    return proc.stdout.strip() == "free"
+
+
+def test_G3_the_desk_lock_taken_at_the_start_is_the_transactions(desk):
+    """`prefetch` takes the desk lock when it is free and starts git's index read under
+    it; the write path's lock and transaction take both over (one commit, index up to
+    date, lock let go); dropped unused, git writes no index and the lock is free."""
+    from datetime import datetime, timezone
+
+    from itsmctl.infra import store as store_module
+    from itsmctl.infra.store import Author, Desk, drop_prefetch, prefetch, transaction
+
+    tid = open_ticket(desk, *BILLING)
+    root = desk.resolve()
+    before = _index_state(desk)
+    prefetch(str(desk), (tid,))
+    assert root in store_module._LOCKED and not _lock_is_free(desk)
+    assert (desk / ".git" / "index.lock").exists()          # git's read under our lock
+    drop_prefetch()
+    assert _lock_is_free(desk) and _index_state(desk) == before
+
+    prefetch(str(desk), (tid,))
+    fd, early_index = store_module._LOCKED[root]
+    store = Desk(root)
+    with store.lock(0.0):
+        with transaction(store) as tx:
+            assert tx.index is early_index and tx.blobs is not None
+            tx.write("kb/early.md", b"# early\n")
+            sha = tx.commit("m", Author("a", "a@b"), datetime.now(timezone.utc))
+    assert not store_module._LOCKED and not store_module._LOCKED_INDEX
+    assert _lock_is_free(desk) and git(desk, "rev-parse", "HEAD").strip() == sha
+    assert git(desk, "status", "--porcelain") == ""
+
+
+def test_G4_no_early_lock_where_a_remote_may_be_asked_first_or_the_lock_is_busy(desk):
+    """A desk that names a remote (config/desk.yaml, git config itsmctl.remote) pulls
+    before it locks, and a busy lock is waited for by the command as always: `prefetch`
+    takes no lock then, and never waits."""
+    from itsmctl.infra import store as store_module
+    from itsmctl.infra.store import drop_prefetch, prefetch
+
+    root = desk.resolve()
+    open_ticket(desk, *BILLING)                     # the desk's state folder, its lock
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR); "
+        "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()"),
+        str(desk / ".git" / "itsmctl" / "lock")], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        prefetch(str(desk), ())
+        assert time.monotonic() - started < 5 and root not in store_module._LOCKED
+        drop_prefetch()
+    finally:
+        holder.communicate("")
+    subprocess.run(["git", "config", "itsmctl.remote", "origin"], cwd=desk, check=True)
+    prefetch(str(desk), ())
+    assert root not in store_module._LOCKED and root in store_module._EARLY
+    drop_prefetch()
+    subprocess.run(["git", "config", "--unset", "itsmctl.remote"], cwd=desk, check=True)
+    conf = desk / "config" / "desk.yaml"
+    conf.write_text(conf.read_text() + "\n# remote: origin (later)\n")
+    prefetch(str(desk), ())
+    assert root not in store_module._LOCKED
+    drop_prefetch()
+    git(desk, "checkout", "--", "config/desk.yaml")
+    prefetch(str(desk), ())
+    assert root in store_module._LOCKED
+    drop_prefetch()
