@@ -76,9 +76,11 @@ def code_stamp() -> list[Any]:
 
     out: list[Any] = [__version__]
     here = Path(__file__).resolve().parent.parent / "core" / "policy"
-    for module in sorted(here.glob("*.py")):
-        st = module.stat()
-        out.append((module.name, st.st_mtime_ns, st.st_size))
+    # the names Path.glob("*.py") gives, without its pattern machinery (every command
+    # that loads the policy asks; ~0.5 ms)
+    for name in sorted(e.name for e in os.scandir(here) if e.name.endswith(".py")):
+        st = os.stat(here / name)
+        out.append((name, st.st_mtime_ns, st.st_size))
     return out
 
 
