@@ -178,9 +178,17 @@ class _Blocking:
         if host is not None:
             host.system = _system  # type: ignore[attr-defined]
             sys.modules["platform"] = host
+        # msgspec.inspect (~30 struct types of msgspec's own, ~1 ms) serves type
+        # introspection and JSON schemas, which no command of ours asks of a ticket:
+        # a stand-in, the real module on first use
+        lazy_inspect = None if "msgspec.inspect" in sys.modules else _lazy("msgspec.inspect")
+        if lazy_inspect is not None:
+            sys.modules["msgspec.inspect"] = lazy_inspect
         try:
             self._loader.exec_module(module)
         finally:
+            if lazy_inspect is not None and sys.modules.get("msgspec.inspect") is lazy_inspect:
+                del sys.modules["msgspec.inspect"]
             if blocked and sys.modules.get("typing_extensions", False) is None:
                 del sys.modules["typing_extensions"]
             if lazy is not None and sys.modules.get("textwrap") is lazy:

@@ -60,7 +60,7 @@ def test_every_dataclass_has_a_docstring():
 
 
 LEAN = ("inspect", "typing_extensions", "ast", "dis", "random", "ipaddress", "textwrap",
-        "platform", "email", "pickle")
+        "platform", "email", "pickle", "msgspec.inspect")
 PROBE = """
 import sys
 BASE = set(sys.modules)         # what this Python loads before any code of ours
@@ -159,17 +159,22 @@ def test_cleandoc_is_inspects_for_every_help_text_and_odd_ones():
 
 def test_platform_system_stand_in_answers_as_platform():
     """msgspec's uuid asks platform.system() while platform is a stand-in: the answer
-    is the real module's, and uuid's other uses of it reach the real module."""
+    is the real module's, and uuid's other uses of it reach the real module; msgspec's
+    own inspect module is loaded when first used, and works as ever then."""
     code = """
 import sys
 from itsmctl.infra.startup import lean_imports, _system
 lean_imports()
 import msgspec, uuid
 assert "platform" not in sys.modules, "platform loaded with msgspec"
+assert "msgspec.inspect" not in sys.modules, "msgspec.inspect loaded with msgspec"
 import platform
 assert _system() == platform.system()
 assert uuid._LINUX == (platform.system() == "Linux") and uuid._AIX == (platform.system() == "AIX")
 assert uuid.platform.machine() == platform.machine()
+import msgspec.inspect
+assert msgspec.inspect.type_info(int) == msgspec.inspect.IntType()
+assert msgspec.json.schema(int) == {"type": "integer"}
 print("ok")
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
