@@ -19,8 +19,42 @@ def load(session: Session, ref: str) -> "Ticket":
     """A ticket as its file holds it (a full id or a unique prefix)."""
     from itsmctl.core.model import ticket_path
 
+    found = _by_full_id(session, ref)
+    if found is not None:
+        return found
     ticket_id = session.resolve(ref)
     return session.desk.read_file_ticket(session.root / ticket_path(ticket_id))
+
+
+def _by_full_id(session: Session, ref: str) -> Optional["Ticket"]:
+    """The ticket a full id names, when its file is a valid ticket at its own path, read
+    without the desk (infra/store imports git, subprocess and json: ~5 ms of a ~55 ms
+    `show` that runs no git, issue 13). None for anything else (a prefix, no such file,
+    a schema error, a misplaced id, no .git): `load` then reads it the usual way, which
+    says what is wrong exactly as before."""
+    from itsmctl.core.model import ID_RE, Ticket, ticket_path
+    from itsmctl.core.part import Invalid
+    from itsmctl.infra.yaml import load_ticket
+
+    wanted = ref.strip().upper()
+    if not ID_RE.match(wanted):
+        return None
+    root = session.root
+    rel = ticket_path(wanted)
+    if not (root / ".git").exists():
+        return None
+    try:
+        data = (root / rel).read_bytes()
+    except OSError:
+        return None
+    doc = load_ticket(data, rel)
+    if not isinstance(doc, dict):
+        return None
+    try:
+        ticket = Ticket.from_doc(doc)
+    except Invalid:
+        return None
+    return ticket if ticket.id == wanted else None
 
 
 def show_doc(session: Session, ticket: "Ticket") -> dict[str, Any]:
