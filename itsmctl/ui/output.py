@@ -30,10 +30,10 @@ _UNSHOWN.update({ord(c): f"\\u{ord(c):04x}" for c in _BIDI + "\u2028\u2029"})
 _UNSHOWN_LINES = {k: v for k, v in _UNSHOWN.items() if k != ord("\n")}
 
 
-# any character _UNSHOWN maps: searching for one costs a tenth of translating every
-# character, and almost no cell has one (`list` of 10,000 tickets: 73,000 cells)
-_ANY_UNSHOWN = __import__("re").compile(
-    "[" + "".join(f"\\u{c:04x}" for c in sorted(_UNSHOWN)) + "]")
+# any character _UNSHOWN maps: searching a long text for one costs a tenth of
+# translating every character, and almost no cell has one (`list` of 10,000 tickets:
+# 73,000 cells). Compiled when first asked (~0.7 ms): `show` need not (issue 13).
+_ANY_UNSHOWN = "[" + "".join(f"\\u{c:04x}" for c in sorted(_UNSHOWN)) + "]"
 
 
 def printable(text: Any, lines: bool = True) -> str:
@@ -41,7 +41,11 @@ def printable(text: Any, lines: bool = True) -> str:
     (`\\r`, `\\e`, `\\x07`, `\\u202e`); line breaks kept when `lines`. Ticket text comes
     from users, mail and alerts, so it must not move the cursor or recolour the screen."""
     text = str(text)
-    if _ANY_UNSHOWN.search(text) is None:
+    # every character _UNSHOWN maps is one str.isprintable refuses (C0, DEL, C1, the
+    # line and paragraph separators, the bidi controls: tests/ui/test_printable.py):
+    # a printable text has none, and translating any other changes only those
+    if text.isprintable() or (lines and "\n" in text
+                              and text.replace("\n", "").isprintable()):
         return text
     return text.translate(_UNSHOWN_LINES if lines else _UNSHOWN)
 
@@ -123,7 +127,7 @@ def _shown_as_is(text: str) -> bool:
     """Whether `printable` leaves this text alone (no character it escapes)."""
     if text.isascii():
         return not text.encode("ascii").translate(None, _ASCII_SHOWN)
-    return text.isprintable() or _ANY_UNSHOWN.search(text) is None
+    return text.isprintable() or _pattern(_ANY_UNSHOWN).search(text) is None
 
 
 def _text_table(columns: list[Sequence[Any]], names: list[str]) -> Optional[str]:
@@ -220,12 +224,17 @@ def _only(chars: str, text: str) -> bool:
     """Whether text is made of these characters (a class like _COMMON). Compiled when
     first asked: a class with the CJK ranges takes ~0.9 ms to compile, which a `list`
     of ASCII titles or a `show` without a table need not pay."""
+    return _pattern(chars).fullmatch(text) is not None
+
+
+def _pattern(chars: str) -> Any:
+    """The compiled pattern, compiled once a process."""
     pattern = _COMPILED.get(chars)
     if pattern is None:
         import re
 
         pattern = _COMPILED[chars] = re.compile(chars)
-    return pattern.fullmatch(text) is not None
+    return pattern
 
 
 def width(text: str) -> int:
