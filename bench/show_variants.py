@@ -1,6 +1,6 @@
 """Run `show` and `log` on many tickets through two source trees and compare the output.
 
-    python bench/show_variants.py DESK --before SRC [--count N] [--work DIR]
+    python bench/show_variants.py DESK --before SRC [--count N] [--work DIR] [--open-only]
 
 Each command line runs through the console script's entry (`itsmctl.ui.entry`: `show`
 takes ui/quick.py's path, `log` click's) once with this tree's `itsmctl` and once with
@@ -9,7 +9,7 @@ the one in SRC (a checkout of the commit before a change), each on its own clone
 exit code, stdout and stderr. The tickets: some of each status, masters and slaves,
 waits, breached clocks, Chinese titles, tasks, escalations, long and short histories,
 and N more at random; the lines: `show`, `show --json`, `log` in each format, a narrow
-terminal, other `--now`s, lower-case ids, unique and ambiguous prefixes, a missing id
+terminal, other `--now`s (with and without an offset), lower-case ids, unique and ambiguous prefixes, a missing id
 (exit 3), a prefix too short. Prints one line per difference and a summary; exits 1 when
 any differs. DESK itself is never written.
 """
@@ -49,10 +49,11 @@ def run(tree: Path, desk: Path, args: list[str], extra: dict[str, str]
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def pick(tree: Path, desk: Path, count: int) -> list[str]:
-    """Ticket ids of every kind the comparison needs, from `list --all --json`."""
-    code, out, err = run(tree, desk, ["--actor", "mike", "--now", NOW, "list", "--all",
-                                      "--json"], {})
+def pick(tree: Path, desk: Path, count: int, every: bool) -> list[str]:
+    """Ticket ids of every kind the comparison needs, from `list --all --json` (or the
+    open queue's `list --json`: the whole of a large desk is a large JSON text)."""
+    code, out, err = run(tree, desk, ["--actor", "mike", "--now", NOW, "list", "--json",
+                                      *(["--all"] if every else [])], {})
     if code != 0:
         raise SystemExit(f"list failed: {err.decode(errors='replace')[-500:]}")
     docs = json.loads(out)
@@ -111,7 +112,10 @@ def lines(ids: list[str]) -> list[tuple[list[str], dict[str, str]]]:
                     (["--actor", "alice", "--now", "2027-03-01T09:00:00+08:00", "show",
                       tid], {}),
                     (["--actor", "alice", "show", f" {tid} "],
-                     {"ITSMCTL_NOW": "2026-01-02T03:04:05+08:00"})]
+                     {"ITSMCTL_NOW": "2026-01-02T03:04:05+08:00"}),
+                    (["--actor", "alice", "--now", "2026-11-25T12:00:00", "show", tid], {}),
+                    (["--actor", "alice", "show", "--json", tid],
+                     {"ITSMCTL_NOW": "2026-11-25 23:59"})]
         if i % 7 == 0:
             out += [([*base, "show", tid[:-1]], {}), ([*base, "show", tid[:-2]], {}),
                     ([*base, "show", tid[:9]], {}), ([*base, "log", tid[:-1]], {})]
@@ -130,11 +134,13 @@ def main() -> int:
                         help="the source tree to compare with (its itsmctl package)")
     parser.add_argument("--count", type=int, default=40)
     parser.add_argument("--work", type=Path)
+    parser.add_argument("--open-only", action="store_true",
+                        help="pick from the open queue only (for a large desk)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.work) as tmp:
         new = clone(args.desk.resolve(), Path(tmp) / "new")
         old = clone(args.desk.resolve(), Path(tmp) / "old")
-        ids = pick(HERE, new, args.count)
+        ids = pick(HERE, new, args.count, not args.open_only)
         todo = lines(ids)
         differ = 0
         for argv, extra in todo:
