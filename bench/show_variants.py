@@ -9,9 +9,9 @@ the one in SRC (a checkout of the commit before a change), each on its own clone
 exit code, stdout and stderr. The tickets: some of each status, masters and slaves,
 waits, breached clocks, Chinese titles, tasks, escalations, long and short histories,
 and N more at random; the lines: `show`, `show --json`, `log` in each format, a narrow
-terminal, other `--now`s (with and without an offset), lower-case ids, unique and ambiguous prefixes, a missing id
-(exit 3), a prefix too short. Prints one line per difference and a summary; exits 1 when
-any differs. DESK itself is never written.
+terminal, other `--now`s (with and without an offset), lower-case ids, unique and
+ambiguous prefixes, a missing id (exit 3), a prefix too short. Prints one line per
+difference and a summary; exits 1 when any differs. DESK itself is never written.
 """
 
 from __future__ import annotations
