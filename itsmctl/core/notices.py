@@ -11,7 +11,6 @@ duplicates, and receivers can use it as an idempotency key.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from string import Template
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from itsmctl.core.model import SETTLED, Notification, Ticket
@@ -214,6 +213,8 @@ def notices_for(ticket: Ticket, policy: Policy, now: datetime, index: int,
 def render(ticket: Ticket, policy: Policy, now: datetime, index: int, trigger: str,
            state: dict[str, Any]) -> tuple[str, str]:
     """N2: subject and body from the trigger's template (or `default`)."""
+    from string import Template  # (its class compiles a pattern: not for a note)
+
     values = fields(ticket, policy, now, index, trigger, state)
     tpl = policy.notify.template(trigger)
     subject = " ".join(Template(tpl.subject).safe_substitute(values).split())

@@ -35,11 +35,12 @@ TRIGGER = "oncall"
 
 def pair_for(policy: "Policy", group: Optional[str],
              at: Optional[datetime]) -> Optional["OnCallPair"]:
-    """The on-call pair answering for a group at an instant, outside working hours."""
-    from itsmctl.core.rota import answering
-
+    """The on-call pair answering for a group at an instant, outside working hours.
+    (core/rota.py, ~4 ms of CPU to import, only for a desk with an on-call rota.)"""
     if at is None or not policy.rota.oncall:
         return None
+    from itsmctl.core.rota import answering
+
     return answering(policy, group, at)
 
 

@@ -12,7 +12,6 @@ is ignored and rewritten; outside a git directory nothing is kept.
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
@@ -40,9 +39,11 @@ class StatCache:
         self.changed = False
         if self.path is None:
             return
+        from itsmctl.infra.config import unpickle
+
         try:
             with self.path.open("rb") as fh:
-                code, entries = pickle.load(fh)
+                code, entries = unpickle(fh)
             if code == self.code and isinstance(entries, dict):
                 self.entries = entries
         except Exception:  # absent, stale or foreign: parsed again and rewritten
@@ -76,6 +77,8 @@ class StatCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}")
             with tmp.open("wb") as fh:
+                import pickle
+
                 pickle.dump((self.code, self.entries), fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.path)
         except OSError:

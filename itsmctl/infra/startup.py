@@ -171,16 +171,49 @@ class _Blocking:
         lazy = None if "textwrap" in sys.modules else _lazy("textwrap")
         if lazy is not None:
             sys.modules["textwrap"] = lazy
+        # msgspec imports uuid, which imports platform (~1.6 ms of CPU: its patterns)
+        # for one call, platform.system(): answered from os.uname() on Linux, where it
+        # is that; any other call, or another system, gets the real module
+        host = None if "platform" in sys.modules else _lazy("platform")
+        if host is not None:
+            host.system = _system  # type: ignore[attr-defined]
+            sys.modules["platform"] = host
+        # msgspec.inspect (~30 struct types of msgspec's own, ~1 ms) serves type
+        # introspection and JSON schemas, which no command of ours asks of a ticket:
+        # a stand-in, the real module on first use
+        lazy_inspect = None if "msgspec.inspect" in sys.modules else _lazy("msgspec.inspect")
+        if lazy_inspect is not None:
+            sys.modules["msgspec.inspect"] = lazy_inspect
         try:
             self._loader.exec_module(module)
         finally:
+            if lazy_inspect is not None and sys.modules.get("msgspec.inspect") is lazy_inspect:
+                del sys.modules["msgspec.inspect"]
             if blocked and sys.modules.get("typing_extensions", False) is None:
                 del sys.modules["typing_extensions"]
             if lazy is not None and sys.modules.get("textwrap") is lazy:
                 del sys.modules["textwrap"]
+            if host is not None and sys.modules.get("platform") is host:
+                del sys.modules["platform"]
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._loader, name)
+
+
+def _system() -> str:
+    """platform.system(): on Linux, os.uname()'s sysname, as platform.uname() makes it."""
+    try:
+        name = os.uname().sysname
+    except AttributeError:
+        name = ""
+    if name == "Linux":
+        return name
+    import importlib
+
+    if isinstance(sys.modules.get("platform"), types.ModuleType) and \
+            getattr(sys.modules["platform"], "system", None) is _system:
+        del sys.modules["platform"]
+    return str(importlib.import_module("platform").system())
 
 
 def _lean_dataclasses() -> None:

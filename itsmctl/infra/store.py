@@ -185,6 +185,16 @@ class Desk:
     @contextmanager
     def lock(self, timeout: float = 60.0) -> Iterator[None]:
         """One writer at a time (G3); the kernel drops the lock if the process dies."""
+        early = _LOCKED.pop(self.root, None)
+        if early is not None:                   # taken at the start (see `prefetch`)
+            fd, _LOCKED_INDEX[self.root] = early
+            try:
+                self._recover()
+                yield
+            finally:
+                _drop_index(self.root)
+                os.close(fd)
+            return
         self.state.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.state / "lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
@@ -488,7 +498,10 @@ class Transaction(msgspec.Struct):
         if ticket_id in self.loaded:
             return self.loaded[ticket_id]
         rel = ticket_path(ticket_id)
-        data = self.blobs.get(f"HEAD:{rel}") if self.parent else None
+        spec = f"HEAD:{rel}"
+        if self.blobs.asked(f"{self.parent}:{rel}") and self.desk.head() == self.parent:
+            spec = f"{self.parent}:{rel}"      # asked for at the start (see `prefetch`)
+        data = self.blobs.get(spec) if self.parent else None
         try:
             on_disk = (self.desk.root / rel).read_bytes()
         except FileNotFoundError:
@@ -576,12 +589,110 @@ def transaction(desk: Desk, finalize: Optional[Finalize] = None) -> Iterator[Tra
     git's index is read for the commit while the command decides (git.IndexUpdate),
     unless another git holds index.lock now: the commit then refuses as before (G2),
     after the decision's own errors."""
-    index = None if (desk.root / ".git" / "index.lock").exists() else \
-        git.IndexUpdate(desk.root)
+    if desk.root in _LOCKED_INDEX:              # started with the early lock
+        index = _LOCKED_INDEX.pop(desk.root)
+    else:
+        index = None if (desk.root / ".git" / "index.lock").exists() else \
+            git.IndexUpdate(desk.root)
     try:
-        with git.CatFile(desk.root) as blobs:
+        with _EARLY.pop(desk.root, None) or git.CatFile(desk.root) as blobs:
             yield Transaction(desk=desk, parent=desk.head(), blobs=blobs, finalize=finalize,
                               index=index)
     finally:
         if index is not None:
             index.close()
+
+
+_EARLY: dict[Path, git.CatFile] = {}     # desk root -> a cat-file started by `prefetch`
+
+
+def prefetch(repo: Optional[str], refs: tuple[str, ...]) -> None:
+    """At the start of a write command: a `git cat-file` for its transaction, asked now
+    for HEAD's commit (git loads its packs' indexes) and for the tickets given by full
+    id, so that git finds them while this process imports the rest of itsmctl (at
+    100,000 tickets the first read of a ticket waited ~10-30 ms on cat-file, issue 13).
+    The transaction takes it over (`transaction`); an answer is used only for the
+    commit HEAD still is then. Anything unusual (no desk here, no HEAD) starts nothing:
+    the command then finds it as it always did."""
+    try:
+        from itsmctl.infra.config import find_root
+
+        root = find_root(repo)
+        head = Desk(root).head() if root not in _EARLY else None
+    except Exception:  # noqa: BLE001 - the command itself says what is wrong, later
+        return
+    if head is None:
+        return
+    blobs = _EARLY[root] = git.CatFile(root)
+    try:
+        blobs.ask(head)
+        from itsmctl.core.model import ID_RE, ticket_path
+
+        for ref in refs:
+            wanted = ref.strip().upper()
+            if ID_RE.match(wanted):
+                blobs.ask(f"{head}:{ticket_path(wanted)}")
+    except (OSError, GitError):
+        _EARLY.pop(root, None)
+        blobs.close()
+        return
+    _lock_early(root)
+
+
+# desk root -> (the desk lock's fd, the `git update-index` started under it)
+_LOCKED: dict[Path, tuple[int, Optional[git.IndexUpdate]]] = {}
+_LOCKED_INDEX: dict[Path, Optional[git.IndexUpdate]] = {}
+
+
+def _lock_early(root: Path) -> None:
+    """The desk lock, if free this instant, and git's index read under it, both taken
+    over by the command's transaction: at 100,000 tickets `git update-index` reads a
+    10 MB index, which then overlaps this process's imports instead of its decision.
+    Only where the lock is all the write path takes before its transaction: no remote
+    possible (config/desk.yaml names none, .git/config no itsmctl setting, or
+    ITSMCTL_NO_SYNC), and the clone's git settings already made (upkeep). A busy lock
+    is left to the command, which waits for it as always."""
+    from itsmctl.infra.upkeep import VERSION, _state
+
+    try:
+        if _state(root).joinpath("settings").read_text() != VERSION:
+            return
+        if not os.environ.get("ITSMCTL_NO_SYNC"):
+            desk_yaml = (root / "config" / "desk.yaml").read_bytes()
+            if b"remote" in desk_yaml or b"\\" in desk_yaml or \
+                    b"itsmctl" in (root / ".git" / "config").read_bytes().lower():
+                return
+        fd = os.open(_state(root) / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        Desk(root)._recover()
+        index = None if (root / ".git" / "index.lock").exists() else git.IndexUpdate(root)
+    except Exception:  # noqa: BLE001 - busy, or the command meets it itself later
+        os.close(fd)
+        return
+    _LOCKED[root] = (fd, index)
+
+
+def _drop_index(root: Path) -> None:
+    index = _LOCKED_INDEX.pop(root, None)
+    if index is not None:
+        index.close()
+
+
+def drop_prefetch() -> None:
+    """Stop what `prefetch` started that no transaction took over (the command stopped
+    first): cat-file, and git's index update (closed with no path: git writes nothing
+    and lets index.lock go before this process ends); then the desk lock."""
+    while _EARLY:
+        _EARLY.popitem()[1].close()
+    while _LOCKED:
+        root, (fd, index) = _LOCKED.popitem()
+        if index is not None:
+            index.close()
+        os.close(fd)
+    for root in list(_LOCKED_INDEX):
+        _drop_index(root)

@@ -30,10 +30,10 @@ _UNSHOWN.update({ord(c): f"\\u{ord(c):04x}" for c in _BIDI + "\u2028\u2029"})
 _UNSHOWN_LINES = {k: v for k, v in _UNSHOWN.items() if k != ord("\n")}
 
 
-# any character _UNSHOWN maps: searching for one costs a tenth of translating every
-# character, and almost no cell has one (`list` of 10,000 tickets: 73,000 cells)
-_ANY_UNSHOWN = __import__("re").compile(
-    "[" + "".join(f"\\u{c:04x}" for c in sorted(_UNSHOWN)) + "]")
+# any character _UNSHOWN maps: searching a long text for one costs a tenth of
+# translating every character, and almost no cell has one (`list` of 10,000 tickets:
+# 73,000 cells). Compiled when first asked (~0.7 ms): `show` need not (issue 13).
+_ANY_UNSHOWN = "[" + "".join(f"\\u{c:04x}" for c in sorted(_UNSHOWN)) + "]"
 
 
 def printable(text: Any, lines: bool = True) -> str:
@@ -41,7 +41,11 @@ def printable(text: Any, lines: bool = True) -> str:
     (`\\r`, `\\e`, `\\x07`, `\\u202e`); line breaks kept when `lines`. Ticket text comes
     from users, mail and alerts, so it must not move the cursor or recolour the screen."""
     text = str(text)
-    if _ANY_UNSHOWN.search(text) is None:
+    # every character _UNSHOWN maps is one str.isprintable refuses (C0, DEL, C1, the
+    # line and paragraph separators, the bidi controls: tests/ui/test_printable.py):
+    # a printable text has none, and translating any other changes only those
+    if text.isprintable() or (lines and "\n" in text
+                              and text.replace("\n", "").isprintable()):
         return text
     return text.translate(_UNSHOWN_LINES if lines else _UNSHOWN)
 
@@ -123,7 +127,7 @@ def _shown_as_is(text: str) -> bool:
     """Whether `printable` leaves this text alone (no character it escapes)."""
     if text.isascii():
         return not text.encode("ascii").translate(None, _ASCII_SHOWN)
-    return text.isprintable() or _ANY_UNSHOWN.search(text) is None
+    return text.isprintable() or _pattern(_ANY_UNSHOWN).search(text) is None
 
 
 def _text_table(columns: list[Sequence[Any]], names: list[str]) -> Optional[str]:
@@ -208,24 +212,53 @@ _COMMON_WIDE = (
 # and –; letterlike symbols, circled numbers, box drawing), from U+3000 two (CJK
 # ideographs, kana, punctuation, full-width forms); tests/ui/test_words_width.py
 # checks every one against wcwidth
-_COMMON = (
-    "[\x20-\x7e\xa0-\xac\xae-\u024f\u0370-\u03ff\u0400-\u0482\u2010-\u2027"
-    "\u2030-\u205e\u2100-\u214f\u2190-\u21ff\u2460-\u24ff\u2500-\u257f"
-    "\u3001-\u3029\u3030-\u303e\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff"
-    "\uff01-\uff60\uffe0-\uffe6]*")
+_COMMON_RANGES = (
+    (0x20, 0x7e), (0xa0, 0xac), (0xae, 0x24f), (0x370, 0x3ff), (0x400, 0x482),
+    (0x2010, 0x2027), (0x2030, 0x205e), (0x2100, 0x214f), (0x2190, 0x21ff), (0x2460, 0x24ff),
+    (0x2500, 0x257f), (0x3001, 0x3029), (0x3030, 0x303e), (0x3041, 0x3096), (0x30a1, 0x30fa),
+    (0x3400, 0x4dbf), (0x4e00, 0x9fff), (0xff01, 0xff60), (0xffe0, 0xffe6))
+_COMMON = "[" + "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in _COMMON_RANGES) + "]*"
+_COMMON_FIRST = tuple(chr(lo) for lo, _ in _COMMON_RANGES)
+_COMMON_LAST = tuple(chr(hi) for _, hi in _COMMON_RANGES)
+# the class above takes ~1.2 ms to compile (issue 13), more than `show` and `log` spend
+# checking the pieces they wrap at (one to a few CJK characters, a few hundred of them)
+# character by character: texts up to _SHORT long are checked so, until _BUDGET of
+# them have been (a `list` of many short titles then uses the compiled class)
+_SHORT = 16
+_BUDGET = 512
 _COMPILED: dict[str, Any] = {}
+
+
+def _common(text: str) -> bool:
+    """Whether every character of text is one of _COMMON's (as _only(_COMMON, text))."""
+    global _BUDGET
+    if len(text) > _SHORT or _BUDGET <= 0:
+        return _only(_COMMON, text)
+    _BUDGET -= 1
+    from bisect import bisect_right
+
+    for ch in text:
+        i = bisect_right(_COMMON_FIRST, ch) - 1
+        if i < 0 or ch > _COMMON_LAST[i]:
+            return False
+    return True
 
 
 def _only(chars: str, text: str) -> bool:
     """Whether text is made of these characters (a class like _COMMON). Compiled when
     first asked: a class with the CJK ranges takes ~0.9 ms to compile, which a `list`
     of ASCII titles or a `show` without a table need not pay."""
+    return _pattern(chars).fullmatch(text) is not None
+
+
+def _pattern(chars: str) -> Any:
+    """The compiled pattern, compiled once a process."""
     pattern = _COMPILED.get(chars)
     if pattern is None:
         import re
 
         pattern = _COMPILED[chars] = re.compile(chars)
-    return pattern.fullmatch(text) is not None
+    return pattern
 
 
 def width(text: str) -> int:
@@ -241,7 +274,7 @@ def width(text: str) -> int:
         import re
 
         text = re.sub(r"\x1b\[[0-9;]*m", "", text)
-    if _only(_COMMON, text):
+    if _common(text):
         return len(text) + sum(ch > "\u2fff" for ch in text)
     try:        # anything rarer: wcwidth, as tabulate measures it (~60 ms to import)
         from wcwidth import wcswidth

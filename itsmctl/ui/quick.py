@@ -100,6 +100,9 @@ COMMANDS: dict[tuple[str, ...], Command] = {
     ("hook", "alertmanager"): Command("itsmctl.ui.alerting:alertmanager", {}),
 }
 COMMANDS[("hook", "grafana")] = COMMANDS[("hook", "alertmanager")]
+# the writes whose cat-file starts before their body is imported (infra/store.prefetch)
+PREFETCH = frozenset({"itsmctl.ui.transitions:note", "itsmctl.ui.transitions:assign",
+                      "itsmctl.ui.transitions:open_ticket"})
 GROUPS = {path[:-1] for path in COMMANDS if len(path) > 1}
 NAMES = {path[0] for path in COMMANDS}      # ui/entry.py's QUICK (a test checks it)
 
@@ -251,6 +254,10 @@ def run(argv: list[str]) -> Optional[int]:
     from itsmctl.ui import funnel
     from itsmctl.ui.state import echo
 
+    if command.body in PREFETCH and kw.get("from_") is None:
+        from itsmctl.infra.store import prefetch
+
+        prefetch(state.repo, kw.get("tickets", ()))
     module, function = command.body.split(":")
     body = getattr(importlib.import_module(module), function)
     try:
@@ -283,6 +290,9 @@ def run(argv: list[str]) -> Optional[int]:
             code = 1
     except Exception as exc:  # a bug: short message, traceback to a file
         code = funnel.crash(state, exc)
+    finally:        # what `prefetch` started and no transaction took over
+        if "itsmctl.infra.store" in sys.modules:
+            sys.modules["itsmctl.infra.store"].drop_prefetch()
     try:
         sys.stdout.flush()
     except BrokenPipeError:

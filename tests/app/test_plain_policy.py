@@ -227,3 +227,17 @@ def test_the_cache_is_stale_after_a_config_edit_and_after_a_model_code_change(
     assert cached_policy(desk) is None
     assert isinstance(load_policy(desk), PlainPolicy)
     assert cached_policy(desk) is not None
+
+
+def test_the_policy_cache_key_names_the_model_modules_as_glob_does():
+    """code_stamp lists core/policy/*.py as Path.glob does (issue 13: without its
+    pattern machinery), so a changed model still makes the cache stale."""
+    from pathlib import Path
+
+    from itsmctl import __version__
+    from itsmctl.infra import config
+
+    here = Path(config.__file__).resolve().parent.parent / "core" / "policy"
+    expected = [__version__] + [(m.name, m.stat().st_mtime_ns, m.stat().st_size)
+                                for m in sorted(here.glob("*.py"))]
+    assert config.code_stamp() == expected and len(expected) > 10

@@ -59,7 +59,8 @@ def test_every_dataclass_has_a_docstring():
     assert _dataclasses_without_docstring() == []
 
 
-LEAN = ("inspect", "typing_extensions", "ast", "dis", "random", "ipaddress", "textwrap")
+LEAN = ("inspect", "typing_extensions", "ast", "dis", "random", "ipaddress", "textwrap",
+        "platform", "email", "pickle", "msgspec.inspect")
 PROBE = """
 import sys
 BASE = set(sys.modules)         # what this Python loads before any code of ours
@@ -79,7 +80,8 @@ def test_a_transition_and_show_import_neither_inspect_nor_typing_extensions(desk
     """inspect comes with click (a stand-in answers cleandoc and isfunction), with
     typing_extensions under msgspec (imported without it) and with a dataclass without
     a docstring; random with the lock and new ids, ipaddress with pathlib, textwrap
-    with msgspec: none of them is loaded by note, assign or show (beyond what this
+    with msgspec, platform with msgspec's uuid, email with a notice's Date header,
+    pickle with the caches: none of them is loaded by note, assign or show (beyond what this
     Python loads at its start: an editable install's finder imports some)."""
     from tests.helpers import BILLING, NOW, open_ticket
 
@@ -153,3 +155,28 @@ def test_cleandoc_is_inspects_for_every_help_text_and_odd_ones():
         assert cleandoc(text) == inspect.cleandoc(text)
 
     same()
+
+
+def test_platform_system_stand_in_answers_as_platform():
+    """msgspec's uuid asks platform.system() while platform is a stand-in: the answer
+    is the real module's, and uuid's other uses of it reach the real module; msgspec's
+    own inspect module is loaded when first used, and works as ever then."""
+    code = """
+import sys
+from itsmctl.infra.startup import lean_imports, _system
+lean_imports()
+import msgspec, uuid
+assert "platform" not in sys.modules, "platform loaded with msgspec"
+assert "msgspec.inspect" not in sys.modules, "msgspec.inspect loaded with msgspec"
+import platform
+assert _system() == platform.system()
+assert uuid._LINUX == (platform.system() == "Linux") and uuid._AIX == (platform.system() == "AIX")
+assert uuid.platform.machine() == platform.machine()
+import msgspec.inspect
+assert msgspec.inspect.type_info(int) == msgspec.inspect.IntType()
+assert msgspec.json.schema(int) == {"type": "integer"}
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr

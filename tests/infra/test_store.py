@@ -319,3 +319,131 @@ def test_G1_a_commit_leaves_no_loose_copy_of_its_files(desk):
     assert git(desk, "cat-file", "-t", blob).strip() == "blob"
     assert git(desk, "status", "--porcelain") == ""
     assert git(desk, "ls-files", "-s", ticket_path(tid)).split()[1] == blob
+
+
+def test_G3_a_ticket_read_ahead_is_used_only_while_HEAD_is_that_commit(desk):
+    """`prefetch` asks cat-file for the ticket before the command takes the desk lock:
+    the transaction uses that answer when HEAD is still the commit it was read at; when
+    another command committed meanwhile, it reads the ticket as HEAD has it now."""
+    from itsmctl.infra import store as store_module
+    from itsmctl.infra.store import Desk, prefetch, transaction
+
+    tid = dispatched(desk)
+    head = git(desk, "rev-parse", "HEAD").strip()
+    prefetch(str(desk), (tid.lower(),))
+    early = store_module._EARLY[desk.resolve()]
+    assert early.asked(f"{head}:{ticket_path(tid)}")
+    with transaction(Desk(desk.resolve())) as tx:
+        assert tx.blobs is early and not store_module._EARLY
+        same = tx.load(tid)
+    assert same.history == Desk(desk).read_file_ticket(desk / ticket_path(tid)).history
+
+    prefetch(str(desk), (tid,))
+    ok(itsm(desk, "note", tid, "--text", "committed meanwhile"))
+    assert git(desk, "rev-parse", "HEAD").strip() != head
+    with transaction(Desk(desk.resolve())) as tx:
+        moved = tx.load(tid)
+    assert moved.history[-1].note == "committed meanwhile"
+    assert len(moved.history) == len(same.history) + 1
+
+
+def test_G1_a_read_ahead_never_used_is_dropped_without_waiting_on_git(desk):
+    """A command that stops before its transaction leaves its read-ahead: dropping it
+    ends cat-file even with a large answer unread (nothing waits on a full pipe), and
+    the next command works as usual."""
+    code = f"""
+import subprocess, sys
+from pathlib import Path
+from itsmctl.infra import git, store
+root = Path({str(desk)!r})
+big = subprocess.run(["git", "hash-object", "-w", "--stdin"], cwd=root, input=b"x" * 300000,
+                     capture_output=True, check=True).stdout.decode().strip()
+store.prefetch(str(root), ())
+store._EARLY[root.resolve()].ask(big)
+store.drop_prefetch()
+assert not store._EARLY
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+    tid = open_ticket(desk, *BILLING)
+    ok(itsm(desk, "note", tid, "--text", "after"))
+    assert git(desk, "status", "--porcelain") == ""
+
+
+def _lock_is_free(desk) -> bool:
+    code = ("import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR); "
+            "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB); print('free')")
+    proc = subprocess.run([sys.executable, "-c", code, str(desk / ".git" / "itsmctl" / "lock")],
+                          capture_output=True, text=True, timeout=30)
+    return proc.stdout.strip() == "free"
+
+
+def test_G3_the_desk_lock_taken_at_the_start_is_the_transactions(desk):
+    """`prefetch` takes the desk lock when it is free and starts git's index read under
+    it; the write path's lock and transaction take both over (one commit, index up to
+    date, lock let go); dropped unused, git writes no index and the lock is free."""
+    from datetime import datetime, timezone
+
+    from itsmctl.infra import store as store_module
+    from itsmctl.infra.store import Author, Desk, drop_prefetch, prefetch, transaction
+
+    tid = open_ticket(desk, *BILLING)
+    root = desk.resolve()
+    before = _index_state(desk)
+    prefetch(str(desk), (tid,))
+    assert root in store_module._LOCKED and not _lock_is_free(desk)
+    assert (desk / ".git" / "index.lock").exists()          # git's read under our lock
+    drop_prefetch()
+    assert _lock_is_free(desk) and _index_state(desk) == before
+
+    prefetch(str(desk), (tid,))
+    fd, early_index = store_module._LOCKED[root]
+    store = Desk(root)
+    with store.lock(0.0):
+        with transaction(store) as tx:
+            assert tx.index is early_index and tx.blobs is not None
+            tx.write("kb/early.md", b"# early\n")
+            sha = tx.commit("m", Author("a", "a@b"), datetime.now(timezone.utc))
+    assert not store_module._LOCKED and not store_module._LOCKED_INDEX
+    assert _lock_is_free(desk) and git(desk, "rev-parse", "HEAD").strip() == sha
+    assert git(desk, "status", "--porcelain") == ""
+
+
+def test_G4_no_early_lock_where_a_remote_may_be_asked_first_or_the_lock_is_busy(desk):
+    """A desk that names a remote (config/desk.yaml, git config itsmctl.remote) pulls
+    before it locks, and a busy lock is waited for by the command as always: `prefetch`
+    takes no lock then, and never waits."""
+    from itsmctl.infra import store as store_module
+    from itsmctl.infra.store import drop_prefetch, prefetch
+
+    root = desk.resolve()
+    open_ticket(desk, *BILLING)                     # the desk's state folder, its lock
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR); "
+        "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); sys.stdin.read()"),
+        str(desk / ".git" / "itsmctl" / "lock")], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        prefetch(str(desk), ())
+        assert time.monotonic() - started < 5 and root not in store_module._LOCKED
+        drop_prefetch()
+    finally:
+        holder.communicate("")
+    subprocess.run(["git", "config", "itsmctl.remote", "origin"], cwd=desk, check=True)
+    prefetch(str(desk), ())
+    assert root not in store_module._LOCKED and root in store_module._EARLY
+    drop_prefetch()
+    subprocess.run(["git", "config", "--unset", "itsmctl.remote"], cwd=desk, check=True)
+    conf = desk / "config" / "desk.yaml"
+    conf.write_text(conf.read_text() + "\n# remote: origin (later)\n")
+    prefetch(str(desk), ())
+    assert root not in store_module._LOCKED
+    drop_prefetch()
+    git(desk, "checkout", "--", "config/desk.yaml")
+    prefetch(str(desk), ())
+    assert root in store_module._LOCKED
+    drop_prefetch()

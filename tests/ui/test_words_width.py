@@ -76,7 +76,34 @@ def test_an_ascii_list_compiles_no_cjk_class():
     """The CJK character classes take ~0.9 ms each to compile: only text that needs
     one compiles it."""
     code = ("from itsmctl.ui import output; output.width('plain'); "
-            "output.width('计费 → x'); print(sorted(output._COMPILED) == [output._COMMON])")
+            "output.width('计费 → x'); a = sorted(output._COMPILED); "
+            "output.width('计费系统出账页面响应很慢 → 已解决 x'); "
+            "print(a == [] and sorted(output._COMPILED) == [output._COMMON])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "True"
+
+
+def test_short_texts_are_checked_as_the_class_checks_them(monkeypatch):
+    """Up to _SHORT characters (the pieces show and log wrap at) width checks each
+    character against _COMMON's ranges instead of compiling the class: the same answer
+    for every code point and for strings of them."""
+    import random
+
+    from itsmctl.ui import output
+
+    monkeypatch.setattr(output, "_BUDGET", 0)        # restored after the test
+
+    def common(text: str) -> bool:
+        output._BUDGET = 1
+        return output._common(text)
+
+    assert all(common(chr(c)) == output._only(output._COMMON, chr(c))
+               for c in range(0x110000) if not 0xd800 <= c < 0xe000)
+    rng = random.Random(13)
+    pool = "a 计→–é\u0301\u3000\u00ad😀ⅫЖ\uff01\uffe6\ufffd\u2028"
+    for _ in range(3000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randrange(0, 40)))
+        assert common(text) == output._only(output._COMMON, text), repr(text)
+    output._BUDGET = 0
+    assert output._common("计") and not output._common("\u3000")     # the class's answers
