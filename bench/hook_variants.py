@@ -10,6 +10,8 @@ payloads) and the human commands and config changes between them. Ticket ids are
 from a random generator seeded per step, so both trees open the same ids. After each
 step the exit code, stdout, stderr, the commit (sha, message, tree) and the working tree
 must be the same; prints one line per step and exits 1 when any differs.
+--slave-deltas compares two trees whose masters record slave-list changes in different
+forms (the tickets must be the same but for that form; see `snapshot`).
 """
 
 from __future__ import annotations
@@ -205,16 +207,52 @@ def git(desk: Path, *args: str, env: Optional[dict[str, str]] = None) -> str:
                           env=env, check=True).stdout
 
 
-def snapshot(desk: Path) -> dict[str, str]:
+def snapshot(desk: Path, deltas: bool = False) -> dict[str, Any]:
     """The last commit but its committer line (the commit time is the clock's, not
-    --now): author, date, message, tree and parent count; the working tree's state."""
-    return {"commit": git(desk, "log", "-1", "--format=%an <%ae> %ad%n%B%n%T %P").rsplit(
-        " ", 1)[0] + f" ({len(git(desk, 'log', '-1', '--format=%P').split())} parents)",
-            "commits": git(desk, "rev-list", "--count", "HEAD").strip(),
-            "status": git(desk, "status", "--porcelain")}
+    --now): author, date, message, tree and parent count; the working tree's state.
+
+    With `deltas`, the tree is compared as the files the commit changed, read as YAML
+    with every master's link-slave/unlink-slave `[old, new]` slave lists turned into the
+    ids added or removed (the form the history records since): each side's changed files
+    equal after each step means the trees equal but for that form."""
+    fmt = "%an <%ae> %ad%n%B%n" + ("%P" if deltas else "%T %P")
+    out: dict[str, Any] = {
+        "commit": git(desk, "log", "-1", f"--format={fmt}").rsplit(" ", 1)[0] +
+        f" ({len(git(desk, 'log', '-1', '--format=%P').split())} parents)",
+        "commits": git(desk, "rev-list", "--count", "HEAD").strip(),
+        "status": git(desk, "status", "--porcelain")}
+    if deltas:
+        paths = git(desk, "diff-tree", "-r", "--root", "--no-commit-id", "--name-only",
+                    "HEAD").split()
+        out["files"] = {p: _as_deltas(git(desk, "show", f"HEAD:{p}")) for p in paths}
+        out["_blobs"] = git(desk, "rev-parse", *[f"HEAD:{p}" for p in paths]) if paths else ""
+    return out
 
 
-def run_side(src: Path, desk: Path, plan: list[Step]) -> list[dict[str, Any]]:
+def _as_deltas(text: str) -> Any:
+    """A ticket file as data, its masters' slave-list pairs as deltas (other files as
+    they are)."""
+    import yaml
+
+    try:
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return text
+    if not isinstance(doc, dict) or not isinstance(doc.get("history"), list):
+        return text
+    for e in doc["history"]:
+        pair = (e.get("changes") or {}).get("slaves") if isinstance(e, dict) else None
+        if e.get("action") in ("link-slave", "unlink-slave") and isinstance(pair, list):
+            old, new = pair
+            delta = {"added": [x for x in new if x not in old],
+                     "removed": [x for x in old if x not in new]}
+            e["changes"]["slaves"] = {k: v for k, v in delta.items() if v}
+    return json.dumps(doc, ensure_ascii=False, default=str)
+
+
+
+def run_side(src: Path, desk: Path, plan: list[Step],
+             deltas: bool = False) -> list[dict[str, Any]]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("ITSMCTL_") and k not in ("PYTHONPATH",)}
     env.update(PYTHONPATH=str(src), ITSMCTL_UPKEEP="off", LANG="C.UTF-8",
@@ -229,7 +267,7 @@ def run_side(src: Path, desk: Path, plan: list[Step]) -> list[dict[str, Any]]:
             text = path.read_text(encoding="utf-8")
             path.write_text(text.replace(old, new), encoding="utf-8")
             git(desk, "commit", "-qam", f"config: {new}", env=env)
-            out.append({"step": n, "config": new, **snapshot(desk)})
+            out.append({"step": n, "config": new, **snapshot(desk, deltas)})
             continue
         args = [a.format(*opened) if "{" in a else a for a in step["args"]]
         proc = subprocess.run([sys.executable, "-c", DRIVER, str(n), "--repo", str(desk),
@@ -240,7 +278,7 @@ def run_side(src: Path, desk: Path, plan: list[Step]) -> list[dict[str, Any]]:
         head = git(desk, "rev-parse", "HEAD").strip()
         out.append({"step": n, "args": args, "rc": proc.returncode,
                     "stdout": proc.stdout.replace(str(desk), "DESK").replace(head, "HEAD"),
-                    "stderr": proc.stderr.replace(str(desk), "DESK"), **snapshot(desk)})
+                    "stderr": proc.stderr.replace(str(desk), "DESK"), **snapshot(desk, deltas)})
     return out
 
 
@@ -289,6 +327,10 @@ def main() -> None:
     parser.add_argument("--after", type=Path, default=ROOT, help="the new source tree")
     parser.add_argument("--desk", type=Path, help="clone this desk instead of a new one")
     parser.add_argument("--keep", type=Path, help="work here and keep the desks")
+    parser.add_argument("--slave-deltas", action="store_true",
+                        help="the trees may differ in the form of link-slave/unlink-slave "
+                        "changes only ([old, new] slave lists before, ids added/removed "
+                        "after): compare each commit's files with the lists as deltas")
     opts = parser.parse_args()
     work = opts.keep or Path(tempfile.mkdtemp(prefix="hook-variants-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -297,12 +339,13 @@ def main() -> None:
     try:
         for side, src in (("before", opts.before), ("after", opts.after)):
             desk = new_desk(work / side, src.resolve(), opts.desk)
-            results[side] = run_side(src.resolve(), desk, plan)
+            results[side] = run_side(src.resolve(), desk, plan, opts.slave_deltas)
     finally:
         if opts.keep is None:
             shutil.rmtree(work, ignore_errors=True)
-    bad = 0
+    bad = raw = 0
     for old, new in zip(results["before"], results["after"]):
+        raw += old.pop("_blobs", None) != new.pop("_blobs", None)
         same = old == new
         bad += not same
         what = old["config"] if "config" in old else " ".join(old["args"][4:])[:60]
@@ -316,7 +359,9 @@ def main() -> None:
                     print(f"    {key}:\n      before: {str(old[key])[:600]!r}\n"
                           f"      after:  {str(new[key])[:600]!r}")
     hooks = sum(1 for s in plan if "stdin" in s)
-    print(f"{len(plan)} steps ({hooks} payloads): {bad} differ")
+    print(f"{len(plan)} steps ({hooks} payloads): {bad} differ" +
+          (f"; {raw} steps whose files differ only in the form of slave-list changes"
+           if opts.slave_deltas else ""))
     sys.exit(1 if bad else 0)
 
 

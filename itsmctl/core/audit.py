@@ -6,7 +6,9 @@ A change is legal when every one of these holds (each failure is one finding kin
 - deleted        ticket files are never deleted or moved
 - history        the old history is an exact prefix of the new one (append-only)
 - hand-edit      every changed field is explained by a new history event that records
-                 it, with the value the file now holds (QUIET fields excepted)
+                 it, with the value the file now holds (QUIET fields excepted); ids
+                 recorded as added/removed (a master's slaves) are replayed on the
+                 list before the commit and must give the list the file holds
 - status         the status is where the last history event leads
 - illegal-step   each new event starts where the previous one ended and its
                  (from, action, to) is a row of core/transitions.py TABLE
@@ -29,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.core import transitions as table
-from itsmctl.core.events import diff
+from itsmctl.core.events import diff, members
 from itsmctl.core.model import Event, Invalid, Ticket, ticket_path
 from itsmctl.core.permissions import in_group, may, roles_of
 from itsmctl.core.transitions import Transition
@@ -172,16 +174,31 @@ def _explained(out: _Out, before: Optional[Ticket], after: Ticket,
     """Every field the commit changed is recorded by one of its new events."""
     if before is None:
         return
-    changed = {k: v for k, v in diff(before.to_doc(), after.to_doc()).items()
-               if k.split(".")[0] not in table.QUIET}
+    old, new = before.to_doc(), after.to_doc()
+    changed = {k: v for k, v in diff(old, new).items() if k.split(".")[0] not in table.QUIET}
+    recorded: dict[str, Any] = {}
+    replayed: set[str] = set()
+    for e in events:
+        for key, value in e.changes.items():
+            if isinstance(value, dict):     # ids added/removed (events.members_step)
+                base = recorded[key][1] if key in recorded else old.get(key)
+                value = [base, members(base, value)]
+                if value[1] is None:
+                    out.add("hand-edit", f"{key}: the history records a change that is "
+                            f"neither [old, new] nor ids added/removed: "
+                            f"{_short(e.changes[key])}")
+                    return
+                replayed.add(key)
+            recorded[key] = value
+    for key in sorted(replayed - set(changed)):   # a delta must lead to the file's value
+        if recorded[key][1] != new.get(key):
+            out.add("hand-edit", f"{key} is {new.get(key)!r} but the history records "
+                    f"{recorded[key][1]!r}")
     if not changed:
         return
     if not events:
         out.add("hand-edit", f"{', '.join(sorted(changed))} changed without a history event")
         return
-    recorded: dict[str, Any] = {}
-    for e in events:
-        recorded.update(e.changes)
     for key, (_, value) in sorted(changed.items()):
         top = key.split(".")[0]
         if key in recorded:

@@ -1,11 +1,16 @@
 """How a transition is recorded: who acts when (Ctx), the state checks every command
 makes first (L14, M5, the from-states of the transition table), and the history event
-that explains a change (SPEC 2: at, actor, action, from, to, changes, note)."""
+that explains a change (SPEC 2: at, actor, action, from, to, changes, note).
+
+`changes` holds each changed field as `[old, new]` (`a.b` for a field of a part), except
+a master's `slaves`, recorded as the ids added or removed (`slaves: {added: [ID]}`,
+members_step): desks written before that hold `[old, new]` lists there, and every reader
+takes both (`members`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Sequence
 
 import msgspec
 
@@ -96,6 +101,40 @@ def fields_step(ticket: Ticket, ctx: Ctx, action: str, note: Optional[str] = Non
     event = Event(at=ctx.now, actor=ctx.actor, action=action, from_=ticket.status,
                   to=changed.status, changes=diff(before, after), note=note)
     return changed.evolve(history=[*changed.history, event], updated_at=ctx.now)
+
+
+def members_step(ticket: Ticket, ctx: Ctx, action: str, key: str,
+                 added: Sequence[str] = (), removed: Sequence[str] = (),
+                 note: Optional[str] = None) -> Ticket:
+    """A change of an id list (a master's `slaves`) recorded as the ids it gained or lost,
+    `{key: {added: [ID]}}` / `{key: {removed: [ID]}}`, instead of the `[old, new]` pair
+    `step` records: a storm's master links hundreds of slaves, and a pair per link would
+    store the list again each time (O(n^2) ids in the file). `members` replays it."""
+    old = list(getattr(ticket, key))
+    gone = [x for x in removed if x in old]
+    new = members(old, {"added": list(added), "removed": gone})
+    change: dict[str, Any] = {}
+    if added:
+        change["added"] = list(added)
+    if gone:
+        change["removed"] = gone
+    event = Event(at=ctx.now, actor=ctx.actor, action=action, from_=ticket.status,
+                  to=ticket.status, changes={key: change} if new != old else {}, note=note)
+    return ticket.evolve(**{key: new}, history=[*ticket.history, event], updated_at=ctx.now)
+
+
+def members(before: Any, change: Any) -> Optional[list[Any]]:
+    """An id list after a recorded change: `[old, new]` gives new; a delta (a mapping of
+    `added` and/or `removed` id lists, see members_step) applied to `before`. None for a
+    change that is neither (audit reports it)."""
+    if isinstance(change, list) and len(change) == 2:
+        return change[1] if isinstance(change[1], list) else None
+    if not isinstance(change, dict) or not change or set(change) - {"added", "removed"}:
+        return None
+    added, removed = change.get("added", []), change.get("removed", [])
+    if not isinstance(added, list) or not isinstance(removed, list):
+        return None
+    return [x for x in before or [] if x not in removed] + added
 
 
 def record(before: dict[str, Any], ticket: Ticket, ctx: Ctx, action: str,

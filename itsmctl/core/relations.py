@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from itsmctl.core.events import Ctx, check_state, fields_step, step
+from itsmctl.core.events import Ctx, check_state, fields_step, members_step, step
 from itsmctl.core.model import Ticket
 from itsmctl.core.permissions import require
 from itsmctl.errors import RuleViolation
@@ -44,8 +44,9 @@ def link_master(slave: Ticket, master: Ticket, ctx: Ctx) -> tuple[Ticket, Ticket
     new_slave = fields_step(slave, ctx, "link-master", note=f"duplicate of {master.id}",
                             master=master.id,
                             wait=master.wait.model_dump() if master.wait else None, **mirrored)
-    new_master = fields_step(master, ctx, "link-slave", note=f"{slave.id} linked as duplicate",
-                             slaves=[*master.slaves, slave.id])
+    # the master's event records only the slave it gained (members_step), not its list
+    new_master = members_step(master, ctx, "link-slave", "slaves", added=[slave.id],
+                              note=f"{slave.id} linked as duplicate")
     return new_slave, new_master
 
 
@@ -56,8 +57,8 @@ def unlink(slave: Ticket, master: Ticket, ctx: Ctx) -> tuple[Ticket, Ticket]:
         raise RuleViolation(f"{slave.id} is not a slave of {master.id}", rule="M4")
     new_slave = step(slave, ctx, "unlink", note=f"no longer a duplicate of {master.id}",
                      master=None)
-    new_master = step(master, ctx, "unlink-slave", note=f"{slave.id} unlinked",
-                      slaves=[s for s in master.slaves if s != slave.id])
+    new_master = members_step(master, ctx, "unlink-slave", "slaves", removed=[slave.id],
+                              note=f"{slave.id} unlinked")
     return new_slave, new_master
 
 

@@ -96,7 +96,8 @@ def log_cmd(state: State, ticket: str, fmt: str, no_pager: bool) -> None:
     """The ticket's whole history, one event per line.
 
     Each event in words: who did what when, the state it moved to, its note, and every
-    field it changed as `old → new` with the desk's labels (W8). Long output goes
+    field it changed as `old → new` with the desk's labels (W8); ids a list gained or
+    lost (a master's slaves) as `+ ID` / `- ID`. Long output goes
     through a pager on a terminal (ITSMCTL_PAGER, PAGER, else `less -FRX`).
 
     \b

@@ -182,11 +182,23 @@ class Words:
         if e.note:
             lines += wrap(printable(e.note), width, indent=INDENT)
         for key, value in e.changes.items():
-            if key == "status" or not (isinstance(value, list) and len(value) == 2):
-                continue
-            lines += wrap(printable(self.change(key, value[0], value[1])), width,
-                          indent=INDENT, hang="  ")
+            text = self.recorded(key, value)
+            if text:
+                lines += wrap(printable(text), width, indent=INDENT, hang="  ")
         return lines
+
+    def recorded(self, key: str, value: Any) -> str:
+        """One entry of an event's `changes` in words: `[old, new]`, or the ids added or
+        removed (a master's slaves: `slaves: + ID`); '' for status and anything else."""
+        if key == "status":
+            return ""
+        if isinstance(value, list) and len(value) == 2:
+            return self.change(key, value[0], value[1])
+        if isinstance(value, dict) and value and set(value) <= {"added", "removed"}:
+            marks = [f"+ {self.item(key, v)}" for v in value.get("added") or ()]
+            marks += [f"- {self.item(key, v)}" for v in value.get("removed") or ()]
+            return f"{field_name(key)}: " + "; ".join(marks) if marks else ""
+        return ""
 
     def history(self, events: list["Event"], width: int) -> str:
         return "\n".join(line for e in events for line in self.event(e, width))
@@ -202,5 +214,4 @@ def field_name(key: str) -> str:
 def changes_text(policy: "Policy", e: "Event") -> str:
     """The changes of an event on one line (for CSV and tables)."""
     words = Words(policy)
-    return "; ".join(words.change(k, v[0], v[1]) for k, v in e.changes.items()
-                     if k != "status" and isinstance(v, list) and len(v) == 2)
+    return "; ".join(x for x in (words.recorded(k, v) for k, v in e.changes.items()) if x)

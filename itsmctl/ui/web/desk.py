@@ -214,17 +214,27 @@ def _causations(policy: Any, ticket: "Ticket") -> dict[str, str]:
 
 def history(ticket: "Ticket", policy: Any) -> list[dict[str, Any]]:
     """Each event in words: who (their name), what, the state move, each change as
-    `field: old → new`, the note."""
+    `field: old → new` (ids added or removed: `slaves: + ID`), the note."""
     people = policy.teams.people
     out = []
     for e in ticket.history:
         who = people[e.actor].name if e.actor in people else e.actor
-        changes = [f"{k}: {_word(v[0])} → {_word(v[1])}" for k, v in e.changes.items()
-                   if isinstance(v, list) and len(v) == 2 and k not in ("status", "history")]
+        changes = [_change(k, v) for k, v in e.changes.items() if k not in ("status", "history")]
         out.append({"at": e.at, "actor": e.actor, "who": who, "action": e.action,
-                    "from": e.from_, "to": e.to, "changes": changes, "note": e.note or "",
-                    "via": e.via})
+                    "from": e.from_, "to": e.to, "changes": [c for c in changes if c],
+                    "note": e.note or "", "via": e.via})
     return out
+
+
+def _change(key: str, value: Any) -> str:
+    """`field: old → new`, or the ids added and removed (a master's `slaves: + ID`)."""
+    if isinstance(value, list) and len(value) == 2:
+        return f"{key}: {_word(value[0])} → {_word(value[1])}"
+    if isinstance(value, dict) and value and set(value) <= {"added", "removed"}:
+        marks = [f"+ {_word(v)}" for v in value.get("added") or ()]
+        marks += [f"- {_word(v)}" for v in value.get("removed") or ()]
+        return f"{key}: " + "; ".join(marks) if marks else ""
+    return ""
 
 
 def _word(value: Any) -> str:
