@@ -73,7 +73,7 @@ def test_G1_one_commit_per_command_in_time_order(made):
 
 
 def test_generated_files_are_what_itsmctl_writes(made):
-    from itsmctl.infra.store import parse_ticket
+    from itsmctl.infra.ticketfile import parse_ticket
     from itsmctl.infra.yaml import dump_ticket, load_ticket
 
     desk, stats = made

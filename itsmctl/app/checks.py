@@ -231,7 +231,7 @@ def qa(session: Session, month: Optional[str] = None,
     """Findings over every ticket (or those opened in `month`, or the open ones)."""
     from itsmctl.app.reports import _files, period_of
     from itsmctl.core.qa import check
-    from itsmctl.infra.store import parse_ticket
+    from itsmctl.infra.ticketfile import parse_ticket
     from itsmctl.infra.yaml import load_ticket
 
     period = period_of(session, month, None, None) if month else None

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import os
-from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from itsmctl.app.session import Session
 from itsmctl.errors import Findings, ItsmError, UsageError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from itsmctl.core.filters import Filters
     from itsmctl.core.model import Ticket
     from itsmctl.core.policy import Policy
     from itsmctl.infra.index import Index
-
-# the zone parse_time gives a time written without an offset (then the session decides)
-_UNZONED = timezone(timedelta(0), "no offset given")
 
 
 def load(session: Session, ref: str) -> "Ticket":
@@ -36,29 +33,17 @@ def _by_full_id(session: Session, ref: str) -> Optional["Ticket"]:
     `show` that runs no git, issue 13). None for anything else (a prefix, no such file,
     a schema error, a misplaced id, no .git): `load` then reads it the usual way, which
     says what is wrong exactly as before."""
-    from itsmctl.core.model import ID_RE, Ticket, ticket_path
-    from itsmctl.core.part import Invalid
-    from itsmctl.infra.yaml import load_ticket
+    from itsmctl.core.model import ID_RE, ticket_path
+    from itsmctl.errors import InvalidFile, NotFound
+    from itsmctl.infra.ticketfile import read_ticket
 
     wanted = ref.strip().upper()
-    if not ID_RE.match(wanted):
-        return None
-    root = session.root
-    rel = ticket_path(wanted)
-    if not (root / ".git").exists():
+    if not ID_RE.match(wanted) or not (session.root / ".git").exists():
         return None
     try:
-        data = (root / rel).read_bytes()
-    except OSError:
+        return read_ticket(session.root, ticket_path(wanted))
+    except (NotFound, InvalidFile, OSError):
         return None
-    doc = load_ticket(data, rel)
-    if not isinstance(doc, dict):
-        return None
-    try:
-        ticket = Ticket.from_doc(doc)
-    except Invalid:
-        return None
-    return ticket if ticket.id == wanted else None
 
 
 def show_doc(session: Session, ticket: "Ticket") -> dict[str, Any]:
@@ -80,15 +65,9 @@ def _clock_now(session: Session, policy: "Policy") -> "datetime":
     offset, or a calendar (which counts working hours in its zone), asks the session."""
     if "now" in session.__dict__ or policy.sla.calendar is not None:
         return session.now
-    from itsmctl.infra.clock import parse_time
+    from itsmctl.infra.clock import instant
 
-    given, what = session.now_given, "--now"
-    if not given and os.environ.get("ITSMCTL_NOW"):
-        given, what = os.environ["ITSMCTL_NOW"], "ITSMCTL_NOW"
-    if not given:
-        return datetime.now(timezone.utc).replace(microsecond=0)
-    value = parse_time(given, _UNZONED, what)
-    return session.now if value.tzinfo is _UNZONED else value
+    return instant(session.now_given) or session.now
 
 
 def open_index(session: Session) -> "Index":
@@ -290,7 +269,7 @@ def read_tickets(session: Session, ids: Iterable[str],
     file is named in `skipped` (or said) and left out, so one broken file does not
     stop the rest; a file removed since the index saw it is left out silently."""
     from itsmctl.core.model import ticket_path
-    from itsmctl.infra.store import parse_ticket
+    from itsmctl.infra.ticketfile import parse_ticket
     from itsmctl.infra.yaml import load_ticket
 
     out = []

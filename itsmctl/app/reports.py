@@ -61,7 +61,7 @@ def _date(text: str, what: str) -> date:
 def load_tickets(session: Session, until: Optional["datetime"] = None) -> list["Ticket"]:
     """Every ticket on disk as a model (shards later than the month after `until` are
     skipped: tickets are filed by the month they were opened)."""
-    from itsmctl.infra.store import parse_ticket
+    from itsmctl.infra.ticketfile import parse_ticket
     from itsmctl.infra.yaml import load_ticket
 
     return [parse_ticket(load_ticket(path.read_bytes(), rel), rel)

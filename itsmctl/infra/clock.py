@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, tzinfo
+from datetime import datetime, timezone, tzinfo
 from typing import Optional
 
 from itsmctl.errors import UsageError
@@ -32,18 +32,34 @@ def parse_time(text: str, tz: tzinfo, what: str = "--now") -> datetime:
     return value
 
 
+def _given(given: Optional[str]) -> tuple[Optional[str], str]:
+    """The time the command was given and where from: --now, else ITSMCTL_NOW."""
+    if given:
+        return given, "--now"
+    return os.environ.get("ITSMCTL_NOW") or None, "ITSMCTL_NOW"
+
+
 def check_now(given: Optional[str]) -> None:
     """S7: --now (or ITSMCTL_NOW) is a time, or the command is a usage error (exit 2),
     whether or not the command reads the clock (`list` without --breached does not)."""
-    if given:
-        _read(given, "--now")
-    elif os.environ.get("ITSMCTL_NOW"):
-        _read(os.environ["ITSMCTL_NOW"], "ITSMCTL_NOW")
+    text, what = _given(given)
+    if text:
+        _read(text, what)
 
 
 def now(given: Optional[str], tz: tzinfo) -> datetime:
-    if given:
-        return parse_time(given, tz)
-    if os.environ.get("ITSMCTL_NOW"):
-        return parse_time(os.environ["ITSMCTL_NOW"], tz, "ITSMCTL_NOW")
+    text, what = _given(given)
+    if text:
+        return parse_time(text, tz, what)
     return datetime.now(tz).replace(microsecond=0)
+
+
+def instant(given: Optional[str]) -> Optional[datetime]:
+    """`now` where no time zone is needed to know the instant: a given time with an
+    offset as it is, the system clock in UTC; None for a given time without an offset
+    (the desk's zone decides: call `now`)."""
+    text, what = _given(given)
+    if not text:
+        return datetime.now(timezone.utc).replace(microsecond=0)
+    value = _read(text, what)
+    return value if value.tzinfo is not None else None

@@ -171,7 +171,7 @@ def _problem(path: str, data: bytes, doc: Optional[dict[str, Any]]) -> Optional[
     if doc.get("status") not in _STATUSES:
         return f"{path}: status: {doc.get('status')!r} is not a ticket status"
     from itsmctl.errors import InvalidFile
-    from itsmctl.infra.store import misplaced
+    from itsmctl.infra.ticketfile import misplaced
 
     try:
         misplaced(doc.get("id"), path)

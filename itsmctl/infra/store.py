@@ -28,6 +28,7 @@ from itsmctl.errors import (
 )
 from itsmctl.infra import git
 from itsmctl.infra.locking import flock_within
+from itsmctl.infra.ticketfile import parse_ticket, read_ticket
 
 if TYPE_CHECKING:
     import random
@@ -101,14 +102,7 @@ class Desk:
     # ---- reading ---------------------------------------------------------
     def read_file_ticket(self, path: Path) -> Any:
         """A ticket file from disk as a validated Ticket."""
-        from itsmctl.infra.yaml import load_ticket
-
-        rel = path.relative_to(self.root).as_posix()
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise NotFound(f"no ticket file {rel}") from None
-        return parse_ticket(load_ticket(data, rel), rel)
+        return read_ticket(self.root, path.relative_to(self.root).as_posix())
 
     def head(self) -> Optional[str]:
         """The commit HEAD points to (read from .git directly: no process)."""
@@ -431,38 +425,6 @@ def write_atomic(path: Path, data: bytes) -> None:
     with open(tmp, "wb") as fh:
         fh.write(data)
     os.replace(tmp, path)
-
-
-def parse_ticket(doc: Any, where: str) -> Any:
-    """A parsed ticket document as a Ticket; schema errors name file and field."""
-    from itsmctl.core.model import Invalid, Ticket
-
-    if not isinstance(doc, dict):
-        raise InvalidFile(f"{where}: expected a mapping at the top")
-    try:
-        ticket = Ticket.from_doc(doc)
-    except Invalid as exc:
-        err = exc.errors()[0]
-        at = ".".join(str(x) for x in err["loc"]) or "(top)"
-        raise InvalidFile(f"{where}: {at}: {err['msg'].removeprefix('Value error, ')}") from None
-    misplaced(ticket.id, where)
-    return ticket
-
-
-def misplaced(ticket_id: Any, where: str) -> None:
-    """A ticket file holds the ticket its path names: saving one whose `id:` was edited
-    would write a second file (G1). InvalidFile when they differ."""
-    from itsmctl.core.model import ticket_path
-
-    if not where.startswith("tickets/"):
-        return
-    try:
-        home = ticket_path(str(ticket_id))
-    except ValueError:
-        home = None
-    if home != where:
-        raise InvalidFile(f"{where}: id: {ticket_id} belongs at {home or 'no ticket path'}; "
-                          "restore the id (git log -p -- " + where + ") or move the file")
 
 
 Finalize = Callable[["Ticket"], "Ticket"]

@@ -9,7 +9,7 @@ from typing import Any, Optional
 from itsmctl.app.session import Session
 from itsmctl.core.intake import Intake
 from itsmctl.core.model import Ticket, ticket_path
-from itsmctl.infra.store import parse_ticket
+from itsmctl.infra.ticketfile import parse_ticket
 from itsmctl.infra.yaml import load_ticket
 from tests.helpers import NOW
 
