@@ -12,7 +12,10 @@ both readers always agree (tests/infra/test_fastyaml.py checks it on generated t
 from __future__ import annotations
 
 import re
-from typing import Any, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 _KEY = re.compile(r"^( *)([A-Za-z_][A-Za-z0-9_.\-]*):(?: (.*))?$")
 _INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")

@@ -4,11 +4,12 @@ as two columns). Used by `log`, `show` and `inbox`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
-
 from itsmctl.ui.output import short_time, width
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Optional
+
     from itsmctl.core.model import Event, Ticket
     from itsmctl.core.policy import Policy
 
