@@ -91,7 +91,7 @@ class Unfit(Exception):
     """The document is not in the shape the desk writes: the model reads it."""
 
 
-class Part:
+class PlainPart:
     """A part of a ticket read from its document: the model's attributes, times as
     datetimes; `model_dump(mode="json")` is its document (the model's dump of it)."""
 
@@ -105,12 +105,12 @@ class Part:
         return dict(self._doc)
 
 
-def read(doc: Any) -> Part:
+def read(doc: Any) -> PlainPart:
     """The ticket a canonical document holds; Unfit for any other document."""
     return _part(doc, TICKET)
 
 
-def _part(doc: Any, table: tuple[tuple[str, Any], ...]) -> Part:
+def _part(doc: Any, table: tuple[tuple[str, Any], ...]) -> PlainPart:
     if type(doc) is not dict or len(doc) != len(table):
         raise Unfit("not a mapping of the model's fields")
     fields = {}
@@ -118,7 +118,7 @@ def _part(doc: Any, table: tuple[tuple[str, Any], ...]) -> Part:
         if key != name:
             raise Unfit(f"{key} where the model has {name}")
         fields[ATTRIBUTE.get(name, name)] = _value(kind, value)
-    return Part(doc, fields)
+    return PlainPart(doc, fields)
 
 
 def _value(kind: Any, value: Any) -> Any:

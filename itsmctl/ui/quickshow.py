@@ -1,6 +1,6 @@
 """`show` of a full id from prepared data: the ticket file checked and read without
 msgspec (core/plainticket.py), the policy's labels and SLA targets from their own cache
-(infra/show facts), and the same clocks, words and layout as the full `show`.
+(infra/showfacts.py), and the same clocks, words and layout as the full `show`.
 
 The full `show` (ui/showing.py) imports msgspec, typing, dataclasses, pathlib and the
 policy's classes before it prints anything: ~20 ms of a ~40 ms process, against a goal

@@ -14,7 +14,7 @@ import pytest
 
 from itsmctl.core import model, plainticket
 from itsmctl.core.model import Ticket
-from itsmctl.core.plainticket import ATTRIBUTE, Part, Unfit, read
+from itsmctl.core.plainticket import ATTRIBUTE, PlainPart, Unfit, read
 from tests.ticket_shapes import CAUTIOUS, SHAPES, UNFIT, shapes
 
 PARTS = {model.Reporter: plainticket.REPORTER, model.Alert: plainticket.ALERT,
@@ -65,7 +65,7 @@ def same(plain: Any, real: Any, where: str = "ticket") -> None:
     """The plain reading's value is the model's: equal, of the same type, times with the
     same offset and text."""
     if isinstance(real, msgspec.Struct):
-        assert isinstance(plain, Part), where
+        assert isinstance(plain, PlainPart), where
         for name in real.__struct_fields__:
             same(getattr(plain, name), getattr(real, name), f"{where}.{name}")
         return
