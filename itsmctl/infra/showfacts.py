@@ -31,19 +31,18 @@ def _path(root: str) -> str:
 def stamp(root: str) -> tuple[Any, ...]:
     """What the facts depend on: the config files (every one: stat), the policy's model
     code and this module (the code that made them)."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    out: list[Any] = [FORMAT]
-    code = os.path.join(here, "core", "policy")
-    for folder, names in ((code, None), (os.path.dirname(os.path.abspath(__file__)),
-                                         ("showfacts.py",)),
-                          (os.path.join(root, "config"), None)):
-        try:
+    here = os.path.abspath(__file__)
+    st = os.stat(here)
+    out: list[Any] = [FORMAT, (st.st_mtime_ns, st.st_size, st.st_ino)]
+    for folder, end in ((os.path.join(os.path.dirname(os.path.dirname(here)), "core",
+                                      "policy"), ".py"),
+                        (os.path.join(root, "config"), "")):
+        try:       # the model code's .py files (not __pycache__), every config file
             entries = sorted((e.name, e.stat()) for e in os.scandir(folder)
-                             if names is None or e.name in names)
+                             if e.name.endswith(end))
         except OSError:
             entries = []
-        out.append(tuple((name, st.st_mtime_ns, st.st_size, st.st_ino)
-                         for name, st in entries))
+        out.append(tuple((name, s.st_mtime_ns, s.st_size, s.st_ino) for name, s in entries))
     return tuple(out)
 
 
