@@ -35,30 +35,10 @@ DONE = frozenset({"assigned", "in_progress", "resolved", "closed"})
 
 
 class _Record:
-    """Immutable fields by position or name, equal when type and fields are (what the
-    msgspec structs these were gave; plain: `show` imports no msgspec, issue 13)."""
+    """Fields named by __slots__, equal when type and fields are (what the msgspec
+    structs these were gave; plain classes: `show` imports no msgspec, issue 13)."""
 
     __slots__: tuple[str, ...] = ()
-    _defaults: tuple[Any, ...] = ()
-
-    def __init__(self, *args: Any, **kw: Any) -> None:
-        names = self.__slots__
-        values = list(args) + [None] * (len(names) - len(args))
-        first_default = len(names) - len(self._defaults)
-        for i, name in enumerate(names):
-            if i >= len(args):
-                if name in kw:
-                    values[i] = kw.pop(name)
-                elif i >= first_default:
-                    values[i] = self._defaults[i - first_default]
-                else:
-                    raise TypeError(f"{type(self).__name__}: missing {name}")
-            object.__setattr__(self, name, values[i])
-        if kw:
-            raise TypeError(f"{type(self).__name__}: unexpected {sorted(kw)}")
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is frozen")
 
     def _fields(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self.__slots__)
@@ -78,34 +58,42 @@ class Segment(_Record):
     """A stretch of a ticket's life in one status."""
 
     __slots__ = ("status", "start", "end", "index")
-    _defaults = (-1,)               # index: history index of the event that entered it
-    status: str
-    start: datetime
-    end: Optional[datetime]          # None: still in this status
-    index: int
+
+    def __init__(self, status: str, start: datetime, end: Optional[datetime],
+                 index: int = -1) -> None:
+        self.status = status
+        self.start = start
+        self.end = end                  # None: still in this status
+        self.index = index              # history index of the event that entered it
 
 
 class Bound(_Record):
     """Where a phase starts and stops, as instants and history positions."""
 
     __slots__ = ("start", "stop", "stop_index")
-    _defaults = (None, None, None)
-    start: Optional[datetime]
-    stop: Optional[datetime]
-    stop_index: Optional[int]
+
+    def __init__(self, start: Optional[datetime] = None, stop: Optional[datetime] = None,
+                 stop_index: Optional[int] = None) -> None:
+        self.start = start
+        self.stop = stop
+        self.stop_index = stop_index
 
 
 class Clock(_Record):
     """One SLA clock (accept, resolve...): when it ran, paused and is due."""
 
     __slots__ = ("phase", "start", "stop", "target", "paused", "elapsed", "deadline")
-    phase: str
-    start: Optional[datetime]
-    stop: Optional[datetime]
-    target: timedelta
-    paused: timedelta
-    elapsed: timedelta
-    deadline: Optional[datetime]
+
+    def __init__(self, phase: str, start: Optional[datetime], stop: Optional[datetime],
+                 target: timedelta, paused: timedelta, elapsed: timedelta,
+                 deadline: Optional[datetime]) -> None:
+        self.phase = phase
+        self.start = start
+        self.stop = stop
+        self.target = target
+        self.paused = paused
+        self.elapsed = elapsed
+        self.deadline = deadline
 
     @property
     def running(self) -> bool:
