@@ -26,10 +26,6 @@ if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from typing import Any, Optional, Sequence
 
-# what Python 3.11's datetime.py ends with, `from _datetime import *`: its C types
-_DATETIME_NAMES = ("date", "datetime", "time", "timedelta", "timezone", "tzinfo", "MINYEAR",
-                   "MAXYEAR", "UTC", "datetime_CAPI")
-
 
 def lean_imports() -> None:
     """For a command process, before anything imports pydantic: plugins off, and
@@ -48,26 +44,6 @@ def lean_imports() -> None:
     stand_in = _lazy_metadata()
     sys.modules["importlib.metadata"] = stand_in
     importlib.metadata = stand_in  # type: ignore[attr-defined]
-
-
-def lean_datetime() -> None:
-    """`datetime` a stand-in holding _datetime's C types until something asks it for
-    anything else (which imports the real module). Before Python 3.12, datetime.py
-    defines the whole module in Python (~1 ms of a start: `show`'s budget is two
-    Python starts, issue 13) and then replaces its types with those same C types, so
-    everyone gets the very objects the real module would give."""
-    if "datetime" in sys.modules or sys.version_info >= (3, 12):
-        return
-    try:
-        import _datetime
-    except ImportError:             # a Python without the C module
-        return
-    stand_in = _lazy("datetime")
-    for name in _DATETIME_NAMES:
-        if hasattr(_datetime, name):
-            setattr(stand_in, name, getattr(_datetime, name))
-    stand_in.__doc__ = _datetime.__doc__
-    sys.modules["datetime"] = stand_in
 
 
 def quick_pydantic() -> None:

@@ -216,6 +216,41 @@ def parse(argv: list[str]) -> Optional[tuple[Command, State, dict[str, Any], Opt
     return command, state, kw, group_now
 
 
+# what Python 3.11's datetime.py ends with, `from _datetime import *`: its C types
+_DATETIME_NAMES = ("date", "datetime", "time", "timedelta", "timezone", "tzinfo", "MINYEAR",
+                   "MAXYEAR", "UTC", "datetime_CAPI")
+
+
+def lean_datetime() -> None:
+    """`datetime` a stand-in holding _datetime's C types until something asks it for
+    anything else (which imports the real module), as infra/startup.py's stand-ins do
+    (here: importing startup is itself ~0.3 ms of `show`). Before Python 3.12,
+    datetime.py defines the whole module in Python (~1 ms of a start: `show`'s budget
+    is two Python starts, issue 13) and then replaces its types with those same C types,
+    so everyone gets the very objects the real module would give."""
+    if "datetime" in sys.modules or sys.version_info >= (3, 12):
+        return
+    try:
+        import _datetime
+    except ImportError:             # a Python without the C module
+        return
+    stand_in = type(sys)("datetime", _datetime.__doc__)
+
+    def real(attr: str) -> object:
+        if attr == "__path__":          # the import system asks: not a package
+            raise AttributeError(attr)
+        if sys.modules.get("datetime") is stand_in:
+            del sys.modules["datetime"]
+        __import__("datetime")
+        return getattr(sys.modules["datetime"], attr)
+
+    for name in _DATETIME_NAMES:
+        if hasattr(_datetime, name):
+            setattr(stand_in, name, getattr(_datetime, name))
+    setattr(stand_in, "__getattr__", real)
+    sys.modules["datetime"] = stand_in
+
+
 def _plain_argv(argv: list[str]) -> bool:
     """Arguments that are text (no byte the locale could not decode)."""
     try:
@@ -237,11 +272,12 @@ def run(argv: list[str]) -> Optional[int]:
         return None
     command, state, kw, group_now = parsed
     from itsmctl.errors import Findings, ItsmError
-    from itsmctl.infra.startup import lean_datetime, lean_imports
 
     if command.body == SHOW:        # none of lean_imports' unless it must (ui/showing.py)
         lean_datetime()
     else:
+        from itsmctl.infra.startup import lean_imports
+
         lean_imports()
     from itsmctl.infra.clock import check_now
 

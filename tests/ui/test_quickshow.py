@@ -189,3 +189,32 @@ def test_the_full_show_keeps_the_facts_and_the_next_show_uses_them(desk):
     assert runs[0].stdout == runs[1].stdout and tid in runs[0].stdout
     assert json.loads(runs[2].stdout) == full(desk, tid, as_json=True)[1]
     assert facts.exists()
+
+
+LEAN = """
+import sys
+assert "datetime" not in sys.modules
+from itsmctl.ui.quick import lean_datetime
+lean_datetime()
+import _datetime, pickle
+import datetime
+from datetime import datetime as dt, timedelta, timezone
+stand_in = datetime
+assert dt is _datetime.datetime and timedelta is _datetime.timedelta
+when = dt(2026, 11, 25, 9, tzinfo=timezone(timedelta(hours=8)))
+assert pickle.loads(pickle.dumps(when)) == when
+assert datetime.date.today() and datetime.MAXYEAR == 9999
+print(sys.modules["datetime"] is stand_in)
+# anything else: the real module, which every later import gets, with the same types
+assert stand_in.__file__.endswith("datetime.py") and "UTC" in stand_in.__all__
+import datetime as again
+print(again is not stand_in, again.datetime is dt, hasattr(again, "__file__"))
+"""
+
+
+def test_the_datetime_stand_in_gives_the_real_types_and_the_real_module_when_asked():
+    out = subprocess.run([sys.executable, "-c", LEAN], capture_output=True, text=True,
+                         check=True, timeout=60).stdout.split()
+    expected = ["True", "True", "True", "True"] if sys.version_info < (3, 12) else \
+        ["False", "False", "True", "True"]
+    assert out == expected
