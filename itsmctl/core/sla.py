@@ -12,50 +12,88 @@ that was met into a breach after the fact.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Callable, Optional
 
-import msgspec
+from itsmctl.core.durations import format_duration
+from itsmctl.core.states import PHASES
 
-from itsmctl.core.model import Ticket
-from itsmctl.core.policy import PHASES, format_duration
-
+# typing, msgspec and the model only for the checker: `show` computes the clocks of a
+# ticket read without them (ui/quickshow.py, issue 13)
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Callable, Optional
+
+    from itsmctl.core.model import Ticket
     from itsmctl.core.policy import Policy
 
+    # span(a, b): countable time between a and b; add(a, d): the instant d countable
+    # time after a
+    Span = Callable[[datetime, datetime], timedelta]
+    Add = Callable[[datetime, timedelta], datetime]
+
 ZERO = timedelta(0)
-# span(a, b): countable time between a and b; add(a, d): the instant d countable time after a
-Span = Callable[[datetime, datetime], timedelta]
-Add = Callable[[datetime, timedelta], datetime]
 DONE = frozenset({"assigned", "in_progress", "resolved", "closed"})
 
 
-class Segment(msgspec.Struct, frozen=True):
+class _Record:
+    """Fields named by __slots__, equal when type and fields are (what the msgspec
+    structs these were gave; plain classes: `show` imports no msgspec, issue 13)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._fields() == self._fields()  # type: ignore
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._fields()))
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({inner})"
+
+
+class Segment(_Record):
     """A stretch of a ticket's life in one status."""
 
-    status: str
-    start: datetime
-    end: Optional[datetime]          # None: still in this status
-    index: int = -1                  # history index of the event that entered it
+    __slots__ = ("status", "start", "end", "index")
+
+    def __init__(self, status: str, start: datetime, end: Optional[datetime],
+                 index: int = -1) -> None:
+        self.status = status
+        self.start = start
+        self.end = end                  # None: still in this status
+        self.index = index              # history index of the event that entered it
 
 
-class Bound(msgspec.Struct, frozen=True):
+class Bound(_Record):
     """Where a phase starts and stops, as instants and history positions."""
 
-    start: Optional[datetime] = None
-    stop: Optional[datetime] = None
-    stop_index: Optional[int] = None
+    __slots__ = ("start", "stop", "stop_index")
+
+    def __init__(self, start: Optional[datetime] = None, stop: Optional[datetime] = None,
+                 stop_index: Optional[int] = None) -> None:
+        self.start = start
+        self.stop = stop
+        self.stop_index = stop_index
 
 
-class Clock(msgspec.Struct, frozen=True):
+class Clock(_Record):
     """One SLA clock (accept, resolve...): when it ran, paused and is due."""
 
-    phase: str
-    start: Optional[datetime]
-    stop: Optional[datetime]
-    target: timedelta
-    paused: timedelta
-    elapsed: timedelta
-    deadline: Optional[datetime]
+    __slots__ = ("phase", "start", "stop", "target", "paused", "elapsed", "deadline")
+
+    def __init__(self, phase: str, start: Optional[datetime], stop: Optional[datetime],
+                 target: timedelta, paused: timedelta, elapsed: timedelta,
+                 deadline: Optional[datetime]) -> None:
+        self.phase = phase
+        self.start = start
+        self.stop = stop
+        self.target = target
+        self.paused = paused
+        self.elapsed = elapsed
+        self.deadline = deadline
 
     @property
     def running(self) -> bool:

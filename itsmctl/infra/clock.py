@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timezone, tzinfo
-from typing import Optional
 
 from itsmctl.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 
 def zone(name: str) -> tzinfo:

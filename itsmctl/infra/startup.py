@@ -20,8 +20,11 @@ from __future__ import annotations
 import os
 import sys
 import types
-from importlib.machinery import ModuleSpec
-from typing import Any, Optional, Sequence
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from typing import Any, Optional, Sequence
 
 
 def lean_imports() -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Optional
 
 from itsmctl.ui.state import State, echo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 
 def report(as_json: bool, code: int, rule: Optional[str], kind: str, message: str,

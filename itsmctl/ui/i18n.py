@@ -23,13 +23,17 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 DOMAIN = "itsmctl"
-LOCALEDIR = Path(__file__).resolve().parent.parent / "locale"
+# a path as text: pathlib (with urllib.parse and ipaddress) is ~1.5 ms `show` need not pay
+LOCALEDIR = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "locale")
 _ENV = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
-_FIELD = re.compile(r"\{(\w+)\}")
+# compiled where a message is translated (re's own cache), not when the module loads
+_FIELD = r"\{(\w+)\}"
 
 
 def _env_key() -> tuple[Optional[str], ...]:
@@ -94,15 +98,15 @@ def language() -> str:
 def _templates(key: tuple[Optional[str], ...]) -> list[tuple[re.Pattern[str], str]]:
     catalog = getattr(_translations(key), "_catalog", {})
     found = [(msgid, msgstr) for msgid, msgstr in catalog.items()
-             if isinstance(msgid, str) and _FIELD.search(msgid) and msgstr]
+             if isinstance(msgid, str) and re.search(_FIELD, msgid) and msgstr]
     # the longest fixed text first: the most specific template wins
-    found.sort(key=lambda item: -len(_FIELD.sub("", item[0])))
+    found.sort(key=lambda item: -len(re.sub(_FIELD, "", item[0])))
     return [(_pattern(msgid), msgstr) for msgid, msgstr in found]
 
 
 def _pattern(template: str) -> re.Pattern[str]:
     parts, seen, last = [], set(), 0
-    for m in _FIELD.finditer(template):
+    for m in re.finditer(_FIELD, template):
         parts.append(re.escape(template[last:m.start()]))
         name = m.group(1)
         parts.append(f"(?P={name})" if name in seen else f"(?P<{name}>.+?)")

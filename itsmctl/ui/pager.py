@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, TypeVar
 
 from itsmctl.ui.state import echo
 
-F = TypeVar("F", bound=Callable[..., Any])
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, TypeVar
+
+    F = TypeVar("F", bound=Callable[..., Any])
 
 
 def no_pager_option(fn: F) -> F:

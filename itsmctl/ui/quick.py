@@ -20,18 +20,21 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import Any, Optional
 
 from itsmctl.ui.state import State, plain_stream
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
+
+    # an option's kind: "value"; "flag"; "multiple" (repeatable value); "text" (a value,
+    # '-' reads stdin: click's); "file" (a path, '-' is stdin: click's); ("choice",
+    # (…)); ("min", N) (an integer ≥ N)
+    Kind = Any
 
 # global options: (option) -> State attribute; values, then flags
 GLOBAL_VALUES = {"--repo": "repo", "--actor": "actor", "--now": "now"}
 GLOBAL_FLAGS = {"--json": "json"}
-
-# an option's kind: "value"; "flag"; "multiple" (repeatable value); "text" (a value, '-'
-# reads stdin: click's); "file" (a path, '-' is stdin: click's); ("choice", (…));
-# ("min", N) (an integer ≥ N)
-Kind = Any
 
 
 class Command:
@@ -62,6 +65,7 @@ def _values(*names: str) -> dict[str, tuple[str, Kind]]:
 
 
 WORDS = {"--from": ("from_", "file")}
+SHOW = "itsmctl.ui.showing:show"
 COMMANDS: dict[tuple[str, ...], Command] = {
     ("list",): Command("itsmctl.ui.listing:run", {
         "--status": ("status", "multiple"), "--priority": ("priority", "multiple"),
@@ -72,7 +76,7 @@ COMMANDS: dict[tuple[str, ...], Command] = {
             "mine", "my-groups", "unassigned", "unverified", "major", "breached",
             "visits-due", "announcements")},
         "--all": ("show_all", "flag")}, defaults=(("fmt", "table"),)),
-    ("show",): Command("itsmctl.ui.showing:show", {"--no-pager": ("no_pager", "flag")},
+    ("show",): Command(SHOW, {"--no-pager": ("no_pager", "flag")},
                        args="ticket"),
     ("note",): Command("itsmctl.ui.transitions:note", {
         **WORDS, "--text": ("text", "text"), "--text-file": ("text_file", "file"),
@@ -212,6 +216,41 @@ def parse(argv: list[str]) -> Optional[tuple[Command, State, dict[str, Any], Opt
     return command, state, kw, group_now
 
 
+# what Python 3.11's datetime.py ends with, `from _datetime import *`: its C types
+_DATETIME_NAMES = ("date", "datetime", "time", "timedelta", "timezone", "tzinfo", "MINYEAR",
+                   "MAXYEAR", "UTC", "datetime_CAPI")
+
+
+def lean_datetime() -> None:
+    """`datetime` a stand-in holding _datetime's C types until something asks it for
+    anything else (which imports the real module), as infra/startup.py's stand-ins do
+    (here: importing startup is itself ~0.3 ms of `show`). Before Python 3.12,
+    datetime.py defines the whole module in Python (~1 ms of a start: `show`'s budget
+    is two Python starts, issue 13) and then replaces its types with those same C types,
+    so everyone gets the very objects the real module would give."""
+    if "datetime" in sys.modules or sys.version_info >= (3, 12):
+        return
+    try:
+        import _datetime
+    except ImportError:             # a Python without the C module
+        return
+    stand_in = type(sys)("datetime", _datetime.__doc__)
+
+    def real(attr: str) -> object:
+        if attr == "__path__":          # the import system asks: not a package
+            raise AttributeError(attr)
+        if sys.modules.get("datetime") is stand_in:
+            del sys.modules["datetime"]
+        __import__("datetime")
+        return getattr(sys.modules["datetime"], attr)
+
+    for name in _DATETIME_NAMES:
+        if hasattr(_datetime, name):
+            setattr(stand_in, name, getattr(_datetime, name))
+    setattr(stand_in, "__getattr__", real)
+    sys.modules["datetime"] = stand_in
+
+
 def _plain_argv(argv: list[str]) -> bool:
     """Arguments that are text (no byte the locale could not decode)."""
     try:
@@ -233,10 +272,15 @@ def run(argv: list[str]) -> Optional[int]:
         return None
     command, state, kw, group_now = parsed
     from itsmctl.errors import Findings, ItsmError
-    from itsmctl.infra.clock import check_now
-    from itsmctl.infra.startup import lean_imports
 
-    lean_imports()
+    if command.body == SHOW:        # none of lean_imports' unless it must (ui/showing.py)
+        lean_datetime()
+    else:
+        from itsmctl.infra.startup import lean_imports
+
+        lean_imports()
+    from itsmctl.infra.clock import check_now
+
     try:
         check_now(group_now)        # as the group's --now (or ITSMCTL_NOW), then the
         check_now(state.now)        # command's
@@ -249,8 +293,6 @@ def run(argv: list[str]) -> Optional[int]:
             return None
         if any(editor_opens(kw, *text) for text in command.texts):
             return None
-    import importlib
-
     from itsmctl.ui import funnel
     from itsmctl.ui.state import echo
 
@@ -259,7 +301,8 @@ def run(argv: list[str]) -> Optional[int]:
 
         prefetch(state.repo, kw.get("tickets", ()))
     module, function = command.body.split(":")
-    body = getattr(importlib.import_module(module), function)
+    __import__(module)              # importlib (with warnings) is ~0.3 ms of `show`
+    body = getattr(sys.modules[module], function)
     try:
         if command.texts:
             from itsmctl.ui.longtext import settle

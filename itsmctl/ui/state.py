@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import io
 import sys
-from typing import TYPE_CHECKING, Any, Optional
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Optional
+
     from itsmctl.app.session import Session
     from itsmctl.core.model import Ticket
 

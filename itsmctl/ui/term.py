@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Iterable, Iterator, Optional, Sequence, TextIO, TypeVar
 
-T = TypeVar("T")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Iterable, Iterator, Optional, Sequence, TextIO, TypeVar
+
+    T = TypeVar("T")
+
 
 # how long work must be (items) before a progress bar is worth drawing
 PROGRESS_AT = 500

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
-
 from itsmctl.ui.output import short_time
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Optional
+
     from itsmctl.core.model import Classification, Ticket
     from itsmctl.core.policy import Policy
 

@@ -4,11 +4,12 @@ as two columns). Used by `log`, `show` and `inbox`."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
-
 from itsmctl.ui.output import short_time, width
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Optional
+
     from itsmctl.core.model import Event, Ticket
     from itsmctl.core.policy import Policy
 
@@ -25,8 +26,15 @@ def cols(text: str) -> int:
     return n if n >= 0 else len(text)
 
 
+_WIDE: dict[str, bool] = {}
+
+
 def _wide(ch: str) -> bool:
-    return not ch.isascii() and width(ch) == 2
+    """Whether ch takes two columns (remembered: Chinese text repeats its characters)."""
+    found = _WIDE.get(ch)
+    if found is None:
+        found = _WIDE[ch] = not ch.isascii() and width(ch) == 2
+    return found
 
 
 def wrap(text: str, width: int, indent: str = INDENT, hang: str = "") -> list[str]:
@@ -55,9 +63,10 @@ def _pieces(text: str) -> list[str]:
     (Chinese has no spaces; punctuation stays with its neighbour)."""
     pieces: list[str] = []
     start = 0
+    # each character's width once (ASCII text has none wide)
+    wide = [False] * len(text) if text.isascii() else [_wide(ch) for ch in text]
     for i in range(1, len(text)):
-        if text[i] == " " and text[i - 1] != " " or \
-                _wide(text[i]) and _wide(text[i - 1]):
+        if text[i] == " " and text[i - 1] != " " or wide[i] and wide[i - 1]:
             pieces.append(text[start:i])
             start = i
     if text:

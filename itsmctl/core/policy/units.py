@@ -10,6 +10,8 @@ import re
 from datetime import timedelta
 from typing import Any, Literal, Union
 
+from itsmctl.core.durations import UNIT as _UNIT
+from itsmctl.core.durations import format_duration  # noqa: F401  (kept apart: show)
 from itsmctl.core.states import PHASES  # noqa: F401  (kept apart from the models)
 
 Level = Union[int, str]
@@ -20,7 +22,6 @@ Duration = timedelta
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)\s*([wdhms]))+\s*$")
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([wdhms])")
-_UNIT = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
 def parse_duration(text: Any) -> timedelta:
@@ -55,18 +56,3 @@ def check_zone(name: str) -> str:
         raise ValueError(f"unknown time zone {name!r} (an IANA name such as "
                          "Asia/Shanghai)") from None
     return name
-
-
-def format_duration(delta: timedelta) -> str:
-    """Inverse of parse_duration for display: 1d2h, 30m, 45s."""
-    seconds = int(delta.total_seconds())
-    sign = "-" if seconds < 0 else ""
-    seconds = abs(seconds)
-    parts = []
-    for unit in ("d", "h", "m"):
-        n, seconds = divmod(seconds, _UNIT[unit])
-        if n:
-            parts.append(f"{n}{unit}")
-    if seconds or not parts:
-        parts.append(f"{seconds}s")
-    return sign + "".join(parts)
