@@ -105,16 +105,22 @@ def candidates(new: Doc, others: Iterable[Doc], config: "DuplicatesConfig",
         status = doc.get("status")
         if status in OPEN:
             at = as_time(doc.get("opened_at"))
-            met = [name for name, c in conds.items()
-                   if (c.within is None or (at is not None and opened - c.within <= at))
-                   and meets(c, mine, keys(doc))]
+            # the other ticket's keys once, when a condition's window first holds
+            theirs: Optional[dict[str, set[str]]] = None
+            met = []
+            for name, c in conds.items():
+                if c.within is None or (at is not None and opened - c.within <= at):
+                    theirs = keys(doc) if theirs is None else theirs
+                    if meets(c, mine, theirs):
+                        met.append(name)
             if met:
                 dups.append((doc, met))
         elif status == "closed":
             closed = as_time(doc.get("closed_at"))
             if closed is None or closed < now - config.recurrence.within:
                 continue
-            met = [name for name in recurring if meets(conds[name], mine, keys(doc))]
+            theirs = keys(doc) if recurring else None
+            met = [name for name in recurring if meets(conds[name], mine, theirs or {})]
             if met:
                 again.append((doc, met))
     return {"duplicates": _rank(dups, "opened_at", config),
