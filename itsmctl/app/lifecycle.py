@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from itsmctl.core.intake import Intake
     from itsmctl.core.model import Ticket
 
-Step = Callable[["Ticket", "Ctx", Tx], "Ticket"]
+    # (for the type checker only: quoted names would be compiled at run time, issue 13)
+    Step = Callable[["Ticket", "Ctx", Tx], "Ticket"]
 
 
 def transition(session: Session, ref: str, action: str, step: Step) -> "Ticket":

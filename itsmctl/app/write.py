@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from itsmctl.app.session import Call, Session
@@ -31,21 +30,41 @@ F = TypeVar("F", bound=Callable[..., Any])
 RETRIES = 20                # G4: runs of the decision again when what it read changed
 
 
-@dataclass
 class Tx:
-    """What a decision works with: the transaction's tickets and what the commit says."""
+    """What a decision works with: the transaction's tickets and what the commit says.
+    (A plain class with the dataclass's init, repr and eq: see infra/git.Result.)"""
 
-    session: Session
-    inner: "Transaction"
-    action: str = ""
-    note: Optional[str] = None
-    before: Optional[str] = None            # status before, for the subject
-    message: Optional[str] = None           # a whole message of its own (sweep, kb)
-    author: Optional["Author"] = None       # the session's author unless set
-    call_args: dict[str, Any] = field(default_factory=dict)
-    calls: list[dict[str, Any]] = field(default_factory=list)   # a batch's use cases (W5)
-    reads: set[str] = field(default_factory=set)        # what the decision depends on (G4)
-    watching: set[str] = field(default_factory=set)
+    _FIELDS = ("session", "inner", "action", "note", "before", "message", "author",
+               "call_args", "calls", "reads", "watching")
+
+    def __init__(self, session: Session, inner: "Transaction", action: str = "",
+                 note: Optional[str] = None, before: Optional[str] = None,
+                 message: Optional[str] = None, author: Optional["Author"] = None,
+                 call_args: Optional[dict[str, Any]] = None,
+                 calls: Optional[list[dict[str, Any]]] = None,
+                 reads: Optional[set[str]] = None,
+                 watching: Optional[set[str]] = None) -> None:
+        self.session = session
+        self.inner = inner
+        self.action = action
+        self.note = note
+        self.before = before                    # status before, for the subject
+        self.message = message                  # a whole message of its own (sweep, kb)
+        self.author = author                    # the session's author unless set
+        self.call_args: dict[str, Any] = {} if call_args is None else call_args
+        self.calls: list[dict[str, Any]] = [] if calls is None else calls  # a batch's (W5)
+        self.reads: set[str] = set() if reads is None else reads  # what it depends on (G4)
+        self.watching: set[str] = set() if watching is None else watching
+
+    def __repr__(self) -> str:
+        return "Tx(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self._FIELDS) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, k) == getattr(other, k) for k in self._FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]
 
     @property
     def ctx(self) -> "Ctx":

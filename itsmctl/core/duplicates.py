@@ -73,6 +73,22 @@ def _rank(found: list[tuple[Doc, list[str]]], key: str, config: "DuplicatesConfi
     return [_candidate(d, met, config) for d, met in found[:config.limit]]
 
 
+def scope(new: Doc, config: "DuplicatesConfig", now: datetime,
+          ) -> tuple[bool, Optional[datetime], bool]:
+    """Which tickets `candidates` may name, for a search that reads only those: (whether
+    an open one may, the earliest opening it may have (None: any), whether a closed one
+    may). A condition can only be met when the new ticket has every key it names."""
+    mine = keys(new)
+    met = [name for name, c in config.conditions.items() if all(mine[k] for k in c.match)]
+    windows = [config.conditions[name].within for name in met]
+    since = None
+    if windows and all(w is not None for w in windows):
+        opened = as_time(new.get("opened_at")) or now
+        since = opened - max(w for w in windows if w is not None)
+    recurring = config.recurrence.conditions or list(config.conditions)
+    return bool(met), since, any(name in recurring for name in met)
+
+
 def candidates(new: Doc, others: Iterable[Doc], config: "DuplicatesConfig",
                now: datetime) -> dict[str, list[dict[str, Any]]]:
     """{"duplicates": open tickets meeting a condition (M6), "recurrences": closed ones
@@ -89,16 +105,22 @@ def candidates(new: Doc, others: Iterable[Doc], config: "DuplicatesConfig",
         status = doc.get("status")
         if status in OPEN:
             at = as_time(doc.get("opened_at"))
-            met = [name for name, c in conds.items()
-                   if (c.within is None or (at is not None and opened - c.within <= at))
-                   and meets(c, mine, keys(doc))]
+            # the other ticket's keys once, when a condition's window first holds
+            theirs: Optional[dict[str, set[str]]] = None
+            met = []
+            for name, c in conds.items():
+                if c.within is None or (at is not None and opened - c.within <= at):
+                    theirs = keys(doc) if theirs is None else theirs
+                    if meets(c, mine, theirs):
+                        met.append(name)
             if met:
                 dups.append((doc, met))
         elif status == "closed":
             closed = as_time(doc.get("closed_at"))
             if closed is None or closed < now - config.recurrence.within:
                 continue
-            met = [name for name in recurring if meets(conds[name], mine, keys(doc))]
+            theirs = keys(doc) if recurring else None
+            met = [name for name in recurring if meets(conds[name], mine, theirs or {})]
             if met:
                 again.append((doc, met))
     return {"duplicates": _rank(dups, "opened_at", config),

@@ -4,22 +4,24 @@ with their meaning, so ~120 call sites stay as they were (issue 13)."""
 
 from __future__ import annotations
 
+from collections import namedtuple
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, Iterator, NamedTuple, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Iterator, Optional, TypeVar
 from uuid import UUID
 
 import msgspec
 
-P = TypeVar("P", bound="TicketPart")
+if TYPE_CHECKING:
+    # (for the type checker only: a quoted bound, like typing.NamedTuple's annotations
+    # under `from __future__ import annotations`, is compiled at run time, and the first
+    # compile() of a process sets up the AST types, ~1.5 ms of every command; issue 13)
+    P = TypeVar("P", bound="TicketPart")
 _KEEP = (datetime, date, time, timedelta, Decimal, UUID, bytes, bytearray)
 
-
-class FieldInfo(NamedTuple):
-    """What callers read of a pydantic FieldInfo: the name on disk and the type."""
-
-    alias: Optional[str]
-    annotation: Any
+# what callers read of a pydantic FieldInfo: `alias` (the name on disk, or None) and
+# `annotation` (the type)
+FieldInfo = namedtuple("FieldInfo", ["alias", "annotation"])
 
 
 class _Fields:

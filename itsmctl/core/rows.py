@@ -9,7 +9,9 @@ breached once `now` is past its deadline) are applied when the report is built
 (core/report.py `fact`), so a config change or a later `now` needs no new rows.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations`: typing.NamedTuple compiles each quoted field
+# type at class creation, and the first compile() of a process sets up the AST types
+# (~1.5 ms of `open`, which imports this through the index; issue 13).
 
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, NamedTuple, Optional

@@ -57,6 +57,16 @@ def now(given: Optional[str], tz: tzinfo) -> datetime:
     return datetime.now(tz).replace(microsecond=0)
 
 
+def given_instant(given: Optional[str]) -> Optional[datetime]:
+    """The time given (--now, else ITSMCTL_NOW) when it has an offset: `now` without
+    the desk's zone, which it would not change. None when none is given or it has none."""
+    text, what = _given(given)
+    if not text:
+        return None
+    value = _read(text, what)
+    return value if value.tzinfo is not None else None
+
+
 def instant(given: Optional[str]) -> Optional[datetime]:
     """`now` where no time zone is needed to know the instant: a given time with an
     offset as it is, the system clock in UTC; None for a given time without an offset

@@ -187,9 +187,22 @@ class _Blocking:
         lazy_inspect = None if "msgspec.inspect" in sys.modules else _lazy("msgspec.inspect")
         if lazy_inspect is not None:
             sys.modules["msgspec.inspect"] = lazy_inspect
+        # msgspec._utils asks whether typing.ForwardRef takes `is_class` by making one,
+        # which compiles its text: the first compile() of a process sets up the AST
+        # types (~10M instructions, ~1.5 ms). Where it does take it, the probe gets a
+        # stand-in that compiles nothing; msgspec's later forward references (it makes
+        # them when it is asked for string annotations) get the real class
+        import typing
+
+        real_ref = typing.ForwardRef
+        probe = sys.version_info >= (3, 11)     # where ForwardRef takes `is_class`
+        if probe:
+            typing.ForwardRef = _ProbeRef  # type: ignore[misc, assignment]
         try:
             self._loader.exec_module(module)
         finally:
+            if probe:
+                typing.ForwardRef = real_ref  # type: ignore[misc]
             if lazy_inspect is not None and sys.modules.get("msgspec.inspect") is lazy_inspect:
                 del sys.modules["msgspec.inspect"]
             if blocked and sys.modules.get("typing_extensions", False) is None:
@@ -201,6 +214,14 @@ class _Blocking:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._loader, name)
+
+
+class _ProbeRef:
+    """typing.ForwardRef's signature (3.11), for msgspec's probe of it alone."""
+
+    def __init__(self, arg: str, is_argument: bool = True, module: Any = None, *,
+                 is_class: bool = False) -> None:
+        self.__forward_arg__ = arg
 
 
 def _system() -> str:

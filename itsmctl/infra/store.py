@@ -427,7 +427,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-Finalize = Callable[["Ticket"], "Ticket"]
+if TYPE_CHECKING:   # (for the type checker only: typing compiles quoted names, issue 13)
+    Finalize = Callable[["Ticket"], "Ticket"]
 LIST_AFTER = 9          # ids of one month asked one by one before its names are listed
 
 

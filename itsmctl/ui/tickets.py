@@ -11,7 +11,9 @@ if TYPE_CHECKING:
     from itsmctl.app.session import Session
     from itsmctl.core.model import Ticket
 
-Call = Callable[["Session", str], "Ticket"]
+    # (for the type checker only: at run time typing would compile each quoted name,
+    # and the first compile() of a process sets up the AST types, ~1.5 ms; issue 13)
+    Call = Callable[["Session", str], "Ticket"]
 
 
 def read_ids(from_: Optional[str]) -> list[str]:

@@ -81,3 +81,21 @@ def test_M6_config_names_known_conditions():
         DuplicatesConfig.model_validate({"recurrence": {"conditions": ["nope"]}})
     with pytest.raises(ValueError):
         DuplicatesConfig.model_validate({"conditions": {"x": {"match": ["colour"]}}})
+
+
+def test_M6_L16_each_other_ticket_is_read_for_its_keys_once(monkeypatch):
+    """keys() once per ticket however many conditions ask (issue 13: ~3,000 closed
+    tickets of the month at 100,000), and the same candidates."""
+    import itsmctl.core.duplicates as dup
+
+    others = [doc("A", hours=1, links={"cis": ["db01"]}, location="changsha"),
+              doc("B", "closed", closed_at=(NOW - timedelta(days=3)).isoformat(),
+                  links={"cis": ["db01"]}),
+              doc("C", hours=30)]
+    expected = candidates(NEW, others, CONFIG, NOW)
+    calls: list[str] = []
+    real = dup.keys
+    monkeypatch.setattr(dup, "keys", lambda d: calls.append(d["id"]) or real(d))
+    assert candidates(NEW, others, CONFIG, NOW) == expected
+    assert sorted(calls) == ["A", "B", "C", "NEW"]
+    assert ids(expected, "duplicates") == ["A"] and ids(expected, "recurrences") == ["B"]
