@@ -69,7 +69,10 @@ class AlertTickets:
         index = open_index(session)
         try:
             rows = index.by_alert(keys)
-        finally:
+        except BaseException:
+            index.close()
+            raise
+        if not tx.inner.adopt(index):       # kept: new ids and the commit's rows
             index.close()
         for tid, fp, group, status, master in sorted(rows):
             self._add(tid, fp, group)

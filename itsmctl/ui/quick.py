@@ -107,6 +107,9 @@ COMMANDS[("hook", "grafana")] = COMMANDS[("hook", "alertmanager")]
 # the writes whose cat-file starts before their body is imported (infra/store.prefetch)
 PREFETCH = frozenset({"itsmctl.ui.transitions:note", "itsmctl.ui.transitions:assign",
                       "itsmctl.ui.transitions:open_ticket"})
+# ... and those that start only cat-file: the hook reads its payload from stdin (a slow
+# sender) before it needs the desk lock, which is not taken early for it
+PREFETCH_UNLOCKED = frozenset({"itsmctl.ui.alerting:alertmanager"})
 GROUPS = {path[:-1] for path in COMMANDS if len(path) > 1}
 NAMES = {path[0] for path in COMMANDS}      # ui/entry.py's QUICK (a test checks it)
 
@@ -300,6 +303,10 @@ def run(argv: list[str]) -> Optional[int]:
         from itsmctl.infra.store import prefetch
 
         prefetch(state.repo, kw.get("tickets", ()))
+    elif command.body in PREFETCH_UNLOCKED:
+        from itsmctl.infra.store import prefetch
+
+        prefetch(state.repo, (), lock=False)
     module, function = command.body.split(":")
     __import__(module)              # importlib (with warnings) is ~0.3 ms of `show`
     body = getattr(sys.modules[module], function)

@@ -411,6 +411,25 @@ def test_G3_the_desk_lock_taken_at_the_start_is_the_transactions(desk):
     assert git(desk, "status", "--porcelain") == ""
 
 
+def test_G3_the_hook_starts_cat_file_early_but_never_the_desk_lock(desk):
+    """`hook alertmanager` reads its payload from stdin (a sender may be slow) before it
+    needs the lock: its read-ahead (lock=False) starts cat-file only; the lock stays
+    free for others until the write path takes it."""
+    from itsmctl.infra import store as store_module
+    from itsmctl.infra.store import drop_prefetch, prefetch
+    from itsmctl.ui.quick import PREFETCH, PREFETCH_UNLOCKED
+
+    assert "itsmctl.ui.alerting:alertmanager" in PREFETCH_UNLOCKED - PREFETCH
+    open_ticket(desk, *BILLING)
+    root = desk.resolve()
+    prefetch(str(desk), (), lock=False)
+    try:
+        assert root in store_module._EARLY and root not in store_module._LOCKED
+        assert _lock_is_free(desk) and not (desk / ".git" / "index.lock").exists()
+    finally:
+        drop_prefetch()
+
+
 def test_G4_no_early_lock_where_a_remote_may_be_asked_first_or_the_lock_is_busy(desk):
     """A desk that names a remote (config/desk.yaml, git config itsmctl.remote) pulls
     before it locks, and a busy lock is waited for by the command as always: `prefetch`

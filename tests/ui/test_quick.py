@@ -242,6 +242,9 @@ def _processes(desk, work, argv: list[str], stdin: bytes = b"") -> list[tuple[ob
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ITSMCTL_")}
     env["QV_MARK"] = str(work.parent / "mark")
+    # no background pack roll: one still writing into the copy's .git when the next
+    # `fresh` removes it made rmtree fail ("Directory not empty"), now and then
+    env["ITSMCTL_UPKEEP"] = "off"
     out = []
     for code in (ENTRY, CLICK):
         fresh(desk, work)
