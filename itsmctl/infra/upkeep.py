@@ -23,8 +23,9 @@ and its commands do not share the CPU and disk with a roll after each of them.
 What that cannot remove: a pack is self-contained, so the recent pack holds one whole
 copy of every month tree (and ticket) it has a version of, the base of that tree's
 deltas: ~75 KB per month touched since the clone at 100,000 tickets, paid once and
-shared by all later transitions, which then cost ~1.4 KB each (the ticket's first
-version in the pack ~0.9 KB, the commit ~0.2 KB, the trees' deltas ~0.2 KB). Only
+shared by all later transitions (one copy: see `roll` on its one thread), which then
+cost ~1.4 KB each (the ticket's first version in the pack ~0.9 KB, the commit
+~0.2 KB, the trees' deltas ~0.2 KB, the pack index ~0.17 KB). Only
 rewriting the clone's big pack (1.7 GB at 100,000 tickets) would remove those copies;
 ticket paths (tickets/YYYY/MM/ID.yaml) are a contract, so the month trees stay as big.
 A roll rewrites the recent pack (~0.3 s of CPU for 10 MB), so it is left alone once it
