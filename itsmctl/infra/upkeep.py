@@ -23,8 +23,9 @@ and its commands do not share the CPU and disk with a roll after each of them.
 What that cannot remove: a pack is self-contained, so the recent pack holds one whole
 copy of every month tree (and ticket) it has a version of, the base of that tree's
 deltas: ~75 KB per month touched since the clone at 100,000 tickets, paid once and
-shared by all later transitions, which then cost ~1.4 KB each (the ticket's first
-version in the pack ~0.9 KB, the commit ~0.2 KB, the trees' deltas ~0.2 KB). Only
+shared by all later transitions (one copy: see `roll` on its one thread), which then
+cost ~1.4 KB each (the ticket's first version in the pack ~0.9 KB, the commit
+~0.2 KB, the trees' deltas ~0.2 KB, the pack index ~0.17 KB). Only
 rewriting the clone's big pack (1.7 GB at 100,000 tickets) would remove those copies;
 ticket paths (tickets/YYYY/MM/ID.yaml) are a contract, so the month trees stay as big.
 A roll rewrites the recent pack (~0.3 s of CPU for 10 MB), so it is left alone once it
@@ -204,7 +205,15 @@ def roll(root: Path) -> Optional[str]:
     --geometric` walks from every commit of the packs it folds, 10 s at 100,000
     tickets); pack-objects keeps the deltas it finds in those packs and looks for new
     ones among the objects it was given. The new pack is in place before an old one
-    is removed (a crash leaves duplicates, never a missing object)."""
+    is removed (a crash leaves duplicates, never a missing object).
+
+    One thread: the objects carry no path, and pack-objects cuts the list it hands its
+    threads wherever it falls between objects without one, so a month's versions cut
+    apart came out as two whole copies of its tree (75 KB at 100,000 tickets), kept by
+    every later roll (pack-objects never retries a delta between two whole objects of
+    one pack). With 2 threads at 10,000 tickets: one to three months twice in every
+    bench run; the roll's CPU is the same, its wall time longer (it runs niced, after
+    a burst)."""
     from itsmctl.infra import git
 
     objects = root / ".git" / "objects"
@@ -229,6 +238,7 @@ def roll(root: Path) -> Optional[str]:
         out = git.run(root, "show-index", input=p.with_suffix(".idx").read_bytes())
         oids.extend(line.split()[1] for line in out.splitlines())
     made = git.run(root, "pack-objects", "-q", "--delta-base-offset", f"--window={WINDOW}",
+                   "--threads=1",
                    str(packdir / "pack"), input=b"\n".join(oids) + b"\n").decode().strip()
     for p in packs:
         if p.stem != f"pack-{made}":

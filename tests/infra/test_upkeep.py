@@ -193,3 +193,70 @@ def test_module_scoped_desks_are_made_without_a_background_roll(_module_env):
     # month_desk and the like are shared by a module's tests, which copy them: a roll left
     # running in one rewrote its packs under shutil.copytree (a flaky shutil.Error)
     assert _module_env.get("ITSMCTL_UPKEEP") == "off"
+
+
+def _fast_import(repo: Path, commits: list[dict[str, bytes]], when: int) -> int:
+    """Commits on main, each in a pack of its own as itsmctl's (fast-import's `checkpoint`
+    ends a pack); the time of the last."""
+    out = []
+    for n, files in enumerate(commits):
+        when += 1
+        out.append(b"commit refs/heads/main\ncommitter T <t@t> %d +0000\ndata 2\nc\n" % when)
+        if n == 0 and when > 1:
+            out.append(b"from refs/heads/main^0\n")
+        for path, data in files.items():
+            out.append(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
+        out.append(b"checkpoint\n")
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(out),
+                   check=True, capture_output=True)
+    return when
+
+
+def _whole_month_trees(repo: Path, pack: Path) -> dict[str, int]:
+    """How many whole (not delta) copies of each month's tree a pack holds."""
+    listing = git(repo, "verify-pack", "-v", str(pack.with_suffix(".idx"))).splitlines()
+    whole = [f.split()[0] for f in listing if f.split()[1:2] == ["tree"] and len(f.split()) == 5]
+    found: dict[str, int] = {}
+    for oid in whole:
+        first = git(repo, "ls-tree", "--name-only", oid).split("\n", 1)[0]
+        if first.startswith("INC-"):
+            found[first[4:8]] = found.get(first[4:8], 0) + 1
+    return found
+
+
+def test_a_roll_keeps_one_whole_copy_of_each_month_tree(tmp_path, monkeypatch):
+    """pack-objects' threads split the list of objects to deltify wherever it falls when
+    objects carry no path (the roll names none): a month's versions split between two
+    threads came out as two whole copies of its tree (~75 KB at 100,000 tickets), and
+    later rolls never deltify two whole objects of the same pack against each other.
+    Seen in every bench run at 10,000 tickets (one to three months twice). Months differ
+    in size, as a desk's do: same-sized trees of many months would need a wider window."""
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    for key, value in upkeep.SETTINGS.items():
+        git(repo, "config", key, value)
+    # many threads, each given a part of the list as small as pack-objects allows (two
+    # windows): many cuts through the months' versions, as a larger list has on 2 cores
+    git(repo, "config", "pack.threads", "16")
+    monkeypatch.setattr(upkeep, "WINDOW", 4)
+    months = [f"26{m:02d}" for m in range(1, 13)]
+    when = _fast_import(repo, [{f"tickets/2026/{m[2:]}/INC-{m}-{i:05d}.yaml":
+                                b"id: %s-%d\n" % (m.encode(), i)
+                                for n, m in enumerate(months) for i in range(40 + n)}], 0)
+    (big,) = (repo / ".git/objects/pack").glob("*.pack")
+    big.with_suffix(".keep").touch()             # the clone's pack, left alone
+    for burst in range(4):
+        # five changes in each month: notes, and in the later months new tickets
+        notes = [(months[i % 12], i) for i in range(60)]
+        when = _fast_import(repo, [{f"tickets/2026/{m[2:]}/INC-{m}-{t:05d}.yaml":
+                                    b"id: %s-%d\nnote: %d\n" % (m.encode(), t, burst)}
+                                   for m, t in notes], when)
+        made = upkeep.roll(repo)
+        assert made is not None
+    assert git(repo, "rev-list", "--count", "main") == str(when)
+    assert len(git(repo, "ls-tree", "-r", "main", "tickets/2026/12").splitlines()) == 40 + 11 + 1
+    recent = repo / ".git/objects/pack" / f"pack-{made}.pack"
+    assert _packs(repo) == {big.name, recent.name}
+    copies = _whole_month_trees(repo, recent)
+    assert sorted(copies) == months and set(copies.values()) == {1}, copies
+    _complete(repo)
