@@ -69,7 +69,7 @@ def _commit(s: "Summary", position: int, signer: Optional[str] = None) -> "Confi
 def problems(session: Session, since: Optional[str]) -> list[str]:
     """C1 findings for the config commits after `since` (every commit when None or all
     zeros), one line each."""
-    from itsmctl.core.governance import check, classes
+    from itsmctl.core.governance import check, windowed
     from itsmctl.infra.history import policy_before, summaries
 
     if since and set(since) == {"0"}:
@@ -99,13 +99,25 @@ def problems(session: Session, since: Optional[str]) -> list[str]:
             changes.append(commit)
     before = None
     if since:
-        before = {}
-        for s in summaries(root, [since], ("config/",), names=True):
-            c = _commit(s, -1)
-            if not c.creation:
-                for cname in classes(policy, c.paths):
-                    before[cname] = c
+        # the history before the range is read only when a change in it may be held
+        # against its class's last change before (git walks every commit of the desk
+        # for a path: 8.6 s and 2.4 GB at 100,000 tickets; issue 13)
+        before = last_changes(root, since, policy) if windowed(policy, changes) else {}
     return [f.line() for f in check(policy, changes, approvals, before)]
+
+
+def last_changes(root: Path, since: str, policy: "Policy") -> dict[str, "ConfigCommit"]:
+    """Class -> its last change (not the desk's creation) at or before `since`."""
+    from itsmctl.core.governance import classes
+    from itsmctl.infra.history import summaries
+
+    before: dict[str, "ConfigCommit"] = {}
+    for s in summaries(root, [since], ("config/",), names=True):
+        c = _commit(s, -1)
+        if not c.creation:
+            for cname in classes(policy, c.paths):
+                before[cname] = c
+    return before
 
 
 # ---------------------------------------------------------------- CODEOWNERS (gitops kit)

@@ -99,6 +99,15 @@ def classes(policy: "Policy", paths: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
+def windowed(policy: "Policy", changes: list[ConfigCommit]) -> bool:
+    """Whether a change (not the desk's creation) is to a class with a change window:
+    only such a change is held against its class's last change before the range, so
+    only then must `before` be known for `check`."""
+    gov = policy.governance
+    return any(gov.classes[name].window is not None
+               for c in changes if not c.creation for name in classes(policy, c.paths))
+
+
 def check(policy: "Policy", changes: list[ConfigCommit], approvals: list[ConfigCommit],
           before: Optional[dict[str, ConfigCommit]] = None) -> list[GovernanceFinding]:
     """Findings for the changes of a range (oldest first). `approvals`: every commit of

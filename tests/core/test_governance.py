@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from itsmctl.core.governance import ConfigCommit, check, codeowners
+from itsmctl.core.governance import ConfigCommit, check, codeowners, windowed
 from tests.core.policy_fixtures import policy
 
 CN = timezone(timedelta(hours=8))
@@ -72,6 +72,21 @@ def test_C1_change_windows_weekly_for_information_monthly_for_rules():
     assert "at most one change per 7d" in found[0].message
     later = change(1, "codes.yaml", days=5, Itsmctl_Approved_By="alice")   # 8 days after
     assert check(p, [later], [later], before) == []
+
+
+def test_C1_only_a_change_to_a_windowed_class_needs_the_changes_before_the_range():
+    p = policy()
+    assert not windowed(p, [])
+    assert not windowed(p, [change(1, "rota.yaml"), change(2, "teams.yaml")])  # no window
+    creation = ConfigCommit(sha="0" * 40, at=T0, position=0, paths=("config/sla.yaml",),
+                            creation=True)
+    assert not windowed(p, [creation])
+    assert windowed(p, [change(1, "rota.yaml"), change(2, "codes.yaml")])
+    assert windowed(p, [change(1, "sla.yaml")])
+    # what `before` holds changes nothing for a range without such a change
+    people = [change(1, "rota.yaml")]
+    assert check(p, people, people, {}) == check(
+        p, people, people, {"people": change(0, "teams.yaml", days=-1)}) == []
 
 
 def test_C1_the_incident_manager_overrides_a_window_with_a_reason():

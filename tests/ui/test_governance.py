@@ -84,6 +84,29 @@ def test_C1_people_changes_need_no_approval_and_tickets_are_not_config(desk):
     assert governance(desk, base) == []
 
 
+def test_C1_validate_since_reads_the_history_before_the_range_only_for_a_windowed_change(
+        desk, monkeypatch):
+    # issue 13: `validate --since` costs what the range holds; the walk of every earlier
+    # commit for config/ (seconds at 100,000 tickets) is made only when a change in the
+    # range has a window to be held against
+    from itsmctl.app import governance as app_governance
+
+    walks: list[str] = []
+    real = app_governance.last_changes
+    monkeypatch.setattr(app_governance, "last_changes",
+                        lambda root, since, policy: walks.append(since) or real(
+                            root, since, policy))
+    base = git(desk, "rev-parse", "HEAD").strip()
+    edit(desk, "config/rota.yaml", "check_days: 28", "check_days: 14")
+    commit(desk, "rota: two weeks ahead", "2026-11-20T10:00:00+08:00")
+    itsm(desk, "open", "--title", "x", "--reporter-name", "a", "--reporter-phone", "1")
+    assert governance(desk, base) == [] and walks == []
+    edit(desk, "config/codes.yaml", "vendor:", "vendor-call: 等待厂商回电\n  vendor:")
+    commit(desk, "codes: vendor-call", "2026-11-21T10:00:00+08:00",
+           "Itsmctl-Approved-By: alice")
+    assert governance(desk, base) == [] and walks == [base]
+
+
 def test_C1_an_approvers_signed_commit_approves_on_a_signed_desk(tmp_path):
     """I4 with C1: on a signed desk the key decides who made a config commit; the
     incident manager's own signed change needs no review trailer, alice's does."""
