@@ -18,7 +18,7 @@ def candidates(session: Session, ticket: "Ticket") -> dict[str, list[dict[str, A
     recurrence window (core/duplicates.py), from the ticket index."""
     from itsmctl.app.queue import index_docs
     from itsmctl.core.duplicates import candidates as find
-    from itsmctl.core.duplicates import scope
+    from itsmctl.core.duplicates import recurrence_filter, scope
 
     config = session.policy.duplicates
     if not config.conditions:
@@ -51,7 +51,11 @@ def candidates(session: Session, ticket: "Ticket") -> dict[str, list[dict[str, A
                   "(+status = 'closed' AND updated_epoch IS NULL "
                   "AND substr(updated_at, 1, 10) >= ?)"]
         params += [earliest.timestamp(), since.isoformat(), since.isoformat()]
-    docs = index_docs(session, None, " OR ".join(terms), tuple(params)) if terms else []
+    # a closed ticket whose stored bytes lack the values a recurrence condition needs
+    # is not unpickled (core/duplicates.recurrence_filter)
+    keep = recurrence_filter(doc, config) if closed_ok else None
+    docs = index_docs(session, None, " OR ".join(terms), tuple(params),
+                      closed_keep=keep) if terms else []
     found = find(doc, docs, config, session.now)
     if ticket.master:
         found["duplicates"] = [c for c in found["duplicates"] if c["id"] != ticket.master]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
 from itsmctl.app.session import Session
 from itsmctl.errors import Findings, ItsmError, UsageError
@@ -79,8 +79,10 @@ def open_index(session: Session) -> "Index":
 
 
 def index_docs(session: Session, statuses: Optional[Iterable[str]] = None, where: str = "",
-               params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-    """State mappings (the part above `history:`) of the tickets the index matches."""
+               params: tuple[Any, ...] = (),
+               closed_keep: Optional[Callable[[bytes], bool]] = None) -> list[dict[str, Any]]:
+    """State mappings (the part above `history:`) of the tickets the index matches
+    (`closed_keep`: Index.query's test of a closed ticket's stored bytes)."""
     index = open_index(session)
     # no collection while the states are unpickled: they are all kept, and each young
     # collection moved them on to be traversed again by the older ones (~6% of `open`'s
@@ -90,7 +92,7 @@ def index_docs(session: Session, statuses: Optional[Iterable[str]] = None, where
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return list(index.query(statuses, where, params))
+        return list(index.query(statuses, where, params, closed_keep=closed_keep))
     finally:
         if collecting:
             gc.enable()
