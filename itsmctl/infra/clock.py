@@ -71,8 +71,6 @@ def instant(given: Optional[str]) -> Optional[datetime]:
     """`now` where no time zone is needed to know the instant: a given time with an
     offset as it is, the system clock in UTC; None for a given time without an offset
     (the desk's zone decides: call `now`)."""
-    text, what = _given(given)
-    if not text:
+    if not _given(given)[0]:
         return datetime.now(timezone.utc).replace(microsecond=0)
-    value = _read(text, what)
-    return value if value.tzinfo is not None else None
+    return given_instant(given)

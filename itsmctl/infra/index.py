@@ -418,8 +418,7 @@ class Index:
                 self.db.execute("DELETE FROM tickets")
                 changes = self._all(head_sha) if head_sha else []
             count = self._apply(changes, progress)
-            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                [("commit", head_sha), ("format", FORMAT)])
+            self._at(head_sha)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -500,6 +499,11 @@ class Index:
                 [row[:-1] for row in rows])
             facts.store(self.db, [row[-1] for row in rows])
 
+    def _at(self, commit: Optional[str]) -> None:
+        """Record (inside the caller's transaction) that the rows are those of `commit`."""
+        self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                            [("commit", commit), ("format", FORMAT)])
+
     def follow(self, parent: str, commit: str,
                files: Iterable[tuple[str, Optional[bytes], Optional[dict[str, Any]]]]) -> bool:
         """After a commit of exactly these files (path, bytes or None when deleted, the
@@ -541,8 +545,7 @@ class Index:
                         head = head_of(data, doc) if doc is not None else None
                         rows.append(_row_of(path, sha, data, head))
             self._insert(rows)
-            self.db.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                [("commit", commit), ("format", FORMAT)])
+            self._at(commit)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
