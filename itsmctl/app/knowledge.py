@@ -61,33 +61,57 @@ def articles(session: Session, strict: bool = True) -> list["Record"]:
     the knowledge base for every new ticket, and parsing it again cost ~25 ms of CPU
     per article (issue 13). The cache holds `Record`s, not pydantic `Article`s, so
     reading it (each `open`) imports no pydantic."""
+    return [record for record, _ in _articles(session, strict, None)]
+
+
+def _articles(session: Session, strict: bool, names: Optional[dict[str, str]]
+              ) -> list[tuple["Record", Any]]:
+    """(record, its search terms) of every article; terms only when `names` (labels)
+    are given. The terms are kept with the record, beside the labels they were made
+    with: tokenising the knowledge base again was ~2 ms of every `open` (issue 13)."""
+    from itsmctl.core.kb import labels_used, terms
     from itsmctl.infra.filecache import StatCache
 
     here = Path(__file__).resolve().parent.parent
     cache = StatCache(session.root, "kb", (Path(__file__).resolve(), here / "core" / "kb.py",
                                            here / "core" / "article.py",
+                                           here / "core" / "tokens.py",
                                            here / "infra" / "yaml.py"))
     out = []
     paths = sorted((session.root / KB_DIR).glob("*.md"))
     for path in paths:
         where = path.relative_to(session.root).as_posix()
         known = cache.get(path)
-        if known is not None:
-            out.append(known)
-            continue
-        stat = cache.stat(path)
-        try:
-            article = parse(path.read_text(encoding="utf-8"), where).record()
-        except (ItsmError, UnicodeDecodeError) as exc:
-            if strict:
-                raise InvalidFile(getattr(exc, "message", f"{where}: {exc}"), rule="K1") \
-                    from None
-            continue
-        cache.put(path, article, stat)
-        out.append(article)
+        if known is None:
+            stat = cache.stat(path)
+            try:
+                record = parse(path.read_text(encoding="utf-8"), where).record()
+            except (ItsmError, UnicodeDecodeError) as exc:
+                if strict:
+                    raise InvalidFile(getattr(exc, "message", f"{where}: {exc}"),
+                                      rule="K1") from None
+                continue
+            known = (record, None)
+            cache.put(path, known, stat)
+        record, counted = known
+        if names is not None:
+            used = labels_used(record, names)
+            if counted is None or counted[0] != used:
+                counted = (used, terms(record, names))
+                cache.replace(path, (record, counted))
+        out.append((record, counted[1] if counted is not None and names is not None
+                    else None))
     cache.keep_only(p.name for p in paths)
     cache.save()
     return out
+
+
+def _pool(session: Session, names: dict[str, str], published_only: bool
+          ) -> tuple[list["Record"], list[Any]]:
+    """The articles to rank and their terms, in the same order."""
+    chosen = [(r, c) for r, c in _articles(session, False, names)
+              if r.status == "published" or not published_only]
+    return [r for r, _ in chosen], [c for _, c in chosen]
 
 
 def find(session: Session, ref: str) -> "Record":
@@ -121,9 +145,8 @@ def search(session: Session, query: Optional[str] = None, ticket: Optional[str] 
         text = f"{text}\n{ticket_text}"
     if not text.strip():
         raise UsageError("give a query or --ticket ID", rule="K2")
-    pool = [a for a in articles(session, strict=False)
-            if a.status == "published" or not published_only]
-    return rank(pool, text, names, where, limit=limit)
+    pool, counted = _pool(session, names, published_only)
+    return rank(pool, text, names, where, limit=limit, counted=counted)
 
 
 def suggest(session: Session, ticket: "Ticket", limit: int = 3) -> None:
@@ -132,8 +155,8 @@ def suggest(session: Session, ticket: "Ticket", limit: int = 3) -> None:
 
     names = labels(session)
     text, where = ticket_query(ticket, names)
-    pool = [a for a in articles(session, strict=False) if a.status == "published"]
-    for hit in rank(pool, text, names, where, limit=limit):
+    pool, counted = _pool(session, names, True)
+    for hit in rank(pool, text, names, where, limit=limit, counted=counted):
         session.say(f"knowledge: {hit.article.id} {hit.article.title} (itsmctl kb show "
                 f"{hit.article.id})")
 

@@ -90,13 +90,29 @@ class Hit:
     score: float
 
 
+def terms(article: "Doc", labels: dict[str, str]) -> Counter[str]:
+    """The search terms of an article's text (article_text) and how often each occurs."""
+    return Counter(tokens(article_text(article, labels)))
+
+
+def labels_used(article: "Doc", labels: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    """The labels an article's terms were made with (its symptoms' and causation's):
+    its terms stay valid while these do."""
+    return tuple((key, labels.get(key, "")) for key in [*article.symptoms,
+                                                        article.causation or ""])
+
+
 def rank(articles: Iterable["Doc"], query: str, labels: dict[str, str],
          where: Optional[dict[str, Optional[str]]] = None, limit: int = 5,
-         k1: float = 1.2, b: float = 0.75, cutoff: float = 0.25) -> list[Hit]:
+         k1: float = 1.2, b: float = 0.75, cutoff: float = 0.25,
+         counted: Optional[Iterable[Counter[str]]] = None) -> list[Hit]:
     """BM25 over article_text; `where` (category/subtype/symptom of a ticket) adds a bonus
     for articles classified the same way. Articles matching nothing, or scoring under
-    `cutoff` times the best hit (stray shared words), are left out."""
-    docs = [(a, Counter(tokens(article_text(a, labels)))) for a in articles]
+    `cutoff` times the best hit (stray shared words), are left out. `counted`, when
+    given, is each article's `terms` in the same order (kept between processes)."""
+    pool = list(articles)
+    docs = list(zip(pool, counted)) if counted is not None else \
+        [(a, terms(a, labels)) for a in pool]
     if not docs:
         return []
     q = Counter(tokens(query))

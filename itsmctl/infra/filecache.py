@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-_FORMAT = 1
+_FORMAT = 2         # 2: the kb cache keeps each article's terms beside its record
 
 
 def _stat(path: Path) -> Optional[tuple[int, int, int]]:
@@ -61,6 +61,13 @@ class StatCache:
         """Keep what was parsed from the file whose stat was `stat` before it was read."""
         if stat is not None and stat == _stat(path):
             self.entries[path.name] = (stat, value)
+            self.changed = True
+
+    def replace(self, path: Path, value: Any) -> None:
+        """Keep more of what was made from a file whose entry is current (get found it)."""
+        found = self.entries.get(path.name)
+        if found is not None:
+            self.entries[path.name] = (found[0], value)
             self.changed = True
 
     def keep_only(self, names: Iterable[str]) -> None:

@@ -55,9 +55,47 @@ def test_K1_the_cache_holds_plain_records_that_unpickle_without_pydantic(desk):
     knowledge.articles(session(desk))
     stored = desk / ".git" / "itsmctl" / "kb.pickle"
     _, entries = pickle.loads(stored.read_bytes())
-    assert entries and all(isinstance(v, Record) for _, v in entries.values())
+    assert entries and all(isinstance(v[0], Record) for _, v in entries.values())
     code = (f"import pickle, sys; pickle.loads(open({str(stored)!r}, 'rb').read()); "
             "print('pydantic' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=60).stdout
     assert out.strip() == "False"
+
+
+def test_K2_terms_are_kept_and_made_again_when_a_label_changes(desk, monkeypatch):
+    """An article's search terms are kept with its record (issue 13): a second search
+    tokenises no article; a changed symptom label makes that article's terms again,
+    and the ranking is the one fresh terms give."""
+    from itsmctl.core import kb
+
+    first = knowledge.search(session(desk), "计费出错 invoice")
+    made = []
+    real = kb.terms
+
+    def terms(article, labels):
+        made.append(article.id)
+        return real(article, labels)
+
+    monkeypatch.setattr(kb, "terms", terms)
+    again = knowledge.search(session(desk), "计费出错 invoice")
+    assert made == [] and [(h.article.id, h.score) for h in again] == \
+        [(h.article.id, h.score) for h in first]
+    labelled = [a for a in knowledge.articles(session(desk)) if a.symptoms]
+    assert labelled
+    symptom = labelled[0].symptoms[0]
+    cats = desk / "config" / "categories.yaml"
+    text = cats.read_text(encoding="utf-8")
+    lines = [x.split(":")[0] + ": 全新标签 relabelled"
+             if x.strip().startswith(f"{symptom}:") else x for x in text.splitlines()]
+    assert lines != text.splitlines()       # (a symptom may be listed in two subtypes)
+    cats.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    hits = knowledge.search(session(desk), "全新标签 relabelled")
+    assert labelled[0].id in made
+    assert hits and hits[0].article.id in {a.id for a in labelled
+                                           if symptom in a.symptoms}
+    monkeypatch.setattr(kb, "terms", real)
+    fresh = kb.rank([a for a in knowledge.articles(session(desk))], "全新标签 relabelled",
+                    knowledge.labels(session(desk)))
+    assert [(h.article.id, h.score) for h in hits] == \
+        [(h.article.id, h.score) for h in fresh][:len(hits)]
