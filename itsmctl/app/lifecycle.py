@@ -80,6 +80,10 @@ def _open(session: Session, tx: Tx, intake: "Intake", wanted: Optional[str]) -> 
 
     base = tx.load(tx.resolve(intake.recurrence_of)) if intake.recurrence_of else None
     master = tx.load(tx.resolve(intake.duplicate_of)) if intake.duplicate_of else None
+    if session.policy.duplicates.conditions:    # the candidates read the index after
+        from itsmctl.app.queue import follow_index
+
+        follow_index(session, tx)
     new_id = fresh_id(session, tx, wanted)
     tx.call_args["ticket_id"] = new_id              # a replay opens the same ticket
     ticket = core_open(intake, tx.ctx, new_id, base)

@@ -10,6 +10,7 @@ from itsmctl.errors import Findings, ItsmError, UsageError
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from itsmctl.app.write import Tx
     from itsmctl.core.filters import Filters
     from itsmctl.core.model import Ticket
     from itsmctl.core.policy import Policy
@@ -76,6 +77,20 @@ def open_index(session: Session) -> "Index":
 
     with session.progress("building the ticket index") as progress:
         return infra_open(session.root, progress)
+
+
+def follow_index(session: Session, tx: "Tx") -> None:
+    """Under the desk lock, before the commit: the ticket index caught up with the
+    transaction's parent and kept by it, so the commit writes its own rows
+    (Transaction.adopt, Index.follow) instead of the next command reading them back
+    from git. For a command that reads the index after its commit anyway (`open`'s
+    candidates: the catch-up of the previous command's commit and of its own was
+    ~2 git processes and two parses, issue 13)."""
+    if tx.inner.follow is not None:         # a batch: kept by its first decision
+        return
+    index = open_index(session)
+    if not tx.inner.adopt(index):
+        index.close()
 
 
 def index_docs(session: Session, statuses: Optional[Iterable[str]] = None, where: str = "",

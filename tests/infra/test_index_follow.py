@@ -195,3 +195,34 @@ def test_head_of_declines_a_file_of_another_shape():
     doc = {"id": "INC-2611-00000", "status": "new", "history": []}
     assert head_of(b"id: INC-2611-00000\nstatus: new\n", doc) is None      # no history:
     assert head_of(b"id: x\nhistory: []\n", {"id": "x"}) is None
+
+
+def test_L1_open_writes_its_rows_where_a_catch_up_would(desk: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch):
+    """`open` keeps the index its candidates read (issue 13): after it, the index is at
+    the new commit with no catch-up from git, its rows those a catch-up writes, and the
+    next `open` runs no `git diff-tree`."""
+    from itsmctl.app.duplicates import candidates
+    from itsmctl.app.lifecycle import open_ticket
+    from tests.app.helpers import intake
+
+    first = open_ticket(session(desk), intake())
+    assert index_commit(desk) == git(desk, "rev-parse", "HEAD").strip()
+    keep(desk, tmp_path / "before")
+    calls: list[tuple[str, ...]] = []
+    real = gitmod.call
+
+    def call(root: Path, *args: str, **kw: Any) -> Any:
+        calls.append(args)
+        return real(root, *args, **kw)
+
+    monkeypatch.setattr(gitmod, "call", call)
+    second = open_ticket(session(desk, now="2026-11-25T09:10:00+08:00"), intake())
+    found = candidates(session(desk, now="2026-11-25T09:10:00+08:00"), second)
+    head = git(desk, "rev-parse", "HEAD").strip()
+    assert index_commit(desk) == head and not [c for c in calls if c[0] == "diff-tree"]
+    assert first.id in [c["id"] for c in found["duplicates"]]
+    followed = table(desk)
+    restore(desk, tmp_path / "before")
+    open_index(desk).close()                       # the catch-up from git
+    assert index_commit(desk) == head and table(desk) == followed
