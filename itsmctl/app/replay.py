@@ -11,7 +11,6 @@ cherry-picked (landing.py). What no longer applies is reported, one line each.
 from __future__ import annotations
 
 import importlib
-import json
 from typing import TYPE_CHECKING, Any, Optional
 
 from itsmctl.app.session import Session
@@ -34,6 +33,8 @@ def recorded_call(commit: "LocalCommit") -> Optional[dict[str, Any]]:
     text = commit.trailers.get(CALL_TRAILER)
     if not text:
         return None
+    import json  # (here: every commit's message imports this module's names, issue 13)
+
     try:
         record = json.loads(text)
     except ValueError:

@@ -12,7 +12,6 @@ deciding again unless what the decision read changed; then the decision runs aga
 from __future__ import annotations
 
 import functools
-import json
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
 from itsmctl.app.session import Call, Session
@@ -176,9 +175,15 @@ def _message(tx: Tx) -> str:
     if session.call is not None:
         record = {"call": session.call.name, "args": {**session.call.args, **tx.call_args},
                   "actor": session.actor, "now": session.now.isoformat()}
-        text = text.rstrip("\n") + f"\n{CALL_TRAILER}: " + json.dumps(
-            record, ensure_ascii=False, separators=(",", ":"), default=str) + "\n"
+        text = text.rstrip("\n") + f"\n{CALL_TRAILER}: " + call_json(record) + "\n"
     return text
+
+
+def call_json(record: dict[str, Any]) -> str:
+    """The recorded call as compact JSON, as json.dumps wrote it (infra/jsontext.py)."""
+    from itsmctl.infra.jsontext import dumps
+
+    return dumps(record)
 
 
 def _finalize(session: Session) -> Callable[["Ticket"], "Ticket"]:

@@ -6,13 +6,12 @@ it into the tickets (itsmctl/app/deliver.py explains the design).
 
 from __future__ import annotations
 
-import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-from itsmctl.infra import git
+from itsmctl.infra import git, jsontext
 from itsmctl.infra.locking import flock_within
 
 LEDGER = "deliveries.jsonl"
@@ -27,7 +26,7 @@ def clone_id(root: Path) -> str:
     """This clone's id, made once; a copied or moved desk directory gets a new one."""
     path = state_dir(root) / "clone-id"
     try:
-        doc = json.loads(path.read_text())
+        doc = jsontext.loads(path.read_text())
         if doc.get("root") == str(root.resolve()):
             return str(doc["id"])
     except (OSError, ValueError, KeyError, AttributeError):
@@ -39,7 +38,7 @@ def clone_id(root: Path) -> str:
     new = f"{host}-{random.SystemRandom().getrandbits(40):010x}"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".clone-id.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"id": new, "root": str(root.resolve())}))
+    tmp.write_text(jsontext.dumps({"id": new, "root": str(root.resolve())}))
     os.replace(tmp, path)
     return new
 
@@ -76,7 +75,7 @@ def read_ledger(root: Path, ids: Optional[Iterable[str]] = None) -> Entries:
         if needles is not None and not any(n in line for n in needles):
             continue
         try:
-            entry = json.loads(line)
+            entry = jsontext.loads(line)
             out.setdefault(entry["id"], []).append(entry)
         except (ValueError, KeyError, TypeError):
             continue
@@ -87,7 +86,7 @@ def append_ledger(root: Path, entry: dict[str, Any]) -> None:
     """One line, appended and fsynced before the caller moves on."""
     path = state_dir(root) / LEDGER
     path.parent.mkdir(parents=True, exist_ok=True)
-    line = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode() + b"\n"
+    line = jsontext.dumps(entry, sort_keys=True).encode() + b"\n"
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
     try:
         size = os.fstat(fd).st_size
@@ -121,7 +120,7 @@ def compact_ledger(root: Path, now: Any) -> int:
     kept, dropped = [], 0
     for line in data.splitlines():
         try:
-            at = datetime.fromisoformat(json.loads(line)["at"])
+            at = datetime.fromisoformat(jsontext.loads(line)["at"])
             if at < cutoff:
                 dropped += 1
                 continue

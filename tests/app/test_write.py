@@ -8,7 +8,7 @@ import json
 import pytest
 
 from itsmctl.app import lifecycle, replay, sync
-from itsmctl.app.write import Tx, write
+from itsmctl.app.write import Tx, call_json, write
 from itsmctl.core import workflow
 from itsmctl.errors import NotPermitted, RuleViolation
 from tests.app.helpers import (
@@ -62,6 +62,18 @@ def test_G4_the_commit_records_the_use_case_it_ran(desk):
     first = [line for line in head_message(desk, "HEAD~1").splitlines()
              if line.startswith("Itsmctl-Command: ")][0]
     assert json.loads(first.split(": ", 1)[1])["args"]["ticket_id"] == opened.id
+
+
+@pytest.mark.parametrize("args", [
+    {"ref": "INC-2612-AB", "text": "计费\n\t\x00\x7f\u2028\"\\ \U0001f600", "n": 2**70},
+    {"person": None, "force": False, "symptoms": ["a", "b"], "f": 1e16},
+    {"argv": "undecodable \udcff", "set": {1}}])
+def test_G4_the_recorded_call_is_the_text_json_dumps_writes(args):
+    """The trailer's JSON (infra/jsontext.py, issue 13) is character for character what
+    json.dumps wrote before, so recorded calls read the same."""
+    record = {"call": "lifecycle.note", "args": args, "actor": "alice"}
+    assert call_json(record) == json.dumps(record, ensure_ascii=False,
+                                           separators=(",", ":"), default=str)
 
 
 def test_G4_a_rejected_push_runs_the_decision_again_on_the_fresh_state(tmp_path):

@@ -65,8 +65,10 @@ def test_G2_hand_edited_ticket_is_refused_not_clobbered(desk):
     assert "hand edit" in path.read_text()
 
 
-def test_G2_killed_after_commit_is_recovered_by_next_command(desk):
-    """A journal left by a process killed between update-ref and the work tree."""
+@pytest.mark.parametrize("written", ["json", "nul"])
+def test_G2_killed_after_commit_is_recovered_by_next_command(desk, written):
+    """A journal left by a process killed between update-ref and the work tree: as this
+    version writes it (NUL-terminated paths) or as versions before did (a JSON list)."""
     tid = dispatched(desk)
     path = desk / ticket_path(tid)
     ok(itsm(desk, "accept", tid, actor="carol"))
@@ -75,7 +77,8 @@ def test_G2_killed_after_commit_is_recovered_by_next_command(desk):
     old = git(desk, "show", f"HEAD~1:{ticket_path(tid)}")
     path.write_text(old)
     subprocess.run(["git", "update-index", ticket_path(tid)], cwd=desk, check=True)
-    (desk / ".git" / "itsmctl" / "journal").write_text(f'["{ticket_path(tid)}"]')
+    journal = f'["{ticket_path(tid)}"]' if written == "json" else f"{ticket_path(tid)}\0"
+    (desk / ".git" / "itsmctl" / "journal").write_text(journal)
     ok(itsm(desk, "note", tid, "--text", "after a crash", actor="carol"))
     assert git(desk, "status", "--porcelain") == ""
     assert committed.decode() in path.read_text() or "after a crash" in path.read_text()
