@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from functools import cached_property
 from pathlib import Path
@@ -34,34 +33,70 @@ def no_progress(label: str) -> Iterator[Progress]:
     yield lambda done, total: None
 
 
-@dataclass
 class Call:
-    """A use case as it was called, recorded in its commit so `sync` can run it again."""
+    """A use case as it was called, recorded in its commit so `sync` can run it again.
 
-    name: str                       # "lifecycle.assign": module under itsmctl.app, function
-    args: dict[str, Any]
+    Plain classes, Call and Session, with what their dataclasses made (init, repr, eq):
+    a dataclass compiles its methods from text as its module loads (~2.3M instructions
+    each, see infra/git.Result), and this module loads in every command."""
+
+    def __init__(self, name: str, args: dict[str, Any]) -> None:
+        self.name = name            # "lifecycle.assign": module under itsmctl.app, function
+        self.args = args
+
+    def __repr__(self) -> str:
+        return f"Call(name={self.name!r}, args={self.args!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.name, self.args) == (other.name, other.args)  # type: ignore[attr-defined]
+
+    __hash__ = None  # type: ignore[assignment]
 
 
-@dataclass
 class Session:
     """The desk, its policy, the actor and 'now' for one command (or one web request)."""
 
-    repo: Optional[str] = None
-    actor_given: Optional[str] = None
-    now_given: Optional[str] = None
-    messages: list[str] = field(default_factory=list)
-    progress: ProgressFactory = no_progress
-    default_actor: Optional[str] = None     # who acts when nobody is named (hooks: monitor)
-    system: Optional[str] = None            # a pseudo-actor (the sweep), not a person
-    in_replay: bool = False                 # run again by sync, which holds lock and remote
-    call: Optional[Call] = None             # the use case being run, for its commit
-    via: Optional[str] = None               # the front end acting for the actor (web, mail)
-    replay_of: Optional[str] = None         # sync: the local commit this run replays (I5)
-    joined: Optional[Any] = None            # a batch's open write (app/batch.py, W5)
+    FIELDS = ("repo", "actor_given", "now_given", "messages", "progress", "default_actor",
+              "system", "in_replay", "call", "via", "replay_of", "joined")
+
+    def __init__(self, repo: Optional[str] = None, actor_given: Optional[str] = None,
+                 now_given: Optional[str] = None, messages: Optional[list[str]] = None,
+                 progress: ProgressFactory = no_progress,
+                 default_actor: Optional[str] = None, system: Optional[str] = None,
+                 in_replay: bool = False, call: Optional[Call] = None,
+                 via: Optional[str] = None, replay_of: Optional[str] = None,
+                 joined: Optional[Any] = None) -> None:
+        self.repo = repo
+        self.actor_given = actor_given
+        self.now_given = now_given
+        self.messages: list[str] = [] if messages is None else messages
+        self.progress = progress
+        self.default_actor = default_actor  # who acts when nobody is named (hooks: monitor)
+        self.system = system                # a pseudo-actor (the sweep), not a person
+        self.in_replay = in_replay          # run again by sync, which holds lock and remote
+        self.call = call                    # the use case being run, for its commit
+        self.via = via                      # the front end acting for the actor (web, mail)
+        self.replay_of = replay_of          # sync: the local commit this run replays (I5)
+        self.joined = joined                # a batch's open write (app/batch.py, W5)
+
+    def __repr__(self) -> str:
+        return "Session(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.FIELDS) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, k) == getattr(other, k) for k in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def derive(self, **changes: Any) -> "Session":
         """A session like this one with some fields changed; the desk and policy are kept."""
-        new = replace(self, **changes)
+        unknown = set(changes) - set(self.FIELDS)
+        if unknown:
+            raise TypeError(f"Session has no field {sorted(unknown)[0]!r}")
+        new = Session(**{k: changes.get(k, getattr(self, k)) for k in self.FIELDS})
         for key in ("root", "desk", "policy", "facts", "tz"):
             if key in self.__dict__:
                 new.__dict__[key] = self.__dict__[key]

@@ -383,9 +383,10 @@ def binder(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[str, Any]]
 
 
 def _jsonable(value: Any) -> Any:
-    import dataclasses
+    # dataclasses.is_dataclass's own test, without importing dataclasses for it
+    if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
+        import dataclasses
 
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]

@@ -241,19 +241,57 @@ def _system() -> str:
 
 
 def _lean_dataclasses() -> None:
-    """Import dataclasses with `inspect` a stand-in that imports the real module when
-    dataclasses first uses it (a class without a docstring). What dataclasses imports
-    besides (re, copy, functools...) does not import inspect; the stand-in is gone from
-    sys.modules afterwards, so any later `import inspect` gets the real module."""
+    """Have dataclasses, when something imports it, load with `inspect` a stand-in that
+    imports the real module when dataclasses first uses it (a class without a
+    docstring). What dataclasses imports besides (re, copy, functools...) does not
+    import inspect; the stand-in is gone from sys.modules afterwards, so any later
+    `import inspect` gets the real module. Not imported here: a transition defines no
+    dataclass (the import and its pattern were ~1 ms of each, issue 13)."""
     if "dataclasses" in sys.modules or "inspect" in sys.modules:
         return
-    stand_in = _lazy("inspect")
-    sys.modules["inspect"] = stand_in
-    try:
-        import dataclasses  # noqa: F401
-    finally:
-        if sys.modules.get("inspect") is stand_in:
-            del sys.modules["inspect"]
+    if not any(isinstance(f, _DataclassesLean) for f in sys.meta_path):
+        sys.meta_path.insert(0, _DataclassesLean())
+
+
+class _DataclassesLean:
+    """A meta path finder for `dataclasses` alone, once: the path finder's spec, its
+    loader run with `inspect` a stand-in (when the real one is not loaded by then)."""
+
+    def find_spec(self, name: str, path: Optional[Sequence[str]] = None,
+                  target: Optional[types.ModuleType] = None) -> Optional[ModuleSpec]:
+        if name != "dataclasses":
+            return None
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None and "inspect" not in sys.modules:
+            spec.loader = _WithoutInspect(spec.loader)  # type: ignore[assignment]
+        return spec
+
+
+class _WithoutInspect:
+    """A loader that runs another with `inspect` a stand-in."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        stand_in = None if "inspect" in sys.modules else _lazy("inspect")
+        if stand_in is not None:
+            sys.modules["inspect"] = stand_in
+        try:
+            self._loader.exec_module(module)
+        finally:
+            if stand_in is not None and sys.modules.get("inspect") is stand_in:
+                del sys.modules["inspect"]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
 
 
 def _lazy(name: str) -> types.ModuleType:
