@@ -78,6 +78,8 @@ def _resolve(text: str) -> Any:
         return _BOOL[text]
     if _is_int(text):
         return int(text)
+    if _digits_not_octal(text):
+        return text
     # a plain scalar never starts with a flow indicator or a comment, nor with - ? :
     # followed by a space (or alone): libyaml reads (or refuses) those otherwise
     if (text[0] in _UNSAFE_START or text[0] in "[]},#"
@@ -94,6 +96,16 @@ def _is_int(text: str) -> bool:
     compiling the pattern."""
     digits = text[1:] if text[0] in "-+" else text
     return digits.isascii() and digits.isdigit() and (digits[0] != "0" or digits == "0")
+
+
+def _digits_not_octal(text: str) -> bool:
+    """ASCII digits after a leading 0, an 8 or 9 among them ("0013880000000001", an
+    Alertmanager fingerprint that happens to hold no letter): no YAML 1.1 int (octal
+    takes 0-7 only, decimal no leading 0), float (a dot or colon), or timestamp (a
+    dash), so text. _SPECIAL would send the whole file to libyaml for it (~15 ms for
+    a storm master, in every hook that reads it; issue 13)."""
+    return len(text) > 1 and text[0] == "0" and text.isascii() and text.isdigit() \
+        and ("8" in text or "9" in text)
 
 
 def _compiled(pattern: str, flags: int = 0) -> Any:

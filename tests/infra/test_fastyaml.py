@@ -16,7 +16,9 @@ TRICKY = ["no", "yes", "On", "off", "null", "~", "1:30", "0o17", "017", "0x1F", 
           "line\r\nbreak", "-", "--", "---", "...", "=", "<<", "x:", "http://x/y?a=1#f",
           # Unicode spaces and line breaks Python's str.strip() and YAML disagree on
           "\u3000db01", "db01\u3000", "\xa0x", "x\xa0", "a\u2028b", "a\u2029b", "a\x85b",
-          "x\u2028", "\u2028", "a\u2028b\nc\n", "cr\r", "\t", "tab\t"]
+          "x\u2028", "\u2028", "a\u2028b\nc\n", "cr\r", "\t", "tab\t",
+          # leading-zero digits: an octal int with 0-7 only, text with an 8 or 9
+          "0013880000000001", "0017", "09", "0", "00", "08_1", "0_9", "+09", "0.9", "0:9"]
 
 scalars = st.one_of(st.sampled_from(TRICKY), st.text(max_size=30), st.integers(-10**6, 10**6),
                     st.booleans(), st.none())
@@ -142,3 +144,22 @@ def test_the_table_of_heads_stays_bounded_and_right(monkeypatch):
         text = f"k{i}: {i}\nnested:\n  inner{i}: 'v'\n  x: null\n"
         assert fastyaml.parse(text) == {f"k{i}": i, "nested": {f"inner{i}": "v", "x": None}}
         assert len(fastyaml._HEADS) <= 8
+
+
+@pytest.mark.parametrize("value", ["0013880000000001", "09", "0000000000000098", "0898"])
+def test_H1_a_fingerprint_of_digits_is_read_fast(value):
+    """An all-digit Alertmanager fingerprint with a leading 0 and an 8 or 9 is text to
+    YAML 1.1, written plain; the fast reader reads it (it sent the whole ticket to
+    libyaml, ~15 ms for a storm master, issue 13), as libyaml does."""
+    doc = {"alert": {"fingerprint": value, "firings": [{"fingerprint": value}]}}
+    text = dump_ticket(doc).decode()
+    assert f"fingerprint: {value}\n" in text
+    assert fastyaml.parse(text) == yaml.load(text, Loader=yaml.CSafeLoader) == doc
+
+
+@pytest.mark.parametrize("value", ["0017", "0_7", "00"])
+def test_H1_octal_looking_digits_are_quoted_or_left_to_libyaml(value):
+    doc = {"fingerprint": value}
+    text = dump_ticket(doc).decode()
+    assert yaml.load(text, Loader=yaml.CSafeLoader) == doc
+    assert fastyaml.parse(text) in (None, doc)
