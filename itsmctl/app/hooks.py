@@ -3,8 +3,9 @@ payload, de-duplicated by fingerprint; core/alerts.py decides, this module carri
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Optional
+
+import msgspec
 
 from itsmctl.app.session import Session
 from itsmctl.app.write import Tx, write, written
@@ -16,16 +17,15 @@ if TYPE_CHECKING:
     from itsmctl.core.payload import Received
 
 
-@dataclass
-class HookOutcome:
+class HookOutcome(msgspec.Struct):
     """What one payload did, alert by alert."""
 
-    opened: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    reopened: list[str] = field(default_factory=list)
-    cleared: list[str] = field(default_factory=list)
-    resolved: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
+    opened: list[str] = msgspec.field(default_factory=list)
+    updated: list[str] = msgspec.field(default_factory=list)
+    reopened: list[str] = msgspec.field(default_factory=list)
+    cleared: list[str] = msgspec.field(default_factory=list)
+    resolved: list[str] = msgspec.field(default_factory=list)
+    unchanged: list[str] = msgspec.field(default_factory=list)
     truncated: int = 0                  # alerts the sender left out of the payload
     commit: Optional[str] = None
 

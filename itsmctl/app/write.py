@@ -383,6 +383,11 @@ def binder(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[str, Any]]
 
 
 def _jsonable(value: Any) -> Any:
+    """Arguments as JSON values: a struct or dataclass (an Intake) as the mapping of its
+    fields in their order."""
+    fields = getattr(type(value), "__struct_fields__", None)     # a msgspec struct
+    if fields is not None and not isinstance(value, type):
+        return {name: _jsonable(getattr(value, name)) for name in fields}
     # dataclasses.is_dataclass's own test, without importing dataclasses for it
     if hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type):
         import dataclasses

@@ -7,9 +7,10 @@ alert is its fingerprint plus its start time, so a redelivered payload is recogn
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Optional
+
+import msgspec
 
 from itsmctl.core.events import Ctx, step
 from itsmctl.core.model import Alert, Ticket
@@ -27,8 +28,7 @@ if TYPE_CHECKING:
     from itsmctl.core.policy import MonitoringConfig, Policy
 
 
-@dataclass
-class Incoming:
+class Incoming(msgspec.Struct):
     """An alert in the desk's terms, whatever sent it."""
 
     fingerprint: str
@@ -42,7 +42,7 @@ class Incoming:
     ended_at: Optional[datetime] = None
     generator_url: Optional[str] = None
     source: str = "alertmanager"
-    labels: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = msgspec.field(default_factory=dict)
     group: Optional[str] = None
 
 
@@ -230,8 +230,7 @@ def plans_nothing(ticket: Ticket, policy: Policy, now: datetime, since: int = 0)
 
 
 # ---------------------------------------------------------------- the decision (H1, H2)
-@dataclass(frozen=True)
-class Decision:
+class Decision(msgspec.Struct, frozen=True):
     """What one incoming alert does to the desk.
 
     kind: `unchanged` (a redelivery, or a clearing nobody waits for), `fire` (recorded

@@ -1,10 +1,11 @@
 """Monitoring webhook bodies (H1): Alertmanager and Grafana payloads read with plain checks.
 
-Pure and stdlib only: a hook reads its payload without building model classes (pydantic
-cost a hook ~40 ms to import and ~1 ms per alert to validate). The checks follow the
-webhook's schema field by field, in the order the schema lists them, and refuse what they
-refuse with the words pydantic used before (`alerts.0.labels.a: Input should be a valid
-string`), so a sender sees the same one line (exit 4) as ever.
+Pure: a hook reads its payload without building model classes (pydantic cost a hook
+~40 ms to import and ~1 ms per alert to validate); its records are msgspec structs, as
+the store's are (a dataclass compiles its methods as its module loads). The checks
+follow the webhook's schema field by field, in the order the schema lists them, and
+refuse what they refuse with the words pydantic used before (`alerts.0.labels.a: Input
+should be a valid string`), so a sender sees the same one line (exit 4) as ever.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional
+
+import msgspec
 
 from itsmctl.errors import InvalidFile
 
@@ -52,13 +54,12 @@ def fingerprint(labels: dict[str, str]) -> str:
     return f"{h:016x}"
 
 
-@dataclass
-class AlertIn:
+class AlertIn(msgspec.Struct):
     """One entry of `alerts[]` as Alertmanager and Grafana send it."""
 
     status: str
     labels: dict[str, str]
-    annotations: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = msgspec.field(default_factory=dict)
     startsAt: Optional[datetime] = None
     endsAt: Optional[datetime] = None
     generatorURL: str = ""
@@ -73,8 +74,7 @@ class AlertIn:
             raise ValueError(wrong.line()) from None
 
 
-@dataclass
-class Received:
+class Received(msgspec.Struct):
     """A webhook body, validated: where it came from, its alerts, and how many alerts the
     sender left out of it (Alertmanager's `truncatedAlerts`, from its `max_alerts`)."""
 
