@@ -10,7 +10,7 @@ import os
 import subprocess
 import threading
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Optional
+from typing import IO, Any, Callable, Iterable, Iterator, Optional
 
 from itsmctl.errors import GitError
 
@@ -325,13 +325,28 @@ class IndexUpdate:
         except FileNotFoundError:
             raise GitError("git is not installed or not on PATH") from None
 
-    def finish(self, paths: Iterable[str]) -> None:
+    def finish(self, paths: Iterable[str],
+               meanwhile: Optional[Callable[[], None]] = None) -> None:
         """Update the index for these paths as their files now are; GitError if git
-        could not (another git took index.lock before it, say)."""
+        could not (another git took index.lock before it, say). `meanwhile` runs once
+        git has its paths, while it writes the index."""
         proc, self._proc = self._proc, None
         if proc is None:
             raise GitError("git update-index failed: its input was already closed")
-        _, err = proc.communicate(b"".join(p.encode() + b"\0" for p in paths))
+        assert proc.stdin is not None and proc.stderr is not None
+        try:
+            for step in (lambda: proc.stdin.write(b"".join(p.encode() + b"\0" for p in paths)),
+                         proc.stdin.close):
+                try:
+                    step()
+                except BrokenPipeError:         # git ended already: its error says why
+                    pass
+            if meanwhile is not None:
+                meanwhile()
+        finally:
+            err = proc.stderr.read()
+            proc.stderr.close()
+            proc.wait()
         if proc.returncode != 0:
             res = Result(proc.returncode, b"", err)
             raise GitError(f"git update-index failed: {res.last_error()}")

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import random
 
     from itsmctl.core.model import Ticket
-    from itsmctl.infra.index import Index
+    from itsmctl.infra.index import Followed, Index
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 SCRATCH_REF = "refs/itsmctl/scratch"     # named in fast-import's stream, never written
@@ -238,7 +238,8 @@ class Desk:
                when: datetime, parent: Optional[str],
                sign: Optional[git.SignWith] = None, committer: Optional[Author] = None,
                committed: Optional[datetime] = None, ref: Optional[str] = None,
-               index: Optional[git.IndexUpdate] = None) -> str:
+               index: Optional[git.IndexUpdate] = None,
+               meanwhile: Optional[Callable[[], None]] = None) -> str:
         """One commit of exactly these paths on top of parent; then the work tree (G1, G2).
 
         fast-import builds the commit from the parent's trees and the changed paths and
@@ -260,7 +261,9 @@ class Desk:
         (rebase.move moves them after).
 
         `index`: a `git update-index` the transaction started (it holds index.lock and
-        has read the index already); without it, one is started here.
+        has read the index already); without it, one is started here. `meanwhile`: work
+        of the caller's own that runs while git writes the commit and the index (not
+        for a rebase's commit).
         """
         scratch = ref is not None
         ref = ref or self.branch_ref()
@@ -310,13 +313,15 @@ class Desk:
                     target_path.unlink(missing_ok=True)
                 else:
                     write_atomic(target_path, data)
+            once = _once(meanwhile)
             try:
                 if index is None:
                     self._update_index(sorted(files))
                 else:
-                    index.finish(sorted(files))
+                    index.finish(sorted(files), once)
             except GitError as exc:          # git took index.lock after our check
                 index_error = exc
+            once()
         finally:
             if sign is None:
                 res = proc.finish()
@@ -437,6 +442,17 @@ def write_atomic(path: Path, data: bytes) -> None:
     finally:
         os.close(fd)
     os.replace(tmp, name)
+
+
+def _once(work: Optional[Callable[[], None]]) -> Callable[[], None]:
+    """`work` run by the first call only (and nothing for None)."""
+    pending = [work] if work is not None else []
+
+    def run() -> None:
+        if pending:
+            pending.pop()()
+
+    return run
 
 
 def _journal_paths(data: bytes) -> list[str]:
@@ -585,24 +601,46 @@ class Transaction(msgspec.Struct):
         files = self.files()
         if not files:
             return None
-        self.committed = self.desk.commit(files, message, author, when, self.parent, sign,
-                                          index=self.index)
+        made: list["Followed"] = []
+        meanwhile = None
         if self.follow is not None and self.parent is not None:
-            self._rows(files)
+            meanwhile = lambda: made.append(self._rows(files))  # noqa: E731
+        try:
+            self.committed = self.desk.commit(files, message, author, when, self.parent,
+                                              sign, index=self.index, meanwhile=meanwhile)
+        except BaseException:
+            if made:
+                self._end_rows(made[0], None)
+            raise
+        if made:
+            self._end_rows(made[0], self.committed)
         return self.committed
 
-    def _rows(self, files: dict[str, Optional[bytes]]) -> None:
-        """The commit's rows in the ticket index it was decided on (Index.follow), from
-        the mappings the tickets were dumped from. A cache: when it cannot be written,
-        the next command catches it up from git as before."""
-        import sqlite3
+    def _rows(self, files: dict[str, Optional[bytes]]) -> "Followed":
+        """The commit's rows in the ticket index it was decided on (Index.follow_start),
+        from the mappings the tickets were dumped from, while git writes the commit."""
+        from itsmctl.infra.index import Followed
 
         assert self.follow is not None and self.parent is not None
         docs = {self.changed[tid].path: done[2] for tid, done in self._dumped.items()
                 if tid in self.changed and done[0] is self.changed[tid]}
         try:
-            self.follow.follow(self.parent, str(self.committed),
-                               [(rel, data, docs.get(rel)) for rel, data in files.items()])
+            return self.follow.follow_start(
+                self.parent, [(rel, data, docs.get(rel)) for rel, data in files.items()])
+        except Exception:  # noqa: BLE001 - a cache (sqlite, the disk) must not break
+            return Followed(False)              # the commit git is writing meanwhile
+
+    def _end_rows(self, made: "Followed", commit: Optional[str]) -> None:
+        """The rows kept as the commit's (None: it was not made, they go). A cache: when
+        they cannot be kept, the next command catches the index up from git as before."""
+        import sqlite3
+
+        assert self.follow is not None
+        try:
+            if commit is None:
+                self.follow.follow_abandon(made)
+            else:
+                self.follow.follow_end(made, commit)
         except (sqlite3.Error, OSError):
             pass
 

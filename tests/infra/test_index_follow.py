@@ -226,3 +226,52 @@ def test_L1_open_writes_its_rows_where_a_catch_up_would(desk: Path, tmp_path: Pa
     restore(desk, tmp_path / "before")
     open_index(desk).close()                       # the catch-up from git
     assert index_commit(desk) == head and table(desk) == followed
+
+
+def test_G3_a_commit_that_fails_after_its_rows_were_made_leaves_the_index_as_it_was(
+        desk: Path, monkeypatch: pytest.MonkeyPatch):
+    """The commit's rows are written while git writes the commit (issue 13); when the
+    commit then fails (the branch moved, G3), they are rolled back: the index is at
+    the commit before, with its rows, and free for the next writer."""
+    from itsmctl.errors import ConcurrencyError
+    from itsmctl.infra import store
+
+    hook(desk, payload(3), "2026-11-25T09:05:00+08:00")
+    open_index(desk).close()
+    before, at = table(desk), index_commit(desk)
+    real = store.Desk.commit
+    ran: list[bool] = []
+
+    def failing(self: Any, *args: Any, meanwhile: Any = None, **kw: Any) -> str:
+        assert meanwhile is not None            # a hook's transaction follows its index
+        meanwhile()
+        ran.append(True)
+        raise ConcurrencyError("the branch moved while committing (G3)", rule="G3")
+
+    monkeypatch.setattr(store.Desk, "commit", failing)
+    with pytest.raises(ConcurrencyError):
+        hook(desk, payload(2, first=3), "2026-11-25T09:06:00+08:00")
+    monkeypatch.setattr(store.Desk, "commit", real)
+    assert ran and index_commit(desk) == at and table(desk) == before
+    index = Index(desk)
+    try:
+        index.db.execute("PRAGMA busy_timeout=0")
+        index.db.execute("BEGIN IMMEDIATE")     # no transaction left open by the hook
+        index.db.execute("ROLLBACK")
+    finally:
+        index.close()
+    out = hook(desk, payload(2, first=3), "2026-11-25T09:07:00+08:00")
+    assert index_commit(desk) == out.commit == git(desk, "rev-parse", "HEAD").strip()
+
+
+def test_G2_update_index_gets_its_paths_before_the_rows_are_made(desk: Path):
+    """IndexUpdate.finish runs `meanwhile` once, when git has all its paths (its input
+    is closed), then waits: git writes the index while the rows are made."""
+    (desk / "tickets" / "scratch.yaml").write_bytes(b"id: x\n")
+    update = gitmod.IndexUpdate(desk)
+    proc = update._proc
+    assert proc is not None and proc.stdin is not None
+    seen: list[bool] = []
+    update.finish(["tickets/scratch.yaml"], lambda: seen.append(proc.stdin.closed))
+    assert seen == [True] and proc.returncode == 0
+    assert git(desk, "ls-files", "tickets/scratch.yaml").strip() == "tickets/scratch.yaml"

@@ -151,9 +151,9 @@ def test_G2_an_index_lock_taken_during_the_commit_leaves_the_commit_standing(des
             self.lock.write_text("")
             super().__init__(root)
 
-        def finish(self, paths):
+        def finish(self, paths, meanwhile=None):
             try:
-                super().finish(paths)
+                super().finish(paths, meanwhile)
             finally:
                 self.lock.unlink(missing_ok=True)
 
