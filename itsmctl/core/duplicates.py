@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
 
+from itsmctl.core.matchkeys import keys
 from itsmctl.core.model import as_time
 
 if TYPE_CHECKING:
@@ -22,28 +23,6 @@ if TYPE_CHECKING:
 
 Doc = dict[str, Any]
 OPEN = ("new", "assigned", "in_progress", "waiting")
-
-
-def keys(doc: Doc) -> dict[str, set[str]]:
-    """The values a ticket has for each key a condition may name."""
-    cls = doc.get("classification") or {}
-    rep = doc.get("reporter") or {}
-    alert = doc.get("alert") or {}
-    links = doc.get("links") or {}
-
-    def some(*values: Any) -> set[str]:
-        return {str(v).strip().lower() for v in values if v not in (None, "")}
-
-    return {"category": some(cls.get("category")), "subtype": some(
-                f"{cls.get('category')}/{cls.get('subtype')}" if cls.get("subtype") else None),
-            "symptom": some(f"{cls.get('category')}/{cls.get('subtype')}/{cls.get('symptom')}"
-                            if cls.get("symptom") else None),
-            "ci": some(*(links.get("cis") or ())),
-            "location": some(doc.get("location") or rep.get("location")),
-            "reporter": some(rep.get("id"), rep.get("phone"), rep.get("email")),
-            "department": some(rep.get("department")),
-            "alert_group": some(alert.get("group")),
-            "fingerprint": some(alert.get("fingerprint"))}
 
 
 def meets(cond: "Condition", new: dict[str, set[str]], other: dict[str, set[str]]) -> bool:
@@ -71,22 +50,6 @@ def _rank(found: list[tuple[Doc, list[str]]], key: str, config: "DuplicatesConfi
 
     found.sort(key=order)
     return [_candidate(d, met, config) for d, met in found[:config.limit]]
-
-
-def scope(new: Doc, config: "DuplicatesConfig", now: datetime,
-          ) -> tuple[bool, Optional[datetime], bool]:
-    """Which tickets `candidates` may name, for a search that reads only those: (whether
-    an open one may, the earliest opening it may have (None: any), whether a closed one
-    may). A condition can only be met when the new ticket has every key it names."""
-    mine = keys(new)
-    met = [name for name, c in config.conditions.items() if all(mine[k] for k in c.match)]
-    windows = [config.conditions[name].within for name in met]
-    since = None
-    if windows and all(w is not None for w in windows):
-        opened = as_time(new.get("opened_at")) or now
-        since = opened - max(w for w in windows if w is not None)
-    recurring = config.recurrence.conditions or list(config.conditions)
-    return bool(met), since, any(name in recurring for name in met)
 
 
 # keys whose value is one field of the other ticket, and how many fields a composite

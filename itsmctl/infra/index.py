@@ -17,12 +17,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from itsmctl.core.breaches import epoch as _parsed_epoch
+from itsmctl.core.matchkeys import match_text
 from itsmctl.core.rows import micros
 from itsmctl.infra import facts
 
-FORMAT = "10"
+FORMAT = "11"          # 11: `match` (core/matchkeys.py), before the state
 PAGE_SIZE = 16384
 COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
+# `match` (core/matchkeys.py) before `head`: a query that tests it reads it without
+# walking the state's overflow pages (see tickets_open_brief below)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (
@@ -31,7 +34,7 @@ CREATE TABLE IF NOT EXISTS tickets (
     wake_at REAL, resolved_epoch REAL, visit_open INTEGER, pending INTEGER,
     source TEXT, type TEXT, close_code TEXT, opened_epoch REAL,
     fingerprint TEXT, alert_group TEXT, mail_origin TEXT,
-    opened_by TEXT, watchers TEXT, updated_epoch REAL,
+    opened_by TEXT, watchers TEXT, updated_epoch REAL, match TEXT,
     head BLOB NOT NULL, brief BLOB);
 CREATE INDEX IF NOT EXISTS tickets_status ON tickets(status);
 CREATE INDEX IF NOT EXISTS tickets_opened ON tickets(opened_at);
@@ -504,7 +507,7 @@ class Index:
     def _insert(self, rows: list[tuple[Any, ...]]) -> None:
         if rows:
             self.db.executemany(
-                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 26)})",
+                f"INSERT OR REPLACE INTO tickets VALUES ({','.join('?' * 27)})",
                 [row[:-1] for row in rows])
             facts.store(self.db, [row[-1] for row in rows])
 
@@ -813,7 +816,7 @@ def _row(path: str, sha: str, doc: dict[str, Any]) -> tuple[Any, ...]:
             doc.get("source"), doc.get("type"), doc.get("close_code"),
             epoch(doc.get("opened_at")), alert.get("fingerprint"), alert.get("group"),
             mail.get("origin"), doc.get("opened_by"), watchers_key(doc.get("watchers")),
-            epoch(doc.get("updated_at")),
+            epoch(doc.get("updated_at")), match_text(doc),
             pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL),
             pickle.dumps(brief(doc), protocol=pickle.HIGHEST_PROTOCOL))
 
