@@ -499,6 +499,7 @@ class Transaction(msgspec.Struct):
     # up in it, and the commit's rows are written to it
     follow: Optional["Index"] = None
     _dumped: dict[str, tuple["Ticket", bytes, Any]] = msgspec.field(default_factory=dict)
+    _read: dict[str, bytes] = msgspec.field(default_factory=dict)   # id -> bytes loaded
 
     def adopt(self, index: "Index") -> bool:
         """Keep the ticket index the command opened (caught up under the desk lock) when
@@ -533,8 +534,12 @@ class Transaction(msgspec.Struct):
             raise InvalidFile(f"{rel}: has uncommitted changes; commit or restore it "
                               f"(git checkout -- {rel}) before using itsmctl on it", rule="G1")
         assert data is not None            # equal to on_disk, and not both None
-        ticket = parse_ticket(load_ticket(data, rel), rel)
+        from itsmctl.infra import doccache
+
+        doc = doccache.get(self.desk.root, data)     # a large ticket kept parsed
+        ticket = parse_ticket(doc if doc is not None else load_ticket(data, rel), rel)
         self.loaded[ticket_id] = ticket
+        self._read[ticket_id] = data
         return ticket
 
     def exists(self, ticket_id: str) -> bool:
@@ -614,7 +619,18 @@ class Transaction(msgspec.Struct):
             raise
         if made:
             self._end_rows(made[0], self.committed)
+        self._keep_large()
         return self.committed
+
+    def _keep_large(self) -> None:
+        """Large tickets of the commit kept parsed for the next reader (infra/doccache)."""
+        from itsmctl.infra import doccache
+
+        for tid, (ticket, data, doc) in self._dumped.items():
+            if self.changed.get(tid) is ticket and (
+                    len(data) >= doccache.SIZE_FROM
+                    or len(self._read.get(tid, b"")) >= doccache.SIZE_FROM):
+                doccache.put(self.desk.root, data, doc, self._read.get(tid))
 
     def _rows(self, files: dict[str, Optional[bytes]]) -> "Followed":
         """The commit's rows in the ticket index it was decided on (Index.follow_start),
