@@ -101,7 +101,19 @@ _BLANKZ = frozenset(" \t\0" + _BREAKS)
 # as the ranges outside: a negated class of wide ranges costs ~5 ms to compile)
 _NOT_PRINTABLE = ("\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufeff\ufffe\uffff"
                   "\U00010000-\U0010ffff")
-_SPECIAL = re.compile(f"[{_NOT_PRINTABLE}]")
+_SPECIAL: list[re.Pattern[str]] = []      # compiled by the first text that needs it
+
+
+def _has_special(s: str) -> bool:
+    """Whether a character is outside libyaml's printable set. Text that Python calls
+    printable with no character beyond U+FFFF has none (everything _NOT_PRINTABLE
+    names is a control, surrogate, format or unassigned character, or astral), and
+    needs no pattern: compiling it was ~0.5 ms of every transition (issue 13)."""
+    if s.isprintable() and (s.isascii() or max(s) < "\U00010000"):
+        return False
+    if not _SPECIAL:
+        _SPECIAL.append(re.compile(f"[{_NOT_PRINTABLE}]"))
+    return _SPECIAL[0].search(s) is not None
 _FIRST_BOTH = frozenset("#,[]{}&*!|>'\"%@`")
 _FLOW_LATER = frozenset(",?[]{}:")
 # the rest are searched only when the text holds the character they are about, through
@@ -141,7 +153,7 @@ def style(s: str, literal: bool, flow: bool, key: bool) -> str:
     if not block_ind and (":" in s and re.search(_COLON_BLANKZ, s[1:])
                           or "#" in s and re.search(_BLANKZ_HASH, s)):
         flow_ind = block_ind = True
-    special = _SPECIAL.search(s) is not None
+    special = _has_special(s)
     line_breaks = "\n" in s or "\r" in s or "\x85" in s or "\u2028" in s or "\u2029" in s
     last = s[-1]
     trailing_space = last == " "

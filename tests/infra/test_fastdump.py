@@ -194,3 +194,20 @@ def test_tickets_written_by_the_cli_are_written_fast(desk):
     files = blobs(desk)
     assert len(files) >= 3
     every_file_fast(files)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None), max_size=12))
+@example("\ufeff")
+@example("\ufffe")
+@example("a\x85b")
+@example("\U0001f600")
+@example("\u3000全角")
+@example("tab\there")
+@example("\ud800")
+@example("")
+def test_G1_printable_text_is_told_apart_without_the_pattern(text):
+    """fastdump._has_special (issue 13: no pattern compiled for printable text) finds
+    a character outside libyaml's printable set exactly when the pattern does."""
+    pattern = re.compile(f"[{fastdump._NOT_PRINTABLE}]")
+    assert fastdump._has_special(text) == (pattern.search(text) is not None)
