@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Optional
 
 from itsmctl.errors import InvalidFile
+from itsmctl.infra import lifetime
 
 if TYPE_CHECKING:
     from itsmctl.core.policy.customers import Customer
@@ -234,12 +235,13 @@ class Directory:
         cache = root / ".git" / "itsmctl" / "customers.sqlite"
         cache.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(cache, timeout=60, isolation_level=None)
+        lifetime.opened(self.db)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
         self._refresh()
 
     def close(self) -> None:
-        self.db.close()
+        lifetime.close(self.db)       # (a command line process keeps it: infra/lifetime.py)
 
     def _meta(self) -> Optional[str]:
         row = self.db.execute("SELECT value FROM meta WHERE key='stamp'").fetchone()

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 from itsmctl.core.breaches import epoch as _parsed_epoch
 from itsmctl.core.matchkeys import match_text
 from itsmctl.core.rows import micros
-from itsmctl.infra import facts
+from itsmctl.infra import facts, lifetime
 
 FORMAT = "11"          # 11: `match` (core/matchkeys.py), before the state
 PAGE_SIZE = 16384
@@ -352,6 +352,7 @@ class Index:
         self.path = root / ".git" / "itsmctl" / "index.sqlite"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        lifetime.opened(self.db)
         # a new file only (an existing one keeps its own): rows hold ~2.5 KB of pickled
         # state, so 4 KB pages put most rows on overflow pages; at 100,000 tickets 16 KB
         # pages cut the build's sqlite CPU by a quarter and its commit by half
@@ -370,7 +371,7 @@ class Index:
         facts.attach(self.db)
 
     def close(self) -> None:
-        self.db.close()
+        lifetime.close(self.db)       # (a command line process keeps it: infra/lifetime.py)
 
     def _meta(self, key: str) -> Optional[str]:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
