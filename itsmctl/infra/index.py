@@ -21,11 +21,15 @@ from itsmctl.core.matchkeys import match_text
 from itsmctl.core.rows import micros
 from itsmctl.infra import facts, lifetime
 
-FORMAT = "11"          # 11: `match` (core/matchkeys.py), before the state
+FORMAT = "12"          # 11: `match` (core/matchkeys.py), before the state;
+                       # 12: the time indexes cover what the candidates test
 PAGE_SIZE = 16384
 COLUMNS = ("id", "status", "grp", "priority", "assignee", "opened_at", "updated_at", "master")
 # `match` (core/matchkeys.py) before `head`: a query that tests it reads it without
-# walking the state's overflow pages (see tickets_open_brief below)
+# walking the state's overflow pages (see tickets_open_brief below). The two time
+# indexes hold what open's candidates test (status, updated_at, match): SQLite sifts
+# a window's ~2,200 rows in the index and reads only the ~80 rows kept (at 100k,
+# 2 ms instead of 9, issue 13)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS tickets (
@@ -42,9 +46,10 @@ CREATE INDEX IF NOT EXISTS tickets_id ON tickets(id);
 CREATE INDEX IF NOT EXISTS tickets_wake ON tickets(wake_at);
 CREATE INDEX IF NOT EXISTS tickets_fingerprint ON tickets(fingerprint);
 CREATE INDEX IF NOT EXISTS tickets_alert_group ON tickets(alert_group);
-CREATE INDEX IF NOT EXISTS tickets_opened_epoch ON tickets(opened_epoch);
+CREATE INDEX IF NOT EXISTS tickets_opened_match ON tickets(opened_epoch, status, match);
 CREATE INDEX IF NOT EXISTS tickets_mail_origin ON tickets(mail_origin);
-CREATE INDEX IF NOT EXISTS tickets_updated_epoch ON tickets(updated_epoch);
+CREATE INDEX IF NOT EXISTS tickets_updated_match ON tickets(updated_epoch, status, updated_at,
+    match);
 CREATE INDEX IF NOT EXISTS tickets_assignee ON tickets(assignee);
 CREATE INDEX IF NOT EXISTS tickets_pending ON tickets(pending) WHERE pending > 0;
 CREATE INDEX IF NOT EXISTS tickets_queue ON tickets(status, priority, opened_at, id, grp,
