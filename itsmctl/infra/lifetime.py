@@ -15,7 +15,9 @@ OS crash, and then only the newest rows, which the next command catches up again
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False
+if TYPE_CHECKING:                   # (typing itself is ~8 ms of `--help`, which loads this)
+    from typing import Any
 
 ENDS_WITH_EXIT = False      # set by ui/entry.main; `release` sets it back
 MAX_KEPT = 8                # a long-running command (`serve`) keeps no more than these
