@@ -554,6 +554,7 @@ class Index:
         try:
             if self._meta("format") != FORMAT or self._meta("commit") != parent:
                 self.db.execute("ROLLBACK")
+                self.db.execute("PRAGMA busy_timeout=60000")
                 return Followed(False)
             # what git's diff would name: a file written as it was keeps its row (and
             # its place); one absent already stays absent
