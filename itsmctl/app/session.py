@@ -33,29 +33,36 @@ def no_progress(label: str) -> Iterator[Progress]:
     yield lambda done, total: None
 
 
-class Call:
-    """A use case as it was called, recorded in its commit so `sync` can run it again.
+class FieldsRecord:
+    """A plain class with a dataclass's repr and eq over its FIELDS (Call, Session,
+    write.Tx): a dataclass compiles its methods from text as its module loads (~2.3M
+    instructions each, see infra/git.Result), and these load in every command."""
 
-    Plain classes, Call and Session, with what their dataclasses made (init, repr, eq):
-    a dataclass compiles its methods from text as its module loads (~2.3M instructions
-    each, see infra/git.Result), and this module loads in every command."""
+    FIELDS: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(" + ", ".join(
+            f"{k}={getattr(self, k)!r}" for k in self.FIELDS) + ")"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, k) == getattr(other, k) for k in self.FIELDS)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Call(FieldsRecord):
+    """A use case as it was called, recorded in its commit so `sync` can run it again."""
+
+    FIELDS = ("name", "args")
 
     def __init__(self, name: str, args: dict[str, Any]) -> None:
         self.name = name            # "lifecycle.assign": module under itsmctl.app, function
         self.args = args
 
-    def __repr__(self) -> str:
-        return f"Call(name={self.name!r}, args={self.args!r})"
 
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.name, self.args) == (other.name, other.args)  # type: ignore[attr-defined]
-
-    __hash__ = None  # type: ignore[assignment]
-
-
-class Session:
+class Session(FieldsRecord):
     """The desk, its policy, the actor and 'now' for one command (or one web request)."""
 
     FIELDS = ("repo", "actor_given", "now_given", "messages", "progress", "default_actor",
@@ -80,16 +87,6 @@ class Session:
         self.via = via                      # the front end acting for the actor (web, mail)
         self.replay_of = replay_of          # sync: the local commit this run replays (I5)
         self.joined = joined                # a batch's open write (app/batch.py, W5)
-
-    def __repr__(self) -> str:
-        return "Session(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.FIELDS) + ")"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, k) == getattr(other, k) for k in self.FIELDS)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def derive(self, **changes: Any) -> "Session":
         """A session like this one with some fields changed; the desk and policy are kept."""

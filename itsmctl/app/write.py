@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
-from itsmctl.app.session import Call, Session
+from itsmctl.app.session import Call, FieldsRecord, Session
 from itsmctl.errors import ConcurrencyError, PushRejected
 
 if TYPE_CHECKING:
@@ -29,11 +29,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 RETRIES = 20                # G4: runs of the decision again when what it read changed
 
 
-class Tx:
+class Tx(FieldsRecord):
     """What a decision works with: the transaction's tickets and what the commit says.
-    (A plain class with the dataclass's init, repr and eq: see infra/git.Result.)"""
+    (A plain class with the dataclass's init, repr and eq: see app/session.FieldsRecord.)"""
 
-    _FIELDS = ("session", "inner", "action", "note", "before", "message", "author",
+    FIELDS = ("session", "inner", "action", "note", "before", "message", "author",
                "call_args", "calls", "reads", "watching")
 
     def __init__(self, session: Session, inner: "Transaction", action: str = "",
@@ -54,16 +54,6 @@ class Tx:
         self.calls: list[dict[str, Any]] = [] if calls is None else calls  # a batch's (W5)
         self.reads: set[str] = set() if reads is None else reads  # what it depends on (G4)
         self.watching: set[str] = set() if watching is None else watching
-
-    def __repr__(self) -> str:
-        return "Tx(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self._FIELDS) + ")"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, k) == getattr(other, k) for k in self._FIELDS)
-
-    __hash__ = None  # type: ignore[assignment]
 
     @property
     def ctx(self) -> "Ctx":

@@ -132,38 +132,51 @@ def _lean_msgspec() -> None:
     typing_extensions; a command that never reads a ticket (`list`) imports neither."""
     if "msgspec" in sys.modules or "typing_extensions" in sys.modules:
         return
-    if not any(isinstance(f, _MsgspecAlone) for f in sys.meta_path):
-        sys.meta_path.insert(0, _MsgspecAlone())
+    _once("msgspec", _Blocking, lambda: "typing_extensions" not in sys.modules)
 
 
-class _MsgspecAlone:
-    """A meta path finder for `msgspec` alone, once: the spec the path finder gives,
-    its loader wrapped so that typing_extensions cannot be imported while msgspec
-    loads."""
+class _Once:
+    """A meta path finder for one module, once: the spec the path finder gives, its
+    loader wrapped by `wrap` (when `ready()` still holds as the module is found)."""
+
+    def __init__(self, name: str, wrap: Any, ready: Any) -> None:
+        self.name, self.wrap, self.ready = name, wrap, ready
 
     def find_spec(self, name: str, path: Optional[Sequence[str]] = None,
                   target: Optional[types.ModuleType] = None) -> Optional[ModuleSpec]:
-        if name != "msgspec":
+        if name != self.name:
             return None
         if self in sys.meta_path:
             sys.meta_path.remove(self)
         from importlib.machinery import PathFinder
 
         spec = PathFinder.find_spec(name, path)
-        if spec is not None and spec.loader is not None and \
-                "typing_extensions" not in sys.modules:
-            spec.loader = _Blocking(spec.loader)  # type: ignore[assignment]
+        if spec is not None and spec.loader is not None and self.ready():
+            spec.loader = self.wrap(spec.loader)
         return spec
 
 
-class _Blocking:
-    """A loader that runs another with typing_extensions unimportable."""
+def _once(name: str, wrap: Any, ready: Any) -> None:
+    """Put a _Once finder for `name` first on the meta path (unless one is there)."""
+    if not any(isinstance(f, _Once) and f.name == name for f in sys.meta_path):
+        sys.meta_path.insert(0, _Once(name, wrap, ready))
+
+
+class _Wrapped:
+    """A loader that runs another (exec_module is each subclass's own)."""
 
     def __init__(self, loader: Any) -> None:
         self._loader = loader
 
     def create_module(self, spec: Any) -> Any:
         return self._loader.create_module(spec)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+
+class _Blocking(_Wrapped):
+    """A loader that runs another with typing_extensions unimportable."""
 
     def exec_module(self, module: Any) -> None:
         blocked = "typing_extensions" not in sys.modules
@@ -212,8 +225,6 @@ class _Blocking:
             if host is not None and sys.modules.get("platform") is host:
                 del sys.modules["platform"]
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._loader, name)
 
 
 class _ProbeRef:
@@ -249,36 +260,11 @@ def _lean_dataclasses() -> None:
     dataclass (the import and its pattern were ~1 ms of each, issue 13)."""
     if "dataclasses" in sys.modules or "inspect" in sys.modules:
         return
-    if not any(isinstance(f, _DataclassesLean) for f in sys.meta_path):
-        sys.meta_path.insert(0, _DataclassesLean())
+    _once("dataclasses", _WithoutInspect, lambda: "inspect" not in sys.modules)
 
 
-class _DataclassesLean:
-    """A meta path finder for `dataclasses` alone, once: the path finder's spec, its
-    loader run with `inspect` a stand-in (when the real one is not loaded by then)."""
-
-    def find_spec(self, name: str, path: Optional[Sequence[str]] = None,
-                  target: Optional[types.ModuleType] = None) -> Optional[ModuleSpec]:
-        if name != "dataclasses":
-            return None
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-        from importlib.machinery import PathFinder
-
-        spec = PathFinder.find_spec(name, path)
-        if spec is not None and spec.loader is not None and "inspect" not in sys.modules:
-            spec.loader = _WithoutInspect(spec.loader)  # type: ignore[assignment]
-        return spec
-
-
-class _WithoutInspect:
+class _WithoutInspect(_Wrapped):
     """A loader that runs another with `inspect` a stand-in."""
-
-    def __init__(self, loader: Any) -> None:
-        self._loader = loader
-
-    def create_module(self, spec: Any) -> Any:
-        return self._loader.create_module(spec)
 
     def exec_module(self, module: Any) -> None:
         stand_in = None if "inspect" in sys.modules else _lazy("inspect")
@@ -290,8 +276,6 @@ class _WithoutInspect:
             if stand_in is not None and sys.modules.get("inspect") is stand_in:
                 del sys.modules["inspect"]
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._loader, name)
 
 
 def _lazy(name: str) -> types.ModuleType:

@@ -54,11 +54,13 @@ def test_G1_a_command_leaves_the_index_wal_for_the_next_one(desk: Path):
 
 def test_G1_only_a_process_that_ends_with_exit_keeps_connections(tmp_path: Path,
                                                                   monkeypatch):
+    # (other tests of this process may have left connections of their own open: the
+    # assertions are about these connections only)
     db = sqlite3.connect(tmp_path / "x.sqlite")
     lifetime.opened(db)
-    assert not lifetime.all_closed()
+    assert id(db) in lifetime._OPEN and not lifetime.all_closed()
     lifetime.close(db)                      # not the command line's end: closed
-    assert lifetime.all_closed()
+    assert id(db) not in lifetime._OPEN
     try:
         db.execute("SELECT 1")
         raise AssertionError("the connection is still open")
@@ -67,10 +69,12 @@ def test_G1_only_a_process_that_ends_with_exit_keeps_connections(tmp_path: Path,
     monkeypatch.setattr(lifetime, "ENDS_WITH_EXIT", True)
     monkeypatch.setattr(lifetime, "MAX_KEPT", 1)
     kept, other = sqlite3.connect(tmp_path / "y.sqlite"), sqlite3.connect(tmp_path / "z.sqlite")
+    monkeypatch.setattr(lifetime, "_KEPT", [])
     for c in (kept, other):
         lifetime.opened(c)
         lifetime.close(c)
-    assert lifetime.all_closed()
+    assert id(kept) not in lifetime._OPEN and id(other) not in lifetime._OPEN
+    assert lifetime._KEPT == [kept]
     kept.execute("SELECT 1")                # kept open for os._exit (at most MAX_KEPT)
     try:
         other.execute("SELECT 1")
