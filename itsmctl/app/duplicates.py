@@ -18,7 +18,6 @@ def candidates(session: Session, ticket: "Ticket") -> dict[str, list[dict[str, A
     recurrence window (core/duplicates.py), from the ticket index."""
     from itsmctl.app.queue import index_docs
     from itsmctl.core.duplicates import candidates as find
-    from itsmctl.core.duplicates import recurrence_filter
     from itsmctl.core.matchkeys import keys
     from itsmctl.core.model import as_time
 
@@ -71,11 +70,7 @@ def candidates(session: Session, ticket: "Ticket") -> dict[str, list[dict[str, A
                   f"AND substr(updated_at, 1, 10) >= ? AND ({either}))"]
         params += [earliest.timestamp(), since_day.isoformat(), *values,
                    since_day.isoformat(), *values]
-    # a closed ticket whose stored bytes lack the values a recurrence condition needs
-    # is not unpickled (core/duplicates.recurrence_filter)
-    keep = recurrence_filter(doc, config) if recurring else None
-    docs = index_docs(session, None, " OR ".join(terms), tuple(params),
-                      closed_keep=keep) if terms else []
+    docs = index_docs(session, None, " OR ".join(terms), tuple(params)) if terms else []
     found = find(doc, docs, config, session.now)
     if ticket.master:
         found["duplicates"] = [c for c in found["duplicates"] if c["id"] != ticket.master]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from itsmctl.app.session import Session
 from itsmctl.errors import Findings, ItsmError, UsageError
@@ -30,7 +30,7 @@ def load(session: Session, ref: str) -> "Ticket":
 
 def _by_full_id(session: Session, ref: str) -> Optional["Ticket"]:
     """The ticket a full id names, when its file is a valid ticket at its own path, read
-    without the desk (infra/store imports git, subprocess and json: ~5 ms of a ~55 ms
+    without the desk (infra/store imports git and subprocess: ~5 ms of a ~55 ms
     `show` that runs no git, issue 13). None for anything else (a prefix, no such file,
     a schema error, a misplaced id, no .git): `load` then reads it the usual way, which
     says what is wrong exactly as before."""
@@ -94,10 +94,8 @@ def follow_index(session: Session, tx: "Tx") -> None:
 
 
 def index_docs(session: Session, statuses: Optional[Iterable[str]] = None, where: str = "",
-               params: tuple[Any, ...] = (),
-               closed_keep: Optional[Callable[[bytes], bool]] = None) -> list[dict[str, Any]]:
-    """State mappings (the part above `history:`) of the tickets the index matches
-    (`closed_keep`: Index.query's test of a closed ticket's stored bytes)."""
+               params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """State mappings (the part above `history:`) of the tickets the index matches."""
     index = open_index(session)
     # no collection while the states are unpickled: they are all kept, and each young
     # collection moved them on to be traversed again by the older ones (~6% of `open`'s
@@ -107,7 +105,7 @@ def index_docs(session: Session, statuses: Optional[Iterable[str]] = None, where
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return list(index.query(statuses, where, params, closed_keep=closed_keep))
+        return list(index.query(statuses, where, params))
     finally:
         if collecting:
             gc.enable()

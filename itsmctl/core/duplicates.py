@@ -13,7 +13,7 @@ is a recurrence candidate. Most conditions met first, then the most recent.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Optional
 
 from itsmctl.core.matchkeys import keys
 from itsmctl.core.model import as_time
@@ -50,82 +50,6 @@ def _rank(found: list[tuple[Doc, list[str]]], key: str, config: "DuplicatesConfi
 
     found.sort(key=order)
     return [_candidate(d, met, config) for d, met in found[:config.limit]]
-
-
-# keys whose value is one field of the other ticket, and how many fields a composite
-# key joins with "/" (keys(): subtype is category/subtype, symptom category/subtype/symptom)
-PARTS = {"category": 1, "ci": 1, "location": 1, "reporter": 1, "department": 1,
-         "alert_group": 1, "fingerprint": 1, "subtype": 2, "symptom": 3}
-# texts a value that is not a text could also show as (str() of a bool, None, a number)
-NOT_TEXT = frozenset({"true", "false", "none", "nan", "inf"})
-# the only characters whose lower() holds an ASCII letter: İ (i + a dot) and the Kelvin sign
-TO_ASCII = ("\u0130".encode(), "\u212a".encode())
-
-
-def recurrence_filter(new: Doc, config: "DuplicatesConfig",
-                      ) -> Optional[Callable[[bytes], bool]]:
-    """A test of a closed ticket's stored state (its bytes: a pickle holds each text as
-    UTF-8) that every ticket meeting a recurrence condition with `new` passes: for each
-    condition the new ticket can meet, each key's value (each part of a composite one)
-    is in the bytes, ASCII letters in either case. A ticket failing it meets none, so a
-    search needs not unpickle it (at 100,000 tickets ~3,000 closed states of the last
-    30 days, ~0.2 s of `open`, issue 13). None when a condition the new ticket can
-    meet has no key to test (a value that is not plain ASCII text with a letter:
-    str() of a number, a bool or a date could match it without its text being there)."""
-    mine = keys(new)
-    recurring = config.recurrence.conditions or list(config.conditions)
-    tests: list[list[list[list[bytes]]]] = []    # condition -> key -> one value's texts
-    for name in recurring:
-        cond = config.conditions.get(name)
-        if cond is None or not all(mine[k] for k in cond.match):
-            continue                        # the new ticket cannot meet it
-        per_key = []
-        for k in cond.match:
-            alternatives = [_needles(value, PARTS.get(k, 0)) for value in sorted(mine[k])]
-            if all(a is not None for a in alternatives):
-                per_key.append([a for a in alternatives if a is not None])
-        if not per_key:
-            return None
-        tests.append(per_key)
-    kelvin, dotted = TO_ASCII
-
-    def keep(state: bytes) -> bool:
-        if kelvin in state or dotted in state:
-            return True
-        low = state.lower()
-        for per_key in tests:               # plain loops: ~3,000 states a search
-            for alternatives in per_key:
-                for texts in alternatives:
-                    for text in texts:
-                        if text not in low:
-                            break
-                    else:
-                        break               # this key has a value in the state
-                else:
-                    break                   # this key has none: the condition fails
-            else:
-                return True
-        return False
-
-    return keep
-
-
-def _needles(value: str, parts: int) -> Optional[list[bytes]]:
-    """The texts a field holding (part of) `value` holds, lower-cased; None when not
-    sure (not ASCII, no letter, a number's or a bool's text, or a composite value
-    whose parts the "/" does not tell apart)."""
-    if not parts or not value.isascii():
-        return None
-    pieces = value.split("/")
-    if len(pieces) != parts:
-        return None
-    out = []
-    for piece in pieces:
-        piece = piece.strip()
-        if not piece or piece in NOT_TEXT or not any(c.isalpha() for c in piece):
-            return None
-        out.append(piece.encode())
-    return out
 
 
 def candidates(new: Doc, others: Iterable[Doc], config: "DuplicatesConfig",

@@ -609,19 +609,12 @@ class Index:
             is not None
 
     def query(self, statuses: Optional[Iterable[str]] = None, where: str = "",
-              params: tuple[Any, ...] = (), column: str = "head",
-              closed_keep: Optional[Callable[[bytes], bool]] = None) -> Iterator[Any]:
+              params: tuple[Any, ...] = (), column: str = "head") -> Iterator[Any]:
         """State dicts of the tickets matching; statuses None means all. With
-        column="brief", the BRIEF tuples instead (what a queue line shows).
-        `closed_keep`: a closed ticket's stored bytes that fail it are not read."""
+        column="brief", the BRIEF tuples instead (what a queue line shows)."""
         base, args = _from(statuses, where, params)
         sql = f"SELECT {'brief' if column == 'brief' else 'head'}{base}"
         loads = pickle.loads
-        if closed_keep is not None:
-            for status, head in self.db.execute(f"SELECT status, {sql[7:]}", args):
-                if status != "closed" or closed_keep(head):
-                    yield loads(head)
-            return
         for (head,) in self.db.execute(sql, args):
             yield loads(head)
 
