@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Iterator, Optional
 
 from itsmctl.errors import NotPermitted
+from itsmctl.infra.records import FieldsRecord
 
 if TYPE_CHECKING:
     from itsmctl.core.events import Ctx
@@ -31,25 +32,6 @@ SYSTEM_AUTHORS = {"sweep": ("itsmctl sweep", "sweep@itsmctl.invalid")}
 @contextmanager
 def no_progress(label: str) -> Iterator[Progress]:
     yield lambda done, total: None
-
-
-class FieldsRecord:
-    """A plain class with a dataclass's repr and eq over its FIELDS (Call, Session,
-    write.Tx): a dataclass compiles its methods from text as its module loads (~2.3M
-    instructions each, see infra/git.Result), and these load in every command."""
-
-    FIELDS: tuple[str, ...] = ()
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(" + ", ".join(
-            f"{k}={getattr(self, k)!r}" for k in self.FIELDS) + ")"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, k) == getattr(other, k) for k in self.FIELDS)
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 class Call(FieldsRecord):

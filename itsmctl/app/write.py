@@ -14,8 +14,9 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar
 
-from itsmctl.app.session import Call, FieldsRecord, Session
+from itsmctl.app.session import Call, Session
 from itsmctl.errors import ConcurrencyError, PushRejected
+from itsmctl.infra.records import FieldsRecord
 
 if TYPE_CHECKING:
     from itsmctl.core.events import Ctx
@@ -31,7 +32,7 @@ RETRIES = 20                # G4: runs of the decision again when what it read c
 
 class Tx(FieldsRecord):
     """What a decision works with: the transaction's tickets and what the commit says.
-    (A plain class with the dataclass's init, repr and eq: see app/session.FieldsRecord.)"""
+    (A plain class with the dataclass's init, repr and eq: see infra/records.py.)"""
 
     FIELDS = ("session", "inner", "action", "note", "before", "message", "author",
                "call_args", "calls", "reads", "watching")

@@ -13,28 +13,17 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Optional
 
 from itsmctl.errors import GitError
+from itsmctl.infra.records import FieldsRecord
 
 
-class Result:
-    """A finished git process: its exit code and both outputs.
+class Result(FieldsRecord):
+    """A finished git process: its exit code and both outputs. (Plain classes, this and
+    SignWith, with what their dataclasses made: infra/records.py.)"""
 
-    Plain classes here and in SignWith, app/write.Tx, with what their dataclasses made
-    (init, repr, eq; SignWith frozen and hashable): a dataclass compiles its methods
-    from text as its module loads, ~2.3M instructions each, in every transition."""
+    FIELDS = ("code", "out", "err")
 
     def __init__(self, code: int, out: bytes, err: bytes) -> None:
         self.code, self.out, self.err = code, out, err
-
-    def __repr__(self) -> str:
-        return f"Result(code={self.code!r}, out={self.out!r}, err={self.err!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return (self.code, self.out, self.err) == (other.code, other.out,  # type: ignore
-                                                   other.err)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def last_error(self) -> str:
         lines = self.err.decode("utf-8", "replace").strip().splitlines()
@@ -136,10 +125,11 @@ def tree_names(root: Path, rev: str, folder: str) -> set[str]:
 ZERO = "0" * 40
 
 
-class SignWith:
+class SignWith(FieldsRecord):
     """git's own signing settings for one commit (I4): gpg.format and user.signingkey.
-    Frozen, as the dataclass it was (see Result)."""
+    Frozen and hashable, as the dataclass it was (see Result)."""
 
+    FIELDS = ("format", "key", "program")
     format: str                 # ssh | openpgp | x509
     key: str                    # a key file, "key::<ssh public key>" or an OpenPGP key id
     program: str                # gpg.ssh.program (ssh-keygen when empty)
@@ -149,19 +139,8 @@ class SignWith:
         object.__setattr__(self, "key", key)
         object.__setattr__(self, "program", program)
 
-    def _fields(self) -> tuple[str, str, str]:
-        return self.format, self.key, self.program
-
-    def __repr__(self) -> str:
-        return f"SignWith(format={self.format!r}, key={self.key!r}, program={self.program!r})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._fields() == other._fields()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(self._fields())
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash((self.format, self.key, self.program))
 
     def __setattr__(self, name: str, value: Any) -> None:
         from dataclasses import FrozenInstanceError
