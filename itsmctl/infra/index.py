@@ -545,16 +545,16 @@ class Index:
         wanted = sorted(((p, d, doc) for p, d, doc in files
                          if p.startswith("tickets/") and p.endswith(".yaml")),
                         key=lambda item: item[0])
-        self.db.execute("PRAGMA busy_timeout=50")
+        self.db.execute("PRAGMA busy_timeout=50")     # for the write lock alone
         try:
             self.db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError:        # another process writes it now
-            self.db.execute("PRAGMA busy_timeout=60000")
             return Followed(False)
+        finally:
+            self.db.execute("PRAGMA busy_timeout=60000")
         try:
             if self._meta("format") != FORMAT or self._meta("commit") != parent:
                 self.db.execute("ROLLBACK")
-                self.db.execute("PRAGMA busy_timeout=60000")
                 return Followed(False)
             # what git's diff would name: a file written as it was keeps its row (and
             # its place); one absent already stays absent
@@ -577,7 +577,6 @@ class Index:
             self._insert(rows)
         except BaseException:
             self.db.execute("ROLLBACK")
-            self.db.execute("PRAGMA busy_timeout=60000")
             raise
         return Followed(True)
 
@@ -591,17 +590,12 @@ class Index:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
-        finally:
-            self.db.execute("PRAGMA busy_timeout=60000")
         return True
 
     def follow_abandon(self, made: "Followed") -> None:
         """The rows follow_start wrote, rolled back (the commit was not made)."""
         if made.ok:
-            try:
-                self.db.execute("ROLLBACK")
-            finally:
-                self.db.execute("PRAGMA busy_timeout=60000")
+            self.db.execute("ROLLBACK")
 
     def has(self, path: str) -> bool:
         """Whether the commit the index is at has this ticket file."""

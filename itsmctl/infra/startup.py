@@ -226,7 +226,6 @@ class _Blocking(_Wrapped):
                 del sys.modules["platform"]
 
 
-
 class _ProbeRef:
     """typing.ForwardRef's signature (3.11), for msgspec's probe of it alone."""
 
@@ -275,7 +274,6 @@ class _WithoutInspect(_Wrapped):
         finally:
             if stand_in is not None and sys.modules.get("inspect") is stand_in:
                 del sys.modules["inspect"]
-
 
 
 def _lazy(name: str) -> types.ModuleType:
